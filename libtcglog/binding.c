@@ -1,0 +1,139 @@
+#include "tcglog/binding.h"
+
+#include <string.h>
+
+#include "tcglog/buf.h"
+
+#define EV_SEPARATOR 0x00000004u
+#define EV_ACTION 0x00000005u
+#define EV_EVENT_TAG 0x00000006u
+#define EV_S_CRTM_VERSION 0x00000008u
+#define EV_PLATFORM_CONFIG_FLAGS 0x0000000Au
+#define EV_TABLE_OF_DEVICES 0x0000000Bu
+#define EV_IPL 0x0000000Du
+#define EV_NONHOST_INFO 0x00000011u
+#define EV_OMIT_BOOT_DEVICE_EVENTS 0x00000012u
+#define EV_EFI_VARIABLE_DRIVER_CONFIG 0x80000001u
+#define EV_EFI_VARIABLE_BOOT 0x80000002u
+#define EV_EFI_GPT_EVENT 0x80000006u
+#define EV_EFI_ACTION 0x80000007u
+#define EV_EFI_VARIABLE_BOOT2 0x8000000Cu
+#define EV_EFI_GPT_EVENT2 0x8000000Du
+#define EV_EFI_VARIABLE_AUTHORITY 0x800000E0u
+#define EV_EFI_SPDM_DEVICE_POLICY 0x800000E3u
+#define EV_EFI_SPDM_DEVICE_AUTHORITY 0x800000E4u
+
+const char *tcg_binding_name(tcg_binding b)
+{
+	switch (b) {
+	case TCG_BIND_NONE:
+		return "none";
+	case TCG_BIND_OK:
+		return "verified";
+	case TCG_BIND_MISMATCH:
+		return "mismatch";
+	case TCG_BIND_UNCHECKED:
+		return "unchecked";
+	}
+	return "unknown";
+}
+
+bool tcg_type_binds(uint32_t pcr, uint32_t type)
+{
+	switch (type) {
+	case EV_SEPARATOR:
+	case EV_ACTION:
+	case EV_EVENT_TAG:
+	case EV_S_CRTM_VERSION:
+	case EV_PLATFORM_CONFIG_FLAGS:
+	case EV_TABLE_OF_DEVICES:
+	case EV_NONHOST_INFO:
+	case EV_OMIT_BOOT_DEVICE_EVENTS:
+	case EV_EFI_VARIABLE_DRIVER_CONFIG:
+	case EV_EFI_VARIABLE_BOOT:
+	case EV_EFI_GPT_EVENT:
+	case EV_EFI_ACTION:
+	case EV_EFI_VARIABLE_BOOT2:
+	case EV_EFI_GPT_EVENT2:
+	case EV_EFI_VARIABLE_AUTHORITY:
+	case EV_EFI_SPDM_DEVICE_POLICY:
+	case EV_EFI_SPDM_DEVICE_AUTHORITY:
+		return true;
+	case EV_IPL:
+		/* GRUB commands and kernel command line (8), systemd-boot options (12);
+		 * in PCR 9 the digest is of the file named, not of the data. */
+		return pcr == 8 || pcr == 12;
+	default:
+		return false;
+	}
+}
+
+/* UEFI_VARIABLE_DATA: the VariableData part, which PFP says EV_EFI_VARIABLE_BOOT hashes. */
+static bool variable_data(const tcg_event *e, const uint8_t **p, size_t *len)
+{
+	tcg_buf b = tcg_buf_init(e->data, e->size), name;
+	uint64_t nlen, dlen;
+	if (!tcg_buf_skip(&b, 16) || !tcg_buf_u64le(&b, &nlen) || !tcg_buf_u64le(&b, &dlen) ||
+	    nlen > SIZE_MAX / 2 || !tcg_buf_sub64(&b, nlen * 2, &name) || dlen != tcg_buf_left(&b))
+		return false;
+	*p = b.p;
+	*len = b.len;
+	return true;
+}
+
+static bool matches(tcg_hasher *h, uint16_t alg, const uint8_t *want, const uint8_t *p,
+                    size_t len)
+{
+	uint8_t d[TCG_MAX_DIGEST];
+	return tcg_hash(h, alg, p, len, d) == TCG_OK && !memcmp(d, want, tcg_alg_size(alg));
+}
+
+static bool bank_matches(tcg_hasher *h, uint16_t alg, const tcg_event *e, const uint8_t *want)
+{
+	const uint8_t *vp;
+	size_t vlen;
+
+	if (matches(h, alg, want, e->data, e->size))
+		return true;
+	switch (e->type) {
+	case EV_EFI_VARIABLE_BOOT:
+		/* PFP hashes VariableData only; some firmware hashes the whole struct. */
+		return variable_data(e, &vp, &vlen) && matches(h, alg, want, vp, vlen);
+	case EV_IPL:
+		/* Strings are measured with or without their terminating NUL (char or char16). */
+		if (e->size >= 1 && e->data[e->size - 1] == 0 &&
+		    matches(h, alg, want, e->data, e->size - 1))
+			return true;
+		return e->size >= 2 && e->data[e->size - 1] == 0 && e->data[e->size - 2] == 0 &&
+		       matches(h, alg, want, e->data, e->size - 2);
+	default:
+		return false;
+	}
+}
+
+tcg_binding tcg_event_binding(const tcg_log *log, const tcg_event *e, tcg_hasher *hasher,
+                              size_t *bad_bank)
+{
+	tcg_hasher *own = NULL;
+	tcg_binding res = TCG_BIND_UNCHECKED;
+	size_t nb = e->header ? 0 : tcg_log_num_banks(log);
+
+	if (e->header || e->type == TCG_EV_NO_ACTION || !tcg_type_binds(e->pcr, e->type))
+		return TCG_BIND_NONE;
+	if (!hasher && !(hasher = own = tcg_hasher_new()))
+		return TCG_BIND_UNCHECKED;
+	for (size_t i = 0; i < nb; i++) {
+		tcg_bank bk = tcg_log_bank(log, i);
+		if (!tcg_hasher_supports(hasher, bk.alg) || tcg_alg_size(bk.alg) != bk.size)
+			continue;
+		if (!bank_matches(hasher, bk.alg, e, e->digest[i])) {
+			if (bad_bank)
+				*bad_bank = i;
+			res = TCG_BIND_MISMATCH;
+			break;
+		}
+		res = TCG_BIND_OK;
+	}
+	tcg_hasher_free(own);
+	return res;
+}

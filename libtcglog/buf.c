@@ -1,0 +1,110 @@
+#include "tcglog/buf.h"
+
+#include <string.h>
+
+bool tcg_buf_skip(tcg_buf *b, size_t n)
+{
+	if (n > b->len)
+		return false;
+	b->p += n;
+	b->len -= n;
+	b->base += n;
+	return true;
+}
+
+bool tcg_buf_bytes(tcg_buf *b, size_t n, const uint8_t **out)
+{
+	if (n > b->len)
+		return false;
+	*out = b->p;
+	return tcg_buf_skip(b, n);
+}
+
+bool tcg_buf_peek(const tcg_buf *b, size_t n, const uint8_t **out)
+{
+	if (n > b->len)
+		return false;
+	*out = b->p;
+	return true;
+}
+
+bool tcg_buf_sub(tcg_buf *b, size_t n, tcg_buf *sub)
+{
+	if (n > b->len)
+		return false;
+	sub->p = b->p;
+	sub->len = n;
+	sub->base = b->base;
+	return tcg_buf_skip(b, n);
+}
+
+bool tcg_buf_sub64(tcg_buf *b, uint64_t n, tcg_buf *sub)
+{
+	if (n > (uint64_t)b->len)
+		return false;
+	return tcg_buf_sub(b, (size_t)n, sub);
+}
+
+bool tcg_buf_u8(tcg_buf *b, uint8_t *v)
+{
+	if (b->len < 1)
+		return false;
+	*v = b->p[0];
+	return tcg_buf_skip(b, 1);
+}
+
+bool tcg_buf_u16le(tcg_buf *b, uint16_t *v)
+{
+	if (b->len < 2)
+		return false;
+	*v = (uint16_t)(b->p[0] | (b->p[1] << 8));
+	return tcg_buf_skip(b, 2);
+}
+
+bool tcg_buf_u32le(tcg_buf *b, uint32_t *v)
+{
+	if (b->len < 4)
+		return false;
+	*v = (uint32_t)b->p[0] | (uint32_t)b->p[1] << 8 | (uint32_t)b->p[2] << 16 |
+	     (uint32_t)b->p[3] << 24;
+	return tcg_buf_skip(b, 4);
+}
+
+bool tcg_buf_u64le(tcg_buf *b, uint64_t *v)
+{
+	uint32_t lo, hi;
+	if (b->len < 8)
+		return false;
+	tcg_buf_u32le(b, &lo);
+	tcg_buf_u32le(b, &hi);
+	*v = (uint64_t)hi << 32 | lo;
+	return true;
+}
+
+bool tcg_buf_u16be(tcg_buf *b, uint16_t *v)
+{
+	if (b->len < 2)
+		return false;
+	*v = (uint16_t)(b->p[0] << 8 | b->p[1]);
+	return tcg_buf_skip(b, 2);
+}
+
+bool tcg_buf_u32be(tcg_buf *b, uint32_t *v)
+{
+	if (b->len < 4)
+		return false;
+	*v = (uint32_t)b->p[0] << 24 | (uint32_t)b->p[1] << 16 | (uint32_t)b->p[2] << 8 |
+	     (uint32_t)b->p[3];
+	return tcg_buf_skip(b, 4);
+}
+
+bool tcg_buf_u64be(tcg_buf *b, uint64_t *v)
+{
+	uint32_t hi, lo;
+	if (b->len < 8)
+		return false;
+	tcg_buf_u32be(b, &hi);
+	tcg_buf_u32be(b, &lo);
+	*v = (uint64_t)hi << 32 | lo;
+	return true;
+}

@@ -1,0 +1,50 @@
+/*
+ * Bounded reader over untrusted bytes. Every read checks what remains first;
+ * nothing else in the library does pointer arithmetic on input.
+ */
+#ifndef TCGLOG_BUF_H
+#define TCGLOG_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+	const uint8_t *p;
+	size_t len;     /* bytes remaining */
+	uint64_t base;  /* offset of p in the outermost input, for error messages */
+} tcg_buf;
+
+static inline tcg_buf tcg_buf_init(const uint8_t *p, size_t len)
+{
+	tcg_buf b = { p, len, 0 };
+	return b;
+}
+
+static inline size_t tcg_buf_left(const tcg_buf *b) { return b->len; }
+static inline uint64_t tcg_buf_offset(const tcg_buf *b) { return b->base; }
+
+bool tcg_buf_skip(tcg_buf *b, size_t n);
+bool tcg_buf_bytes(tcg_buf *b, size_t n, const uint8_t **out);
+/* Split the next n bytes off into sub (offsets preserved). */
+bool tcg_buf_sub(tcg_buf *b, size_t n, tcg_buf *sub);
+/* n is a 64-bit length read from input: refuse it rather than truncate it. */
+bool tcg_buf_sub64(tcg_buf *b, uint64_t n, tcg_buf *sub);
+bool tcg_buf_u8(tcg_buf *b, uint8_t *v);
+bool tcg_buf_u16le(tcg_buf *b, uint16_t *v);
+bool tcg_buf_u32le(tcg_buf *b, uint32_t *v);
+bool tcg_buf_u64le(tcg_buf *b, uint64_t *v);
+bool tcg_buf_u16be(tcg_buf *b, uint16_t *v);
+bool tcg_buf_u32be(tcg_buf *b, uint32_t *v);
+bool tcg_buf_u64be(tcg_buf *b, uint64_t *v);
+/* Look at the next n bytes without consuming them. */
+bool tcg_buf_peek(const tcg_buf *b, size_t n, const uint8_t **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,49 @@
+/* Error codes and error detail shared by every libtcglog module. */
+#ifndef TCGLOG_ERROR_H
+#define TCGLOG_ERROR_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Each code maps to one tool exit status (tcg_exit_status). */
+typedef enum {
+	TCG_OK = 0,
+	TCG_E_MISMATCH, /* a check failed on well-formed input: exit 1 */
+	TCG_E_FORMAT,   /* input that cannot be parsed: exit 2 */
+	TCG_E_USAGE,    /* bad arguments: exit 2 */
+	TCG_E_IO,       /* the environment failed: exit 3 */
+	TCG_E_NOMEM,    /* exit 3 */
+} tcg_rc;
+
+#define TCG_NO_EVENT (-1L)
+#define TCG_NO_OFFSET UINT64_MAX
+
+/* The detail of the first error: the rule that refused, where, and why. */
+typedef struct {
+	tcg_rc rc;
+	char rule[64];     /* short stable name, e.g. "event-pcr-index" */
+	uint64_t offset;   /* byte offset in the input, or TCG_NO_OFFSET */
+	long event;        /* event number, or TCG_NO_EVENT */
+	char msg[320];
+} tcg_err;
+
+/* Fill err (may be NULL) and return rc. */
+tcg_rc tcg_err_set(tcg_err *err, tcg_rc rc, const char *rule, uint64_t offset,
+                   long event, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+void tcg_err_clear(tcg_err *err);
+
+/* "offset 123: event 4: rule: message" (parts that are unknown are left out). */
+void tcg_err_format(const tcg_err *err, char *out, size_t outlen);
+
+int tcg_exit_status(tcg_rc rc);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

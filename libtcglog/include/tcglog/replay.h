@@ -1,0 +1,59 @@
+/* PCR replay of an event log, per bank, and comparison with expected values. */
+#ifndef TCGLOG_REPLAY_H
+#define TCGLOG_REPLAY_H
+
+#include "tcglog/log.h"
+#include "tcglog/pcrs.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+	/* Each bank of the log that the crypto library can hash, all 24 PCRs. */
+	tcg_pcr_values pcrs;
+	/* Banks the log carries that could not be replayed (unknown algorithm). */
+	size_t num_skipped;
+	uint16_t skipped[TCG_MAX_BANKS];
+	uint32_t extended;      /* bit i: the log extends PCR i */
+	int startup_locality;   /* -1: none in the log */
+	bool hcrtm;             /* PCR 0 started at H-CRTM's ...04 */
+	bool drtm;              /* PCRs 17-22 started at zero, not all-FF */
+	unsigned quirks;        /* named workarounds the replay applied */
+	/* With TCG_QUIRK_MISSING_EBS: which unlogged sequence was appended to PCR 5. */
+	const char *ebs_variant;
+} tcg_replay_result;
+
+/*
+ * Replay every bank. Rules: EV_NO_ACTION and PCR 0xFFFFFFFF never extend;
+ * StartupLocality sets PCR 0's initial value only when it precedes every
+ * PCR 0 extend; an EV_EFI_HCRTM_EVENT as the first PCR 0 event starts PCR 0
+ * at ...04; PCRs 17-22 start at all-FF unless the log holds a DRTM sequence.
+ * hasher may be NULL.
+ */
+tcg_rc tcg_replay(const tcg_log *log, tcg_hasher *hasher, tcg_replay_result *out,
+                  tcg_err *err);
+
+/* One PCR that did not match. */
+typedef struct {
+	uint16_t alg;
+	uint32_t pcr;
+	bool missing_bank; /* the expected bank is not in the log */
+} tcg_pcr_mismatch;
+
+/*
+ * Compare a replay with expected values: every PCR listed in expected.
+ * allowed_quirks may hold TCG_QUIRK_MISSING_EBS: then a PCR 5 that does not
+ * match is retried with the ExitBootServices events appended that some
+ * firmware extends without logging (only when the log has none), and the
+ * result records the variant. Returns the number of mismatches written (at
+ * most max) or -1 on error; *total receives the full count.
+ */
+tcg_rc tcg_replay_compare(const tcg_log *log, tcg_hasher *hasher, tcg_replay_result *r,
+                          const tcg_pcr_values *expected, unsigned allowed_quirks,
+                          tcg_pcr_mismatch *mm, size_t max, size_t *total, tcg_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,62 @@
+/*
+ * YAML output through libyaml: always valid YAML whatever bytes the input
+ * holds. Errors are sticky and reported by tcg_yaml_finish.
+ */
+#ifndef TCGLOG_YAMLOUT_H
+#define TCGLOG_YAMLOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tcglog/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tcg_yaml tcg_yaml;
+
+/* Starts the stream and a document ("---"). NULL when out of memory. */
+tcg_yaml *tcg_yaml_new(FILE *out);
+/* Ends the document and stream, flushes, frees y. */
+tcg_rc tcg_yaml_finish(tcg_yaml *y, tcg_err *err);
+
+void tcg_yaml_map_start(tcg_yaml *y);
+void tcg_yaml_map_end(tcg_yaml *y);
+void tcg_yaml_seq_start(tcg_yaml *y);
+void tcg_yaml_seq_end(tcg_yaml *y);
+/* A mapping key (plain style; pass only plain ASCII names). */
+void tcg_yaml_key(tcg_yaml *y, const char *key);
+/* A text value, double-quoted; bytes that are not UTF-8 become U+FFFD. */
+void tcg_yaml_str(tcg_yaml *y, const char *s, size_t len);
+void tcg_yaml_cstr(tcg_yaml *y, const char *s);
+/* A single-quoted value ('Yes'), as tpm2_eventlog writes some words. */
+void tcg_yaml_squoted(tcg_yaml *y, const char *s);
+/* UTF-16LE text up to the first NUL or len bytes; bad units become U+FFFD. */
+void tcg_yaml_utf16(tcg_yaml *y, const uint8_t *p, size_t len);
+/* A plain scalar: numbers, booleans. Pass only safe ASCII. */
+void tcg_yaml_plain(tcg_yaml *y, const char *s);
+void tcg_yaml_u64(tcg_yaml *y, uint64_t v);          /* decimal */
+void tcg_yaml_hex64(tcg_yaml *y, uint64_t v);        /* 0x1f */
+void tcg_yaml_bool(tcg_yaml *y, int v);              /* true / false */
+void tcg_yaml_hex(tcg_yaml *y, const uint8_t *p, size_t len); /* "00ff..." lower case */
+void tcg_yaml_guid(tcg_yaml *y, const uint8_t p[16]); /* 8be4df61-93ca-11d2-... */
+void tcg_yaml_null(tcg_yaml *y);                      /* an empty value */
+
+/* key + value in one call. */
+void tcg_yaml_kv_str(tcg_yaml *y, const char *key, const char *s, size_t len);
+void tcg_yaml_kv_cstr(tcg_yaml *y, const char *key, const char *s);
+void tcg_yaml_kv_u64(tcg_yaml *y, const char *key, uint64_t v);
+void tcg_yaml_kv_hex64(tcg_yaml *y, const char *key, uint64_t v);
+void tcg_yaml_kv_hex(tcg_yaml *y, const char *key, const uint8_t *p, size_t len);
+void tcg_yaml_kv_bool(tcg_yaml *y, const char *key, int v);
+void tcg_yaml_kv_guid(tcg_yaml *y, const char *key, const uint8_t p[16]);
+
+/* Format a GUID (mixed-endian, as EFI_GUID) into 37 bytes. */
+void tcg_guid_format(const uint8_t p[16], char out[37]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

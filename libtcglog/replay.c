@@ -1,0 +1,232 @@
+#include "tcglog/replay.h"
+
+#include <string.h>
+
+#define FAIL(rule, off, ev, ...) tcg_err_set(err, TCG_E_FORMAT, rule, off, ev, __VA_ARGS__)
+
+static bool is_drtm_pcr(uint32_t pcr) { return pcr >= 17 && pcr <= 22; }
+
+/* StartupLocality: exactly "StartupLocality\0" plus one locality byte. */
+static bool is_startup_locality(const tcg_event *e)
+{
+	return e->type == TCG_EV_NO_ACTION && e->size >= 16 &&
+	       !memcmp(e->data, "StartupLocality\0", 16);
+}
+
+/* First pass: the initial values that the log's own records determine. */
+static tcg_rc initial_state(const tcg_log *log, tcg_replay_result *r, tcg_err *err)
+{
+	bool pcr0_extended = false;
+	size_t n = tcg_log_num_events(log);
+
+	r->startup_locality = -1;
+	for (size_t i = 0; i < n; i++) {
+		const tcg_event *e = tcg_log_event(log, i);
+		if (e->header)
+			continue;
+		if (is_startup_locality(e)) {
+			if (e->pcr != 0)
+				return FAIL("startup-locality-pcr", e->offset, e->number,
+				            "StartupLocality in PCR %u, not 0", e->pcr);
+			if (e->size != 17)
+				return FAIL("startup-locality-size", e->offset, e->number,
+				            "StartupLocality data is %u bytes, not 17", e->size);
+			if (r->startup_locality >= 0)
+				return FAIL("startup-locality-duplicate", e->offset, e->number,
+				            "a second StartupLocality record");
+			if (pcr0_extended)
+				return FAIL("startup-locality-late", e->offset, e->number,
+				            "StartupLocality after PCR 0 was extended");
+			if (e->data[16] != 0 && e->data[16] != 3)
+				return FAIL("startup-locality-value", e->offset, e->number,
+				            "locality %u is neither 0 nor 3", e->data[16]);
+			r->startup_locality = e->data[16];
+			continue;
+		}
+		if (e->type == TCG_EV_NO_ACTION || e->pcr == TCG_PCR_NONE)
+			continue;
+		if (e->type == TCG_EV_EFI_HCRTM_EVENT) {
+			if (e->pcr != 0 || pcr0_extended)
+				return FAIL("hcrtm-position", e->offset, e->number,
+				            "H-CRTM event must be the first PCR 0 event");
+			r->hcrtm = true;
+		}
+		if (e->pcr == 0)
+			pcr0_extended = true;
+		if (is_drtm_pcr(e->pcr))
+			r->drtm = true;
+		r->extended |= 1u << e->pcr;
+	}
+	if (r->hcrtm && r->startup_locality >= 0)
+		return FAIL("hcrtm-startup-locality", TCG_NO_OFFSET, TCG_NO_EVENT,
+		            "log has both an H-CRTM event and a StartupLocality record");
+	return TCG_OK;
+}
+
+static void init_bank(const tcg_replay_result *r, tcg_pcr_bank *b)
+{
+	b->present = (uint32_t)((1ull << TCG_NUM_PCRS) - 1);
+	memset(b->value, 0, sizeof b->value);
+	if (!r->drtm)
+		for (uint32_t p = 17; p <= 22; p++)
+			memset(b->value[p], 0xFF, b->size);
+	if (r->hcrtm)
+		b->value[0][b->size - 1] = 4;
+	else if (r->startup_locality > 0)
+		b->value[0][b->size - 1] = (uint8_t)r->startup_locality;
+}
+
+tcg_rc tcg_replay(const tcg_log *log, tcg_hasher *hasher, tcg_replay_result *r,
+                  tcg_err *err)
+{
+	tcg_hasher *own = NULL;
+	size_t n = tcg_log_num_events(log), nb = tcg_log_num_banks(log);
+	int slot[TCG_MAX_BANKS];
+	tcg_rc rc;
+
+	memset(r, 0, sizeof *r);
+	if ((rc = initial_state(log, r, err)))
+		return rc;
+	if (!hasher && !(hasher = own = tcg_hasher_new()))
+		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "no memory");
+	for (size_t i = 0; i < nb; i++) {
+		tcg_bank bk = tcg_log_bank(log, i);
+		slot[i] = -1;
+		if (!tcg_hasher_supports(hasher, bk.alg) || tcg_alg_size(bk.alg) != bk.size) {
+			r->skipped[r->num_skipped++] = bk.alg;
+			continue;
+		}
+		tcg_pcr_bank *b = &r->pcrs.bank[r->pcrs.num_banks];
+		slot[i] = (int)r->pcrs.num_banks++;
+		b->alg = bk.alg;
+		b->size = bk.size;
+		init_bank(r, b);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const tcg_event *e = tcg_log_event(log, i);
+		if (e->header || e->type == TCG_EV_NO_ACTION || e->pcr == TCG_PCR_NONE)
+			continue;
+		for (size_t k = 0; k < nb; k++) {
+			if (slot[k] < 0)
+				continue;
+			tcg_pcr_bank *b = &r->pcrs.bank[slot[k]];
+			uint8_t *v = b->value[e->pcr];
+			if ((rc = tcg_hash2(hasher, b->alg, v, b->size, e->digest[k], b->size, v))) {
+				tcg_err_set(err, rc, "hash", TCG_NO_OFFSET, TCG_NO_EVENT,
+				            "hashing failed");
+				goto out;
+			}
+		}
+	}
+	rc = TCG_OK;
+out:
+	tcg_hasher_free(own);
+	return rc;
+}
+
+/* Unlogged ExitBootServices sequences some firmware extends into PCR 5. */
+static const struct {
+	const char *name;
+	const char *actions[3];
+} ebs_variants[] = {
+	{ "invocation+success",
+	  { "Exit Boot Services Invocation", "Exit Boot Services Returned with Success" } },
+	{ "invocation+failure",
+	  { "Exit Boot Services Invocation", "Exit Boot Services Returned with Failure" } },
+	{ "invocation+failure+success",
+	  { "Exit Boot Services Invocation", "Exit Boot Services Returned with Failure",
+	    "Exit Boot Services Returned with Success" } },
+};
+
+static bool log_has_ebs(const tcg_log *log)
+{
+	static const char inv[] = "Exit Boot Services Invocation";
+	for (size_t i = 0; i < tcg_log_num_events(log); i++) {
+		const tcg_event *e = tcg_log_event(log, i);
+		if (e->pcr == 5 && e->type == TCG_EV_EFI_ACTION && e->size == sizeof inv - 1 &&
+		    !memcmp(e->data, inv, e->size))
+			return true;
+	}
+	return false;
+}
+
+static tcg_rc try_ebs(tcg_hasher *h, tcg_pcr_bank *b, const uint8_t *want, const char **variant)
+{
+	for (size_t v = 0; v < sizeof ebs_variants / sizeof ebs_variants[0]; v++) {
+		uint8_t pcr[TCG_MAX_DIGEST], d[TCG_MAX_DIGEST];
+		tcg_rc rc;
+		memcpy(pcr, b->value[5], b->size);
+		for (size_t a = 0; a < 3 && ebs_variants[v].actions[a]; a++) {
+			const char *s = ebs_variants[v].actions[a];
+			if ((rc = tcg_hash(h, b->alg, s, strlen(s), d)) ||
+			    (rc = tcg_hash2(h, b->alg, pcr, b->size, d, b->size, pcr)))
+				return rc;
+		}
+		if (!memcmp(pcr, want, b->size)) {
+			memcpy(b->value[5], pcr, b->size);
+			*variant = ebs_variants[v].name;
+			return TCG_OK;
+		}
+	}
+	return TCG_E_MISMATCH;
+}
+
+tcg_rc tcg_replay_compare(const tcg_log *log, tcg_hasher *hasher, tcg_replay_result *r,
+                          const tcg_pcr_values *expected, unsigned allowed_quirks,
+                          tcg_pcr_mismatch *mm, size_t max, size_t *total, tcg_err *err)
+{
+	tcg_hasher *own = NULL;
+	size_t count = 0;
+	tcg_rc rc = TCG_OK;
+	bool ebs_ok = (allowed_quirks & TCG_QUIRK_MISSING_EBS) && !log_has_ebs(log);
+
+#define ADD(a, p, missing)                                                  \
+	do {                                                                \
+		if (count < max) {                                          \
+			mm[count].alg = (a);                                \
+			mm[count].pcr = (p);                                \
+			mm[count].missing_bank = (missing);                 \
+		}                                                           \
+		count++;                                                    \
+	} while (0)
+
+	for (size_t i = 0; i < expected->num_banks; i++) {
+		const tcg_pcr_bank *want = &expected->bank[i];
+		tcg_pcr_bank *got = tcg_pcrs_bank(&r->pcrs, want->alg);
+		if (!got) {
+			ADD(want->alg, 0, true);
+			continue;
+		}
+		for (uint32_t p = 0; p < TCG_NUM_PCRS; p++) {
+			if (!(want->present & (1u << p)))
+				continue;
+			if (want->size == got->size && !memcmp(got->value[p], want->value[p], got->size))
+				continue;
+			if (p == 5 && ebs_ok && want->size == got->size) {
+				if (!hasher && !(hasher = own = tcg_hasher_new())) {
+					rc = tcg_err_set(err, TCG_E_NOMEM, "out-of-memory",
+					                 TCG_NO_OFFSET, TCG_NO_EVENT, "no memory");
+					goto out;
+				}
+				rc = try_ebs(hasher, got, want->value[5], &r->ebs_variant);
+				if (rc == TCG_OK) {
+					r->quirks |= TCG_QUIRK_MISSING_EBS;
+					continue;
+				}
+				if (rc != TCG_E_MISMATCH)
+					goto out;
+				rc = TCG_OK;
+			}
+			ADD(want->alg, p, false);
+		}
+	}
+#undef ADD
+	*total = count;
+	if (count)
+		rc = tcg_err_set(err, TCG_E_MISMATCH, "pcr-mismatch", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                 "%zu PCR value(s) differ from the replay", count);
+out:
+	tcg_hasher_free(own);
+	return rc;
+}

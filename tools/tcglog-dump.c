@@ -1,0 +1,109 @@
+/* tcglog-dump: decode a TCG event log to YAML. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcglog/dump.h"
+#include "tcglog/pcrs.h"
+#include "tool.h"
+
+static const char *prog = "tcglog-dump";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "Usage: %s [OPTIONS] LOG\n"
+	        "Decode a TCG event log (LOG, or - for standard input) to YAML: header and\n"
+	        "banks, every event with its digests, decoded data and data binding, then\n"
+	        "the replayed PCRs.\n"
+	        "\n"
+	        "  -p, --pcr LIST    only events of these PCRs (e.g. 0,2,4-7; -1 or none for\n"
+	        "                    events that are never extended); may be repeated\n"
+	        "  -b, --bank ALG    only digests and PCRs of this bank (sha1, sha256, ...);\n"
+	        "                    may be repeated\n"
+	        "  -x, --hex         event data as hex, not decoded\n"
+	        "  -s, --strict      refuse the quirks otherwise accepted and reported\n"
+	        "                    (trailing-padding, unsized-input)\n"
+	        "  -h, --help        this text\n"
+	        "  -V, --version     the version\n"
+	        "\n"
+	        "Exit status: 0 decoded, 2 bad usage or a log that cannot be parsed,\n"
+	        "3 the file could not be read.\n",
+	        prog);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "pcr", required_argument, NULL, 'p' }, { "bank", required_argument, NULL, 'b' },
+		{ "hex", no_argument, NULL, 'x' },       { "strict", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },      { "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	tcg_dump_opts opts = { 0 };
+	bool strict = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "p:b:xshV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': {
+			uint32_t m;
+			if (!strcmp(optarg, "-1") || !strcmp(optarg, "none"))
+				opts.pcr_none = true;
+			else if (tcg_pcr_list_parse(optarg, &m))
+				opts.pcr_mask |= m;
+			else
+				return tool_usage_error(prog, "--pcr takes PCR numbers 0..23, e.g. 0,2,4-7");
+			break;
+		}
+		case 'b':
+			if (opts.num_banks == TCG_MAX_BANKS)
+				return tool_usage_error(prog, "too many --bank options");
+			if (!tcg_alg_from_name(optarg, &opts.banks[opts.num_banks++]))
+				return tool_usage_error(prog, "--bank takes a hash algorithm: sha1, sha256, sha384, sha512, sm3_256");
+			break;
+		case 'x':
+			opts.no_decode = true;
+			break;
+		case 's':
+			strict = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			return tool_version(prog);
+		default:
+			return tool_usage_error(prog, "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return tool_usage_error(prog, "expects exactly one LOG");
+
+	const char *path = argv[optind];
+	uint8_t *data;
+	tcg_log *log;
+	tcg_err err;
+	tcg_rc rc;
+
+	tcg_err_clear(&err);
+	if ((rc = tcg_log_load(path, &data, &log, &err)))
+		return tool_error(prog, path, &err);
+	if (strict && tcg_log_quirks(log)) {
+		unsigned q = tcg_log_quirks(log);
+		tcg_err_set(&err, TCG_E_FORMAT, tcg_quirk_name(q & -q), TCG_NO_OFFSET, TCG_NO_EVENT,
+		            "quirk refused by --strict");
+		rc = err.rc;
+	} else {
+		rc = tcg_dump_yaml(log, &opts, stdout, &err);
+	}
+	tcg_log_free(log);
+	free(data);
+	if (rc)
+		return tool_error(prog, path, &err);
+	if (fflush(stdout) != 0) {
+		perror(prog);
+		return 3;
+	}
+	return 0;
+}

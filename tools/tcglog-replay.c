@@ -1,0 +1,235 @@
+/* tcglog-replay: replay a TCG event log and print or compare the PCRs. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcglog/log.h"
+#include "tcglog/pcrs.h"
+#include "tcglog/replay.h"
+#include "tool.h"
+
+static const char *prog = "tcglog-replay";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "Usage: %s [OPTIONS] LOG\n"
+	        "Replay a TCG event log (LOG, or - for standard input). Without --pcrs,\n"
+	        "print the replayed PCRs in the layout of tpm2_pcrread. With --pcrs, compare\n"
+	        "every PCR that FILE lists and name each one that differs.\n"
+	        "\n"
+	        "  -f, --pcrs FILE   expected values: tpm2_pcrread YAML or a tpm2_quote -o file\n"
+	        "  -b, --bank ALG    only this bank (sha1, sha256, ...); may be repeated\n"
+	        "  -q, --quirk NAME  allow a named firmware workaround: missing-ebs (PCR 5\n"
+	        "                    lacks the logged ExitBootServices events)\n"
+	        "  -s, --strict      refuse the quirks otherwise accepted and reported\n"
+	        "                    (trailing-padding, unsized-input)\n"
+	        "  -h, --help        this text\n"
+	        "  -V, --version     the version\n"
+	        "\n"
+	        "Exit status: 0 replayed (and every PCR matched), 1 a PCR differs or a bank\n"
+	        "is missing from the log, 2 bad usage or input that cannot be parsed,\n"
+	        "3 a file could not be read.\n",
+	        prog);
+}
+
+static void print_hex(FILE *f, const uint8_t *p, size_t n)
+{
+	fputs("0x", f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02X", p[i]);
+}
+
+static bool bank_selected(const uint16_t *banks, size_t n, uint16_t alg)
+{
+	if (!n)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (banks[i] == alg)
+			return true;
+	return false;
+}
+
+/* Keep only the selected banks in v. */
+static void filter_banks(tcg_pcr_values *v, const uint16_t *banks, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < v->num_banks; i++)
+		if (bank_selected(banks, n, v->bank[i].alg))
+			v->bank[k++] = v->bank[i];
+	v->num_banks = k;
+}
+
+static void print_quirks(const tcg_log *log, const tcg_replay_result *r)
+{
+	unsigned q = tcg_log_quirks(log) | r->quirks;
+	if (!q)
+		return;
+	printf("quirks:\n");
+	for (unsigned b = 1; b; b <<= 1) {
+		if (!(q & b))
+			continue;
+		printf("  - %s", tcg_quirk_name(b));
+		if (b == TCG_QUIRK_MISSING_EBS && r->ebs_variant)
+			printf(" # appended to PCR 5: %s", r->ebs_variant);
+		putchar('\n');
+	}
+}
+
+static int compare(const char *path, const char *pcrs_path, const tcg_log *log,
+                   tcg_replay_result *r, const uint16_t *banks, size_t nbanks, unsigned quirks)
+{
+	uint8_t *data;
+	size_t len, total = 0;
+	tcg_pcr_values *want = malloc(sizeof *want);
+	tcg_pcr_mismatch mm[TCG_MAX_BANKS * TCG_NUM_PCRS];
+	tcg_err err;
+	tcg_rc rc;
+	int status;
+
+	tcg_err_clear(&err);
+	if (!want)
+		return 3;
+	if ((rc = tcg_read_file(pcrs_path, 1u << 20, &data, &len, NULL, &err))) {
+		free(want);
+		return tool_error(prog, pcrs_path, &err);
+	}
+	rc = tcg_pcrs_parse(data, len, pcrs_path, want, &err);
+	free(data);
+	if (rc) {
+		free(want);
+		return tool_error(prog, NULL, &err);
+	}
+	filter_banks(want, banks, nbanks);
+	rc = tcg_replay_compare(log, NULL, r, want, quirks, mm, sizeof mm / sizeof mm[0], &total,
+	                        &err);
+	if (rc && rc != TCG_E_MISMATCH) {
+		free(want);
+		return tool_error(prog, path, &err);
+	}
+	printf("verified: %s\n", total ? "false" : "true");
+	print_quirks(log, r);
+	if (total)
+		printf("mismatches:\n");
+	for (size_t i = 0; i < total; i++) {
+		const char *bank = tcg_alg_name(mm[i].alg);
+		if (mm[i].missing_bank) {
+			printf("  - bank: %s\n    missing: true\n", bank);
+			fprintf(stderr, "%s: %s: pcr-bank-missing: the log carries no %s bank\n", prog,
+			        path, bank);
+			continue;
+		}
+		const uint8_t *got = tcg_pcrs_bank(&r->pcrs, mm[i].alg)->value[mm[i].pcr];
+		const tcg_pcr_bank *wb = tcg_pcrs_bank(want, mm[i].alg);
+		printf("  - bank: %s\n    pcr: %u\n    replayed: ", bank, mm[i].pcr);
+		print_hex(stdout, got, wb->size);
+		printf("\n    expected: ");
+		print_hex(stdout, wb->value[mm[i].pcr], wb->size);
+		putchar('\n');
+		fprintf(stderr, "%s: %s: pcr-mismatch: %s PCR %u replays to ", prog, path, bank,
+		        mm[i].pcr);
+		print_hex(stderr, got, wb->size);
+		fprintf(stderr, ", expected ");
+		print_hex(stderr, wb->value[mm[i].pcr], wb->size);
+		fputc('\n', stderr);
+	}
+	status = total ? 1 : 0;
+	free(want);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "pcrs", required_argument, NULL, 'f' }, { "bank", required_argument, NULL, 'b' },
+		{ "quirk", required_argument, NULL, 'q' }, { "strict", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },       { "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *pcrs_path = NULL;
+	uint16_t banks[TCG_MAX_BANKS];
+	size_t nbanks = 0;
+	unsigned quirks = 0;
+	bool strict = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "f:b:q:shV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			pcrs_path = optarg;
+			break;
+		case 'b':
+			if (nbanks == TCG_MAX_BANKS)
+				return tool_usage_error(prog, "too many --bank options");
+			if (!tcg_alg_from_name(optarg, &banks[nbanks++]))
+				return tool_usage_error(prog, "--bank takes a hash algorithm: sha1, sha256, sha384, sha512, sm3_256");
+			break;
+		case 'q': {
+			unsigned q;
+			if (!tcg_quirk_from_name(optarg, &q) || q != TCG_QUIRK_MISSING_EBS)
+				return tool_usage_error(prog, "--quirk takes: missing-ebs");
+			quirks |= q;
+			break;
+		}
+		case 's':
+			strict = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			return tool_version(prog);
+		default:
+			return tool_usage_error(prog, "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return tool_usage_error(prog, "expects exactly one LOG");
+	if (quirks && !pcrs_path)
+		return tool_usage_error(prog, "--quirk missing-ebs needs --pcrs to compare against");
+
+	const char *path = argv[optind];
+	uint8_t *data;
+	tcg_log *log;
+	tcg_replay_result *r = malloc(sizeof *r);
+	tcg_err err;
+	int status = 0;
+
+	tcg_err_clear(&err);
+	if (!r)
+		return 3;
+	if (tcg_log_load(path, &data, &log, &err)) {
+		free(r);
+		return tool_error(prog, path, &err);
+	}
+	if (strict && tcg_log_quirks(log)) {
+		unsigned q = tcg_log_quirks(log);
+		tcg_err_set(&err, TCG_E_FORMAT, tcg_quirk_name(q & -q), TCG_NO_OFFSET, TCG_NO_EVENT,
+		            "quirk refused by --strict");
+		status = tool_error(prog, path, &err);
+	} else if (tcg_replay(log, NULL, r, &err)) {
+		status = tool_error(prog, path, &err);
+	} else if (pcrs_path) {
+		status = compare(path, pcrs_path, log, r, banks, nbanks, quirks);
+	} else {
+		filter_banks(&r->pcrs, banks, nbanks);
+		for (size_t i = 0; i < nbanks; i++)
+			if (!tcg_pcrs_bank(&r->pcrs, banks[i])) {
+				fprintf(stderr, "%s: %s: pcr-bank-missing: the log carries no %s bank\n",
+				        prog, path, tcg_alg_name(banks[i]));
+				status = 1;
+			}
+		tcg_pcrs_print(stdout, &r->pcrs);
+	}
+	for (size_t i = 0; i < r->num_skipped; i++)
+		fprintf(stderr, "%s: %s: note: bank 0x%04x not replayed (unknown algorithm)\n", prog,
+		        path, r->skipped[i]);
+	tcg_log_free(log);
+	free(data);
+	free(r);
+	if (fflush(stdout) != 0) {
+		perror(prog);
+		return 3;
+	}
+	return status;
+}

@@ -1,0 +1,34 @@
+/* Boilerplate shared by the tools: messages and exit codes only, no rules. */
+#ifndef TCGLOG_TOOL_H
+#define TCGLOG_TOOL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "tcglog/error.h"
+
+/* Print "PROG: FILE: offset N: event M: rule: message" and return the exit status. */
+static inline int tool_error(const char *prog, const char *file, const tcg_err *err)
+{
+	char msg[512];
+	tcg_err_format(err, msg, sizeof msg);
+	if (file)
+		fprintf(stderr, "%s: %s: %s\n", prog, file, msg);
+	else
+		fprintf(stderr, "%s: %s\n", prog, msg);
+	return tcg_exit_status(err->rc);
+}
+
+static inline int tool_usage_error(const char *prog, const char *what)
+{
+	fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", prog, what, prog);
+	return 2;
+}
+
+static inline int tool_version(const char *prog)
+{
+	printf("%s (tcglog) %s\n", prog, TCGLOG_VERSION);
+	return 0;
+}
+
+#endif
