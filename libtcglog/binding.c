@@ -124,7 +124,8 @@ tcg_binding tcg_event_binding(const tcg_log *log, const tcg_event *e, tcg_hasher
 		return TCG_BIND_UNCHECKED;
 	for (size_t i = 0; i < nb; i++) {
 		tcg_bank bk = tcg_log_bank(log, i);
-		if (!tcg_hasher_supports(hasher, bk.alg) || tcg_alg_size(bk.alg) != bk.size)
+		if (!e->digest[i] || !tcg_hasher_supports(hasher, bk.alg) ||
+		    tcg_alg_size(bk.alg) != bk.size)
 			continue;
 		if (!bank_matches(hasher, bk.alg, e, e->digest[i])) {
 			if (bad_bank)

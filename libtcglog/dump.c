@@ -103,13 +103,13 @@ static void dump_event(tcg_yaml *y, const tcg_log *log, const tcg_event *e,
 	} else {
 		size_t shown = 0;
 		for (size_t i = 0; i < tcg_log_num_banks(log); i++)
-			shown += bank_wanted(o, tcg_log_bank(log, i).alg);
+			shown += e->digest[i] && bank_wanted(o, tcg_log_bank(log, i).alg);
 		tcg_yaml_kv_u64(y, "DigestCount", shown);
 		tcg_yaml_key(y, "Digests");
 		tcg_yaml_seq_start(y);
 		for (size_t i = 0; i < tcg_log_num_banks(log); i++) {
 			tcg_bank b = tcg_log_bank(log, i);
-			if (!bank_wanted(o, b.alg))
+			if (!e->digest[i] || !bank_wanted(o, b.alg))
 				continue;
 			tcg_yaml_map_start(y);
 			tcg_yaml_key(y, "AlgorithmId");
@@ -152,7 +152,7 @@ static void dump_pcrs(tcg_yaml *y, const tcg_replay_result *r, const tcg_dump_op
 		tcg_yaml_map_start(y);
 		for (uint32_t p = 0; p < TCG_NUM_PCRS; p++) {
 			char v[2 + 2 * TCG_MAX_DIGEST + 1] = "0x";
-			if (!(r->extended & (1u << p)))
+			if (!(r->extended & b->present & (1u << p)))
 				continue;
 			for (size_t k = 0; k < b->size; k++)
 				snprintf(v + 2 + 2 * k, 3, "%02x", b->value[p][k]);

@@ -31,6 +31,7 @@ static const struct {
 	{ TCG_QUIRK_TRAILING_PADDING, "trailing-padding" },
 	{ TCG_QUIRK_UNSIZED_INPUT, "unsized-input" },
 	{ TCG_QUIRK_MISSING_EBS, "missing-ebs" },
+	{ TCG_QUIRK_PARTIAL_DIGESTS, "partial-digests" },
 };
 
 const char *tcg_quirk_name(unsigned quirk)
@@ -199,16 +200,20 @@ static tcg_rc parse_event(tcg_log *log, tcg_buf *b, tcg_err *err)
 		if (!tcg_buf_bytes(b, 20, &e->digest[0]))
 			return FAIL("event-truncated", e->offset, e->number,
 			            "log ends inside the event digest");
+		e->num_digests = 1;
 	} else {
 		uint32_t count;
 		uint64_t off = b->base;
 		if (!tcg_buf_u32le(b, &count))
 			return FAIL("event-truncated", e->offset, e->number,
 			            "log ends inside the event header");
-		if (count != log->num_banks)
+		if (count == 0 || count > log->num_banks)
 			return FAIL("event-digest-count", off, e->number,
 			            "event carries %u digests, the header declares %zu banks", count,
 			            log->num_banks);
+		if (count < log->num_banks)
+			log->quirks |= TCG_QUIRK_PARTIAL_DIGESTS;
+		e->num_digests = (uint8_t)count;
 		for (uint32_t i = 0; i < count; i++) {
 			uint16_t alg;
 			int bank;

@@ -112,6 +112,10 @@ tcg_rc tcg_replay(const tcg_log *log, tcg_hasher *hasher, tcg_replay_result *r,
 				continue;
 			tcg_pcr_bank *b = &r->pcrs.bank[slot[k]];
 			uint8_t *v = b->value[e->pcr];
+			if (!e->digest[k]) {
+				b->present &= ~(1u << e->pcr);
+				continue;
+			}
 			if ((rc = tcg_hash2(hasher, b->alg, v, b->size, e->digest[k], b->size, v))) {
 				tcg_err_set(err, rc, "hash", TCG_NO_OFFSET, TCG_NO_EVENT,
 				            "hashing failed");
@@ -181,12 +185,13 @@ tcg_rc tcg_replay_compare(const tcg_log *log, tcg_hasher *hasher, tcg_replay_res
 	tcg_rc rc = TCG_OK;
 	bool ebs_ok = (allowed_quirks & TCG_QUIRK_MISSING_EBS) && !log_has_ebs(log);
 
-#define ADD(a, p, missing)                                                  \
+#define ADD(a, p, missing, unrep)                                           \
 	do {                                                                \
 		if (count < max) {                                          \
 			mm[count].alg = (a);                                \
 			mm[count].pcr = (p);                                \
 			mm[count].missing_bank = (missing);                 \
+			mm[count].unreplayable = (unrep);                   \
 		}                                                           \
 		count++;                                                    \
 	} while (0)
@@ -195,12 +200,16 @@ tcg_rc tcg_replay_compare(const tcg_log *log, tcg_hasher *hasher, tcg_replay_res
 		const tcg_pcr_bank *want = &expected->bank[i];
 		tcg_pcr_bank *got = tcg_pcrs_bank(&r->pcrs, want->alg);
 		if (!got) {
-			ADD(want->alg, 0, true);
+			ADD(want->alg, 0, true, false);
 			continue;
 		}
 		for (uint32_t p = 0; p < TCG_NUM_PCRS; p++) {
 			if (!(want->present & (1u << p)))
 				continue;
+			if (!(got->present & (1u << p))) {
+				ADD(want->alg, p, false, true);
+				continue;
+			}
 			if (want->size == got->size && !memcmp(got->value[p], want->value[p], got->size))
 				continue;
 			if (p == 5 && ebs_ok && want->size == got->size) {
@@ -218,7 +227,7 @@ tcg_rc tcg_replay_compare(const tcg_log *log, tcg_hasher *hasher, tcg_replay_res
 					goto out;
 				rc = TCG_OK;
 			}
-			ADD(want->alg, p, false);
+			ADD(want->alg, p, false, false);
 		}
 	}
 #undef ADD

@@ -119,6 +119,13 @@ static int compare(const char *path, const char *pcrs_path, const tcg_log *log,
 			        path, bank);
 			continue;
 		}
+		if (mm[i].unreplayable) {
+			printf("  - bank: %s\n    pcr: %u\n    unreplayable: true\n", bank, mm[i].pcr);
+			fprintf(stderr,
+			        "%s: %s: pcr-unreplayable: %s PCR %u has events without a %s digest\n",
+			        prog, path, bank, mm[i].pcr, bank);
+			continue;
+		}
 		const uint8_t *got = tcg_pcrs_bank(&r->pcrs, mm[i].alg)->value[mm[i].pcr];
 		const tcg_pcr_bank *wb = tcg_pcrs_bank(want, mm[i].alg);
 		printf("  - bank: %s\n    pcr: %u\n    replayed: ", bank, mm[i].pcr);
@@ -191,7 +198,7 @@ int main(int argc, char **argv)
 	const char *path = argv[optind];
 	uint8_t *data;
 	tcg_log *log;
-	tcg_replay_result *r = malloc(sizeof *r);
+	tcg_replay_result *r = calloc(1, sizeof *r);
 	tcg_err err;
 	int status = 0;
 

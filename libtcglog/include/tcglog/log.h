@@ -39,8 +39,12 @@ enum {
 	TCG_QUIRK_TRAILING_PADDING = 1u << 0, /* 0xFF or zero bytes after the last event */
 	TCG_QUIRK_UNSIZED_INPUT = 1u << 1,    /* read from a file with no size (securityfs) */
 	TCG_QUIRK_MISSING_EBS = 1u << 2,      /* ExitBootServices extended into PCR 5 unlogged */
+	/* Events carrying only some of the header's banks (Windows appends SHA-256-only
+	 * events to a SHA-1+SHA-256 firmware log): those banks of their PCRs cannot
+	 * be replayed and are reported as such, never guessed. */
+	TCG_QUIRK_PARTIAL_DIGESTS = 1u << 3,
 };
-/* "trailing-padding", "unsized-input", "missing-ebs" */
+/* "trailing-padding", "unsized-input", "missing-ebs", "partial-digests" */
 const char *tcg_quirk_name(unsigned quirk);
 bool tcg_quirk_from_name(const char *name, unsigned *quirk);
 
@@ -65,11 +69,13 @@ typedef struct {
 	uint32_t pcr;
 	uint32_t type;
 	bool header;       /* the Spec ID event: SHA-1 layout, never extended */
-	/* Digest per bank, in the log's bank order (tcg_log_bank). The header event
+	/* Digest per bank, in the log's bank order (tcg_log_bank); NULL for a bank
+	 * the event does not carry (TCG_QUIRK_PARTIAL_DIGESTS). The header event
 	 * has a single 20-byte zero digest in slot 0. */
 	const uint8_t *digest[TCG_MAX_BANKS];
 	const uint8_t *data;
 	uint32_t size;
+	uint8_t num_digests; /* digests the event carries */
 } tcg_event;
 
 typedef struct tcg_log tcg_log;

@@ -10,7 +10,8 @@ extern "C" {
 #endif
 
 typedef struct {
-	/* Each bank of the log that the crypto library can hash, all 24 PCRs. */
+	/* Each bank of the log that the crypto library can hash: all 24 PCRs, less
+	 * those with an event that lacks this bank's digest (partial-digests). */
 	tcg_pcr_values pcrs;
 	/* Banks the log carries that could not be replayed (unknown algorithm). */
 	size_t num_skipped;
@@ -39,6 +40,7 @@ typedef struct {
 	uint16_t alg;
 	uint32_t pcr;
 	bool missing_bank; /* the expected bank is not in the log */
+	bool unreplayable; /* an event of this PCR lacks this bank's digest */
 } tcg_pcr_mismatch;
 
 /*
