@@ -1,0 +1,68 @@
+# Front door: installs what is missing (Debian), builds with meson, runs.
+#   make demo   decode and replay a real event log
+#   make test   every test, in a normal and a sanitizer build, then one summary line
+
+BUILD ?= build
+BUILD_SAN ?= build-san
+FUZZ_SECONDS ?= 30
+CORPUS ?= $(abspath ../shared/corpus)
+
+DEBIAN_PACKAGES = meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
+	libssl-dev openssl libyaml-dev libcriterion-dev scdoc \
+	tpm2-tools jq python3 python3-yaml xxd
+
+.PHONY: all deps build build-san test demo clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" -ne 0 ]; then echo "run as root to install:$$missing" >&2; exit 3; fi; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --werror -Dcorpus=$(CORPUS)
+
+$(BUILD_SAN)/build.ninja:
+	CC=clang meson setup $(BUILD_SAN) --werror -Dman=false -Dfuzz=true \
+		-Dfuzz_seconds=$(FUZZ_SECONDS) -Dcorpus=$(CORPUS) \
+		-Db_sanitize=address,undefined -Db_lundef=false \
+		-Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+build-san: deps $(BUILD_SAN)/build.ninja
+	ninja -C $(BUILD_SAN)
+
+test: build build-san
+	-meson test -C $(BUILD) --no-rebuild --print-errorlogs
+	-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		meson test -C $(BUILD_SAN) --no-rebuild --print-errorlogs --timeout-multiplier=3
+	@tests/summarize $(BUILD) $(BUILD_SAN)
+
+demo: build
+	@log=$(CORPUS)/go-attestation/windows_gcp_shielded_vm.bin; \
+	if [ -f "$$log" ]; then \
+		echo "== tcglog-dump $$log (first events)"; \
+		$(BUILD)/tools/tcglog-dump --pcr 0,7 "$$log" | head -60; \
+		echo "== tcglog-replay $$log"; \
+		$(BUILD)/tools/tcglog-replay --bank sha1 "$$log"; \
+		exp=$$log; exp=$${exp%.bin}.expected-pcrs.json; \
+		jq -r '.pcrs | to_entries[] | "\(.key):", (.value | to_entries[] | "  \(.key) : 0x\(.value)")' "$$exp" > $(BUILD)/demo-pcrs.yaml; \
+		echo "== tcglog-replay --pcrs (values from the TPM, shipped with the log)"; \
+		$(BUILD)/tools/tcglog-replay --pcrs $(BUILD)/demo-pcrs.yaml "$$log"; \
+	else \
+		echo "no corpus at $(CORPUS): a generated log instead"; \
+		$(BUILD)/tests/mklog locality > $(BUILD)/demo.bin; \
+		$(BUILD)/tools/tcglog-dump $(BUILD)/demo.bin; \
+		$(BUILD)/tools/tcglog-replay $(BUILD)/demo.bin; \
+	fi
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN)
