@@ -87,6 +87,7 @@ int main(int argc, char **argv)
 	tcg_err err;
 	tcg_rc rc;
 
+	tool_init_crypto();
 	tcg_err_clear(&err);
 	if ((rc = tcg_log_load(path, &data, &log, &err)))
 		return tool_error(prog, path, &err);

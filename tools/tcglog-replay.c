@@ -88,6 +88,7 @@ static int compare(const char *path, const char *pcrs_path, const tcg_log *log,
 	tcg_rc rc;
 	int status;
 
+	tool_init_crypto();
 	tcg_err_clear(&err);
 	if (!want)
 		return 3;
