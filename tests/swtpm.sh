@@ -1,0 +1,43 @@
+# swtpm harness (sourced): a software TPM 2.0 on a free loopback port with fresh
+# state, stopped by its process id whatever happens. Needs tpm2-tools for the
+# readiness check. Sets SWTPM_PID and exports TPM2TOOLS_TCTI.
+#   swtpm_start STATEDIR   start (state in STATEDIR, created fresh by swtpm)
+#   swtpm_stop             stop (also run from the caller's EXIT trap)
+SWTPM_PID=
+
+# The port must be owned by our process: another swtpm (a parallel test) may hold it.
+swtpm_owns_port() {
+	ss -Htlnp "sport = :$1" 2>/dev/null | grep -q "pid=$SWTPM_PID,"
+}
+
+swtpm_start() {
+	dir=$1
+	mkdir -p "$dir"
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		port=$(( ($(od -An -N2 -tu2 /dev/urandom) % 25000) + 20000 ))
+		swtpm socket --tpm2 --tpmstate dir="$dir" \
+			--server type=tcp,port="$port",bindaddr=127.0.0.1 \
+			--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
+			--flags not-need-init,startup-clear >>"$dir/swtpm.log" 2>&1 &
+		SWTPM_PID=$!
+		TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$port"
+		export TPM2TOOLS_TCTI
+		for i in $(seq 50); do
+			kill -0 "$SWTPM_PID" 2>/dev/null || break
+			if swtpm_owns_port "$port" && tpm2_getrandom 1 >/dev/null 2>&1; then
+				return 0
+			fi
+			sleep 0.1
+		done
+		swtpm_stop
+	done
+	return 1
+}
+
+swtpm_stop() {
+	if [ -n "$SWTPM_PID" ]; then
+		kill "$SWTPM_PID" 2>/dev/null
+		wait "$SWTPM_PID" 2>/dev/null
+		SWTPM_PID=
+	fi
+}
