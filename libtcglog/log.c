@@ -348,6 +348,16 @@ uint64_t tcg_log_padding_length(const tcg_log *log) { return log->padding_length
 size_t tcg_log_size(const tcg_log *log) { return log->size; }
 bool tcg_log_is_cc(const tcg_log *log) { return log->cc; }
 
+tcg_rc tcg_log_refuse_quirks(const tcg_log *log, tcg_err *err)
+{
+	unsigned q = log->quirks & -log->quirks; /* the first one */
+	if (!q)
+		return TCG_OK;
+	return tcg_err_set(err, TCG_E_FORMAT, tcg_quirk_name(q),
+	                   q == TCG_QUIRK_TRAILING_PADDING ? log->padding_offset : TCG_NO_OFFSET,
+	                   TCG_NO_EVENT, "the log needs this quirk and strict mode refuses it");
+}
+
 int tcg_log_bank_index(const tcg_log *log, uint16_t alg)
 {
 	for (size_t i = 0; i < log->num_banks; i++)

@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 	};
 	tcg_dump_opts opts = { 0 };
 	bool strict = false;
-	int c;
+	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "p:b:xshV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -58,10 +58,8 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'b':
-			if (opts.num_banks == TCG_MAX_BANKS)
-				return tool_usage_error(prog, "too many --bank options");
-			if (!tcg_alg_from_name(optarg, &opts.banks[opts.num_banks++]))
-				return tool_usage_error(prog, "--bank takes a hash algorithm: sha1, sha256, sha384, sha512, sm3_256");
+			if ((rc = tool_add_bank(prog, opts.banks, &opts.num_banks, optarg)))
+				return rc;
 			break;
 		case 'x':
 			opts.no_decode = true;
@@ -85,20 +83,13 @@ int main(int argc, char **argv)
 	uint8_t *data;
 	tcg_log *log;
 	tcg_err err;
-	tcg_rc rc;
 
 	tool_init_crypto();
 	tcg_err_clear(&err);
 	if ((rc = tcg_log_load(path, &data, &log, &err)))
 		return tool_error(prog, path, &err);
-	if (strict && tcg_log_quirks(log)) {
-		unsigned q = tcg_log_quirks(log);
-		tcg_err_set(&err, TCG_E_FORMAT, tcg_quirk_name(q & -q), TCG_NO_OFFSET, TCG_NO_EVENT,
-		            "quirk refused by --strict");
-		rc = err.rc;
-	} else {
+	if (!strict || !(rc = tcg_log_refuse_quirks(log, &err)))
 		rc = tcg_dump_yaml(log, &opts, stdout, &err);
-	}
 	tcg_log_free(log);
 	free(data);
 	if (rc)

@@ -168,10 +168,8 @@ int main(int argc, char **argv)
 			pcrs_path = optarg;
 			break;
 		case 'b':
-			if (nbanks == TCG_MAX_BANKS)
-				return tool_usage_error(prog, "too many --bank options");
-			if (!tcg_alg_from_name(optarg, &banks[nbanks++]))
-				return tool_usage_error(prog, "--bank takes a hash algorithm: sha1, sha256, sha384, sha512, sm3_256");
+			if ((c = tool_add_bank(prog, banks, &nbanks, optarg)))
+				return c;
 			break;
 		case 'q': {
 			unsigned q;
@@ -211,10 +209,7 @@ int main(int argc, char **argv)
 		free(r);
 		return tool_error(prog, path, &err);
 	}
-	if (strict && tcg_log_quirks(log)) {
-		unsigned q = tcg_log_quirks(log);
-		tcg_err_set(&err, TCG_E_FORMAT, tcg_quirk_name(q & -q), TCG_NO_OFFSET, TCG_NO_EVENT,
-		            "quirk refused by --strict");
+	if (strict && tcg_log_refuse_quirks(log, &err)) {
 		status = tool_error(prog, path, &err);
 	} else if (tcg_replay(log, NULL, r, &err)) {
 		status = tool_error(prog, path, &err);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "tcglog/error.h"
+#include "tcglog/log.h"
 
 /* Print "PROG: FILE: offset N: event M: rule: message" and return the exit status. */
 static inline int tool_error(const char *prog, const char *file, const tcg_err *err)
@@ -38,6 +39,18 @@ static inline void tool_init_crypto(void)
 	if (!getenv("OPENSSL_CONF"))
 		opts |= OPENSSL_INIT_NO_LOAD_CONFIG;
 	OPENSSL_init_crypto(opts, NULL);
+}
+
+/* --bank ALG: append to banks; 0 or the usage exit status. */
+static inline int tool_add_bank(const char *prog, uint16_t *banks, size_t *n, const char *name)
+{
+	if (*n == TCG_MAX_BANKS)
+		return tool_usage_error(prog, "too many --bank options");
+	if (!tcg_alg_from_name(name, &banks[*n]))
+		return tool_usage_error(prog, "--bank takes a hash algorithm: sha1, sha256, sha384, "
+		                              "sha512, sm3_256, sha3_256, sha3_384, sha3_512");
+	++*n;
+	return 0;
 }
 
 static inline int tool_version(const char *prog)

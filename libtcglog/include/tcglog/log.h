@@ -110,6 +110,9 @@ bool tcg_log_is_cc(const tcg_log *log);
 tcg_rc tcg_read_file(const char *path, size_t cap, uint8_t **data, size_t *len,
                      unsigned *quirks, tcg_err *err);
 
+/* Strict mode: refuse a log that needed any named quirk (TCG_E_FORMAT, rule = quirk name). */
+tcg_rc tcg_log_refuse_quirks(const tcg_log *log, tcg_err *err);
+
 /* tcg_read_file then tcg_log_parse; on success *data must be freed after the log. */
 tcg_rc tcg_log_load(const char *path, uint8_t **data, tcg_log **log, tcg_err *err);
 
