@@ -1,0 +1,2 @@
+/* placeholder: see include/tcglog/credential.h */
+#include "tcglog/error.h"

@@ -1,0 +1,2 @@
+/* placeholder: see include/tcglog/ekcert.h */
+#include "tcglog/error.h"

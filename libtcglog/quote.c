@@ -1,0 +1,2 @@
+/* placeholder: see include/tcglog/quote.h */
+#include "tcglog/error.h"
