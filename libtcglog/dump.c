@@ -22,8 +22,8 @@ static bool event_wanted(const tcg_dump_opts *o, const tcg_event *e)
 {
 	if (!o->pcr_mask && !o->pcr_none)
 		return true;
-	if (e->pcr == TCG_PCR_NONE)
-		return o->pcr_none;
+	if (e->pcr >= TCG_NUM_PCRS)
+		return e->pcr == TCG_PCR_NONE && o->pcr_none;
 	return (o->pcr_mask >> e->pcr) & 1;
 }
 
@@ -152,7 +152,7 @@ static void dump_pcrs(tcg_yaml *y, const tcg_replay_result *r, const tcg_dump_op
 		tcg_yaml_map_start(y);
 		for (uint32_t p = 0; p < TCG_NUM_PCRS; p++) {
 			char v[2 + 2 * TCG_MAX_DIGEST + 1] = "0x";
-			if (!(r->extended & b->present & (1u << p)))
+			if (!(r->extended & b->present & (1u << p)) || b->size > TCG_MAX_DIGEST)
 				continue;
 			for (size_t k = 0; k < b->size; k++)
 				snprintf(v + 2 + 2 * k, 3, "%02x", b->value[p][k]);

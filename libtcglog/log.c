@@ -178,8 +178,12 @@ static tcg_rc check_pcr(const tcg_event *e, tcg_err *err)
 {
 	if (e->pcr < TCG_NUM_PCRS || e->pcr == TCG_PCR_NONE)
 		return TCG_OK;
+	/* SPDM NV-extend records (NvIndexInstance) name an NV index; they never extend. */
+	if (e->type == TCG_EV_NO_ACTION && (e->pcr >> 24) == 0x01)
+		return TCG_OK;
 	return FAIL("event-pcr-index", e->offset, e->number,
-	            "PCR index %u is not within 0..23 (or 0xFFFFFFFF)", e->pcr);
+	            "PCR index 0x%x is not within 0..23 (or 0xFFFFFFFF, or an NV index for EV_NO_ACTION)",
+	            e->pcr);
 }
 
 static tcg_rc parse_event(tcg_log *log, tcg_buf *b, tcg_err *err)

@@ -1,2 +1,356 @@
-/* placeholder: see include/tcglog/quote.h */
-#include "tcglog/error.h"
+#include "tcglog/quote.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <string.h>
+#include <tss2/tss2_mu.h>
+
+#include "tcglog/replay.h"
+
+#define FAIL(rule, ...) tcg_err_set(err, TCG_E_FORMAT, rule, TCG_NO_OFFSET, TCG_NO_EVENT, __VA_ARGS__)
+#define REFUSE(rule, ...) tcg_err_set(err, TCG_E_MISMATCH, rule, TCG_NO_OFFSET, TCG_NO_EVENT, __VA_ARGS__)
+#define NOMEM() tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT, "no memory")
+
+static tcg_rc selection_from_tpml(const TPML_PCR_SELECTION *s, tcg_pcr_selection *out,
+                                  tcg_err *err)
+{
+	memset(out, 0, sizeof *out);
+	if (s->count > TCG_MAX_SELECTION_BANKS)
+		return FAIL("quote-selection", "%u banks in the PCR selection", s->count);
+	for (uint32_t i = 0; i < s->count; i++) {
+		const TPMS_PCR_SELECTION *b = &s->pcrSelections[i];
+		uint32_t mask = 0;
+		if (b->sizeofSelect > sizeof b->pcrSelect)
+			return FAIL("quote-selection", "sizeofSelect %u", b->sizeofSelect);
+		for (unsigned k = 0; k < b->sizeofSelect; k++)
+			mask |= (uint32_t)b->pcrSelect[k] << (8 * k);
+		if (mask >> TCG_NUM_PCRS)
+			return FAIL("quote-selection", "PCRs above 23 selected in bank 0x%04x", b->hash);
+		for (uint32_t j = 0; j < i; j++)
+			if (out->bank[j].alg == b->hash)
+				return FAIL("quote-selection", "bank 0x%04x selected twice", b->hash);
+		out->bank[i].alg = b->hash;
+		out->bank[i].mask = mask;
+	}
+	out->num_banks = s->count;
+	return TCG_OK;
+}
+
+tcg_rc tcg_attest_parse(const uint8_t *data, size_t len, tcg_attest *out, tcg_err *err)
+{
+	TPMS_ATTEST a;
+	uint8_t re[sizeof(TPMS_ATTEST)];
+	size_t off = 0, moff = 0;
+
+	memset(out, 0, sizeof *out);
+	memset(&a, 0, sizeof a);
+	if (len > sizeof re)
+		return FAIL("attest-size", "%zu bytes is more than any TPMS_ATTEST", len);
+	if (Tss2_MU_TPMS_ATTEST_Unmarshal(data, len, &off, &a) != TSS2_RC_SUCCESS)
+		return FAIL("attest-unmarshal", "not a TPMS_ATTEST (%zu bytes)", len);
+	if (off != len)
+		return FAIL("attest-trailing-data", "%zu bytes after the TPMS_ATTEST", len - off);
+	if (Tss2_MU_TPMS_ATTEST_Marshal(&a, re, sizeof re, &moff) != TSS2_RC_SUCCESS ||
+	    moff != len || memcmp(re, data, len))
+		return FAIL("attest-noncanonical", "the TPMS_ATTEST does not re-marshal to itself");
+	out->magic = a.magic;
+	out->type = a.type;
+	if (a.qualifiedSigner.size > sizeof out->signer || a.extraData.size > sizeof out->extra)
+		return FAIL("attest-size", "oversized name or extraData");
+	memcpy(out->signer, a.qualifiedSigner.name, a.qualifiedSigner.size);
+	out->signer_len = a.qualifiedSigner.size;
+	memcpy(out->extra, a.extraData.buffer, a.extraData.size);
+	out->extra_len = a.extraData.size;
+	out->clock = a.clockInfo.clock;
+	out->reset_count = a.clockInfo.resetCount;
+	out->restart_count = a.clockInfo.restartCount;
+	out->safe = a.clockInfo.safe == TPM2_YES;
+	out->firmware_version = a.firmwareVersion;
+	if (a.type == TPM2_ST_ATTEST_QUOTE) {
+		const TPMS_QUOTE_INFO *q = &a.attested.quote;
+		tcg_rc rc = selection_from_tpml(&q->pcrSelect, &out->selection, err);
+		if (rc)
+			return rc;
+		if (q->pcrDigest.size > sizeof out->pcr_digest)
+			return FAIL("attest-size", "oversized pcrDigest");
+		memcpy(out->pcr_digest, q->pcrDigest.buffer, q->pcrDigest.size);
+		out->pcr_digest_len = q->pcrDigest.size;
+	}
+	return TCG_OK;
+}
+
+static bool hash_allowed(uint16_t alg, bool allow_sha1)
+{
+	return alg == TCG_ALG_SHA1 ? allow_sha1 : tcg_alg_size(alg) != 0;
+}
+
+static const char *md_name(uint16_t alg)
+{
+	switch (alg) {
+	case TCG_ALG_SHA1:
+		return "SHA1";
+	case TCG_ALG_SHA256:
+		return "SHA256";
+	case TCG_ALG_SHA384:
+		return "SHA384";
+	case TCG_ALG_SHA512:
+		return "SHA512";
+	case TCG_ALG_SM3_256:
+		return "SM3";
+	case TCG_ALG_SHA3_256:
+		return "SHA3-256";
+	case TCG_ALG_SHA3_384:
+		return "SHA3-384";
+	case TCG_ALG_SHA3_512:
+		return "SHA3-512";
+	default:
+		return NULL;
+	}
+}
+
+/* DER ECDSA-Sig-Value from the TPM's (r, s). */
+static unsigned char *ecdsa_der(const TPMS_SIGNATURE_ECC *e, int *len)
+{
+	ECDSA_SIG *sig = ECDSA_SIG_new();
+	BIGNUM *r = BN_bin2bn(e->signatureR.buffer, e->signatureR.size, NULL);
+	BIGNUM *s = BN_bin2bn(e->signatureS.buffer, e->signatureS.size, NULL);
+	unsigned char *der = NULL;
+	if (!sig || !r || !s || !ECDSA_SIG_set0(sig, r, s)) {
+		BN_free(r);
+		BN_free(s);
+		ECDSA_SIG_free(sig);
+		return NULL;
+	}
+	*len = i2d_ECDSA_SIG(sig, &der);
+	ECDSA_SIG_free(sig);
+	return *len > 0 ? der : NULL;
+}
+
+/* Verify sig over data with exactly the scheme and hash the signature names. */
+static tcg_rc verify_signature(EVP_PKEY *key, const TPMT_SIGNATURE *sig, const uint8_t *data,
+                               size_t len, tcg_err *err)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	const char *md = md_name(sig->signature.any.hashAlg);
+	const unsigned char *s;
+	unsigned char *der = NULL;
+	size_t slen;
+	int dlen = 0, ok = 0;
+
+	if (!ctx)
+		return NOMEM();
+	if (!md) {
+		EVP_MD_CTX_free(ctx);
+		return REFUSE("quote-signature-hash", "unknown signing hash 0x%04x",
+		              sig->signature.any.hashAlg);
+	}
+	switch (sig->sigAlg) {
+	case TPM2_ALG_RSASSA:
+	case TPM2_ALG_RSAPSS:
+		s = sig->signature.rsassa.sig.buffer;
+		slen = sig->signature.rsassa.sig.size;
+		if (!EVP_PKEY_is_a(key, "RSA"))
+			goto wrong_key;
+		break;
+	case TPM2_ALG_ECDSA:
+		if (!EVP_PKEY_is_a(key, "EC"))
+			goto wrong_key;
+		if (!(der = ecdsa_der(&sig->signature.ecdsa, &dlen))) {
+			EVP_MD_CTX_free(ctx);
+			return NOMEM();
+		}
+		s = der;
+		slen = (size_t)dlen;
+		break;
+	default:
+		EVP_MD_CTX_free(ctx);
+		return REFUSE("quote-signature-scheme", "signature scheme 0x%04x is not RSASSA, RSAPSS or ECDSA",
+		              sig->sigAlg);
+	}
+	if (EVP_DigestVerifyInit_ex(ctx, &pctx, md, NULL, NULL, key, NULL) > 0) {
+		ok = 1;
+		if (sig->sigAlg == TPM2_ALG_RSASSA)
+			ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0;
+		else if (sig->sigAlg == TPM2_ALG_RSAPSS)
+			/* The TPM's salt is as long as the digest. */
+			ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
+			     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0;
+		ok = ok && EVP_DigestVerify(ctx, s, slen, data, len) == 1;
+	}
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(ctx);
+	return ok ? TCG_OK
+	          : REFUSE("quote-signature", "the signature does not verify with the AK's key");
+wrong_key:
+	EVP_MD_CTX_free(ctx);
+	return REFUSE("quote-signature-scheme", "a %s signature for a key of another type",
+	              sig->sigAlg == TPM2_ALG_ECDSA ? "ECDSA" : "RSA");
+}
+
+static tcg_rc parse_signature(const uint8_t *data, size_t len, TPMT_SIGNATURE *sig, tcg_err *err)
+{
+	uint8_t re[sizeof(TPMT_SIGNATURE)];
+	size_t off = 0, moff = 0;
+	memset(sig, 0, sizeof *sig);
+	if (len > sizeof re)
+		return FAIL("signature-size", "%zu bytes is more than any TPMT_SIGNATURE", len);
+	if (Tss2_MU_TPMT_SIGNATURE_Unmarshal(data, len, &off, sig) != TSS2_RC_SUCCESS)
+		return FAIL("signature-unmarshal", "not a TPMT_SIGNATURE (%zu bytes)", len);
+	if (off != len)
+		return FAIL("signature-trailing-data", "%zu bytes after the TPMT_SIGNATURE", len - off);
+	if (Tss2_MU_TPMT_SIGNATURE_Marshal(sig, re, sizeof re, &moff) != TSS2_RC_SUCCESS ||
+	    moff != len || memcmp(re, data, len))
+		return FAIL("signature-noncanonical", "the TPMT_SIGNATURE does not re-marshal to itself");
+	return TCG_OK;
+}
+
+/* Values for the quote's selection, from a file (same selection) or a replayed log. */
+static tcg_rc selected_values(const tcg_attest *a, const tcg_quote_opts *o, tcg_pcr_values *out,
+                              tcg_err *err)
+{
+	const tcg_pcr_values *src = o->pcrs;
+	tcg_replay_result *r = NULL;
+	tcg_rc rc = TCG_OK;
+
+	memset(out, 0, sizeof *out);
+	if (o->log) {
+		if (!(r = OPENSSL_zalloc(sizeof *r)))
+			return NOMEM();
+		if ((rc = tcg_replay(o->log, NULL, r, err)))
+			goto out;
+		src = &r->pcrs;
+	} else {
+		/* The values given must be exactly the quoted selection: nothing more, nothing less. */
+		for (size_t i = 0; i < src->num_banks; i++) {
+			uint32_t want = 0;
+			for (size_t k = 0; k < a->selection.num_banks; k++)
+				if (a->selection.bank[k].alg == src->bank[i].alg)
+					want = a->selection.bank[k].mask;
+			if (src->bank[i].present != want) {
+				rc = REFUSE("quote-selection",
+				            "the %s values given cover PCRs 0x%06x, the quote selects 0x%06x",
+				            tcg_alg_name(src->bank[i].alg), src->bank[i].present, want);
+				goto out;
+			}
+		}
+	}
+	for (size_t k = 0; k < a->selection.num_banks; k++) {
+		uint16_t alg = a->selection.bank[k].alg;
+		uint32_t mask = a->selection.bank[k].mask;
+		const tcg_pcr_bank *b = tcg_pcrs_bank_const(src, alg);
+		tcg_pcr_bank *ob;
+		if (!mask)
+			continue;
+		if (!hash_allowed(alg, o->allow_sha1)) {
+			rc = REFUSE("quote-bank-sha1", "the quote selects the %s bank (SHA-1 not allowed)",
+			            tcg_alg_name(alg) ? tcg_alg_name(alg) : "unknown");
+			goto out;
+		}
+		if (!b || (b->present & mask) != mask) {
+			rc = REFUSE(o->log ? "quote-log-bank" : "quote-selection",
+			            o->log ? "the log cannot replay every selected %s PCR"
+			                   : "no values for every selected %s PCR",
+			            tcg_alg_name(alg) ? tcg_alg_name(alg) : "unknown");
+			goto out;
+		}
+		if (!(ob = tcg_pcrs_add_bank(out, alg))) {
+			rc = REFUSE("quote-selection", "bank 0x%04x", alg);
+			goto out;
+		}
+		for (uint32_t p = 0; p < TCG_NUM_PCRS; p++)
+			if (mask & (1u << p))
+				memcpy(ob->value[p], b->value[p], b->size);
+		ob->present = mask;
+	}
+out:
+	OPENSSL_free(r);
+	return rc;
+}
+
+/* pcrDigest: H_sig(values of the selection, banks in selection order, indices ascending). */
+static tcg_rc composite(const tcg_attest *a, const tcg_pcr_values *v, uint16_t hash,
+                        uint8_t *out, tcg_err *err)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_MD *md = EVP_MD_fetch(NULL, md_name(hash), NULL);
+	unsigned int n = 0;
+	int ok = ctx && md && EVP_DigestInit_ex2(ctx, md, NULL);
+	for (size_t k = 0; ok && k < a->selection.num_banks; k++) {
+		const tcg_pcr_bank *b = tcg_pcrs_bank_const(v, a->selection.bank[k].alg);
+		for (uint32_t p = 0; ok && b && p < TCG_NUM_PCRS; p++)
+			if (a->selection.bank[k].mask & (1u << p))
+				ok = EVP_DigestUpdate(ctx, b->value[p], b->size);
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, out, &n);
+	EVP_MD_free(md);
+	EVP_MD_CTX_free(ctx);
+	return ok ? TCG_OK : NOMEM();
+}
+
+tcg_rc tcg_quote_verify(const tcg_public *ak, const uint8_t *attest, size_t attest_len,
+                        const uint8_t *sigdata, size_t sig_len, const tcg_quote_opts *o,
+                        tcg_quote_result *r, tcg_err *err)
+{
+	TPMT_SIGNATURE sig;
+	tcg_attest *a = &r->attest;
+	uint8_t digest[64];
+	uint16_t hash;
+	tcg_rc rc;
+
+	memset(r, 0, sizeof *r);
+	if ((!o->pcrs) == (!o->log))
+		return tcg_err_set(err, TCG_E_USAGE, "quote-usage", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "give either PCR values or an event log");
+	if (!o->nonce || !o->nonce_len)
+		return tcg_err_set(err, TCG_E_USAGE, "quote-nonce-missing", TCG_NO_OFFSET,
+		                   TCG_NO_EVENT, "a quote is only verified against a nonce");
+	if ((rc = tcg_attest_parse(attest, attest_len, a, err)) ||
+	    (rc = parse_signature(sigdata, sig_len, &sig, err)))
+		return rc;
+	if (tcg_public_has_area(ak)) {
+		if ((rc = tcg_ak_check(ak, o->allow_sha1, err)))
+			return rc;
+		r->ak_checked = true;
+		/* Only the AK's declared scheme and hash: no trying other paddings. */
+		if (sig.sigAlg != tcg_public_scheme(ak) ||
+		    sig.signature.any.hashAlg != tcg_public_scheme_hash(ak))
+			return REFUSE("quote-signature-scheme",
+			              "signature scheme 0x%04x/0x%04x is not the AK's 0x%04x/0x%04x",
+			              sig.sigAlg, sig.signature.any.hashAlg, tcg_public_scheme(ak),
+			              tcg_public_scheme_hash(ak));
+	}
+	hash = sig.signature.any.hashAlg;
+	r->sig_scheme = sig.sigAlg;
+	r->sig_hash = hash;
+	if (!hash_allowed(hash, o->allow_sha1))
+		return REFUSE("quote-signature-hash", "signing hash 0x%04x%s", hash,
+		              hash == TCG_ALG_SHA1 ? " is SHA-1, not allowed" : " is unknown");
+	if ((rc = verify_signature(tcg_public_pkey(ak), &sig, attest, attest_len, err)))
+		return rc;
+	if (a->magic != TCG_TPM_GENERATED)
+		return REFUSE("quote-magic", "magic 0x%08x is not TPM_GENERATED", a->magic);
+	if (a->type != TCG_ST_ATTEST_QUOTE)
+		return REFUSE("quote-type", "attestation type 0x%04x is not ATTEST_QUOTE", a->type);
+	if (a->extra_len != o->nonce_len || CRYPTO_memcmp(a->extra, o->nonce, o->nonce_len))
+		return REFUSE("quote-nonce", "extraData (%zu bytes) is not the nonce", a->extra_len);
+	if (!a->safe)
+		return REFUSE("quote-clock-unsafe", "the TPM's clock is not safe");
+	if (a->pcr_digest_len != tcg_alg_size(hash))
+		return REFUSE("quote-pcr-digest", "pcrDigest of %zu bytes for a %zu-byte signing hash",
+		              a->pcr_digest_len, tcg_alg_size(hash));
+	if ((rc = selected_values(a, o, &r->pcrs, err)) ||
+	    (rc = composite(a, &r->pcrs, hash, digest, err)))
+		return rc;
+	if (CRYPTO_memcmp(digest, a->pcr_digest, a->pcr_digest_len)) {
+		memset(&r->pcrs, 0, sizeof r->pcrs);
+		return o->log ? REFUSE("quote-log-mismatch",
+		                       "the log does not replay to the quoted PCR composite")
+		              : REFUSE("quote-pcr-digest",
+		                       "the PCR values do not hash to the quoted composite");
+	}
+	return TCG_OK;
+}

@@ -43,7 +43,7 @@ static tcg_rc initial_state(const tcg_log *log, tcg_replay_result *r, tcg_err *e
 			r->startup_locality = e->data[16];
 			continue;
 		}
-		if (e->type == TCG_EV_NO_ACTION || e->pcr == TCG_PCR_NONE)
+		if (e->type == TCG_EV_NO_ACTION || e->pcr >= TCG_NUM_PCRS)
 			continue;
 		if (e->type == TCG_EV_EFI_HCRTM_EVENT) {
 			if (e->pcr != 0 || pcr0_extended)
@@ -105,7 +105,7 @@ tcg_rc tcg_replay(const tcg_log *log, tcg_hasher *hasher, tcg_replay_result *r,
 	}
 	for (size_t i = 0; i < n; i++) {
 		const tcg_event *e = tcg_log_event(log, i);
-		if (e->header || e->type == TCG_EV_NO_ACTION || e->pcr == TCG_PCR_NONE)
+		if (e->header || e->type == TCG_EV_NO_ACTION || e->pcr >= TCG_NUM_PCRS)
 			continue;
 		for (size_t k = 0; k < nb; k++) {
 			if (slot[k] < 0)

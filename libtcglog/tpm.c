@@ -306,9 +306,10 @@ tcg_rc tcg_ak_check(const tcg_public *ak, bool allow_sha1, tcg_err *err)
 		bool want;
 		const char *rule, *what;
 	} attrs[] = {
+		/* decrypt first: a sign+decrypt key is refused for what it is. */
+		{ TCG_TPMA_DECRYPT, false, "ak-decrypt", "decrypt" },
 		{ TCG_TPMA_RESTRICTED, true, "ak-restricted", "restricted" },
 		{ TCG_TPMA_SIGN, true, "ak-sign", "sign" },
-		{ TCG_TPMA_DECRYPT, false, "ak-decrypt", "decrypt" },
 		{ TCG_TPMA_FIXEDTPM, true, "ak-fixed-tpm", "fixedTPM" },
 		{ TCG_TPMA_FIXEDPARENT, true, "ak-fixed-parent", "fixedParent" },
 		{ TCG_TPMA_SENSITIVEDATAORIGIN, true, "ak-sensitive-data-origin", "sensitiveDataOrigin" },

@@ -1,6 +1,7 @@
 #include "tcglog/yamlout.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,11 @@ static void scalar(tcg_yaml *y, const char *s, size_t len, yaml_scalar_style_t s
 	int plain = style == YAML_PLAIN_SCALAR_STYLE;
 	if (y->failed)
 		return;
+	if (len > INT_MAX) {
+		y->failed = 1;
+		snprintf(y->problem, sizeof y->problem, "scalar too long");
+		return;
+	}
 	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)len, plain,
 	                                  !plain, style)) {
 		y->failed = 1;
@@ -232,7 +238,7 @@ void tcg_yaml_utf16(tcg_yaml *y, const uint8_t *p, size_t len)
 	char *out;
 	if (y->failed)
 		return;
-	if (!(out = malloc(units * 4 + 1))) {
+	if (units > (SIZE_MAX - 1) / 4 || !(out = malloc(units * 4 + 1))) {
 		y->failed = 1;
 		snprintf(y->problem, sizeof y->problem, "no memory");
 		return;

@@ -1,8 +1,274 @@
-/* tpm-ekcert-verify: placeholder until the tool lands. */
-#include <stdio.h>
+/* tpm-ekcert-verify: check an EK certificate's chain, TCG profile and key. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 
-int main(void)
+#include "tcglog/ekcert.h"
+#include "tcglog/tpm.h"
+#include "tcglog/yamlout.h"
+#include "tool.h"
+
+static const char *prog = "tpm-ekcert-verify";
+
+static void usage(FILE *f)
 {
-	fputs("tpm-ekcert-verify: not implemented yet\n", stderr);
-	return 3;
+	fprintf(f,
+	        "Usage: %s --ca FILE|DIR [OPTIONS] CERT\n"
+	        "Check an EK certificate (CERT, or - for standard input; DER or PEM, as read\n"
+	        "from the TPM's NV index): its chain to the trust anchors, the TCG EK\n"
+	        "credential profile, and with --ek that its key is the EK's. Prints YAML.\n"
+	        "\n"
+	        "  -c, --ca FILE|DIR       trust anchors: PEM or DER certificates, or a directory\n"
+	        "                          of them; may be repeated\n"
+	        "  -u, --untrusted FILE    intermediate certificates (PEM or DER); may be repeated\n"
+	        "  -e, --ek FILE           the EK public area (TPM2B_PUBLIC, as tpm2_createek -u\n"
+	        "                          writes it) or a PEM public key\n"
+	        "  -l, --lenient           profile findings are warnings, not refusals\n"
+	        "  -h, --help              this text\n"
+	        "  -V, --version           the version\n"
+	        "\n"
+	        "Accepted and reported NV quirks: nv-padding (0x00 or 0xFF bytes after the\n"
+	        "certificate), nv-header (the TPM 1.2 header 10 01 00 LEN before it).\n"
+	        "\n"
+	        "Exit status: 0 verified, 1 a check failed (the rule is named), 2 bad usage\n"
+	        "or input that cannot be parsed, 3 a file could not be read.\n",
+	        prog);
+}
+
+#define MAX_FILES 64
+
+static void print_result(const tcg_ekcert *c, const tcg_ekcert_result *r, bool lenient,
+                         bool have_ek)
+{
+	tcg_yaml *y = tcg_yaml_new(stdout);
+	uint32_t id;
+	const char *fam;
+	long level, rev;
+	tcg_err err;
+
+	if (!y)
+		return;
+	tcg_yaml_map_start(y);
+	tcg_yaml_kv_bool(y, "verified", r->verified);
+	tcg_yaml_kv_cstr(y, "profile", lenient ? "lenient" : "strict");
+
+	tcg_yaml_key(y, "manufacturer");
+	tcg_yaml_map_start(y);
+	if (tcg_ekcert_manufacturer(c))
+		tcg_yaml_kv_cstr(y, "id", tcg_ekcert_manufacturer(c));
+	else {
+		tcg_yaml_key(y, "id");
+		tcg_yaml_null(y);
+	}
+	if (tcg_ekcert_manufacturer_id(c, &id)) {
+		char ascii[5];
+		bool text = true;
+		for (int i = 0; i < 4; i++) {
+			unsigned ch = (id >> (24 - 8 * i)) & 0xff;
+			if (ch == 0 && i > 0) {
+				ascii[i] = '\0';
+				continue;
+			}
+			text = text && ch >= 0x20 && ch < 0x7f && (i == 0 || ascii[i - 1] != '\0');
+			ascii[i] = (char)ch;
+		}
+		ascii[4] = '\0';
+		tcg_yaml_kv_hex64(y, "value", id);
+		if (text)
+			tcg_yaml_kv_cstr(y, "ascii", ascii);
+		tcg_yaml_kv_cstr(y, "vendor", tcg_tpm_vendor_name(id) ? tcg_tpm_vendor_name(id)
+		                                                     : "unknown");
+	}
+	tcg_yaml_map_end(y);
+	tcg_yaml_key(y, "model");
+	if (tcg_ekcert_model(c))
+		tcg_yaml_cstr(y, tcg_ekcert_model(c));
+	else
+		tcg_yaml_null(y);
+	tcg_yaml_key(y, "version");
+	if (tcg_ekcert_version(c))
+		tcg_yaml_cstr(y, tcg_ekcert_version(c));
+	else
+		tcg_yaml_null(y);
+	if (tcg_ekcert_version_id(c, &id))
+		tcg_yaml_kv_hex64(y, "firmware-version", id);
+	if (tcg_ekcert_tpm_spec(c, &fam, &level, &rev)) {
+		tcg_yaml_key(y, "tpm-specification");
+		tcg_yaml_map_start(y);
+		tcg_yaml_kv_cstr(y, "family", fam);
+		tcg_yaml_kv_u64(y, "level", (uint64_t)level);
+		tcg_yaml_kv_u64(y, "revision", (uint64_t)rev);
+		tcg_yaml_map_end(y);
+	}
+
+	tcg_yaml_key(y, "key");
+	tcg_yaml_map_start(y);
+	tcg_yaml_kv_cstr(y, "type", tcg_ekcert_key_type(c) ? tcg_ekcert_key_type(c) : "unknown");
+	tcg_yaml_kv_u64(y, "bits", tcg_ekcert_key_bits(c));
+	if (tcg_ekcert_key_curve(c))
+		tcg_yaml_kv_cstr(y, "curve", tcg_ekcert_key_curve(c));
+	bool differs = false;
+	for (size_t i = 0; i < r->num_findings && i < TCG_EKCERT_MAX_FINDINGS; i++)
+		if (!strcmp(r->finding[i].rule, "ekcert-key-mismatch"))
+			differs = true;
+	tcg_yaml_kv_cstr(y, "ek-public", !have_ek ? "not given" : differs ? "differs" : "matches");
+	tcg_yaml_map_end(y);
+
+	tcg_yaml_kv_cstr(y, "subject", tcg_ekcert_subject(c));
+	tcg_yaml_kv_cstr(y, "issuer", tcg_ekcert_issuer(c));
+	tcg_yaml_kv_cstr(y, "serial", tcg_ekcert_serial(c));
+	tcg_yaml_key(y, "validity");
+	tcg_yaml_map_start(y);
+	tcg_yaml_kv_cstr(y, "not-before", tcg_ekcert_not_before(c));
+	tcg_yaml_kv_cstr(y, "not-after", tcg_ekcert_not_after(c));
+	tcg_yaml_map_end(y);
+
+	tcg_yaml_key(y, "chain");
+	tcg_yaml_seq_start(y);
+	for (size_t i = 0; i < r->chain_len; i++)
+		tcg_yaml_cstr(y, r->chain[i]);
+	tcg_yaml_seq_end(y);
+
+	tcg_yaml_key(y, "quirks");
+	tcg_yaml_seq_start(y);
+	for (unsigned q = 1; q; q <<= 1) {
+		if (!(tcg_ekcert_quirks(c) & q))
+			continue;
+		tcg_yaml_map_start(y);
+		tcg_yaml_kv_cstr(y, "name", tcg_ekcert_quirk_name(q));
+		tcg_yaml_kv_cstr(y, "detail", tcg_ekcert_quirk_detail(c, q));
+		tcg_yaml_map_end(y);
+	}
+	tcg_yaml_seq_end(y);
+
+	tcg_yaml_key(y, "findings");
+	tcg_yaml_seq_start(y);
+	size_t kept = r->num_findings < TCG_EKCERT_MAX_FINDINGS ? r->num_findings
+	                                                        : TCG_EKCERT_MAX_FINDINGS;
+	for (size_t i = 0; i < kept; i++) {
+		tcg_yaml_map_start(y);
+		tcg_yaml_kv_cstr(y, "rule", r->finding[i].rule);
+		tcg_yaml_kv_cstr(y, "severity", r->finding[i].warning ? "warning" : "error");
+		tcg_yaml_kv_cstr(y, "message", r->finding[i].msg);
+		tcg_yaml_map_end(y);
+	}
+	tcg_yaml_seq_end(y);
+	tcg_yaml_map_end(y);
+	tcg_err_clear(&err);
+	if (tcg_yaml_finish(y, &err))
+		tool_error(prog, NULL, &err);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "ca", required_argument, NULL, 'c' },  { "untrusted", required_argument, NULL, 'u' },
+		{ "ek", required_argument, NULL, 'e' },  { "lenient", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },      { "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cas[MAX_FILES], *untrusted[MAX_FILES], *ek_path = NULL;
+	size_t ncas = 0, nuntrusted = 0;
+	bool lenient = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:u:e:lhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			if (ncas == MAX_FILES)
+				return tool_usage_error(prog, "too many --ca options");
+			cas[ncas++] = optarg;
+			break;
+		case 'u':
+			if (nuntrusted == MAX_FILES)
+				return tool_usage_error(prog, "too many --untrusted options");
+			untrusted[nuntrusted++] = optarg;
+			break;
+		case 'e':
+			ek_path = optarg;
+			break;
+		case 'l':
+			lenient = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			return tool_version(prog);
+		default:
+			return tool_usage_error(prog, "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return tool_usage_error(prog, "expects exactly one CERT");
+	if (!ncas)
+		return tool_usage_error(prog, "needs at least one --ca FILE|DIR");
+
+	const char *path = argv[optind];
+	tcg_ekcert_trust *trust = NULL;
+	tcg_ekcert *cert = NULL;
+	tcg_public *ek = NULL;
+	tcg_ekcert_result *res = calloc(1, sizeof *res);
+	uint8_t *data = NULL;
+	size_t len;
+	tcg_err err;
+	int status = 0;
+
+	tool_init_crypto();
+	tcg_err_clear(&err);
+	if (!res || !(trust = tcg_ekcert_trust_new())) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		status = 3;
+		goto out;
+	}
+	for (size_t i = 0; i < ncas; i++)
+		if (tcg_ekcert_trust_add_ca(trust, cas[i], &err)) {
+			status = tool_error(prog, cas[i], &err);
+			goto out;
+		}
+	for (size_t i = 0; i < nuntrusted; i++)
+		if (tcg_ekcert_trust_add_untrusted(trust, untrusted[i], &err)) {
+			status = tool_error(prog, untrusted[i], &err);
+			goto out;
+		}
+	if (ek_path) {
+		if (tcg_read_file(ek_path, 1u << 16, &data, &len, NULL, &err) ||
+		    tcg_public_load(data, len, &ek, &err)) {
+			status = tool_error(prog, ek_path, &err);
+			goto out;
+		}
+		free(data);
+		data = NULL;
+	}
+	if (tcg_read_file(path, TCG_EKCERT_MAX_SIZE, &data, &len, NULL, &err) ||
+	    tcg_ekcert_parse(data, len, &cert, &err)) {
+		status = tool_error(prog, path, &err);
+		goto out;
+	}
+	tcg_rc rc = tcg_ekcert_verify(cert, trust, ek, lenient ? TCG_EKCERT_LENIENT : 0, 0, res,
+	                              &err);
+	if (rc && rc != TCG_E_MISMATCH) {
+		status = tool_error(prog, path, &err);
+		goto out;
+	}
+	print_result(cert, res, lenient, ek != NULL);
+	size_t kept = res->num_findings < TCG_EKCERT_MAX_FINDINGS ? res->num_findings
+	                                                          : TCG_EKCERT_MAX_FINDINGS;
+	for (size_t i = 0; i < kept; i++)
+		fprintf(stderr, "%s: %s: %s%s: %s\n", prog, path,
+		        res->finding[i].warning ? "warning: " : "", res->finding[i].rule,
+		        res->finding[i].msg);
+	status = rc ? 1 : 0;
+out:
+	tcg_ekcert_free(cert);
+	tcg_public_free(ek);
+	tcg_ekcert_trust_free(trust);
+	free(data);
+	free(res);
+	if (fflush(stdout) != 0) {
+		perror(prog);
+		return 3;
+	}
+	return status;
 }

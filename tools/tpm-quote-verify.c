@@ -1,8 +1,215 @@
-/* tpm-quote-verify: placeholder until the tool lands. */
-#include <stdio.h>
+/* tpm-quote-verify: verify a TPM 2.0 quote against an AK, a nonce, and PCR values or a log. */
+#include <getopt.h>
+#include <string.h>
 
-int main(void)
+#include "tcglog/buf.h"
+#include "tcglog/quote.h"
+#include "tcglog/yamlout.h"
+#include "tool.h"
+
+static const char *prog = "tpm-quote-verify";
+
+static void usage(FILE *f)
 {
-	fputs("tpm-quote-verify: not implemented yet\n", stderr);
-	return 3;
+	fprintf(f,
+	        "Usage: %s --ak FILE --msg FILE --sig FILE --nonce HEX (--pcrs FILE | --log FILE)\n"
+	        "       [--allow-sha1]\n"
+	        "Verify a TPM 2.0 quote and print the verified attestation as YAML.\n"
+	        "\n"
+	        "  -u, --ak FILE     attestation key: TPM2B_PUBLIC (tpm2_createak -u) or a PEM\n"
+	        "                    public key (then the AK's attributes cannot be checked)\n"
+	        "  -m, --msg FILE    the TPMS_ATTEST (tpm2_quote -m)\n"
+	        "  -s, --sig FILE    the TPMT_SIGNATURE (tpm2_quote -s)\n"
+	        "  -n, --nonce HEX   the qualifying data the quote must carry\n"
+	        "  -f, --pcrs FILE   PCR values: tpm2_quote -o file or tpm2_pcrread YAML; they\n"
+	        "                    must cover exactly the quoted selection\n"
+	        "  -l, --log FILE    an event log, replayed for the quoted selection instead\n"
+	        "      --allow-sha1  accept SHA-1 for the AK's name, the signature and PCR banks\n"
+	        "  -h, --help        this text\n"
+	        "  -V, --version     the version\n"
+	        "\n"
+	        "Exit status: 0 verified, 1 a check failed (the rule is named), 2 bad usage or\n"
+	        "input that cannot be parsed, 3 a file could not be read.\n",
+	        prog);
+}
+
+static tcg_rc read_small(const char *path, uint8_t **data, size_t *len, tcg_err *err)
+{
+	return tcg_read_file(path, 1u << 20, data, len, NULL, err);
+}
+
+static const char *scheme_name(uint16_t s)
+{
+	switch (s) {
+	case TCG_ALG_RSASSA:
+		return "rsassa";
+	case TCG_ALG_RSAPSS:
+		return "rsapss";
+	case TCG_ALG_ECDSA:
+		return "ecdsa";
+	default:
+		return "unknown";
+	}
+}
+
+static void print_result(const tcg_public *ak, const tcg_quote_result *r, bool from_log)
+{
+	tcg_yaml *y = tcg_yaml_new(stdout);
+	uint8_t name[TCG_MAX_NAME];
+	size_t name_len;
+	tcg_err err;
+
+	tcg_yaml_map_start(y);
+	tcg_yaml_kv_bool(y, "verified", 1);
+	tcg_yaml_key(y, "ak");
+	tcg_yaml_map_start(y);
+	tcg_yaml_key(y, "type");
+	tcg_yaml_plain(y, tcg_public_type(ak) == TCG_ALG_RSA ? "rsa" : "ecc");
+	tcg_yaml_kv_u64(y, "bits", tcg_public_key_bits(ak));
+	if (tcg_public_has_area(ak) && !tcg_public_name(ak, name, &name_len, &err))
+		tcg_yaml_kv_hex(y, "name", name, name_len);
+	tcg_yaml_key(y, "checks");
+	tcg_yaml_plain(y, r->ak_checked ? "passed" : "not-run");
+	if (!r->ak_checked)
+		tcg_yaml_kv_cstr(y, "note", "a PEM key carries no TPM attributes: the AK rules were not checked");
+	tcg_yaml_map_end(y);
+	tcg_yaml_key(y, "signature");
+	tcg_yaml_map_start(y);
+	tcg_yaml_key(y, "scheme");
+	tcg_yaml_plain(y, scheme_name(r->sig_scheme));
+	tcg_yaml_key(y, "hash");
+	tcg_yaml_plain(y, tcg_alg_name(r->sig_hash));
+	tcg_yaml_map_end(y);
+	tcg_yaml_kv_hex(y, "signer", r->attest.signer, r->attest.signer_len);
+	tcg_yaml_kv_hex(y, "nonce", r->attest.extra, r->attest.extra_len);
+	tcg_yaml_key(y, "clock");
+	tcg_yaml_map_start(y);
+	tcg_yaml_kv_u64(y, "clock", r->attest.clock);
+	tcg_yaml_kv_u64(y, "resetCount", r->attest.reset_count);
+	tcg_yaml_kv_u64(y, "restartCount", r->attest.restart_count);
+	tcg_yaml_kv_bool(y, "safe", r->attest.safe);
+	tcg_yaml_map_end(y);
+	tcg_yaml_kv_hex64(y, "firmwareVersion", r->attest.firmware_version);
+	tcg_yaml_key(y, "pcrSource");
+	tcg_yaml_plain(y, from_log ? "event-log" : "pcr-values");
+	tcg_yaml_kv_hex(y, "pcrDigest", r->attest.pcr_digest, r->attest.pcr_digest_len);
+	tcg_yaml_key(y, "pcrs");
+	tcg_yaml_map_start(y);
+	for (size_t k = 0; k < r->attest.selection.num_banks; k++) {
+		const tcg_pcr_bank *b = tcg_pcrs_bank_const(&r->pcrs, r->attest.selection.bank[k].alg);
+		if (!b)
+			continue;
+		tcg_yaml_key(y, tcg_alg_name(b->alg));
+		tcg_yaml_map_start(y);
+		for (uint32_t p = 0; p < TCG_NUM_PCRS; p++) {
+			if (!(b->present & (1u << p)))
+				continue;
+			tcg_yaml_u64(y, p);
+			tcg_yaml_hex(y, b->value[p], b->size);
+		}
+		tcg_yaml_map_end(y);
+	}
+	tcg_yaml_map_end(y);
+	tcg_yaml_map_end(y);
+	tcg_err_clear(&err);
+	if (tcg_yaml_finish(y, &err))
+		tool_error(prog, NULL, &err);
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_SHA1 = 256 };
+	static const struct option longopts[] = {
+		{ "ak", required_argument, NULL, 'u' },    { "msg", required_argument, NULL, 'm' },
+		{ "sig", required_argument, NULL, 's' },   { "nonce", required_argument, NULL, 'n' },
+		{ "pcrs", required_argument, NULL, 'f' },  { "log", required_argument, NULL, 'l' },
+		{ "allow-sha1", no_argument, NULL, OPT_SHA1 }, { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },     { NULL, 0, NULL, 0 },
+	};
+	const char *ak_path = NULL, *msg_path = NULL, *sig_path = NULL, *nonce_hex = NULL;
+	const char *pcrs_path = NULL, *log_path = NULL;
+	uint8_t nonce[64], *ak_data = NULL, *msg = NULL, *sig = NULL, *pcrs_data = NULL, *log_data = NULL;
+	size_t nonce_len = 0, ak_len, msg_len, sig_len, pcrs_len;
+	tcg_quote_opts o = { 0 };
+	tcg_public *ak = NULL;
+	tcg_log *log = NULL;
+	tcg_pcr_values *pcrs = NULL;
+	tcg_quote_result *r = NULL;
+	const char *failed_file = NULL;
+	tcg_err err;
+	int c, status = 0;
+
+	while ((c = getopt_long(argc, argv, "u:m:s:n:f:l:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'u': ak_path = optarg; break;
+		case 'm': msg_path = optarg; break;
+		case 's': sig_path = optarg; break;
+		case 'n': nonce_hex = optarg; break;
+		case 'f': pcrs_path = optarg; break;
+		case 'l': log_path = optarg; break;
+		case OPT_SHA1: o.allow_sha1 = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': return tool_version(prog);
+		default: return tool_usage_error(prog, "unknown option");
+		}
+	}
+	if (optind != argc)
+		return tool_usage_error(prog, "unexpected argument");
+	if (!ak_path || !msg_path || !sig_path)
+		return tool_usage_error(prog, "--ak, --msg and --sig are required");
+	if (!nonce_hex)
+		return tool_usage_error(prog, "--nonce is required: a quote without a nonce proves nothing fresh");
+	if (!tcg_hex_decode(nonce_hex, nonce, sizeof nonce, &nonce_len) || !nonce_len)
+		return tool_usage_error(prog, "--nonce takes 1 to 64 bytes of hex");
+	if (!pcrs_path == !log_path)
+		return tool_usage_error(prog, "give exactly one of --pcrs and --log");
+
+	tool_init_crypto();
+	tcg_err_clear(&err);
+	o.nonce = nonce;
+	o.nonce_len = nonce_len;
+	if (!(pcrs = calloc(1, sizeof *pcrs)) || !(r = calloc(1, sizeof *r))) {
+		status = 3;
+		goto out;
+	}
+	if (read_small(failed_file = ak_path, &ak_data, &ak_len, &err) ||
+	    tcg_public_load(ak_data, ak_len, &ak, &err) ||
+	    read_small(failed_file = msg_path, &msg, &msg_len, &err) ||
+	    read_small(failed_file = sig_path, &sig, &sig_len, &err))
+		goto fail;
+	if (pcrs_path) {
+		if (read_small(failed_file = pcrs_path, &pcrs_data, &pcrs_len, &err) ||
+		    tcg_pcrs_parse(pcrs_data, pcrs_len, pcrs_path, pcrs, &err))
+			goto fail;
+		o.pcrs = pcrs;
+	} else {
+		if (tcg_log_load(failed_file = log_path, &log_data, &log, &err))
+			goto fail;
+		o.log = log;
+	}
+	failed_file = NULL;
+	if (tcg_quote_verify(ak, msg, msg_len, sig, sig_len, &o, r, &err))
+		goto fail;
+	print_result(ak, r, log != NULL);
+	goto out;
+fail:
+	if (err.rc == TCG_E_MISMATCH)
+		printf("verified: false\nrule: %s\n", err.rule);
+	status = tool_error(prog, failed_file, &err);
+out:
+	OPENSSL_cleanse(nonce, sizeof nonce);
+	tcg_public_free(ak);
+	tcg_log_free(log);
+	free(ak_data);
+	free(msg);
+	free(sig);
+	free(pcrs_data);
+	free(log_data);
+	free(pcrs);
+	free(r);
+	if (fflush(stdout) != 0) {
+		perror(prog);
+		return 3;
+	}
+	return status;
 }

@@ -394,3 +394,18 @@ Test(read, size_cap)
 	cr_assert_eq(tcg_read_file("/proc/self/status", 16, &data, &len, NULL, &err), TCG_E_FORMAT);
 	cr_assert_str_eq(err.rule, "input-size-cap");
 }
+
+Test(event, nv_index_only_for_no_action)
+{
+	tcg_writer *w = agile_writer();
+	tcg_log *log;
+	tcg_err err;
+	tcg_writer_event(w, 0x01C40200, 3, NULL, "NvIndexInstance\0", 16);
+	cr_assert_eq(parse_writer(w, &log, &err), TCG_OK, "%s", err.msg);
+	tcg_log_free(log);
+	tcg_writer_event(w, 0x01C40200, 4, NULL, "\0\0\0\0", 4);
+	cr_assert_eq(parse_writer(w, &log, &err), TCG_E_FORMAT);
+	cr_assert_str_eq(err.rule, "event-pcr-index");
+	cr_assert_eq(err.event, 2);
+	tcg_writer_free(w);
+}

@@ -66,7 +66,7 @@ typedef struct {
 typedef struct {
 	uint32_t number;   /* position in the log, from 0 (the Spec ID event is 0) */
 	uint64_t offset;   /* byte offset of the event header */
-	uint32_t pcr;
+	uint32_t pcr;      /* 0..23, TCG_PCR_NONE, or an NV index (EV_NO_ACTION only) */
 	uint32_t type;
 	bool header;       /* the Spec ID event: SHA-1 layout, never extended */
 	/* Digest per bank, in the log's bank order (tcg_log_bank); NULL for a bank

@@ -1,0 +1,81 @@
+/*
+ * TPM 2.0 quotes: a TPMS_ATTEST signed by an attestation key, checked against
+ * a nonce and against PCR values or an event log.
+ */
+#ifndef TCGLOG_QUOTE_H
+#define TCGLOG_QUOTE_H
+
+#include "tcglog/log.h"
+#include "tcglog/pcrs.h"
+#include "tcglog/tpm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TCG_TPM_GENERATED 0xFF544347u
+#define TCG_ST_ATTEST_QUOTE 0x8018
+#define TCG_MAX_SELECTION_BANKS 16
+
+/* A TPML_PCR_SELECTION: banks in the order the TPM hashed them. */
+typedef struct {
+	size_t num_banks;
+	struct {
+		uint16_t alg;
+		uint32_t mask; /* bit i: PCR i */
+	} bank[TCG_MAX_SELECTION_BANKS];
+} tcg_pcr_selection;
+
+/* The fields of a TPMS_ATTEST (quote body only when type is ATTEST_QUOTE). */
+typedef struct {
+	uint32_t magic;
+	uint16_t type;
+	uint8_t signer[TCG_MAX_NAME];
+	size_t signer_len;
+	uint8_t extra[64];
+	size_t extra_len;
+	uint64_t clock;
+	uint32_t reset_count, restart_count;
+	bool safe;
+	uint64_t firmware_version;
+	tcg_pcr_selection selection;
+	uint8_t pcr_digest[64];
+	size_t pcr_digest_len;
+} tcg_attest;
+
+/* Strict TPMS_ATTEST: canonical encoding, no trailing bytes (TCG_E_FORMAT otherwise). */
+tcg_rc tcg_attest_parse(const uint8_t *data, size_t len, tcg_attest *out, tcg_err *err);
+
+typedef struct {
+	const uint8_t *nonce; /* expected extraData; required */
+	size_t nonce_len;
+	bool allow_sha1;      /* SHA-1 nameAlg, signing hash or PCR bank */
+	/* Exactly one of: PCR values (their selection must equal the quote's), or
+	 * an event log replayed for the quote's selection. */
+	const tcg_pcr_values *pcrs;
+	const tcg_log *log;
+} tcg_quote_opts;
+
+typedef struct {
+	tcg_attest attest;
+	bool ak_checked;        /* false for a bare (PEM) key: no attributes to check */
+	uint16_t sig_scheme, sig_hash;
+	tcg_pcr_values pcrs;    /* the verified PCR values, by the quote's selection */
+} tcg_quote_result;
+
+/*
+ * Verify: AK rules (tcg_ak_check), signature with the AK's own scheme and hash
+ * only, magic TPM_GENERATED, type ATTEST_QUOTE, extraData equal to the nonce
+ * (constant time), clock safe, selection equal to the values' selection, and
+ * the PCR composite recomputed with the signing hash. TCG_E_MISMATCH with the
+ * rule ("quote-...", "ak-...") when a check fails, TCG_E_FORMAT when the
+ * structures cannot be parsed.
+ */
+tcg_rc tcg_quote_verify(const tcg_public *ak, const uint8_t *attest, size_t attest_len,
+                        const uint8_t *sig, size_t sig_len, const tcg_quote_opts *opts,
+                        tcg_quote_result *out, tcg_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
