@@ -46,6 +46,12 @@ const char *tcg_alg_name(uint16_t alg)
 	return i < 0 ? NULL : algs[i].name;
 }
 
+const char *tcg_alg_ossl_name(uint16_t alg)
+{
+	int i = alg_index(alg);
+	return i < 0 ? NULL : algs[i].ossl;
+}
+
 bool tcg_alg_from_name(const char *name, uint16_t *alg)
 {
 	char norm[16];

@@ -87,30 +87,6 @@ static bool hash_allowed(uint16_t alg, bool allow_sha1)
 	return alg == TCG_ALG_SHA1 ? allow_sha1 : tcg_alg_size(alg) != 0;
 }
 
-static const char *md_name(uint16_t alg)
-{
-	switch (alg) {
-	case TCG_ALG_SHA1:
-		return "SHA1";
-	case TCG_ALG_SHA256:
-		return "SHA256";
-	case TCG_ALG_SHA384:
-		return "SHA384";
-	case TCG_ALG_SHA512:
-		return "SHA512";
-	case TCG_ALG_SM3_256:
-		return "SM3";
-	case TCG_ALG_SHA3_256:
-		return "SHA3-256";
-	case TCG_ALG_SHA3_384:
-		return "SHA3-384";
-	case TCG_ALG_SHA3_512:
-		return "SHA3-512";
-	default:
-		return NULL;
-	}
-}
-
 /* DER ECDSA-Sig-Value from the TPM's (r, s). */
 static unsigned char *ecdsa_der(const TPMS_SIGNATURE_ECC *e, int *len)
 {
@@ -135,7 +111,7 @@ static tcg_rc verify_signature(EVP_PKEY *key, const TPMT_SIGNATURE *sig, const u
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	EVP_PKEY_CTX *pctx = NULL;
-	const char *md = md_name(sig->signature.any.hashAlg);
+	const char *md = tcg_alg_ossl_name(sig->signature.any.hashAlg);
 	const unsigned char *s;
 	unsigned char *der = NULL;
 	size_t slen;
@@ -276,7 +252,7 @@ static tcg_rc composite(const tcg_attest *a, const tcg_pcr_values *v, uint16_t h
                         uint8_t *out, tcg_err *err)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_MD *md = EVP_MD_fetch(NULL, md_name(hash), NULL);
+	EVP_MD *md = EVP_MD_fetch(NULL, tcg_alg_ossl_name(hash), NULL);
 	unsigned int n = 0;
 	int ok = ctx && md && EVP_DigestInit_ex2(ctx, md, NULL);
 	for (size_t k = 0; ok && k < a->selection.num_banks; k++) {
