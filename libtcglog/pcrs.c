@@ -173,16 +173,6 @@ static bool scalar_is(const yreader *y, const char *s)
 	       !memcmp(y->ev.data.scalar.value, s, y->ev.data.scalar.length);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static tcg_rc read_bank(yreader *y, tcg_pcr_bank *bank)
 {
 	tcg_rc rc;
@@ -219,21 +209,10 @@ static tcg_rc read_bank(yreader *y, tcg_pcr_bank *bank)
 			return YFAIL("pcrs-layout", "%s: line %zu: expected a hex value", y->name,
 			             yline(y));
 		v = (const char *)y->ev.data.scalar.value;
-		vlen = y->ev.data.scalar.length;
-		if (vlen >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
-			v += 2;
-			vlen -= 2;
-		}
-		if (vlen != 2u * bank->size)
-			return YFAIL("pcrs-value", "%s: line %zu: PCR %lu needs %u hex bytes, has %zu chars",
-			             y->name, yline(y), idx, bank->size, vlen);
-		for (size_t k = 0; k < bank->size; k++) {
-			int hi = hexval(v[2 * k]), lo = hexval(v[2 * k + 1]);
-			if (hi < 0 || lo < 0)
-				return YFAIL("pcrs-value", "%s: line %zu: PCR %lu is not hex", y->name,
-				             yline(y), idx);
-			bank->value[idx][k] = (uint8_t)(hi << 4 | lo);
-		}
+		if (strlen(v) != y->ev.data.scalar.length ||
+		    !tcg_hex_decode(v, bank->value[idx], bank->size, &vlen) || vlen != bank->size)
+			return YFAIL("pcrs-value", "%s: line %zu: PCR %lu needs %u bytes of hex",
+			             y->name, yline(y), idx, bank->size);
 		bank->present |= 1u << idx;
 	}
 }
