@@ -94,9 +94,9 @@ check "ECC P-384 EK (SHA-384, AES-256-CFB) and a P-384 AK under it created" test
 [ $ok384 -eq 1 ] || fail_diag
 
 # ---- Per EK: ours activates; tpm2-tools' activates; same layout; attacks fail. ----
-# run KIND HASH SECRET_BYTES
+# run KIND HASH SECRET_BYTES ENCRYPTED_SECRET_SIZE
 run() {
-	kind=$1 hash=$2 bytes=$3
+	kind=$1 hash=$2 bytes=$3 secret_size=$4
 	ek=ek-$kind ak=ak-$kind
 	head -c "$bytes" /dev/urandom >"secret-$kind"
 	"$makecred" --ek "$ek.pub" --ak "$ak.pub" --secret "secret-$kind" -o "ours-$kind" 2>>log
@@ -115,9 +115,17 @@ run() {
 		activate "$ak.ctx" "$ek.ctx" "$hash" "tools-$kind" "got-$kind" && cmp -s "got-$kind" "secret-$kind"
 	check "$kind: tpm2_makecredential -T none on the same inputs also activates" test $? -eq 0
 
+	# tpm2-tools drops leading zero bytes of the ephemeral point's coordinates
+	# (about one run in 128); ours keep the curve size, as a TPM does. So the
+	# size of an ECC encrypted secret is compared with the curve's instead.
 	"$makecred" --inspect "ours-$kind" >"layout-ours-$kind" 2>>log &&
 		"$makecred" --inspect "tools-$kind" >"layout-tools-$kind" 2>>log &&
-		cmp -s "layout-ours-$kind" "layout-tools-$kind" &&
+		grep -qx "encrypted_secret $secret_size" "layout-ours-$kind" &&
+		if [ "$kind" = rsa ]; then
+			cmp -s "layout-ours-$kind" "layout-tools-$kind"
+		else
+			diff -q -I '^encrypted_secret' -I '^file' "layout-ours-$kind" "layout-tools-$kind" >/dev/null
+		fi &&
 		[ "$(head -c 8 "ours-$kind" | hex /dev/stdin)" = "$(head -c 8 "tools-$kind" | hex /dev/stdin)" ]
 	check "$kind: our file and tpm2-tools' have the same layout: $(tr '\n' ' ' <"layout-ours-$kind")" \
 		test $? -eq 0 || diag "tpm2-tools: $(tr '\n' ' ' <"layout-tools-$kind")"
@@ -145,10 +153,10 @@ run() {
 		sh -c "[ $rc -eq 1 ] && grep -q credential-ek-decrypt err"
 }
 
-run rsa sha256 32
-run p256 sha256 32
+run rsa sha256 32 256
+run p256 sha256 32 68
 if [ $ok384 -eq 1 ]; then
-	run p384 sha384 48
+	run p384 sha384 48 100
 else
 	skip "P-384 EK" "could not be created"
 fi
