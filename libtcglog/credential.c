@@ -223,20 +223,6 @@ out:
 	return rc;
 }
 
-static const char *curve_nist_name(uint16_t curve)
-{
-	switch (curve) {
-	case TPM2_ECC_NIST_P256:
-		return "P-256";
-	case TPM2_ECC_NIST_P384:
-		return "P-384";
-	case TPM2_ECC_NIST_P521:
-		return "P-521";
-	default:
-		return NULL;
-	}
-}
-
 /* An ephemeral key pair on the curve named: random, or from a given private scalar. */
 static tcg_rc ephemeral_key(const char *curve, const uint8_t *priv, size_t priv_len,
                             EVP_PKEY **out, tcg_err *err)
@@ -294,7 +280,7 @@ static tcg_rc ecc_seed(const tcg_public *key, const TPMT_PUBLIC *area, const cha
                        const uint8_t *eph_priv, size_t eph_len, uint8_t *seed, size_t seed_len,
                        uint8_t *encrypted, size_t cap, size_t *encrypted_len, tcg_err *err)
 {
-	const char *curve = curve_nist_name(area->parameters.eccDetail.curveID);
+	const char *curve = tcg_ecc_curve_name(area->parameters.eccDetail.curveID);
 	size_t clen = (tcg_public_key_bits(key) + 7) / 8, zlen = 0, off = 0;
 	EVP_PKEY *eph = NULL;
 	EVP_PKEY_CTX *c = NULL;
@@ -429,7 +415,7 @@ static tcg_rc ek_check_area(const TPMT_PUBLIC *a, tcg_err *err)
 			              a->parameters.rsaDetail.scheme.scheme);
 		sym = &a->parameters.rsaDetail.symmetric;
 	} else if (a->type == TPM2_ALG_ECC) {
-		if (!curve_nist_name(a->parameters.eccDetail.curveID))
+		if (!tcg_ecc_curve_name(a->parameters.eccDetail.curveID))
 			return REFUSE("credential-ek-curve", "ECC curve 0x%04x is not P-256, P-384 or P-521",
 			              a->parameters.eccDetail.curveID);
 		if (a->parameters.eccDetail.scheme.scheme != TPM2_ALG_NULL)

@@ -21,7 +21,7 @@ struct tcg_public {
 #define FAIL(rule, ...) tcg_err_set(err, TCG_E_FORMAT, rule, TCG_NO_OFFSET, TCG_NO_EVENT, __VA_ARGS__)
 #define NOMEM() tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT, "no memory")
 
-static const char *curve_name(TPMI_ECC_CURVE c)
+const char *tcg_ecc_curve_name(uint16_t c)
 {
 	switch (c) {
 	case TPM2_ECC_NIST_P256:
@@ -89,7 +89,7 @@ static tcg_rc area_to_pkey(tcg_public *p, tcg_err *err)
 		}
 		p->pkey = pkey_from_params("RSA", bld);
 	} else if (a->type == TPM2_ALG_ECC) {
-		const char *curve = curve_name(a->parameters.eccDetail.curveID);
+		const char *curve = tcg_ecc_curve_name(a->parameters.eccDetail.curveID);
 		unsigned bytes = (curve_bits(a->parameters.eccDetail.curveID) + 7) / 8;
 		const TPMS_ECC_POINT *pt = &a->unique.ecc;
 		uint8_t point[1 + 2 * 66];

@@ -60,6 +60,9 @@ uint16_t tcg_public_scheme_hash(const tcg_public *p);
 unsigned tcg_public_key_bits(const tcg_public *p);
 /* TPM_ECC_CURVE of an ECC key (0x0003 P-256, 0x0004 P-384), else 0. */
 uint16_t tcg_public_curve(const tcg_public *p);
+/* "P-256", "P-384", "P-521" for a TPM_ECC_CURVE; NULL for others. */
+const char *tcg_ecc_curve_name(uint16_t curve);
+
 /* The key; owned by p. */
 tcg_evp_pkey *tcg_public_pkey(const tcg_public *p);
 /* The marshaled TPMT_PUBLIC (the bytes the name is computed over). */
