@@ -1019,24 +1019,6 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx)
 	return 1;
 }
 
-/*
- * X509_verify_cert looks signature digests up by NID in OpenSSL's legacy name
- * table, which an application may leave empty (OPENSSL_INIT_NO_ADD_ALL_DIGESTS,
- * as the tools do to start fast). Register the ones certificates use; adding
- * a digest again is harmless.
- */
-static void register_digests(void)
-{
-	EVP_add_digest(EVP_sha1());
-	EVP_add_digest(EVP_sha224());
-	EVP_add_digest(EVP_sha256());
-	EVP_add_digest(EVP_sha384());
-	EVP_add_digest(EVP_sha512());
-	EVP_add_digest(EVP_sha3_256());
-	EVP_add_digest(EVP_sha3_384());
-	EVP_add_digest(EVP_sha3_512());
-}
-
 tcg_rc tcg_ekcert_check_chain(const tcg_ekcert *c, const tcg_ekcert_trust *t, time_t at,
                               tcg_ekcert_result *res, tcg_err *err)
 {
@@ -1049,7 +1031,6 @@ tcg_rc tcg_ekcert_check_chain(const tcg_ekcert *c, const tcg_ekcert_trust *t, ti
 		finding(res, false, "ekcert-chain", "no trust anchor given");
 		return TCG_OK;
 	}
-	register_digests();
 	if (!(ctx = X509_STORE_CTX_new()))
 		return NOMEM();
 	if (!X509_STORE_CTX_init(ctx, t->store, c->x, t->untrusted) ||

@@ -1,6 +1,8 @@
 # swtpm harness (sourced): a software TPM 2.0 on a free loopback port with fresh
 # state, stopped by its process id whatever happens. Needs tpm2-tools for the
-# readiness check. Sets SWTPM_PID and exports TPM2TOOLS_TCTI.
+# readiness check. Sets SWTPM_PID and exports TPM2TOOLS_TCTI; its own variables
+# start with swtpm_. There is no resource manager: callers flush transient
+# objects (tpm2_flushcontext -t) after each command that loads one.
 #   swtpm_start STATEDIR   start (state in STATEDIR, created fresh by swtpm)
 #   swtpm_stop             stop (also run from the caller's EXIT trap)
 SWTPM_PID=
@@ -11,26 +13,27 @@ swtpm_owns_port() {
 }
 
 swtpm_start() {
-	dir=$1
-	mkdir -p "$dir"
-	for try in 1 2 3 4 5 6 7 8 9 10; do
-		port=$(( ($(od -An -N2 -tu2 /dev/urandom) % 25000) + 20000 ))
-		swtpm socket --tpm2 --tpmstate dir="$dir" \
-			--server type=tcp,port="$port",bindaddr=127.0.0.1 \
-			--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
-			--flags not-need-init,startup-clear >>"$dir/swtpm.log" 2>&1 &
+	swtpm_dir=$1
+	mkdir -p "$swtpm_dir"
+	for swtpm_try in 1 2 3 4 5 6 7 8 9 10; do
+		swtpm_port=$(( ($(od -An -N2 -tu2 /dev/urandom) % 25000) + 20000 ))
+		swtpm socket --tpm2 --tpmstate dir="$swtpm_dir" \
+			--server type=tcp,port="$swtpm_port",bindaddr=127.0.0.1 \
+			--ctrl type=tcp,port=$((swtpm_port + 1)),bindaddr=127.0.0.1 \
+			--flags not-need-init,startup-clear >>"$swtpm_dir/swtpm.log" 2>&1 &
 		SWTPM_PID=$!
-		TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$port"
+		TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$swtpm_port"
 		export TPM2TOOLS_TCTI
-		for i in $(seq 50); do
+		for swtpm_i in $(seq 50); do
 			kill -0 "$SWTPM_PID" 2>/dev/null || break
-			if swtpm_owns_port "$port" && tpm2_getrandom 1 >/dev/null 2>&1; then
+			if swtpm_owns_port "$swtpm_port" && tpm2_getrandom 1 >/dev/null 2>&1; then
 				return 0
 			fi
 			sleep 0.1
 		done
 		swtpm_stop
 	done
+	echo "swtpm did not start after $swtpm_try tries (last try: $swtpm_i checks)" >&2
 	return 1
 }
 

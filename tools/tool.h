@@ -34,7 +34,7 @@ static inline int tool_usage_error(const char *prog, const char *what)
  */
 static inline void tool_init_crypto(void)
 {
-	uint64_t opts = OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS |
+	uint64_t opts = OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
 	                OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS;
 	if (!getenv("OPENSSL_CONF"))
 		opts |= OPENSSL_INIT_NO_LOAD_CONFIG;

@@ -13,11 +13,20 @@ tool=$1
 tmp=$(mktemp -d)
 trap 'swtpm_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 
+# A system python3 starts several times faster than a version-manager shim.
+py=python3
+for cand in /usr/bin/python3 python3; do
+	if "$cand" -c 'import yaml' 2>/dev/null; then
+		py=$cand
+		break
+	fi
+done
+
 run() { "$@" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"; }
 rc() { cat "$tmp/rc"; }
 out_has() { grep -q -- "$1" "$tmp/out"; }
 err_has() { grep -q -- "$1" "$tmp/err"; }
-yaml_ok() { python3 -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1]))' "$tmp/out"; }
+yaml_ok() { "$py" -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1]))' "$tmp/out"; }
 # refused STATUS RULE NAME -- CMD...: exit STATUS and RULE named on stderr.
 refused() {
 	want=$1 rule=$2 name=$3
@@ -30,7 +39,7 @@ refused() {
 		diag "exit $(rc)" "$(cat "$tmp/err")"
 	fi
 }
-field() { python3 -c 'import sys, yaml
+field() { "$py" -c 'import sys, yaml
 d = yaml.safe_load(open(sys.argv[1]))
 for k in sys.argv[2].split("."):
     d = d[int(k)] if isinstance(d, list) else d[k]
@@ -250,12 +259,12 @@ cp "$g" "$tmp/padff.der" && head -c 300 /dev/zero | tr '\000' '\377' >>"$tmp/pad
 run "$tool" --ca "$root" --untrusted "$inter" "$tmp/padff.der"
 check "NV padding 0xFF accepted and reported" \
 	test "$(rc)" -eq 0 -a "$(field quirks.0.name)" = nv-padding -a -n "$(grep 'of 0xff' "$tmp/out")"
-python3 -c 'import sys; d = open(sys.argv[1], "rb").read()
+"$py" -c 'import sys; d = open(sys.argv[1], "rb").read()
 sys.stdout.buffer.write(bytes([0x10, 1, 0, len(d) >> 8, len(d) & 255]) + d)' "$g" >"$tmp/hdr.der"
 run "$tool" --ca "$root" --untrusted "$inter" "$tmp/hdr.der"
 check "5-byte NV header accepted and reported as nv-header" \
 	test "$(rc)" -eq 0 -a "$(field quirks.0.name)" = nv-header
-python3 -c 'import sys; d = open(sys.argv[1], "rb").read()
+"$py" -c 'import sys; d = open(sys.argv[1], "rb").read()
 sys.stdout.buffer.write(bytes([0x10, 1, 0, (len(d) + 9) >> 8, (len(d) + 9) & 255]) + d + bytes(9))' \
 	"$g" >"$tmp/hdrbad.der"
 refused 2 ekcert-nv-header "NV header whose length disagrees refused" -- \
@@ -271,20 +280,20 @@ refused 2 ekcert-trailing-data "trailing bytes that are not padding refused" -- 
 	"$tool" --ca "$root" "$tmp/junk.der"
 cp "$g" "$tmp/mixed.der" && printf '\000\000\377' >>"$tmp/mixed.der"
 refused 2 ekcert-trailing-data "mixed 0x00/0xFF padding refused" -- "$tool" --ca "$root" "$tmp/mixed.der"
-python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[len(d) // 2] ^= 0xff
+"$py" -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[len(d) // 2] ^= 0xff
 sys.stdout.buffer.write(bytes(d))' "$g" >"$tmp/flip.der"
 run "$tool" --ca "$root" --untrusted "$inter" "$tmp/flip.der"
 check "a flipped byte inside the certificate is refused (exit 1 or 2)" \
 	test "$(rc)" -eq 1 -o "$(rc)" -eq 2
 : >"$tmp/empty"
 refused 2 ekcert-empty "empty input refused" -- "$tool" --ca "$root" "$tmp/empty"
-cat "$p/good.pem" "$p/noeku.pem" >"$tmp/two.pem"
+cat "$p/good.der.pem" "$p/noeku.der.pem" >"$tmp/two.pem"
 refused 2 ekcert-pem "two PEM certificates as CERT refused" -- "$tool" --ca "$root" "$tmp/two.pem"
 refused 2 ekcert-ca-parse "unparsable --ca refused" -- "$tool" --ca "$tmp/garbage" "$g"
 mkdir "$tmp/emptydir"
 refused 2 ekcert-ca-empty "--ca directory without certificates refused" -- \
 	"$tool" --ca "$tmp/emptydir" "$g"
-refused 2 public "unparsable --ek refused" -- "$tool" --ca "$root" --ek "$tmp/garbage" "$g"
+refused 2 public-unmarshal "unparsable --ek refused" -- "$tool" --ca "$root" --ek "$tmp/garbage" "$g"
 run "$tool" --ca "$tmp/does-not-exist" "$g"
 check "missing --ca file exits 3 naming it" test "$(rc)" -eq 3 && err_has does-not-exist
 
