@@ -1,0 +1,2 @@
+/* placeholder: see include/tcglog/claims.h */
+#include "tcglog/error.h"

@@ -1,0 +1,2 @@
+/* placeholder: see include/tcglog/policy.h */
+#include "tcglog/error.h"

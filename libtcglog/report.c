@@ -1,0 +1,2 @@
+/* placeholder: see include/tcglog/report.h */
+#include "tcglog/error.h"

@@ -1,0 +1,2 @@
+/* placeholder: see include/tcglog/yamldoc.h */
+#include "tcglog/error.h"
