@@ -48,8 +48,9 @@ typedef struct {
  * allowed_quirks may hold TCG_QUIRK_MISSING_EBS: then a PCR 5 that does not
  * match is retried with the ExitBootServices events appended that some
  * firmware extends without logging (only when the log has none), and the
- * result records the variant. Returns the number of mismatches written (at
- * most max) or -1 on error; *total receives the full count.
+ * result records the variant. The first max mismatches go to mm and *total
+ * receives their count: TCG_E_MISMATCH when there is any, TCG_OK when every
+ * listed PCR matched, another code when the comparison itself failed.
  */
 tcg_rc tcg_replay_compare(const tcg_log *log, tcg_hasher *hasher, tcg_replay_result *r,
                           const tcg_pcr_values *expected, unsigned allowed_quirks,
