@@ -83,6 +83,9 @@ check "dump reports trailing padding as a named quirk" \
 run "$dump" --strict "$tmp/pad.bin"
 check "dump --strict refuses trailing padding (exit 2, named)" \
 	test "$(rc)" -eq 2 -a -n "$(grep trailing-padding "$tmp/err")"
+run "$replay" "$tmp/pad.bin"
+check "replay names an accepted quirk on stderr" \
+	test "$(rc)" -eq 0 -a -n "$(grep 'accepted quirk trailing-padding' "$tmp/err")"
 run "$replay" --strict "$tmp/pad.bin"
 check "replay --strict refuses trailing padding (exit 2)" test "$(rc)" -eq 2
 

@@ -224,6 +224,11 @@ int main(int argc, char **argv)
 				status = 1;
 			}
 		tcg_pcrs_print(stdout, &r->pcrs);
+		/* The tpm2_pcrread layout has no place for them: quirks go to stderr. */
+		for (unsigned q = 1; q; q <<= 1)
+			if (tcg_log_quirks(log) & q)
+				fprintf(stderr, "%s: %s: note: accepted quirk %s\n", prog, path,
+				        tcg_quirk_name(q));
 	}
 	for (size_t i = 0; i < r->num_skipped; i++)
 		fprintf(stderr, "%s: %s: note: bank 0x%04x not replayed (unknown algorithm)\n", prog,
