@@ -185,4 +185,25 @@ check "a 33-byte secret for a SHA-256 EK is refused (exit $rc): $(cat err)" \
 	sh -c "[ $rc -eq 2 ] && grep -q credential-secret-size err"
 
 swtpm_stop
+
+# swtpm's own P-384 EK, made by swtpm_setup and persisted at 0x81010016 (the one its
+# EK certificate is for): its userWithAuth lets the EK be used without a policy.
+. "$(dirname "$0")/../swtpm-ek.sh"
+if swtpm_ek_setup "$tmp/swtpm-ek" >>log 2>&1 && swtpm_ek_start "$tmp/swtpm-ek" >>log 2>&1; then
+	head -c 48 /dev/urandom >secret-ek384
+	tpm2_readpublic -c 0x81010016 -o ek384.pub >>log 2>&1 &&
+		tpm2_create -C 0x81010016 -G ecc384:ecdsa-sha384:null -g sha384 \
+			-a "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|sign" \
+			-u ak384.pub -r ak384.priv >>log 2>&1 &&
+		tpm2_flushcontext -t >>log 2>&1 &&
+		tpm2_load -C 0x81010016 -u ak384.pub -r ak384.priv -c ak384.ctx >>log 2>&1 &&
+		"$makecred" --ek ek384.pub --ak ak384.pub --secret secret-ek384 -o cred384 2>>log &&
+		tpm2_activatecredential -c ak384.ctx -C 0x81010016 -i cred384 -o got384 >>log 2>&1
+	check "swtpm_setup's persistent P-384 EK: TPM2_ActivateCredential returns our secret" \
+		cmp -s got384 secret-ek384
+	swtpm_stop
+else
+	not_ok "swtpm_setup's EK: setup failed"
+	fail_diag
+fi
 tap_end
