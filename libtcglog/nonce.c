@@ -1,0 +1,2 @@
+/* placeholder: see include/tcglog/nonce.h */
+#include "tcglog/error.h"
