@@ -74,6 +74,11 @@ static tcg_rc area_to_pkey(tcg_public *p, tcg_err *err)
 	if (a->type == TPM2_ALG_RSA) {
 		uint32_t exp = a->parameters.rsaDetail.exponent ? a->parameters.rsaDetail.exponent : 65537;
 		const TPM2B_PUBLIC_KEY_RSA *m = &a->unique.rsa;
+		/* An exponent of 1 (or any even one) makes "signatures" trivial to forge. */
+		if (exp < 3 || !(exp & 1)) {
+			rc = FAIL("public-rsa-exponent", "RSA exponent %u", exp);
+			goto out;
+		}
 		if (m->size == 0 || m->size * 8u != a->parameters.rsaDetail.keyBits) {
 			rc = FAIL("public-rsa-modulus", "RSA modulus is %u bytes for a %u-bit key", m->size,
 			          a->parameters.rsaDetail.keyBits);

@@ -192,6 +192,18 @@ check "an AK without fixedTPM: exit 1, ak-fixed-tpm" refused 1 ak-fixed-tpm
 run --ak ak-decrypt.pub --msg q.msg --sig q.sig --nonce "$N" --pcrs q.pcrs
 check "an AK with decrypt: exit 1, ak-decrypt" refused 1 ak-decrypt
 
+# An RSA exponent of 1 would make any "signature" verify: refused when the key is read.
+python3 -c '
+b = bytearray(open("ak.pub", "rb").read())
+o = 12 + int.from_bytes(b[10:12], "big")   # after size, type, nameAlg, attributes, authPolicy
+assert int.from_bytes(b[o:o + 2], "big") == 0x10  # symmetric: NULL
+o += 2 + 4 + 2                              # symmetric, scheme + hash, keyBits
+b[o:o + 4] = (1).to_bytes(4, "big")
+open("ak-e1.pub", "wb").write(b)
+'
+run --ak ak-e1.pub --msg q.msg --sig q.sig --nonce "$N" --pcrs q.pcrs
+check "an AK whose RSA exponent is 1: exit 2, public-rsa-exponent" refused 2 public-rsa-exponent
+
 # Truncated and oversized structures: exit 2.
 head -c -1 q.msg >short.msg
 cp q.msg long.msg && printf '\0' >>long.msg
