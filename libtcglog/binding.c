@@ -41,9 +41,11 @@ const char *tcg_binding_name(tcg_binding b)
 bool tcg_type_binds(uint32_t pcr, uint32_t type)
 {
 	switch (type) {
+	case EV_EVENT_TAG:
+		/* systemd's tagged events (initrd in 9, UKI in 11) measure a payload. */
+		return pcr != 9 && pcr != 11;
 	case EV_SEPARATOR:
 	case EV_ACTION:
-	case EV_EVENT_TAG:
 	case EV_S_CRTM_VERSION:
 	case EV_PLATFORM_CONFIG_FLAGS:
 	case EV_TABLE_OF_DEVICES:
@@ -88,6 +90,27 @@ static bool matches(tcg_hasher *h, uint16_t alg, const uint8_t *want, const uint
 	return tcg_hash(h, alg, p, len, d) == TCG_OK && !memcmp(d, want, tcg_alg_size(alg));
 }
 
+/* GRUB logs "grub_cmd: X" or "kernel_cmdline: X" in PCR 8 but measures X only. */
+static bool grub_matches(tcg_hasher *h, uint16_t alg, const tcg_event *e, const uint8_t *want)
+{
+	static const char *const prefixes[] = {
+		"grub_cmd: ", "kernel_cmdline: ", "module_cmdline: ", "grub_cmd ",
+		"kernel_cmdline ", "module_cmdline ", "grub_kernel_cmdline ",
+	};
+	size_t n = e->size;
+	while (n && !e->data[n - 1])
+		n--;
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+		size_t k = strlen(prefixes[i]);
+		if (n < k || memcmp(e->data, prefixes[i], k))
+			continue;
+		if (matches(h, alg, want, e->data + k, n - k) ||
+		    (n < e->size && matches(h, alg, want, e->data + k, n - k + 1)))
+			return true;
+	}
+	return false;
+}
+
 static bool bank_matches(tcg_hasher *h, uint16_t alg, const tcg_event *e, const uint8_t *want)
 {
 	const uint8_t *vp;
@@ -104,8 +127,10 @@ static bool bank_matches(tcg_hasher *h, uint16_t alg, const tcg_event *e, const 
 		if (e->size >= 1 && e->data[e->size - 1] == 0 &&
 		    matches(h, alg, want, e->data, e->size - 1))
 			return true;
-		return e->size >= 2 && e->data[e->size - 1] == 0 && e->data[e->size - 2] == 0 &&
-		       matches(h, alg, want, e->data, e->size - 2);
+		if (e->size >= 2 && e->data[e->size - 1] == 0 && e->data[e->size - 2] == 0 &&
+		    matches(h, alg, want, e->data, e->size - 2))
+			return true;
+		return e->pcr == 8 && grub_matches(h, alg, e, want);
 	default:
 		return false;
 	}

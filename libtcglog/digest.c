@@ -187,7 +187,7 @@ tcg_rc tcg_hash2(tcg_hasher *h, uint16_t alg, const void *a, size_t alen,
 
 	if (hash_sha(alg, a, alen, b, blen, out))
 		return TCG_OK;
-	if (!(md = get_md(h, alg)))
+	if (!h || !(md = get_md(h, alg)))
 		return TCG_E_USAGE;
 	if (!EVP_DigestInit_ex2(h->ctx, md, NULL) ||
 	    (alen && !EVP_DigestUpdate(h->ctx, a, alen)) ||

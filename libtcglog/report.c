@@ -1,2 +1,594 @@
-/* placeholder: see include/tcglog/report.h */
-#include "tcglog/error.h"
+/* The DHA-Report XML through libxml2: see include/tcglog/report.h. */
+#include "tcglog/report.h"
+
+#include <ctype.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <stdlib.h>
+#include <string.h>
+
+static tcg_rc nomem(tcg_err *err)
+{
+	return tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT, "out of memory");
+}
+
+static char *dupn(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+/* Text safe for XML 1.0: control characters other than tab and newline become '?'. */
+static char *xml_text(const char *s)
+{
+	char *d = strdup(s ? s : "");
+	if (!d)
+		return NULL;
+	for (char *c = d; *c; c++)
+		if ((unsigned char)*c < 0x20 && *c != '\t' && *c != '\n')
+			*c = '?';
+	return d;
+}
+
+static void fact_free(tcg_report_fact *f)
+{
+	free(f->path);
+	free(f->type);
+	free(f->value);
+	for (size_t i = 0; i < f->nitems; i++)
+		free(f->items[i]);
+	free(f->items);
+}
+
+void tcg_report_free(tcg_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nrules; i++) {
+		tcg_report_rule *u = &r->rules[i];
+		free(u->id);
+		free(u->severity);
+		free(u->unknown);
+		free(u->result);
+		free(u->outcome);
+		for (size_t j = 0; j < u->nreads; j++)
+			fact_free(&u->reads[j]);
+		free(u->reads);
+	}
+	free(r->rules);
+	for (size_t i = 0; i < r->nfacts; i++)
+		fact_free(&r->facts[i]);
+	free(r->facts);
+	free(r->error_message);
+	free(r->issued);
+	free(r->policy_name);
+	free(r->policy_version);
+	free(r->policy_sha256);
+	memset(r, 0, sizeof *r);
+}
+
+static const char *scalar_type(const tcg_ynode *n)
+{
+	switch (n->val) {
+	case TCG_YVAL_BOOL:
+		return "bool";
+	case TCG_YVAL_INT:
+		return "int";
+	case TCG_YVAL_NULL:
+		return "null";
+	default:
+		return "string";
+	}
+}
+
+static bool scalar_list(const tcg_ynode *n)
+{
+	if (n->kind != TCG_YNODE_SEQ)
+		return false;
+	for (size_t i = 0; i < n->n; i++)
+		if (n->items[i]->kind != TCG_YNODE_SCALAR)
+			return false;
+	return true;
+}
+
+/* Fill f from node n (NULL: absent; a mapping or nested list: "structure"). */
+static int fact_from_node(tcg_report_fact *f, const char *path, const tcg_ynode *n)
+{
+	memset(f, 0, sizeof *f);
+	if (!(f->path = strdup(path)))
+		return -1;
+	const char *type = !n ? "absent"
+	                   : n->kind == TCG_YNODE_SCALAR ? scalar_type(n)
+	                   : scalar_list(n)              ? "list"
+	                                                 : "structure";
+	if (!(f->type = strdup(type)))
+		return -1;
+	if (n && n->kind == TCG_YNODE_SCALAR && !(f->value = xml_text(n->str)))
+		return -1;
+	if (n && !strcmp(type, "list") && n->n) {
+		if (!(f->items = calloc(n->n, sizeof *f->items)))
+			return -1;
+		for (size_t i = 0; i < n->n; i++) {
+			if (!(f->items[i] = xml_text(n->items[i]->str)))
+				return -1;
+			f->nitems++;
+		}
+	}
+	return 0;
+}
+
+typedef struct {
+	tcg_report *r;
+	size_t cap;
+} facts_acc;
+
+static int add_facts(facts_acc *a, const char *path, const tcg_ynode *n, unsigned depth)
+{
+	char sub[512];
+	if (depth > TCG_YDOC_MAX_DEPTH)
+		return 0;
+	if (n->kind == TCG_YNODE_SCALAR || scalar_list(n)) {
+		if (a->r->nfacts >= TCG_REPORT_MAX_FACTS)
+			return 0;
+		if (a->r->nfacts == a->cap) {
+			size_t nc = a->cap ? a->cap * 2 : 64;
+			tcg_report_fact *nf = realloc(a->r->facts, nc * sizeof *nf);
+			if (!nf)
+				return -1;
+			a->r->facts = nf;
+			a->cap = nc;
+		}
+		if (fact_from_node(&a->r->facts[a->r->nfacts], path, n)) {
+			fact_free(&a->r->facts[a->r->nfacts]);
+			return -1;
+		}
+		a->r->nfacts++;
+		return 0;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		int w;
+		if (n->kind == TCG_YNODE_MAP) {
+			w = snprintf(sub, sizeof sub, "%s.%s", path, n->items[2 * i]->str);
+			if (w < 0 || (size_t)w >= sizeof sub)
+				continue;
+			if (add_facts(a, sub, n->items[2 * i + 1], depth + 1))
+				return -1;
+		} else {
+			w = snprintf(sub, sizeof sub, "%s.%zu", path, i);
+			if (w < 0 || (size_t)w >= sizeof sub)
+				continue;
+			if (add_facts(a, sub, n->items[i], depth + 1))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static char *hexstr(const uint8_t *p, size_t n)
+{
+	char *s = malloc(2 * n + 1);
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		snprintf(s + 2 * i, 3, "%02x", p[i]);
+	s[2 * n] = '\0';
+	return s;
+}
+
+tcg_rc tcg_report_build(const tcg_policy *p, const tcg_evaluation *ev, const tcg_ynode *claims,
+                        bool offline, time_t now, tcg_report *r, tcg_err *err)
+{
+	static const char *const sections[] = {"verification", "health", "windows",
+	                                       "secureboot", "linux"};
+	char when[32];
+	struct tm tm;
+
+	memset(r, 0, sizeof *r);
+	r->protocol_version = 3;
+	r->offline = offline;
+	r->compliant = ev->compliant;
+	if (!gmtime_r(&now, &tm) || !strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(when, sizeof when, "1970-01-01T00:00:00Z");
+	if (!(r->issued = strdup(when)) ||
+	    !(r->error_message = strdup(offline ? "offline appraisal of unverified claims" : "")) ||
+	    !(r->policy_name = xml_text(tcg_policy_name(p))) ||
+	    !(r->policy_version = xml_text(tcg_policy_version(p))) ||
+	    !(r->policy_sha256 = hexstr(tcg_policy_sha256(p), 32)))
+		goto oom;
+	if (ev->nrules && !(r->rules = calloc(ev->nrules, sizeof *r->rules)))
+		goto oom;
+	for (size_t i = 0; i < ev->nrules; i++) {
+		tcg_report_rule *u = &r->rules[r->nrules++];
+		const tcg_rule_result *rr = &ev->rules[i];
+		if (!(u->id = xml_text(tcg_policy_rule_id(p, i))) ||
+		    !(u->severity = strdup(tcg_severity_name(tcg_policy_rule_severity(p, i)))) ||
+		    !(u->unknown = strdup(tcg_unknown_name(tcg_policy_rule_unknown(p, i)))) ||
+		    !(u->result = strdup(tcg_result_name(rr->result))) ||
+		    !(u->outcome = strdup(tcg_outcome_name(rr->outcome))))
+			goto oom;
+		if (rr->nreads && !(u->reads = calloc(rr->nreads, sizeof *u->reads)))
+			goto oom;
+		for (size_t j = 0; j < rr->nreads; j++) {
+			u->nreads++;
+			if (fact_from_node(&u->reads[j], rr->reads[j].path, rr->reads[j].node))
+				goto oom;
+		}
+	}
+	facts_acc a = {r, 0};
+	for (size_t s = 0; s < sizeof sections / sizeof sections[0]; s++) {
+		const tcg_ynode *n = tcg_ynode_get(claims, sections[s]);
+		if (n && add_facts(&a, sections[s], n, 0))
+			goto oom;
+	}
+	return TCG_OK;
+oom:
+	tcg_report_free(r);
+	return nomem(err);
+}
+
+/* ---- writing ---- */
+
+typedef enum { T_BOOL, T_UINT, T_HEX, T_HEX_OPT, T_TIME } ms_type;
+static const struct {
+	const char *name;
+	ms_type type;
+} ms_elems[] = {
+	{"Issued", T_TIME},
+	{"AIKPresent", T_BOOL},
+	{"ResetCount", T_UINT},
+	{"RestartCount", T_UINT},
+	{"DEPPolicy", T_UINT},
+	{"BitlockerStatus", T_UINT},
+	{"BootManagerRevListVersion", T_UINT},
+	{"CodeIntegrityRevListVersion", T_UINT},
+	{"SecureBootEnabled", T_BOOL},
+	{"BootDebuggingEnabled", T_BOOL},
+	{"OSKernelDebuggingEnabled", T_BOOL},
+	{"CodeIntegrityEnabled", T_BOOL},
+	{"TestSigningEnabled", T_BOOL},
+	{"SafeMode", T_BOOL},
+	{"WinPE", T_BOOL},
+	{"ELAMDriverLoaded", T_BOOL},
+	{"VSMEnabled", T_BOOL},
+	{"PCRHashAlgorithmID", T_UINT},
+	{"BootAppSVN", T_UINT},
+	{"BootManagerSVN", T_UINT},
+	{"TpmVersion", T_UINT},
+	{"PCR0", T_HEX},
+	{"CIPolicy", T_HEX_OPT},
+	{"SBCPHash", T_HEX_OPT},
+	{"BootRevListInfo", T_HEX_OPT},
+	{"OSRevListInfo", T_HEX_OPT},
+};
+
+static const tcg_report_fact *find_fact(const tcg_report *r, const char *path)
+{
+	for (size_t i = 0; i < r->nfacts; i++)
+		if (!strcmp(r->facts[i].path, path))
+			return &r->facts[i];
+	return NULL;
+}
+
+/* The element's text in Microsoft's form, or NULL when the fact does not fit. */
+static char *ms_value(const tcg_report_fact *f, ms_type t)
+{
+	if (!f || !f->value)
+		return NULL;
+	if (t == T_BOOL)
+		return !strcmp(f->type, "bool") ? strdup(f->value) : NULL;
+	if (t == T_UINT) {
+		if (strcmp(f->type, "int") || f->value[0] == '-' || f->value[0] == '+' ||
+		    strlen(f->value) > 10 || strtoull(f->value, NULL, 10) > 4294967295ull)
+			return NULL;
+		return strdup(f->value);
+	}
+	size_t n = strlen(f->value);
+	if (strcmp(f->type, "string") || n == 0 || n % 2)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)f->value[i]))
+			return NULL;
+	char *s = strdup(f->value);
+	if (s)
+		for (char *c = s; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+	return s;
+}
+
+static void add_fact_elem(xmlNodePtr parent, xmlNsPtr ns, const char *name,
+                          const tcg_report_fact *f)
+{
+	xmlNodePtr e = xmlNewChild(parent, ns, BAD_CAST name, NULL);
+	xmlNewProp(e, BAD_CAST "path", BAD_CAST f->path);
+	xmlNewProp(e, BAD_CAST "type", BAD_CAST f->type);
+	if (f->value)
+		xmlNodeAddContent(e, BAD_CAST f->value);
+	for (size_t i = 0; i < f->nitems; i++)
+		xmlNewTextChild(e, ns, BAD_CAST "Item", BAD_CAST f->items[i]);
+}
+
+static xmlDocPtr build_doc(const tcg_report *r)
+{
+	char num[32];
+	xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+	xmlNodePtr root = xmlNewNode(NULL, BAD_CAST "HealthCertificateValidationResponse");
+	xmlDocSetRootElement(doc, root);
+	xmlNsPtr ms = xmlNewNs(root, BAD_CAST TCG_REPORT_NS_MS, NULL);
+	xmlNsPtr t = xmlNewNs(root, BAD_CAST TCG_REPORT_NS, BAD_CAST "tcg");
+	xmlSetNs(root, ms);
+	snprintf(num, sizeof num, "%d", r->error_code);
+	xmlNewProp(root, BAD_CAST "ErrorCode", BAD_CAST num);
+	xmlNewProp(root, BAD_CAST "ErrorMessage", BAD_CAST(r->error_message ? r->error_message : ""));
+	snprintf(num, sizeof num, "%d", r->protocol_version);
+	xmlNewProp(root, BAD_CAST "ProtocolVersion", BAD_CAST num);
+
+	/* Microsoft's properties, only when every required one is established. */
+	char *vals[sizeof ms_elems / sizeof ms_elems[0]] = {0};
+	bool complete = true;
+	for (size_t i = 0; i < sizeof ms_elems / sizeof ms_elems[0]; i++) {
+		if (ms_elems[i].type == T_TIME) {
+			vals[i] = r->issued ? strdup(r->issued) : NULL;
+		} else {
+			char path[64];
+			snprintf(path, sizeof path, "health.%s", ms_elems[i].name);
+			vals[i] = ms_value(find_fact(r, path), ms_elems[i].type);
+		}
+		if (!vals[i] && ms_elems[i].type != T_HEX_OPT)
+			complete = false;
+	}
+	if (complete) {
+		xmlNodePtr hp = xmlNewChild(root, ms, BAD_CAST "HealthCertificateProperties", NULL);
+		for (size_t i = 0; i < sizeof ms_elems / sizeof ms_elems[0]; i++)
+			if (vals[i])
+				xmlNewTextChild(hp, ms, BAD_CAST ms_elems[i].name, BAD_CAST vals[i]);
+	}
+	for (size_t i = 0; i < sizeof ms_elems / sizeof ms_elems[0]; i++)
+		free(vals[i]);
+
+	xmlNodePtr ap = xmlNewChild(root, t, BAD_CAST "Appraisal", NULL);
+	xmlNewProp(ap, BAD_CAST "issued", BAD_CAST(r->issued ? r->issued : ""));
+	xmlNewProp(ap, BAD_CAST "offline", BAD_CAST(r->offline ? "true" : "false"));
+	xmlNewProp(ap, BAD_CAST "measured", BAD_CAST "last-boot");
+	xmlNodePtr pol = xmlNewChild(ap, t, BAD_CAST "Policy", NULL);
+	xmlNewProp(pol, BAD_CAST "name", BAD_CAST(r->policy_name ? r->policy_name : ""));
+	xmlNewProp(pol, BAD_CAST "version", BAD_CAST(r->policy_version ? r->policy_version : ""));
+	xmlNewProp(pol, BAD_CAST "sha256", BAD_CAST(r->policy_sha256 ? r->policy_sha256 : ""));
+	xmlNewTextChild(ap, t, BAD_CAST "Verdict",
+	                BAD_CAST(r->compliant ? "compliant" : "non-compliant"));
+	xmlNodePtr rules = xmlNewChild(ap, t, BAD_CAST "Rules", NULL);
+	for (size_t i = 0; i < r->nrules; i++) {
+		const tcg_report_rule *u = &r->rules[i];
+		xmlNodePtr e = xmlNewChild(rules, t, BAD_CAST "Rule", NULL);
+		xmlNewProp(e, BAD_CAST "id", BAD_CAST u->id);
+		xmlNewProp(e, BAD_CAST "severity", BAD_CAST u->severity);
+		xmlNewProp(e, BAD_CAST "unknown", BAD_CAST u->unknown);
+		xmlNewProp(e, BAD_CAST "result", BAD_CAST u->result);
+		xmlNewProp(e, BAD_CAST "outcome", BAD_CAST u->outcome);
+		for (size_t j = 0; j < u->nreads; j++)
+			add_fact_elem(e, t, "Read", &u->reads[j]);
+	}
+	xmlNodePtr facts = xmlNewChild(ap, t, BAD_CAST "Facts", NULL);
+	for (size_t i = 0; i < r->nfacts; i++)
+		add_fact_elem(facts, t, "Fact", &r->facts[i]);
+	return doc;
+}
+
+tcg_rc tcg_report_write_mem(const tcg_report *r, char **xml, size_t *len, tcg_err *err)
+{
+	xmlChar *buf = NULL;
+	int n = 0;
+	xmlDocPtr doc = build_doc(r);
+	if (!doc)
+		return nomem(err);
+	xmlDocDumpFormatMemoryEnc(doc, &buf, &n, "UTF-8", 1);
+	xmlFreeDoc(doc);
+	if (!buf || n < 0)
+		return nomem(err);
+	*xml = dupn((const char *)buf, (size_t)n);
+	xmlFree(buf);
+	if (!*xml)
+		return nomem(err);
+	*len = (size_t)n;
+	return TCG_OK;
+}
+
+tcg_rc tcg_report_write(const tcg_report *r, FILE *out, tcg_err *err)
+{
+	char *xml;
+	size_t len;
+	tcg_rc rc = tcg_report_write_mem(r, &xml, &len, err);
+	if (rc)
+		return rc;
+	if (fwrite(xml, 1, len, out) != len || fflush(out))
+		rc = tcg_err_set(err, TCG_E_IO, "report-write", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                 "cannot write the report");
+	free(xml);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+static bool is_elem(xmlNodePtr n, const char *ns, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && n->ns && !strcmp((const char *)n->ns->href, ns) &&
+	       !strcmp((const char *)n->name, name);
+}
+
+static tcg_rc bad(tcg_err *err, xmlNodePtr n, const char *what)
+{
+	return tcg_err_set(err, TCG_E_FORMAT, "report-format", TCG_NO_OFFSET, TCG_NO_EVENT,
+	                   "line %ld: %s", n ? xmlGetLineNo(n) : 0L, what);
+}
+
+/* An attribute's value (malloc'd) or NULL. */
+static char *attr(xmlNodePtr n, const char *name)
+{
+	xmlChar *v = xmlGetProp(n, BAD_CAST name);
+	char *s = v ? strdup((const char *)v) : NULL;
+	xmlFree(v);
+	return s;
+}
+
+static char *own_text(xmlNodePtr n)
+{
+	size_t len = 0;
+	for (xmlNodePtr c = n->children; c; c = c->next)
+		if (c->type == XML_TEXT_NODE && c->content)
+			len += strlen((const char *)c->content);
+	char *s = malloc(len + 1);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (xmlNodePtr c = n->children; c; c = c->next)
+		if (c->type == XML_TEXT_NODE && c->content)
+			strcat(s, (const char *)c->content);
+	return s;
+}
+
+static size_t count_children(xmlNodePtr n, const char *name)
+{
+	size_t k = 0;
+	for (xmlNodePtr c = n->children; c; c = c->next)
+		if (is_elem(c, TCG_REPORT_NS, name))
+			k++;
+	return k;
+}
+
+static tcg_rc read_fact(xmlNodePtr e, tcg_report_fact *f, tcg_err *err)
+{
+	memset(f, 0, sizeof *f);
+	f->path = attr(e, "path");
+	f->type = attr(e, "type");
+	if (!f->path || !f->type)
+		return bad(err, e, "a fact needs path and type");
+	bool scalar = !strcmp(f->type, "bool") || !strcmp(f->type, "int") ||
+	              !strcmp(f->type, "string") || !strcmp(f->type, "null");
+	if (scalar && !(f->value = own_text(e)))
+		return nomem(err);
+	size_t k = count_children(e, "Item");
+	if (k && strcmp(f->type, "list"))
+		return bad(err, e, "items in a fact that is not a list");
+	if (k && !(f->items = calloc(k, sizeof *f->items)))
+		return nomem(err);
+	for (xmlNodePtr c = e->children; c; c = c->next)
+		if (is_elem(c, TCG_REPORT_NS, "Item")) {
+			if (!(f->items[f->nitems] = own_text(c)))
+				return nomem(err);
+			f->nitems++;
+		}
+	return TCG_OK;
+}
+
+static tcg_rc read_appraisal(xmlNodePtr ap, tcg_report *r, tcg_err *err)
+{
+	tcg_rc rc;
+	char *off = attr(ap, "offline");
+	r->offline = off && !strcmp(off, "true");
+	free(off);
+	free(r->issued);
+	r->issued = attr(ap, "issued");
+	bool seen_verdict = false;
+	for (xmlNodePtr c = ap->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (is_elem(c, TCG_REPORT_NS, "Policy")) {
+			r->policy_name = attr(c, "name");
+			r->policy_version = attr(c, "version");
+			r->policy_sha256 = attr(c, "sha256");
+		} else if (is_elem(c, TCG_REPORT_NS, "Verdict")) {
+			char *v = own_text(c);
+			if (!v)
+				return nomem(err);
+			r->compliant = !strcmp(v, "compliant");
+			seen_verdict = r->compliant || !strcmp(v, "non-compliant");
+			free(v);
+		} else if (is_elem(c, TCG_REPORT_NS, "Rules")) {
+			size_t k = count_children(c, "Rule");
+			if (k && !(r->rules = calloc(k, sizeof *r->rules)))
+				return nomem(err);
+			for (xmlNodePtr e = c->children; e; e = e->next) {
+				if (!is_elem(e, TCG_REPORT_NS, "Rule"))
+					continue;
+				tcg_report_rule *u = &r->rules[r->nrules++];
+				u->id = attr(e, "id");
+				u->severity = attr(e, "severity");
+				u->unknown = attr(e, "unknown");
+				u->result = attr(e, "result");
+				u->outcome = attr(e, "outcome");
+				if (!u->id || !u->severity || !u->unknown || !u->result || !u->outcome)
+					return bad(err, e, "a rule needs id, severity, unknown, result and "
+					                   "outcome");
+				size_t m = count_children(e, "Read");
+				if (m && !(u->reads = calloc(m, sizeof *u->reads)))
+					return nomem(err);
+				for (xmlNodePtr x = e->children; x; x = x->next)
+					if (is_elem(x, TCG_REPORT_NS, "Read") &&
+					    (rc = read_fact(x, &u->reads[u->nreads++], err)))
+						return rc;
+			}
+		} else if (is_elem(c, TCG_REPORT_NS, "Facts")) {
+			size_t k = count_children(c, "Fact");
+			if (k > TCG_REPORT_MAX_FACTS)
+				return bad(err, c, "too many facts");
+			if (k && !(r->facts = calloc(k, sizeof *r->facts)))
+				return nomem(err);
+			for (xmlNodePtr x = c->children; x; x = x->next)
+				if (is_elem(x, TCG_REPORT_NS, "Fact") &&
+				    (rc = read_fact(x, &r->facts[r->nfacts++], err)))
+					return rc;
+		} else {
+			return bad(err, c, "unknown element in tcg:Appraisal");
+		}
+	}
+	if (!seen_verdict || !r->policy_name || !r->policy_sha256)
+		return bad(err, ap, "tcg:Appraisal needs a Policy and a Verdict");
+	return TCG_OK;
+}
+
+tcg_rc tcg_report_read(const uint8_t *xml, size_t len, tcg_report *r, tcg_err *err)
+{
+	tcg_rc rc = TCG_OK;
+	memset(r, 0, sizeof *r);
+	if (len > TCG_REPORT_MAX_SIZE || len > (size_t)INT32_MAX)
+		return tcg_err_set(err, TCG_E_FORMAT, "report-too-large", TCG_NO_OFFSET,
+		                   TCG_NO_EVENT, "report over %u bytes", TCG_REPORT_MAX_SIZE);
+	xmlDocPtr doc = xmlReadMemory((const char *)xml, (int)len, "report.xml", NULL,
+	                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc)
+		return tcg_err_set(err, TCG_E_FORMAT, "report-xml", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "not well-formed XML");
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	if (doc->intSubset) {
+		rc = bad(err, root, "a report takes no DTD");
+		goto out;
+	}
+	if (!root || !is_elem(root, TCG_REPORT_NS_MS, "HealthCertificateValidationResponse")) {
+		rc = bad(err, root, "the root is not a v3 HealthCertificateValidationResponse");
+		goto out;
+	}
+	char *a = attr(root, "ErrorCode");
+	r->error_code = a ? atoi(a) : 0;
+	free(a);
+	a = attr(root, "ProtocolVersion");
+	r->protocol_version = a ? atoi(a) : 0;
+	free(a);
+	r->error_message = attr(root, "ErrorMessage");
+	xmlNodePtr ap = NULL;
+	for (xmlNodePtr c = root->children; c; c = c->next)
+		if (is_elem(c, TCG_REPORT_NS, "Appraisal"))
+			ap = c;
+	if (!ap) {
+		rc = bad(err, root, "no tcg:Appraisal");
+		goto out;
+	}
+	rc = read_appraisal(ap, r, err);
+out:
+	xmlFreeDoc(doc);
+	if (rc)
+		tcg_report_free(r);
+	return rc;
+}

@@ -1,8 +1,136 @@
-/* tcglog-claims: placeholder until the tool lands. */
-#include <stdio.h>
+/* tcglog-claims: the health facts a TCG event log proves, as a dha-claims document. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
 
-int main(void)
+#include "tcglog/claims.h"
+#include "tcglog/digest.h"
+#include "tcglog/log.h"
+#include "tcglog/pcrs.h"
+#include "tool.h"
+
+static const char *prog = "tcglog-claims";
+
+static void usage(FILE *f)
 {
-	fputs("tcglog-claims: not implemented yet\n", stderr);
-	return 3;
+	fprintf(f,
+	        "Usage: %s [OPTIONS] LOG\n"
+	        "Derive the health facts that LOG (or - for standard input) proves and write\n"
+	        "them as a dha-claims YAML document. Facts come only from events whose PCR\n"
+	        "replays to FILE's value, whose data matches its digest where the type binds\n"
+	        "it, and whose (PCR, event type) the platform profile expects.\n"
+	        "\n"
+	        "  -f, --pcrs FILE   expected PCR values: tpm2_pcrread YAML or a tpm2_quote -o\n"
+	        "                    file; without it every fact is unverified\n"
+	        "  -b, --bank ALG    the bank to replay and bind with (default: the strongest\n"
+	        "                    bank the log and FILE share)\n"
+	        "  -1, --allow-sha1  accept the SHA-1 bank\n"
+	        "  -l, --lenient     name events that break a rule in the output, leave out\n"
+	        "                    their facts, and exit 0\n"
+	        "  -h, --help        this text\n"
+	        "  -V, --version     the version\n"
+	        "\n"
+	        "Exit status: 0 facts written, 1 an event breaks a rule (strict mode) or no\n"
+	        "acceptable bank, 2 bad usage or input that cannot be parsed, 3 a file could\n"
+	        "not be read.\n",
+	        prog);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "pcrs", required_argument, NULL, 'f' }, { "bank", required_argument, NULL, 'b' },
+		{ "allow-sha1", no_argument, NULL, '1' }, { "lenient", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },       { "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	tcg_claims_opts o = { 0 };
+	const char *pcrs_path = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "f:b:1lhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			pcrs_path = optarg;
+			break;
+		case 'b':
+			if (!tcg_alg_from_name(optarg, &o.bank))
+				return tool_usage_error(prog, "--bank takes a hash algorithm: sha1, "
+				                              "sha256, sha384, sha512, sm3_256, sha3_256, "
+				                              "sha3_384, sha3_512");
+			break;
+		case '1':
+			o.allow_sha1 = true;
+			break;
+		case 'l':
+			o.lenient = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			return tool_version(prog);
+		default:
+			return tool_usage_error(prog, "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return tool_usage_error(prog, "expects exactly one LOG");
+
+	const char *path = argv[optind];
+	tcg_pcr_values *want = NULL;
+	uint8_t *data = NULL, sha[32];
+	tcg_log *log = NULL;
+	tcg_claims *cl = NULL;
+	tcg_err err;
+	tcg_rc rc;
+	int status;
+
+	tool_init_crypto();
+	tcg_err_clear(&err);
+	if (pcrs_path) {
+		uint8_t *pd;
+		size_t plen;
+		if (!(want = malloc(sizeof *want)))
+			return 3;
+		if (tcg_read_file(pcrs_path, 1u << 20, &pd, &plen, NULL, &err)) {
+			free(want);
+			return tool_error(prog, pcrs_path, &err);
+		}
+		rc = tcg_pcrs_parse(pd, plen, pcrs_path, want, &err);
+		free(pd);
+		if (rc) {
+			free(want);
+			return tool_error(prog, NULL, &err);
+		}
+		o.expected = want;
+		o.pcrs_source = "pcrs-file";
+	}
+	if ((rc = tcg_log_load(path, &data, &log, &err))) {
+		free(want);
+		return tool_error(prog, path, &err);
+	}
+	if (!tcg_hash(NULL, TCG_ALG_SHA256, data, tcg_log_size(log), sha))
+		o.log_sha256 = sha;
+	if (!pcrs_path)
+		fprintf(stderr, "%s: %s: note: no --pcrs: every fact is unverified\n", prog, path);
+
+	rc = tcg_claims_derive(log, &o, &cl, &err);
+	if (cl) {
+		for (size_t i = 0; i < tcg_claims_num_problems(cl); i++)
+			tool_error(prog, path, tcg_claims_problem(cl, i));
+		tcg_err werr;
+		tcg_err_clear(&werr);
+		if (tcg_claims_write(cl, stdout, &werr)) {
+			status = tool_error(prog, NULL, &werr);
+			goto out;
+		}
+	}
+	status = rc ? (cl ? 1 : tool_error(prog, path, &err)) : 0;
+out:
+	tcg_claims_free(cl);
+	tcg_log_free(log);
+	free(data);
+	free(want);
+	return status;
 }

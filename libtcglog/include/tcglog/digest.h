@@ -43,6 +43,7 @@ bool tcg_hasher_supports(tcg_hasher *h, uint16_t alg);
 tcg_rc tcg_hash2(tcg_hasher *h, uint16_t alg, const void *a, size_t alen,
                  const void *b, size_t blen, uint8_t *out);
 tcg_rc tcg_hash(tcg_hasher *h, uint16_t alg, const void *data, size_t len, uint8_t *out);
+/* (SHA-1 and SHA-2 need no hasher: h may be NULL for them, for no other algorithm.) */
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,83 @@
+/*
+ * The DHA-Report: Microsoft's HealthCertificateValidationResponse v3 (its
+ * namespace, element set and order, BitlockerStatus spelling) with our
+ * appraisal in urn:tcglog:dha-report:1 (schema/tcglog-dha-report.xsd).
+ *
+ * HealthCertificateProperties is written only when the claims' health:
+ * section establishes every element Microsoft's schema requires (Issued is
+ * the appraisal time); nothing is guessed. Every fact of the claims (all
+ * sections, verification included) is also in tcg:Facts, which is what the
+ * reader reads back. HealthStatusMismatchFlags (the schema has it) is not
+ * written yet: it needs dha-verify's quote-versus-EncBlob comparison.
+ */
+#ifndef TCGLOG_REPORT_H
+#define TCGLOG_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "tcglog/error.h"
+#include "tcglog/policy.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TCG_REPORT_NS_MS \
+	"http://schemas.microsoft.com/windows/security/healthcertificate/validation/response/v3"
+#define TCG_REPORT_NS "urn:tcglog:dha-report:1"
+#define TCG_REPORT_MAX_SIZE (16u << 20)
+#define TCG_REPORT_MAX_FACTS 100000
+
+/* A fact: dotted path, type (bool, int, string, null, list, absent), text
+ * value (scalars) or items (list of scalars). */
+typedef struct {
+	char *path;
+	char *type;
+	char *value;
+	char **items;
+	size_t nitems;
+} tcg_report_fact;
+
+typedef struct {
+	char *id;
+	char *severity; /* deny | warn */
+	char *unknown;  /* fail | pass | warn */
+	char *result;   /* pass | fail | unknown */
+	char *outcome;  /* pass | fail | warn */
+	tcg_report_fact *reads;
+	size_t nreads;
+} tcg_report_rule;
+
+typedef struct {
+	int error_code;
+	char *error_message;
+	int protocol_version;
+	char *issued;          /* xs:dateTime, UTC */
+	bool offline;          /* an offline look at unverified claims */
+	char *policy_name, *policy_version, *policy_sha256; /* hex, lower case */
+	bool compliant;
+	tcg_report_rule *rules;
+	size_t nrules;
+	tcg_report_fact *facts;
+	size_t nfacts;
+} tcg_report;
+
+/* Build a report from a policy, its evaluation and the claims; now is the
+ * appraisal time. */
+tcg_rc tcg_report_build(const tcg_policy *p, const tcg_evaluation *ev, const tcg_ynode *claims,
+                        bool offline, time_t now, tcg_report *r, tcg_err *err);
+tcg_rc tcg_report_write(const tcg_report *r, FILE *out, tcg_err *err);
+/* Write into a malloc'd buffer (*xml, *len). */
+tcg_rc tcg_report_write_mem(const tcg_report *r, char **xml, size_t *len, tcg_err *err);
+/* Read a report written by tcg_report_write (strict on our part). */
+tcg_rc tcg_report_read(const uint8_t *xml, size_t len, tcg_report *r, tcg_err *err);
+void tcg_report_free(tcg_report *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,72 @@
+/*
+ * A strict YAML reader: libyaml parser events into a small tree that keeps the
+ * line and column of every node. It refuses what our documents never need and
+ * an attacker might use: duplicate keys, anchors, aliases, tags (and %TAG
+ * directives), complex keys, more than one document, input over a size cap,
+ * nesting over a depth cap, more nodes than a node cap. Every error names the
+ * file, line and column ("FILE:LINE:COLUMN: ...", TCG_E_FORMAT).
+ */
+#ifndef TCGLOG_YAMLDOC_H
+#define TCGLOG_YAMLDOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcglog/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TCG_YDOC_MAX_SIZE (4u << 20) /* bytes */
+#define TCG_YDOC_MAX_DEPTH 32
+#define TCG_YDOC_MAX_NODES 200000
+
+typedef enum { TCG_YNODE_SCALAR, TCG_YNODE_SEQ, TCG_YNODE_MAP } tcg_ynode_kind;
+
+/* What a scalar is: plain true/false, a plain decimal integer, a plain null
+ * (~, null or empty), anything else (or any quoted scalar) a string. */
+typedef enum { TCG_YVAL_STR, TCG_YVAL_BOOL, TCG_YVAL_INT, TCG_YVAL_NULL } tcg_yval;
+
+typedef struct tcg_ynode tcg_ynode;
+struct tcg_ynode {
+	tcg_ynode_kind kind;
+	unsigned line, col; /* 1-based */
+	/* scalar */
+	char *str;          /* NUL-terminated (len excludes it; may hold NULs) */
+	size_t len;
+	tcg_yval val;
+	bool b;
+	long long i;
+	/* sequence: items[0..n); mapping: keys items[2k], values items[2k+1] */
+	tcg_ynode **items;
+	size_t n;           /* number of entries (mapping: pairs) */
+};
+
+typedef struct {
+	tcg_ynode *root;
+	char file[128];     /* the name errors use */
+} tcg_ydoc;
+
+/* Parse one document of len bytes (cap TCG_YDOC_MAX_SIZE). file names the
+ * input in errors. On success doc->root is set (never NULL). */
+tcg_rc tcg_ydoc_parse(const uint8_t *data, size_t len, const char *file, tcg_ydoc *doc,
+                      tcg_err *err);
+void tcg_ydoc_free(tcg_ydoc *doc);
+
+/* A mapping's value for key, or NULL (also when map is not a mapping). */
+const tcg_ynode *tcg_ynode_get(const tcg_ynode *map, const char *key);
+/* Follow a dotted path ("health.PCR0", "windows.LoadedModules.0.Path"):
+ * mapping keys, or decimal indexes into sequences. NULL when absent. */
+const tcg_ynode *tcg_ynode_path(const tcg_ynode *root, const char *path);
+const char *tcg_ynode_kind_name(const tcg_ynode *n);
+
+/* Set err to "rule: FILE:LINE:COLUMN: message" at node n (TCG_E_FORMAT). */
+tcg_rc tcg_ydoc_error(tcg_err *err, const tcg_ydoc *doc, const tcg_ynode *n, const char *rule,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#ifdef __cplusplus
+}
+#endif
+#endif

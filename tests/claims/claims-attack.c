@@ -1,0 +1,115 @@
+/*
+ * claims-attack MODE IN OUT: copy a Windows event log (SHA-1 layout, as the
+ * GCP shielded VM log) with one evidence rule broken, for tcglog-claims tests.
+ * Modes:
+ *   sipa-flip       flip the CODEINTEGRITY byte of a PCR 12 SIPA event (digest kept)
+ *   sep-action      retype the PCR 7 separator as EV_EFI_ACTION
+ *   tag-pcr11       move the first PCR 12 EV_EVENT_TAG to PCR 11
+ *   var-repeat      measure the PCR 7 "db" variable twice
+ *   var-after-sep   move the SecureBoot variable after the PCR 7 separator
+ *   wbcl-dup        repeat the PCR 12 WBCL separator
+ *   copy            no change
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcglog/log.h"
+#include "tcglog/writer.h"
+
+static int put(tcg_writer *w, const tcg_event *e, uint32_t pcr, uint32_t type,
+               const uint8_t *data)
+{
+	const uint8_t *const d[1] = { e->digest[0] };
+	return tcg_writer_event(w, pcr, type, d, data ? data : e->data, e->size) ? -1 : 0;
+}
+
+static bool is_var(const tcg_event *e, const char *name)
+{
+	size_t n = strlen(name);
+	if (e->pcr != 7 || e->type != 0x80000001u || e->size < 32 + 2 * n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (e->data[32 + 2 * i] != (uint8_t)name[i] || e->data[33 + 2 * i])
+			return false;
+	return e->data[16] == n;
+}
+
+int main(int argc, char **argv)
+{
+	uint8_t *data;
+	tcg_log *log;
+	tcg_err err;
+	if (argc != 4) {
+		fputs("usage: claims-attack MODE IN OUT\n", stderr);
+		return 2;
+	}
+	const char *mode = argv[1];
+	if (tcg_log_load(argv[2], &data, &log, &err)) {
+		fprintf(stderr, "claims-attack: %s: %s\n", argv[2], err.msg);
+		return 2;
+	}
+	tcg_writer *w = tcg_writer_new(TCG_FMT_SHA1, NULL, 0);
+	const tcg_event *sbvar = NULL;
+	bool done = false;
+	int rc = 0;
+	for (size_t i = 0; i < tcg_log_num_events(log) && !rc; i++) {
+		const tcg_event *e = tcg_log_event(log, i);
+		if (!strcmp(mode, "sipa-flip") && !done && e->pcr == 12 && e->type == 6) {
+			uint8_t *copy = malloc(e->size);
+			memcpy(copy, e->data, e->size);
+			for (size_t k = 0; k + 9 <= e->size; k++)
+				if (!memcmp(copy + k, "\x02\x00\x05\x00\x01\x00\x00\x00", 8)) {
+					copy[k + 8] ^= 1;
+					done = true;
+					break;
+				}
+			rc = put(w, e, e->pcr, e->type, copy);
+			free(copy);
+			continue;
+		}
+		if (!strcmp(mode, "sep-action") && !done && e->pcr == 7 && e->type == 4) {
+			done = true;
+			rc = put(w, e, e->pcr, 0x80000007u, NULL);
+			continue;
+		}
+		if (!strcmp(mode, "tag-pcr11") && !done && e->pcr == 12 && e->type == 6) {
+			done = true;
+			rc = put(w, e, 11, e->type, NULL);
+			continue;
+		}
+		if (!strcmp(mode, "var-repeat") && !done && is_var(e, "db")) {
+			done = true;
+			rc = put(w, e, e->pcr, e->type, NULL);
+		}
+		if (!strcmp(mode, "var-after-sep") && !done && is_var(e, "SecureBoot")) {
+			sbvar = e;
+			continue;
+		}
+		if (!strcmp(mode, "wbcl-dup") && !done && e->pcr == 12 && e->type == 4) {
+			done = true;
+			rc = put(w, e, e->pcr, e->type, NULL);
+		}
+		rc = rc ? rc : put(w, e, e->pcr, e->type, NULL);
+		if (sbvar && e->pcr == 7 && e->type == 4) {
+			done = true;
+			rc = put(w, sbvar, sbvar->pcr, sbvar->type, NULL);
+			sbvar = NULL;
+		}
+	}
+	if (!done && strcmp(mode, "copy")) {
+		fprintf(stderr, "claims-attack: %s: nothing to change in %s\n", mode, argv[2]);
+		rc = 1;
+	}
+	size_t len;
+	const uint8_t *out = tcg_writer_data(w, &len);
+	FILE *f = rc ? NULL : fopen(argv[3], "wb");
+	if (!rc && (!f || fwrite(out, 1, len, f) != len || fclose(f))) {
+		fprintf(stderr, "claims-attack: cannot write %s\n", argv[3]);
+		rc = 3;
+	}
+	tcg_writer_free(w);
+	tcg_log_free(log);
+	free(data);
+	return rc ? 1 : 0;
+}
