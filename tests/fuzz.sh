@@ -10,6 +10,8 @@ name=$(basename "$target")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/seeds" "$work/new"
+# The shipped policies and their fixtures seed the YAML readers.
+find "$(dirname "$0")/../policies" -name '*.yaml' -exec cp {} "$work/seeds/" \; 2>/dev/null
 if [ -d "$corpus" ]; then
 	find "$corpus" -type f ! -name '*.json' ! -name '*.md' ! -name '*.yml' \
 		! -name '*.yaml' ! -name '*.txt' -size -300k -exec cp {} "$work/seeds/" \;

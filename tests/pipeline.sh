@@ -1,0 +1,72 @@
+#!/bin/sh
+# The offline pipeline on real logs: tcglog-claims | dha-policy, the report
+# checked against the project's XML Schema. Verdicts follow facts that
+# go-attestation's tests assert for the same Windows log (BitLocker unlock 0).
+# Usage: pipeline.sh BUILDDIR CORPUSDIR SOURCEDIR
+set -u
+. "$(dirname "$0")/tap.sh"
+build=$1
+corpus=$2
+src=$3
+claims=$build/tools/tcglog-claims
+policy=$build/tools/dha-policy
+schema=$src/schema/tcglog-dha-report.xsd
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if [ ! -d "$corpus" ]; then
+	skip "pipeline" "no corpus at $corpus"
+	tap_end
+	exit 0
+fi
+pcrs_of() {
+	jq -r '(.not_reproducible_from_log // {}) as $nr | .pcrs | to_entries[] | .key as $b
+	  | ($nr[$b] // [] | map(tostring)) as $skip
+	  | "\($b):", (.value | to_entries[] | select(.key as $k | $skip | index($k) | not)
+	  | "  \(.key) : 0x\(.value)")' "$1"
+}
+valid() { xmllint --noout --schema "$schema" "$1" 2>"$tmp/xmllint.err"; }
+
+win=$corpus/go-attestation/windows_gcp_shielded_vm.bin
+pcrs_of "${win%.bin}.expected-pcrs.json" >"$tmp/win.pcrs"
+"$claims" --allow-sha1 --pcrs "$tmp/win.pcrs" "$win" >"$tmp/win.claims" 2>"$tmp/err"
+check "Windows GCP log: verified claims (exit 0)" test $? -eq 0
+for p in windows-dha windows-intune; do
+	"$policy" "$src/policies/$p.yaml" "$tmp/win.claims" >"$tmp/$p.xml" 2>"$tmp/err"
+	rc=$?
+	check "Windows GCP log under $p: non-compliant (exit 1), BitLocker is the only failing rule" \
+		test "$rc" -eq 1 -a "$(grep -c 'outcome="fail"' "$tmp/$p.xml")" -eq 1 \
+		-a -n "$(grep 'id="[a-z-]*bitlocker"[^>]*outcome="fail"' "$tmp/$p.xml")"
+	check "Windows GCP log under $p: the report validates against the schema" valid "$tmp/$p.xml"
+	check "Windows GCP log under $p: Microsoft's BitlockerStatus element is 0" \
+		grep -q '<BitlockerStatus>0</BitlockerStatus>\|path="health.BitlockerStatus"[^>]*>0<' "$tmp/$p.xml"
+done
+
+# A policy made from a known-good Linux boot passes that boot and refuses another.
+rhel=$corpus/go-tpm-tools/rhel8-uefi.bin
+pcrs_of "${rhel%.bin}.expected-pcrs.json" >"$tmp/rhel.pcrs"
+"$claims" --pcrs "$tmp/rhel.pcrs" "$rhel" >"$tmp/rhel.claims" 2>"$tmp/err"
+check "RHEL 8 log: verified claims (exit 0)" test $? -eq 0
+"$policy" init --from "$tmp/rhel.claims" >"$tmp/rhel-policy.yaml" 2>"$tmp/err"
+check "dha-policy init makes a policy from the RHEL 8 claims" test $? -eq 0
+"$policy" "$tmp/rhel-policy.yaml" "$tmp/rhel.claims" >"$tmp/rhel.xml" 2>"$tmp/err"
+check "the RHEL 8 boot is compliant under its own policy" test $? -eq 0
+check "... and the report validates" valid "$tmp/rhel.xml"
+nosb=$corpus/go-tpm-tools/ubuntu-2104-no-secure-boot.bin
+pcrs_of "${nosb%.bin}.expected-pcrs.json" >"$tmp/nosb.pcrs"
+"$claims" --pcrs "$tmp/nosb.pcrs" "$nosb" >"$tmp/nosb.claims" 2>"$tmp/err"
+"$policy" "$tmp/rhel-policy.yaml" "$tmp/nosb.claims" >"$tmp/nosb.xml" 2>"$tmp/err"
+rc=$?
+check "a boot without Secure Boot under the RHEL 8 policy: non-compliant (exit 1)" test "$rc" -eq 1
+check "... with Secure Boot named among the failing rules" \
+	grep -q 'path="health.SecureBootEnabled"[^>]*>false<' "$tmp/nosb.xml"
+
+# Unverified claims (no PCR values): refused unless --offline, and then the report says so.
+"$claims" "$rhel" >"$tmp/unverified.claims" 2>/dev/null
+"$policy" "$tmp/rhel-policy.yaml" "$tmp/unverified.claims" >"$tmp/u.xml" 2>"$tmp/err"
+rc=$?
+check "unverified claims are refused (exit 1, claims-unverified), no report" \
+	test "$rc" -eq 1 -a -n "$(grep claims-unverified "$tmp/err")" -a ! -s "$tmp/u.xml"
+"$policy" --offline "$tmp/rhel-policy.yaml" "$tmp/unverified.claims" >"$tmp/u.xml" 2>"$tmp/err"
+check "with --offline the report says offline" grep -q 'offline="true"' "$tmp/u.xml"
+tap_end
