@@ -1,8 +1,164 @@
-/* dha-nonce: placeholder until the tool lands. */
-#include <stdio.h>
+/* dha-nonce: issue, consume and purge the challenge nonces of a DHA server. */
+#include <errno.h>
+#include <getopt.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
-int main(void)
+#include "tcglog/nonce.h"
+#include "tool.h"
+
+static const char *prog = "dha-nonce";
+
+static void usage(FILE *f)
 {
-	fputs("dha-nonce: not implemented yet\n", stderr);
-	return 3;
+	fprintf(f,
+	        "Usage: %s --store FILE issue [--ttl SECONDS] DEVICE\n"
+	        "       %s --store FILE consume DEVICE NONCE\n"
+	        "       %s --store FILE purge\n"
+	        "Keep the challenge nonces of a DHA server in an SQLite file (created\n"
+	        "mode 0600 when missing).\n"
+	        "\n"
+	        "  issue DEVICE          print a fresh 32-byte nonce for DEVICE as 64 hex\n"
+	        "                        digits\n"
+	        "  consume DEVICE NONCE  take NONCE (64 hex digits) back for DEVICE: it\n"
+	        "                        succeeds once; a nonce of another device is\n"
+	        "                        refused and left unused\n"
+	        "  purge                 drop expired nonces; print how many\n"
+	        "\n"
+	        "  -s, --store FILE      the nonce store (required)\n"
+	        "  -t, --ttl SECONDS     lifetime of an issued nonce, 1 to %d\n"
+	        "                        (default %d)\n"
+	        "  -h, --help            this text\n"
+	        "  -V, --version         the version\n"
+	        "\n"
+	        "DEVICE is 1 to %d bytes of printable ASCII.\n"
+	        "\n"
+	        "Exit status: 0 done (issued, consumed, purged), 1 the nonce was refused\n"
+	        "(nonce-unknown, nonce-device-mismatch, nonce-expired), 2 bad usage or a\n"
+	        "malformed DEVICE, NONCE or SECONDS, 3 the store failed.\n",
+	        prog, prog, prog, TCG_NONCE_TTL_MAX, TCG_NONCE_TTL_DEFAULT, TCG_NONCE_DEVICE_MAX);
+}
+
+/* Whole decimal number, nothing else; false when it is not one. */
+static bool parse_int64(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int check_stdout(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: standard output: %s\n", prog, strerror(errno));
+		return 3;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "store", required_argument, NULL, 's' }, { "ttl", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },        { "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *store_path = NULL, *cmd;
+	int64_t ttl = TCG_NONCE_TTL_DEFAULT;
+	bool have_ttl = false;
+	tcg_nonce_store *store;
+	uint8_t nonce[TCG_NONCE_SIZE];
+	tcg_err err;
+	tcg_rc rc;
+	int c, nargs, status = 0;
+
+	while ((c = getopt_long(argc, argv, "s:t:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			store_path = optarg;
+			break;
+		case 't':
+			if (!parse_int64(optarg, &ttl))
+				return tool_usage_error(prog, "--ttl takes a number of seconds");
+			have_ttl = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			return tool_version(prog);
+		default:
+			return tool_usage_error(prog, "unknown option");
+		}
+	}
+	if (optind >= argc)
+		return tool_usage_error(prog, "expects a command: issue, consume or purge");
+	cmd = argv[optind++];
+	nargs = argc - optind;
+	if (strcmp(cmd, "issue") == 0) {
+		if (nargs != 1)
+			return tool_usage_error(prog, "issue expects one DEVICE");
+	} else if (strcmp(cmd, "consume") == 0) {
+		if (nargs != 2)
+			return tool_usage_error(prog, "consume expects DEVICE and NONCE");
+	} else if (strcmp(cmd, "purge") == 0) {
+		if (nargs != 0)
+			return tool_usage_error(prog, "purge takes no arguments");
+	} else {
+		return tool_usage_error(prog, "unknown command (issue, consume or purge)");
+	}
+	if (have_ttl && strcmp(cmd, "issue") != 0)
+		return tool_usage_error(prog, "--ttl applies to issue only");
+	if (!store_path)
+		return tool_usage_error(prog, "--store FILE is required");
+
+	/* Refuse malformed input before touching the store. */
+	tcg_err_clear(&err);
+	if (nargs >= 1 && (rc = tcg_nonce_check_device(argv[optind], &err)))
+		return tool_error(prog, NULL, &err);
+	if (nargs == 2 && (rc = tcg_nonce_from_hex(argv[optind + 1], nonce, &err)))
+		return tool_error(prog, NULL, &err);
+	if (have_ttl && (rc = tcg_nonce_check_ttl(ttl, &err)))
+		return tool_error(prog, NULL, &err);
+
+	if ((rc = tcg_nonce_store_open(store_path, &store, &err))) {
+		OPENSSL_cleanse(nonce, sizeof nonce);
+		return tool_error(prog, store_path, &err);
+	}
+	if (strcmp(cmd, "issue") == 0) {
+		rc = tcg_nonce_issue(store, argv[optind], ttl, (int64_t)time(NULL), nonce, &err);
+		if (rc) {
+			status = tool_error(prog, rc == TCG_E_IO ? store_path : NULL, &err);
+		} else {
+			for (size_t i = 0; i < sizeof nonce; i++)
+				printf("%02x", nonce[i]);
+			putchar('\n');
+			status = check_stdout();
+		}
+	} else if (strcmp(cmd, "consume") == 0) {
+		rc = tcg_nonce_consume(store, argv[optind], nonce, (int64_t)time(NULL), &err);
+		if (rc)
+			status = tool_error(prog, store_path, &err);
+	} else {
+		uint64_t count;
+		rc = tcg_nonce_purge(store, (int64_t)time(NULL), &count, &err);
+		if (rc) {
+			status = tool_error(prog, store_path, &err);
+		} else {
+			printf("%llu\n", (unsigned long long)count);
+			status = check_stdout();
+		}
+	}
+	OPENSSL_cleanse(nonce, sizeof nonce);
+	tcg_nonce_store_close(store);
+	return status;
 }
