@@ -1,0 +1,2 @@
+/* placeholder: see include/tcglog/blob.h */
+#include "tcglog/error.h"
