@@ -1440,3 +1440,50 @@ tcg_rc tcg_claims_write(const tcg_claims *c, FILE *f, tcg_err *err)
 	tcg_yaml_map_end(y);
 	return tcg_yaml_finish(y, err);
 }
+
+tcg_rc tcg_claims_load(const char *log_path, const char *pcrs_path, tcg_claims_opts opts,
+                       tcg_claims_input *in, tcg_err *err)
+{
+	uint8_t sha[32];
+	tcg_rc rc;
+
+	memset(in, 0, sizeof *in);
+	if (pcrs_path) {
+		uint8_t *pd;
+		size_t plen;
+		if (!(in->pcrs = malloc(sizeof *in->pcrs)))
+			return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET,
+			                   TCG_NO_EVENT, "no memory");
+		in->failed_file = pcrs_path;
+		if ((rc = tcg_read_file(pcrs_path, 1u << 20, &pd, &plen, NULL, err)))
+			return rc;
+		rc = tcg_pcrs_parse(pd, plen, pcrs_path, in->pcrs, err);
+		free(pd);
+		if (rc)
+			return rc;
+		opts.expected = in->pcrs;
+		opts.pcrs_source = "pcrs-file";
+	} else {
+		opts.expected = NULL;
+		opts.pcrs_source = "none";
+	}
+	in->failed_file = log_path;
+	if ((rc = tcg_log_load(log_path, &in->data, &in->log, err)))
+		return rc;
+	opts.log_sha256 = tcg_hash(NULL, TCG_ALG_SHA256, in->data, tcg_log_size(in->log), sha)
+	                          ? NULL
+	                          : sha;
+	rc = tcg_claims_derive(in->log, &opts, &in->claims, err);
+	if (!rc || in->claims)
+		in->failed_file = NULL;
+	return rc;
+}
+
+void tcg_claims_input_free(tcg_claims_input *in)
+{
+	tcg_claims_free(in->claims);
+	tcg_log_free(in->log);
+	free(in->data);
+	free(in->pcrs);
+	memset(in, 0, sizeof *in);
+}

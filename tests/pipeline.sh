@@ -61,6 +61,23 @@ check "a boot without Secure Boot under the RHEL 8 policy: non-compliant (exit 1
 check "... with Secure Boot named among the failing rules" \
 	grep -q 'path="health.SecureBootEnabled"[^>]*>false<' "$tmp/nosb.xml"
 
+# Fixtures made of a log and its PCRs: dha-policy test derives the claims itself.
+cat >"$tmp/gcp-fixture.yaml" <<FIX
+description: the GCP shielded VM boot, BitLocker not used
+log: $win
+pcrs: win.pcrs
+allow-sha1: true
+expect:
+  verdict: non-compliant
+  failing: [bitlocker]
+FIX
+"$policy" test "$src/policies/windows-dha.yaml" "$tmp/gcp-fixture.yaml" >"$tmp/out" 2>&1
+check "dha-policy test with a log: and pcrs: fixture (exit 0)" test $? -eq 0
+sed 's/verdict: non-compliant/verdict: compliant/' "$tmp/gcp-fixture.yaml" >"$tmp/wrong-fixture.yaml"
+"$policy" test "$src/policies/windows-dha.yaml" "$tmp/wrong-fixture.yaml" >"$tmp/out" 2>&1
+check "a log fixture expecting the wrong verdict is reported (exit 1, FAIL)" \
+	test $? -eq 1 -a -n "$(grep '^FAIL' "$tmp/out")"
+
 # Unverified claims (no PCR values): refused unless --offline, and then the report says so.
 "$claims" "$rhel" >"$tmp/unverified.claims" 2>/dev/null
 "$policy" "$tmp/rhel-policy.yaml" "$tmp/unverified.claims" >"$tmp/u.xml" 2>"$tmp/err"

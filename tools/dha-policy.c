@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tcglog/claims.h"
 #include "tcglog/log.h"
 #include "tcglog/policy.h"
 #include "tcglog/report.h"
@@ -27,8 +28,9 @@ static void usage(FILE *f)
 	        "  -h, --help        this text\n"
 	        "  -V, --version     the version\n"
 	        "\n"
-	        "test: run golden fixtures (claims: and expect: {verdict, failing}) through\n"
-	        "POLICY; one line per fixture and a summary.\n"
+	        "test: run golden fixtures (claims:, or log: with pcrs: paths relative to the\n"
+	        "fixture and allow-sha1:, and expect: {verdict, failing}) through POLICY;\n"
+	        "one line per fixture and a summary.\n"
 	        "init: print a starting policy that pins the facts of a known-good device.\n"
 	        "\n"
 	        "Exit status: 0 compliant (test: every fixture as expected), 1 non-compliant,\n"
@@ -112,6 +114,50 @@ out:
 	return status;
 }
 
+/* A fixture file's path relative to the fixture (absolute paths as they are). */
+static void fixture_path(const char *fixture, const char *rel, char *out, size_t n)
+{
+	const char *slash = strrchr(fixture, '/');
+	if (rel[0] == '/' || !slash)
+		snprintf(out, n, "%s", rel);
+	else
+		snprintf(out, n, "%.*s/%s", (int)(slash - fixture), fixture, rel);
+}
+
+/* The claims of a fixture's log: and pcrs:, derived as tcglog-claims does. */
+static tcg_rc derived_claims(const char *fixture, const tcg_ynode *logn, const tcg_ynode *pcrsn,
+                             bool allow_sha1, tcg_ydoc *cd, tcg_err *err)
+{
+	char logp[4096], pcrsp[4096];
+	tcg_claims_input in;
+	tcg_claims_opts o = { .allow_sha1 = allow_sha1 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	tcg_rc rc;
+
+	fixture_path(fixture, logn->str, logp, sizeof logp);
+	if (pcrsn)
+		fixture_path(fixture, pcrsn->str, pcrsp, sizeof pcrsp);
+	rc = tcg_claims_load(logp, pcrsn ? pcrsp : NULL, o, &in, err);
+	if (!in.claims) {
+		tcg_claims_input_free(&in);
+		return rc ? rc : TCG_E_FORMAT;
+	}
+	if (!(f = open_memstream(&buf, &len))) {
+		tcg_claims_input_free(&in);
+		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "no memory");
+	}
+	rc = tcg_claims_write(in.claims, f, err);
+	fclose(f);
+	tcg_claims_input_free(&in);
+	if (!rc)
+		rc = tcg_ydoc_parse((const uint8_t *)buf, len, logp, cd, err);
+	free(buf);
+	return rc;
+}
+
 /* 0 as expected, 1 differs, 2 bad fixture. */
 static int run_fixture(const tcg_policy *p, const char *path)
 {
@@ -130,7 +176,9 @@ static int run_fixture(const tcg_policy *p, const char *path)
 	free(data);
 	if (rc)
 		goto bad;
-	const tcg_ynode *root = d.root, *claims = NULL, *expect = NULL;
+	const tcg_ynode *root = d.root, *claims = NULL, *expect = NULL, *logn = NULL, *pcrsn = NULL,
+	                *sha1n = NULL;
+	tcg_ydoc cd = { 0 };
 	if (root->kind != TCG_YNODE_MAP) {
 		rc = tcg_ydoc_error(&err, &d, root, "fixture-type", "a fixture must be a mapping");
 		goto bad_doc;
@@ -141,12 +189,13 @@ static int run_fixture(const tcg_policy *p, const char *path)
 			claims = root->items[2 * i + 1];
 		else if (!strcmp(k->str, "expect"))
 			expect = root->items[2 * i + 1];
-		else if (!strcmp(k->str, "log") || !strcmp(k->str, "pcrs")) {
-			rc = tcg_ydoc_error(&err, &d, k, "fixture-log-unsupported",
-			                    "'%s' fixtures need tcglog-claims (not yet supported)",
-			                    k->str);
-			goto bad_doc;
-		} else if (strcmp(k->str, "description")) {
+		else if (!strcmp(k->str, "log"))
+			logn = root->items[2 * i + 1];
+		else if (!strcmp(k->str, "pcrs"))
+			pcrsn = root->items[2 * i + 1];
+		else if (!strcmp(k->str, "allow-sha1"))
+			sha1n = root->items[2 * i + 1];
+		else if (strcmp(k->str, "description")) {
 			rc = tcg_ydoc_error(&err, &d, k, "fixture-unknown-key",
 			                    "unknown key '%.64s' in a fixture (description, claims, "
 			                    "expect)",
@@ -154,9 +203,28 @@ static int run_fixture(const tcg_policy *p, const char *path)
 			goto bad_doc;
 		}
 	}
+	if ((logn && (claims || logn->kind != TCG_YNODE_SCALAR ||
+	              (pcrsn && pcrsn->kind != TCG_YNODE_SCALAR))) ||
+	    (pcrsn && !logn)) {
+		rc = tcg_ydoc_error(&err, &d, logn ? logn : pcrsn, "fixture-log",
+		                    "give claims:, or log: with an optional pcrs: (file paths)");
+		goto bad_doc;
+	}
+	if (sha1n && (!logn || sha1n->kind != TCG_YNODE_SCALAR ||
+	              (strcmp(sha1n->str, "true") && strcmp(sha1n->str, "false")))) {
+		rc = tcg_ydoc_error(&err, &d, sha1n, "fixture-log",
+		                    "allow-sha1: takes true or false, beside log:");
+		goto bad_doc;
+	}
+	if (logn) {
+		if ((rc = derived_claims(path, logn, pcrsn, sha1n && !strcmp(sha1n->str, "true"),
+		                         &cd, &err)))
+			goto bad_doc;
+		claims = cd.root;
+	}
 	if (!claims || !expect || expect->kind != TCG_YNODE_MAP) {
 		rc = tcg_ydoc_error(&err, &d, root, "fixture-missing-key",
-		                    "a fixture needs claims: and expect: {verdict, failing}");
+		                    "a fixture needs claims: (or log:) and expect: {verdict, failing}");
 		goto bad_doc;
 	}
 	const tcg_ynode *verdict = NULL, *failing = NULL;
@@ -183,7 +251,7 @@ static int run_fixture(const tcg_policy *p, const char *path)
 		goto bad_doc;
 	}
 	bool verified;
-	if ((rc = tcg_claims_check(&d, claims, &verified, &err)))
+	if ((rc = tcg_claims_check(logn ? &cd : &d, claims, &verified, &err)))
 		goto bad_doc;
 	tcg_evaluation ev;
 	if ((rc = tcg_policy_evaluate(p, claims, &ev, &err)))
@@ -219,9 +287,11 @@ static int run_fixture(const tcg_policy *p, const char *path)
 		status = 1;
 	}
 	tcg_evaluation_free(&ev);
+	tcg_ydoc_free(&cd);
 	tcg_ydoc_free(&d);
 	return status;
 bad_doc:
+	tcg_ydoc_free(&cd);
 	tcg_ydoc_free(&d);
 bad:
 	tcg_err_format(&err, msg, sizeof msg);

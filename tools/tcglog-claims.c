@@ -78,59 +78,28 @@ int main(int argc, char **argv)
 		return tool_usage_error(prog, "expects exactly one LOG");
 
 	const char *path = argv[optind];
-	tcg_pcr_values *want = NULL;
-	uint8_t *data = NULL, sha[32];
-	tcg_log *log = NULL;
-	tcg_claims *cl = NULL;
+	tcg_claims_input in;
 	tcg_err err;
 	tcg_rc rc;
 	int status;
 
 	tool_init_crypto();
 	tcg_err_clear(&err);
-	if (pcrs_path) {
-		uint8_t *pd;
-		size_t plen;
-		if (!(want = malloc(sizeof *want)))
-			return 3;
-		if (tcg_read_file(pcrs_path, 1u << 20, &pd, &plen, NULL, &err)) {
-			free(want);
-			return tool_error(prog, pcrs_path, &err);
-		}
-		rc = tcg_pcrs_parse(pd, plen, pcrs_path, want, &err);
-		free(pd);
-		if (rc) {
-			free(want);
-			return tool_error(prog, NULL, &err);
-		}
-		o.expected = want;
-		o.pcrs_source = "pcrs-file";
-	}
-	if ((rc = tcg_log_load(path, &data, &log, &err))) {
-		free(want);
-		return tool_error(prog, path, &err);
-	}
-	if (!tcg_hash(NULL, TCG_ALG_SHA256, data, tcg_log_size(log), sha))
-		o.log_sha256 = sha;
 	if (!pcrs_path)
 		fprintf(stderr, "%s: %s: note: no --pcrs: every fact is unverified\n", prog, path);
-
-	rc = tcg_claims_derive(log, &o, &cl, &err);
-	if (cl) {
-		for (size_t i = 0; i < tcg_claims_num_problems(cl); i++)
-			tool_error(prog, path, tcg_claims_problem(cl, i));
+	rc = tcg_claims_load(path, pcrs_path, o, &in, &err);
+	if (in.claims) {
+		for (size_t i = 0; i < tcg_claims_num_problems(in.claims); i++)
+			tool_error(prog, path, tcg_claims_problem(in.claims, i));
 		tcg_err werr;
 		tcg_err_clear(&werr);
-		if (tcg_claims_write(cl, stdout, &werr)) {
+		if (tcg_claims_write(in.claims, stdout, &werr)) {
 			status = tool_error(prog, NULL, &werr);
 			goto out;
 		}
 	}
-	status = rc ? (cl ? 1 : tool_error(prog, path, &err)) : 0;
+	status = rc ? (in.claims ? 1 : tool_error(prog, in.failed_file, &err)) : 0;
 out:
-	tcg_claims_free(cl);
-	tcg_log_free(log);
-	free(data);
-	free(want);
+	tcg_claims_input_free(&in);
 	return status;
 }

@@ -55,6 +55,24 @@ const tcg_err *tcg_claims_problem(const tcg_claims *c, size_t i);
 bool tcg_claims_verified(const tcg_claims *c);
 uint16_t tcg_claims_bank(const tcg_claims *c);
 
+/* A log read from a file, the PCR values it is checked against, and its claims. */
+typedef struct {
+	uint8_t *data;
+	tcg_log *log;
+	tcg_pcr_values *pcrs;
+	tcg_claims *claims;
+	const char *failed_file; /* the file an error is about, or NULL */
+} tcg_claims_input;
+
+/*
+ * Read LOG (and PCR values from pcrs_path, or none), derive the claims with
+ * opts (expected, pcrs_source and log_sha256 are filled in here). Returns as
+ * tcg_claims_derive; in->claims is set on TCG_OK and TCG_E_MISMATCH.
+ */
+tcg_rc tcg_claims_load(const char *log_path, const char *pcrs_path, tcg_claims_opts opts,
+                       tcg_claims_input *in, tcg_err *err);
+void tcg_claims_input_free(tcg_claims_input *in);
+
 /* Write the dha-claims YAML document. */
 tcg_rc tcg_claims_write(const tcg_claims *c, FILE *f, tcg_err *err);
 
