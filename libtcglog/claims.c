@@ -1163,6 +1163,13 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 		else if (e->pcr == 4 && e->type == EV_EFI_BOOT_SERVICES_APPLICATION)
 			hlist_add(&c->lx.bootloaders, d, dsize);
 	}
+	/* PFP / dha.md §5.6: Secure Boot on means its databases were measured and used. */
+	if (c->sb.enabled == 1 && (!c->sb.pk.n || !c->sb.kek.n || !c->sb.db.n || !c->sb.auth.n))
+		problem(c, NULL, "secureboot-incomplete",
+		        "Secure Boot is on but %s", !c->sb.pk.n ? "PK is empty"
+		                                    : !c->sb.kek.n ? "KEK is empty"
+		                                    : !c->sb.db.n ? "db is empty"
+		                                                  : "no image was verified by an authority");
 	free(want);
 	free(r);
 	if (c->nprob && c->strict) {

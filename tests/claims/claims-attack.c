@@ -86,6 +86,11 @@ int main(int argc, char **argv)
 			sbvar = e;
 			continue;
 		}
+		/* Secure Boot on, but no image verified by a db authority. */
+		if (!strcmp(mode, "no-authority") && e->pcr == 7 && e->type == 0x800000E0u) {
+			done = true;
+			continue;
+		}
 		if (!strcmp(mode, "wbcl-dup") && !done && e->pcr == 12 && e->type == 4) {
 			done = true;
 			rc = put(w, e, e->pcr, e->type, NULL);

@@ -143,7 +143,8 @@ refused() { # NAME RULE ARGS...
 check "attack generator: an unchanged copy still verifies" [ $? -eq 0 ]
 for m in sipa-flip:data-digest-mismatch sep-action:well-known-digest-retyped \
 	tag-pcr11:event-type-unexpected var-repeat:secureboot-variable-repeated \
-	var-after-sep:secureboot-variable-after-separator wbcl-dup:wbcl-separator-duplicate; do
+	var-after-sep:secureboot-variable-after-separator wbcl-dup:wbcl-separator-duplicate \
+	no-authority:secureboot-incomplete; do
 	mode=${m%%:*} rule=${m#*:}
 	if "$attack" "$mode" "$gcp.bin" "$tmp/$mode.bin"; then
 		refused "$mode" "$rule" "$tmp/$mode.bin"
