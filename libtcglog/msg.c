@@ -1,0 +1,2 @@
+/* placeholder: see include/tcglog/msg.h */
+#include "tcglog/error.h"
