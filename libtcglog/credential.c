@@ -37,34 +37,10 @@ _Static_assert(TCG_MAX_ENCRYPTED_SECRET == sizeof(TPM2B_ENCRYPTED_SECRET),
 #define NOMEM() tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT, "no memory")
 
 /* OpenSSL's name for a TPM hash algorithm. */
-static const char *md_name(uint16_t alg)
-{
-	switch (alg) {
-	case TCG_ALG_SHA1:
-		return "SHA1";
-	case TCG_ALG_SHA256:
-		return "SHA2-256";
-	case TCG_ALG_SHA384:
-		return "SHA2-384";
-	case TCG_ALG_SHA512:
-		return "SHA2-512";
-	case TCG_ALG_SM3_256:
-		return "SM3";
-	case TCG_ALG_SHA3_256:
-		return "SHA3-256";
-	case TCG_ALG_SHA3_384:
-		return "SHA3-384";
-	case TCG_ALG_SHA3_512:
-		return "SHA3-512";
-	default:
-		return NULL;
-	}
-}
-
 static tcg_rc kdf_args(uint16_t hash_alg, size_t key_len, const char *label, size_t cu, size_t cv,
                        size_t out_len, const char **md, size_t *label_len, tcg_err *err)
 {
-	if (!(*md = md_name(hash_alg)) || !tcg_alg_size(hash_alg))
+	if (!(*md = tcg_alg_ossl_name(hash_alg)) || !tcg_alg_size(hash_alg))
 		return USAGE("kdf-hash", "hash algorithm 0x%04x is not known", hash_alg);
 	if (!label || !(*label_len = strnlen(label, MAX_LABEL + 1)) || *label_len > MAX_LABEL)
 		return USAGE("kdf-label", "the label must have 1 to %d characters", MAX_LABEL);
@@ -343,7 +319,7 @@ tcg_rc tcg_secret_share(const tcg_public *key, const char *label, const uint8_t 
 
 	if ((rc = get_area(key, &area, err)))
 		return rc;
-	if (!(md = md_name(area.nameAlg)) || !(hlen = tcg_alg_size(area.nameAlg)) || hlen > 64)
+	if (!(md = tcg_alg_ossl_name(area.nameAlg)) || !(hlen = tcg_alg_size(area.nameAlg)) || hlen > 64)
 		return REFUSE("credential-ek-name-alg", "nameAlg 0x%04x is not a known hash",
 		              area.nameAlg);
 	if (!label || !(label_len = strnlen(label, MAX_LABEL + 1)) || label_len > MAX_LABEL)
@@ -369,22 +345,6 @@ tcg_rc tcg_secret_share(const tcg_public *key, const char *label, const uint8_t 
 	return TCG_OK;
 }
 
-static bool strong_hash(uint16_t alg)
-{
-	switch (alg) {
-	case TCG_ALG_SHA256:
-	case TCG_ALG_SHA384:
-	case TCG_ALG_SHA512:
-	case TCG_ALG_SM3_256:
-	case TCG_ALG_SHA3_256:
-	case TCG_ALG_SHA3_384:
-	case TCG_ALG_SHA3_512:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static tcg_rc ek_check_area(const TPMT_PUBLIC *a, tcg_err *err)
 {
 	static const struct {
@@ -403,7 +363,7 @@ static tcg_rc ek_check_area(const TPMT_PUBLIC *a, tcg_err *err)
 		if (!!(attr & attrs[i].bit) != attrs[i].want)
 			return REFUSE(attrs[i].rule, "the EK %s %s (objectAttributes 0x%08x)",
 			              attrs[i].want ? "lacks" : "has", attrs[i].what, attr);
-	if (!strong_hash(a->nameAlg) || !md_name(a->nameAlg))
+	if (!tcg_alg_is_strong(a->nameAlg, false) || !tcg_alg_ossl_name(a->nameAlg))
 		return REFUSE("credential-ek-name-alg", "nameAlg 0x%04x is not SHA-256 or stronger",
 		              a->nameAlg);
 	if (a->type == TPM2_ALG_RSA) {
@@ -514,7 +474,7 @@ tcg_rc tcg_make_credential(const tcg_public *ek, const uint8_t *name, size_t nam
 
 	if ((rc = get_area(ek, &area, err)) || (rc = ek_check_area(&area, err)))
 		return rc;
-	md = md_name(area.nameAlg);
+	md = tcg_alg_ossl_name(area.nameAlg);
 	hlen = tcg_alg_size(area.nameAlg);
 	sym = area.type == TPM2_ALG_RSA ? &area.parameters.rsaDetail.symmetric
 	                                : &area.parameters.eccDetail.symmetric;

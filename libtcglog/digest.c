@@ -46,6 +46,13 @@ const char *tcg_alg_name(uint16_t alg)
 	return i < 0 ? NULL : algs[i].name;
 }
 
+bool tcg_alg_is_strong(uint16_t alg, bool allow_sha1)
+{
+	if (alg == TCG_ALG_SHA1)
+		return allow_sha1;
+	return tcg_alg_size(alg) >= 32;
+}
+
 const char *tcg_alg_ossl_name(uint16_t alg)
 {
 	int i = alg_index(alg);

@@ -284,24 +284,6 @@ tcg_rc tcg_public_name(const tcg_public *p, uint8_t name[TCG_MAX_NAME], size_t *
 	return TCG_OK;
 }
 
-static bool strong_hash(uint16_t alg, bool allow_sha1)
-{
-	switch (alg) {
-	case TCG_ALG_SHA256:
-	case TCG_ALG_SHA384:
-	case TCG_ALG_SHA512:
-	case TCG_ALG_SM3_256:
-	case TCG_ALG_SHA3_256:
-	case TCG_ALG_SHA3_384:
-	case TCG_ALG_SHA3_512:
-		return true;
-	case TCG_ALG_SHA1:
-		return allow_sha1;
-	default:
-		return false;
-	}
-}
-
 #define REFUSE(rule, ...) tcg_err_set(err, TCG_E_MISMATCH, rule, TCG_NO_OFFSET, TCG_NO_EVENT, __VA_ARGS__)
 
 tcg_rc tcg_ak_check(const tcg_public *ak, bool allow_sha1, tcg_err *err)
@@ -328,7 +310,7 @@ tcg_rc tcg_ak_check(const tcg_public *ak, bool allow_sha1, tcg_err *err)
 		if (!!(a & attrs[i].bit) != attrs[i].want)
 			return REFUSE(attrs[i].rule, "the AK %s %s (objectAttributes 0x%08x)",
 			              attrs[i].want ? "lacks" : "has", attrs[i].what, a);
-	if (!strong_hash(ak->area.nameAlg, allow_sha1))
+	if (!tcg_alg_is_strong(ak->area.nameAlg, allow_sha1))
 		return REFUSE("ak-name-alg", "nameAlg 0x%04x is not SHA-256 or stronger%s",
 		              ak->area.nameAlg, ak->area.nameAlg == TCG_ALG_SHA1 ? " (SHA-1 not allowed)" : "");
 	if (ak->area.type == TPM2_ALG_RSA) {
@@ -350,7 +332,7 @@ tcg_rc tcg_ak_check(const tcg_public *ak, bool allow_sha1, tcg_err *err)
 	} else {
 		return REFUSE("ak-type", "key type 0x%04x", ak->area.type);
 	}
-	if (!strong_hash(hash, allow_sha1))
+	if (!tcg_alg_is_strong(hash, allow_sha1))
 		return REFUSE("ak-scheme-hash", "signing hash 0x%04x is not SHA-256 or stronger%s", hash,
 		              hash == TCG_ALG_SHA1 ? " (SHA-1 not allowed)" : "");
 	return TCG_OK;

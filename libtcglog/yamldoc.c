@@ -10,11 +10,14 @@
 #include <yaml.h>
 
 typedef struct {
-	yaml_parser_t p;
+	yaml_parser_t *p;
 	tcg_ydoc *doc;
 	tcg_err *err;
 	size_t nodes;
+	tcg_ydoc_stream *s; /* set when reading a stream */
 } builder;
+
+static tcg_rc stream_event(builder *b, yaml_event_t *ev, int ok);
 
 static tcg_rc at(builder *b, const yaml_mark_t *m, const char *rule, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -64,10 +67,13 @@ void tcg_ydoc_free(tcg_ydoc *doc)
 
 static tcg_rc next(builder *b, yaml_event_t *ev)
 {
-	if (!yaml_parser_parse(&b->p, ev)) {
-		yaml_mark_t m = b->p.problem_mark;
-		return at(b, &m, "yaml-syntax", "%s%s%s", b->p.problem ? b->p.problem : "syntax error",
-		          b->p.context ? " " : "", b->p.context ? b->p.context : "");
+	int ok = yaml_parser_parse(b->p, ev);
+	if (b->s)
+		return stream_event(b, ev, ok);
+	if (!ok) {
+		yaml_mark_t m = b->p->problem_mark;
+		return at(b, &m, "yaml-syntax", "%s%s%s", b->p->problem ? b->p->problem : "syntax error",
+		          b->p->context ? " " : "", b->p->context ? b->p->context : "");
 	}
 	return TCG_OK;
 }
@@ -261,21 +267,23 @@ done:
 tcg_rc tcg_ydoc_parse(const uint8_t *data, size_t len, const char *file, tcg_ydoc *doc,
                       tcg_err *err)
 {
-	builder b = {.doc = doc, .err = err};
+	yaml_parser_t parser;
+	builder b = {.p = &parser, .doc = doc, .err = err};
 	yaml_event_t ev;
 	tcg_rc rc;
 
 	memset(doc, 0, sizeof *doc);
 	snprintf(doc->file, sizeof doc->file, "%s", file ? file : "-");
+	doc->size = len;
 	if (len > TCG_YDOC_MAX_SIZE)
 		return tcg_err_set(err, TCG_E_FORMAT, "yaml-too-large", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                   "%s:1:1: document of %zu bytes is over the cap of %u", doc->file,
 		                   len, TCG_YDOC_MAX_SIZE);
-	if (!yaml_parser_initialize(&b.p))
+	if (!yaml_parser_initialize(b.p))
 		return tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                   "out of memory");
-	yaml_parser_set_input_string(&b.p, data, len);
-	yaml_parser_set_encoding(&b.p, YAML_UTF8_ENCODING);
+	yaml_parser_set_input_string(b.p, data, len);
+	yaml_parser_set_encoding(b.p, YAML_UTF8_ENCODING);
 	if ((rc = next(&b, &ev)))
 		goto out;
 	yaml_event_delete(&ev); /* stream start */
@@ -306,7 +314,7 @@ tcg_rc tcg_ydoc_parse(const uint8_t *data, size_t len, const char *file, tcg_ydo
 		        "more than one document");
 	yaml_event_delete(&ev);
 out:
-	yaml_parser_delete(&b.p);
+	yaml_parser_delete(b.p);
 	if (rc)
 		tcg_ydoc_free(doc);
 	return rc;
@@ -375,4 +383,216 @@ const char *tcg_ynode_kind_name(const tcg_ynode *n)
 	default:
 		return "a string";
 	}
+}
+
+/* ---- streams of documents ---- */
+
+/* Read-ahead beyond a document's cap that the stream still accepts (libyaml
+ * buffers up to 16 KiB of raw input and its decoded characters). */
+#define STREAM_SLACK (64u << 10)
+
+struct tcg_ydoc_stream {
+	yaml_parser_t p;
+	FILE *f;
+	const uint8_t *buf;
+	size_t len, pos;
+	size_t delivered;  /* bytes handed to libyaml */
+	size_t limit;      /* ... never more than this */
+	size_t max_doc;
+	size_t doc_start;  /* mark index where the current document started */
+	unsigned doc_line; /* its first line */
+	unsigned index;    /* 1-based number of the current document */
+	bool started, failed, over, ioerr, in_doc;
+	char file[96];
+};
+
+static int stream_read(void *data, unsigned char *out, size_t size, size_t *got)
+{
+	tcg_ydoc_stream *s = data;
+	size_t room = s->limit > s->delivered ? s->limit - s->delivered : 0;
+	size_t want = size < room + 1 ? size : room + 1;
+	size_t n;
+	if (s->f) {
+		n = fread(out, 1, want, s->f);
+		if (n == 0 && ferror(s->f)) {
+			s->ioerr = true;
+			return 0;
+		}
+	} else {
+		n = s->len - s->pos < want ? s->len - s->pos : want;
+		memcpy(out, s->buf + s->pos, n);
+		s->pos += n;
+	}
+	if (n > room) {
+		s->over = true;
+		return 0;
+	}
+	s->delivered += n;
+	*got = n;
+	return 1;
+}
+
+static tcg_ydoc_stream *stream_new(const char *file, size_t max_doc)
+{
+	tcg_ydoc_stream *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	if (!yaml_parser_initialize(&s->p)) {
+		free(s);
+		return NULL;
+	}
+	snprintf(s->file, sizeof s->file, "%s", file ? file : "-");
+	s->max_doc = max_doc && max_doc < TCG_YDOC_MAX_SIZE ? max_doc : TCG_YDOC_MAX_SIZE;
+	s->limit = s->max_doc + STREAM_SLACK;
+	yaml_parser_set_input(&s->p, stream_read, s);
+	yaml_parser_set_encoding(&s->p, YAML_UTF8_ENCODING);
+	return s;
+}
+
+tcg_ydoc_stream *tcg_ydoc_stream_open_file(FILE *f, const char *file, size_t max_doc)
+{
+	tcg_ydoc_stream *s = f ? stream_new(file, max_doc) : NULL;
+	if (s)
+		s->f = f;
+	return s;
+}
+
+tcg_ydoc_stream *tcg_ydoc_stream_open_buf(const uint8_t *data, size_t len, const char *file,
+                                          size_t max_doc)
+{
+	tcg_ydoc_stream *s = stream_new(file, max_doc);
+	if (s) {
+		s->buf = data;
+		s->len = data ? len : 0;
+	}
+	return s;
+}
+
+void tcg_ydoc_stream_close(tcg_ydoc_stream *s)
+{
+	if (!s)
+		return;
+	yaml_parser_delete(&s->p);
+	free(s);
+}
+
+unsigned tcg_ydoc_stream_index(const tcg_ydoc_stream *s)
+{
+	return s ? s->index : 0;
+}
+
+static tcg_rc too_large(builder *b)
+{
+	tcg_ydoc_stream *s = b->s;
+	s->failed = true;
+	return tcg_err_set(b->err, TCG_E_FORMAT, "yaml-too-large", TCG_NO_OFFSET, TCG_NO_EVENT,
+	                   "%s:%u:1: document over the cap of %zu bytes", b->doc->file,
+	                   s->doc_line ? s->doc_line : 1, s->max_doc);
+}
+
+/* Every event of a stream passes here: syntax and read errors stop the
+ * stream, and the current document is held to its cap. */
+static tcg_rc stream_event(builder *b, yaml_event_t *ev, int ok)
+{
+	tcg_ydoc_stream *s = b->s;
+	if (!ok) {
+		yaml_mark_t m = s->p.problem_mark;
+		s->failed = true;
+		if (s->over)
+			return too_large(b);
+		if (s->ioerr)
+			return tcg_err_set(b->err, TCG_E_IO, "yaml-read", TCG_NO_OFFSET, TCG_NO_EVENT,
+			                   "%s: read error", s->file);
+		return at(b, &m, "yaml-syntax", "%s%s%s", s->p.problem ? s->p.problem : "syntax error",
+		          s->p.context ? " " : "", s->p.context ? s->p.context : "");
+	}
+	if (s->in_doc && ev->end_mark.index - s->doc_start > s->max_doc) {
+		yaml_event_delete(ev);
+		return too_large(b);
+	}
+	return TCG_OK;
+}
+
+/* After a fault inside a document: skip to its end so the stream can go on. */
+static void stream_skip(builder *b)
+{
+	tcg_ydoc_stream *s = b->s;
+	tcg_err scratch;
+	builder q = *b;
+	q.err = &scratch;
+	while (!s->failed) {
+		yaml_event_t ev;
+		if (next(&q, &ev))
+			break;
+		bool end = ev.type == YAML_DOCUMENT_END_EVENT || ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+		if (end)
+			break;
+	}
+	if (s->failed) /* the fault that stopped the stream is the one to report */
+		*b->err = scratch;
+	s->in_doc = false;
+	s->limit = s->delivered + s->max_doc + STREAM_SLACK;
+}
+
+tcg_rc tcg_ydoc_stream_next(tcg_ydoc_stream *s, tcg_ydoc *doc, bool *done, tcg_err *err)
+{
+	builder b = {.p = &s->p, .doc = doc, .err = err, .s = s};
+	yaml_event_t ev;
+	tcg_rc rc;
+
+	memset(doc, 0, sizeof *doc);
+	*done = false;
+	snprintf(doc->file, sizeof doc->file, "%s#%u", s->file, s->index);
+	if (s->failed)
+		return tcg_err_set(err, TCG_E_FORMAT, "yaml-stream", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "%s: the stream stopped at an error in document %u", s->file,
+		                   s->index);
+	if (!s->started) {
+		if ((rc = next(&b, &ev)))
+			return rc;
+		yaml_event_delete(&ev); /* stream start */
+		s->started = true;
+	}
+	if ((rc = next(&b, &ev)))
+		return rc;
+	if (ev.type == YAML_STREAM_END_EVENT) {
+		yaml_event_delete(&ev);
+		*done = true;
+		s->failed = true; /* nothing more to read */
+		s->index++;
+		return TCG_OK;
+	}
+	s->index++;
+	snprintf(doc->file, sizeof doc->file, "%s#%u", s->file, s->index);
+	s->in_doc = true;
+	s->doc_start = ev.start_mark.index;
+	s->doc_line = (unsigned)(ev.start_mark.line + 1 > UINT_MAX ? UINT_MAX
+	                                                           : ev.start_mark.line + 1);
+	s->limit = s->delivered + s->max_doc + STREAM_SLACK;
+	bool tags = ev.type == YAML_DOCUMENT_START_EVENT &&
+	            ev.data.document_start.tag_directives.start !=
+	                    ev.data.document_start.tag_directives.end;
+	yaml_mark_t sm = ev.start_mark;
+	yaml_event_delete(&ev);
+	if (tags) {
+		rc = at(&b, &sm, "yaml-tag", "%%TAG directives are not allowed");
+		goto fault;
+	}
+	if ((rc = next(&b, &ev)))
+		goto fault;
+	if ((rc = build(&b, &ev, 0, &doc->root)))
+		goto fault;
+	if ((rc = next(&b, &ev)))
+		goto fault;
+	doc->size = ev.end_mark.index - s->doc_start;
+	yaml_event_delete(&ev); /* document end */
+	s->in_doc = false;
+	s->limit = s->delivered + s->max_doc + STREAM_SLACK;
+	return TCG_OK;
+fault:
+	tcg_ydoc_free(doc);
+	if (!s->failed)
+		stream_skip(&b);
+	return rc;
 }

@@ -27,6 +27,8 @@ extern "C" {
 size_t tcg_alg_size(uint16_t alg);
 /* "sha256" etc. as tpm2-tools names them; NULL when unknown. */
 const char *tcg_alg_name(uint16_t alg);
+/* SHA-256 or stronger (SHA-2, SHA-3, SM3); SHA-1 only when allow_sha1. */
+bool tcg_alg_is_strong(uint16_t alg, bool allow_sha1);
 /* OpenSSL's fetch name ("SHA256", "SM3", "SHA3-256"); NULL when unknown. */
 const char *tcg_alg_ossl_name(uint16_t alg);
 /* Accepts the names above (case-insensitive, "sha-256" too) or a number. */

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tcglog/error.h"
 
@@ -47,6 +48,7 @@ struct tcg_ynode {
 typedef struct {
 	tcg_ynode *root;
 	char file[128];     /* the name errors use */
+	size_t size;        /* the document's length in the input (a stream: characters) */
 } tcg_ydoc;
 
 /* Parse one document of len bytes (cap TCG_YDOC_MAX_SIZE). file names the
@@ -54,6 +56,32 @@ typedef struct {
 tcg_rc tcg_ydoc_parse(const uint8_t *data, size_t len, const char *file, tcg_ydoc *doc,
                       tcg_err *err);
 void tcg_ydoc_free(tcg_ydoc *doc);
+
+/*
+ * A stream of many documents ("---" separated), read one document at a time
+ * with the same refusals and caps as tcg_ydoc_parse, each document capped at
+ * max_doc bytes (0 or more than TCG_YDOC_MAX_SIZE: TCG_YDOC_MAX_SIZE) and
+ * never more than that (plus a small read-ahead) held in memory. Errors name
+ * the document: "FILE#N:LINE:COLUMN: ..." (N counts from 1, lines count from
+ * the start of the stream). A fault inside a well-formed document (duplicate
+ * key, alias, tag, too deep, too many nodes) spoils only that document: the
+ * next call goes on with document N+1. A YAML syntax error, a document over
+ * the cap or a read error stops the stream: later calls fail again.
+ */
+typedef struct tcg_ydoc_stream tcg_ydoc_stream;
+
+/* Read from f (not closed by the stream) or from len bytes at data (kept by
+ * the caller until the stream is closed). NULL when out of memory. */
+tcg_ydoc_stream *tcg_ydoc_stream_open_file(FILE *f, const char *file, size_t max_doc);
+tcg_ydoc_stream *tcg_ydoc_stream_open_buf(const uint8_t *data, size_t len, const char *file,
+                                          size_t max_doc);
+/* The next document into doc (free it with tcg_ydoc_free). At the end of the
+ * stream: TCG_OK with *done set and doc empty. An empty stream has no
+ * documents (the caller decides whether that is an error). */
+tcg_rc tcg_ydoc_stream_next(tcg_ydoc_stream *s, tcg_ydoc *doc, bool *done, tcg_err *err);
+/* The number (1-based) of the document the last call read or refused. */
+unsigned tcg_ydoc_stream_index(const tcg_ydoc_stream *s);
+void tcg_ydoc_stream_close(tcg_ydoc_stream *s);
 
 /* A mapping's value for key, or NULL (also when map is not a mapping). */
 const tcg_ynode *tcg_ynode_get(const tcg_ynode *map, const char *key);
