@@ -1,2 +1,627 @@
-/* placeholder: see include/tcglog/msg.h */
-#include "tcglog/error.h"
+/* The messages between the DHA tools: see include/tcglog/msg.h. */
+#include "tcglog/msg.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+/* ---- schemas ----
+ * First versions: the tool authors extend them (a new optional field keeps
+ * the version; a new required one or a changed meaning bumps it). */
+
+#define B64(n, req, lo, hi) {.name = (n), .type = TCG_MSG_B64, .required = (req), .min = (lo), .max = (hi)}
+#define STR(n, req, lo, hi) {.name = (n), .type = TCG_MSG_STR, .required = (req), .min = (lo), .max = (hi)}
+#define END {.name = NULL}
+
+static const char *const bank_names[] = {"sha1", "sha256", "sha384", "sha512", "sm3_256", NULL};
+
+/* PCR values: bank name -> PCR index 0..23 -> hex digest (20..64 bytes; the
+ * exact size of each bank is the reader's check). */
+static const tcg_msg_field pcr_value = {.name = "value", .type = TCG_MSG_HEX, .min = 20, .max = 64};
+static const tcg_msg_field pcr_bank = {
+	.name = "bank", .type = TCG_MSG_DICT, .min = 1, .max = 24, .item = &pcr_value,
+	.key_index = true, .max_index = 23};
+
+/* quote of dha-bootdata: a TPM2_Quote over the selection, its qualifying data
+ * binding the rest of the message. */
+static const tcg_msg_field bootdata_quote[] = {
+	B64("attest", true, 1, 1024),    /* TPM2B_ATTEST contents (TPMS_ATTEST), marshalled */
+	B64("signature", true, 1, 1024), /* TPMT_SIGNATURE, marshalled */
+	{.name = "pcrs", .type = TCG_MSG_DICT, .min = 1, .max = 5, .item = &pcr_bank,
+	 .keys = bank_names},            /* optional: the PCR values quoted */
+	END,
+};
+
+/* dha-bootdata v1: what the device sends first. */
+static const tcg_msg_field bootdata_fields[] = {
+	STR("device", true, 1, 255),            /* device name (default: host name) */
+	B64("log", true, 1, 3u << 20),          /* TCG event log, binary as the kernel gives it */
+	B64("ek-public", true, 2, 1024),        /* TPM2B_PUBLIC of the EK */
+	B64("ek-certificate", true, 1, 8192),   /* the EK certificate, DER */
+	B64("ak-public", true, 2, 1024),        /* TPM2B_PUBLIC of the AK */
+	{.name = "quote", .type = TCG_MSG_MAP, .required = true, .fields = bootdata_quote},
+	END,
+};
+
+/* dha-encblob v1: the service's reply (credential and secret present) and the
+ * plain EncBlob the device keeps after TPM2_ActivateCredential (without them). */
+static const tcg_msg_field encblob_fields[] = {
+	STR("device", true, 1, 255),
+	B64("key-id", true, 8, 8),              /* service key id, in clear */
+	B64("blob", true, 1, 16384),            /* AES-256-GCM EncBlob */
+	B64("credential", false, 1, 4096),      /* TPM2B_ID_OBJECT from MakeCredential */
+	B64("secret", false, 1, 4096),          /* TPM2B_ENCRYPTED_SECRET from MakeCredential */
+	END,
+};
+
+/* quote of dha-signedblob: over the same selection, the nonce as qualifying data. */
+static const tcg_msg_field signed_quote[] = {
+	B64("attest", true, 1, 1024),
+	B64("signature", true, 1, 1024),
+	END,
+};
+
+/* dha-signedblob v1: what the device sends for each verification. */
+static const tcg_msg_field signedblob_fields[] = {
+	STR("device", true, 1, 255),
+	B64("nonce", true, 32, 32),             /* from dha-nonce */
+	{.name = "quote", .type = TCG_MSG_MAP, .required = true, .fields = signed_quote},
+	B64("encblob", true, 1, 16384),         /* the EncBlob as dha-encblob's blob */
+	END,
+};
+
+/* dha-claims v1: as tcg_claims_write writes them (and tcg_claims_check reads):
+ * verification.verified required, the sections open (their facts vary). */
+static const tcg_msg_field verification_fields[] = {
+	{.name = "verified", .type = TCG_MSG_BOOL, .required = true},
+	END,
+};
+static const tcg_msg_field no_fields[] = {END};
+static const tcg_msg_field claims_fields[] = {
+	{.name = "verification", .type = TCG_MSG_MAP, .required = true,
+	 .fields = verification_fields, .open = true},
+	{.name = "health", .type = TCG_MSG_MAP, .fields = no_fields, .open = true},
+	{.name = "windows", .type = TCG_MSG_MAP, .fields = no_fields, .open = true},
+	{.name = "secureboot", .type = TCG_MSG_MAP, .fields = no_fields, .open = true},
+	{.name = "linux", .type = TCG_MSG_MAP, .fields = no_fields, .open = true},
+	END,
+};
+
+/* pcrs v1: PCR values, "pcrs: {sha256: {0: 3d45..., 7: ...}}". */
+static const tcg_msg_field pcrs_fields[] = {
+	{.name = "pcrs", .type = TCG_MSG_DICT, .required = true, .min = 1, .max = 5,
+	 .item = &pcr_bank, .keys = bank_names},
+	END,
+};
+
+const tcg_msg_schema tcg_msg_dha_bootdata = {"dha-bootdata", 1, TCG_YDOC_MAX_SIZE,
+                                             bootdata_fields};
+const tcg_msg_schema tcg_msg_dha_encblob = {"dha-encblob", 1, 64u << 10, encblob_fields};
+const tcg_msg_schema tcg_msg_dha_signedblob = {"dha-signedblob", 1, 64u << 10,
+                                               signedblob_fields};
+const tcg_msg_schema tcg_msg_dha_claims = {"dha-claims", 1, 1u << 20, claims_fields};
+const tcg_msg_schema tcg_msg_pcrs = {"pcrs", 1, 64u << 10, pcrs_fields};
+
+const tcg_msg_schema *const tcg_msg_schemas[] = {
+	&tcg_msg_dha_bootdata, &tcg_msg_dha_encblob, &tcg_msg_dha_signedblob,
+	&tcg_msg_dha_claims, &tcg_msg_pcrs, NULL,
+};
+
+const tcg_msg_schema *tcg_msg_schema_find(const char *kind)
+{
+	for (size_t i = 0; kind && tcg_msg_schemas[i]; i++)
+		if (!strcmp(tcg_msg_schemas[i]->kind, kind))
+			return tcg_msg_schemas[i];
+	return NULL;
+}
+
+size_t tcg_msg_max_size(const tcg_msg_schema *const *accept)
+{
+	size_t m = 0;
+	if (!accept)
+		accept = tcg_msg_schemas;
+	for (size_t i = 0; accept[i]; i++)
+		if (accept[i]->max_size > m)
+			m = accept[i]->max_size;
+	return m;
+}
+
+/* ---- base64 ---- */
+
+static const char b64_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+size_t tcg_b64_decoded_max(size_t len)
+{
+	return len / 4 * 3;
+}
+
+bool tcg_b64_decode(const char *s, size_t len, uint8_t *out, size_t *outlen)
+{
+	size_t pad = 0;
+	*outlen = 0;
+	if (len == 0)
+		return true;
+	if (len % 4 || len > (size_t)INT_MAX)
+		return false;
+	if (s[len - 1] == '=')
+		pad = s[len - 2] == '=' ? 2 : 1;
+	for (size_t i = 0; i < len - pad; i++)
+		if (!s[i] || !strchr(b64_alphabet, s[i]))
+			return false;
+	int n = EVP_DecodeBlock(out, (const unsigned char *)s, (int)len);
+	if (n < 0 || (size_t)n != len / 4 * 3)
+		return false;
+	/* canonical: the unused bits of the last character are zero */
+	const char *last = strchr(b64_alphabet, s[len - pad - 1]);
+	unsigned v = (unsigned)(last - b64_alphabet);
+	if ((pad == 1 && (v & 0x3)) || (pad == 2 && (v & 0xf)))
+		return false;
+	*outlen = (size_t)n - pad;
+	return true;
+}
+
+char *tcg_b64_encode(const uint8_t *p, size_t len, size_t *outlen)
+{
+	if (len > (size_t)INT_MAX / 4 * 3)
+		return NULL;
+	size_t n = (len + 2) / 3 * 4;
+	char *s = malloc(n + 1);
+	if (!s)
+		return NULL;
+	int w = len ? EVP_EncodeBlock((unsigned char *)s, p, (int)len) : 0;
+	s[w] = '\0';
+	if (outlen)
+		*outlen = (size_t)w;
+	return s;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool hex_decode(const char *s, size_t len, uint8_t *out, size_t *outlen)
+{
+	if (len % 2)
+		return false;
+	for (size_t i = 0; i < len; i += 2) {
+		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		if (out)
+			out[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	*outlen = len / 2;
+	return true;
+}
+
+/* ---- checking ---- */
+
+typedef struct {
+	const tcg_ydoc *doc;
+	tcg_err *err;
+	char path[256];
+} checker;
+
+static bool key_is(const tcg_ynode *k, const char *s)
+{
+	size_t l = strlen(s);
+	return k->kind == TCG_YNODE_SCALAR && k->len == l && !memcmp(k->str, s, l);
+}
+
+static tcg_rc check_value(checker *c, const tcg_msg_field *f, const tcg_ynode *v);
+
+/* Append a key to the path for the duration of one check. */
+static tcg_rc check_at(checker *c, const char *key, size_t klen, const tcg_msg_field *f,
+                       const tcg_ynode *v)
+{
+	size_t l = strlen(c->path);
+	snprintf(c->path + l, sizeof c->path - l, "%s%.*s", l ? "." : "",
+	         (int)(klen > 64 ? 64 : klen), key);
+	tcg_rc rc = check_value(c, f, v);
+	c->path[l] = '\0';
+	return rc;
+}
+
+static const char *type_name(tcg_msg_type t)
+{
+	switch (t) {
+	case TCG_MSG_STR:
+		return "a string";
+	case TCG_MSG_UINT:
+		return "an unsigned integer";
+	case TCG_MSG_BOOL:
+		return "true or false";
+	case TCG_MSG_B64:
+		return "base64";
+	case TCG_MSG_HEX:
+		return "hex";
+	case TCG_MSG_MAP:
+	case TCG_MSG_DICT:
+		return "a mapping";
+	default:
+		return "a list";
+	}
+}
+
+static tcg_rc wrong_type(checker *c, const tcg_msg_field *f, const tcg_ynode *v)
+{
+	return tcg_ydoc_error(c->err, c->doc, v, "msg-type", "%s must be %s, not %s", c->path,
+	                      type_name(f->type), tcg_ynode_kind_name(v));
+}
+
+static tcg_rc check_bounds(checker *c, const tcg_msg_field *f, const tcg_ynode *v, uint64_t n,
+                           const char *unit)
+{
+	if (n < f->min || (f->max && n > f->max))
+		return tcg_ydoc_error(c->err, c->doc, v, "msg-size",
+		                      "%s: %llu %s, not in %llu..%llu", c->path,
+		                      (unsigned long long)n, unit, (unsigned long long)f->min,
+		                      (unsigned long long)f->max);
+	return TCG_OK;
+}
+
+static tcg_rc check_map(checker *c, const tcg_msg_field *f, const tcg_ynode *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		const tcg_ynode *k = v->items[2 * i];
+		const tcg_msg_field *g = f->fields;
+		while (g && g->name && !key_is(k, g->name))
+			g++;
+		if (!g || !g->name) {
+			if (f->open)
+				continue;
+			return tcg_ydoc_error(c->err, c->doc, k, "msg-unknown-key",
+			                      "unknown key '%.64s'%s%s", k->str, *c->path ? " in " : "",
+			                      c->path);
+		}
+		tcg_rc rc = check_at(c, g->name, strlen(g->name), g, v->items[2 * i + 1]);
+		if (rc)
+			return rc;
+	}
+	for (const tcg_msg_field *g = f->fields; g && g->name; g++)
+		if (g->required && !tcg_ynode_get(v, g->name))
+			return tcg_ydoc_error(c->err, c->doc, v, "msg-missing-key",
+			                      "missing key '%s'%s%s", g->name, *c->path ? " in " : "",
+			                      c->path);
+	return TCG_OK;
+}
+
+static tcg_rc check_dict_key(checker *c, const tcg_msg_field *f, const tcg_ynode *k)
+{
+	if (f->keys) {
+		for (size_t j = 0; f->keys[j]; j++)
+			if (key_is(k, f->keys[j]))
+				return TCG_OK;
+		return tcg_ydoc_error(c->err, c->doc, k, "msg-unknown-key", "unknown key '%.64s' in %s",
+		                      k->str, c->path);
+	}
+	if (f->key_index) {
+		if (k->val != TCG_YVAL_INT || k->i < 0 || k->i > (long long)f->max_index ||
+		    k->str[0] == '+' || (k->str[0] == '0' && k->len > 1))
+			return tcg_ydoc_error(c->err, c->doc, k, "msg-unknown-key",
+			                      "key '%.64s' in %s is not an index 0..%u", k->str, c->path,
+			                      f->max_index);
+		return TCG_OK;
+	}
+	if (k->len == 0 || k->len > 64 || k->len != strlen(k->str))
+		return tcg_ydoc_error(c->err, c->doc, k, "msg-unknown-key",
+		                      "keys in %s must be 1..64 bytes", c->path);
+	return TCG_OK;
+}
+
+static tcg_rc check_value(checker *c, const tcg_msg_field *f, const tcg_ynode *v)
+{
+	tcg_rc rc;
+	bool scalar = v->kind == TCG_YNODE_SCALAR;
+	switch (f->type) {
+	case TCG_MSG_STR:
+		if (!scalar || v->val == TCG_YVAL_NULL)
+			return wrong_type(c, f, v);
+		if (v->len != strlen(v->str))
+			return tcg_ydoc_error(c->err, c->doc, v, "msg-type", "%s holds a NUL", c->path);
+		return check_bounds(c, f, v, v->len, "bytes");
+	case TCG_MSG_UINT:
+		if (!scalar || v->val != TCG_YVAL_INT || v->i < 0)
+			return wrong_type(c, f, v);
+		return check_bounds(c, f, v, (uint64_t)v->i, "(the value)");
+	case TCG_MSG_BOOL:
+		if (!scalar || v->val != TCG_YVAL_BOOL)
+			return wrong_type(c, f, v);
+		return TCG_OK;
+	case TCG_MSG_B64:
+	case TCG_MSG_HEX: {
+		size_t n;
+		bool ok;
+		if (!scalar || (v->val == TCG_YVAL_NULL && v->len))
+			return wrong_type(c, f, v);
+		if (f->type == TCG_MSG_HEX) {
+			ok = v->len == strlen(v->str) && hex_decode(v->str, v->len, NULL, &n);
+			if (!ok)
+				return tcg_ydoc_error(c->err, c->doc, v, "msg-hex",
+				                      "%s is not an even number of hex digits", c->path);
+		} else {
+			/* bound the work before decoding */
+			if (f->max && tcg_b64_decoded_max(v->len) > f->max + 2)
+				return check_bounds(c, f, v, tcg_b64_decoded_max(v->len), "bytes");
+			uint8_t *buf = malloc(tcg_b64_decoded_max(v->len) + 1);
+			if (!buf)
+				return tcg_err_set(c->err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+				                   "out of memory");
+			ok = v->len == strlen(v->str) && tcg_b64_decode(v->str, v->len, buf, &n);
+			free(buf);
+			if (!ok)
+				return tcg_ydoc_error(c->err, c->doc, v, "msg-base64",
+				                      "%s is not canonical base64", c->path);
+		}
+		return check_bounds(c, f, v, n, "bytes");
+	}
+	case TCG_MSG_MAP:
+		if (v->kind != TCG_YNODE_MAP)
+			return wrong_type(c, f, v);
+		return check_map(c, f, v);
+	case TCG_MSG_LIST:
+		if (v->kind != TCG_YNODE_SEQ)
+			return wrong_type(c, f, v);
+		if ((rc = check_bounds(c, f, v, v->n, "entries")))
+			return rc;
+		for (size_t i = 0; i < v->n; i++) {
+			char ix[24];
+			snprintf(ix, sizeof ix, "%zu", i);
+			if ((rc = check_at(c, ix, strlen(ix), f->item, v->items[i])))
+				return rc;
+		}
+		return TCG_OK;
+	case TCG_MSG_DICT:
+		if (v->kind != TCG_YNODE_MAP)
+			return wrong_type(c, f, v);
+		for (size_t i = 0; i < v->n; i++) {
+			const tcg_ynode *k = v->items[2 * i];
+			if ((rc = check_dict_key(c, f, k)) ||
+			    (rc = check_at(c, k->str, k->len, f->item, v->items[2 * i + 1])))
+				return rc;
+		}
+		return check_bounds(c, f, v, v->n, "entries");
+	}
+	return wrong_type(c, f, v);
+}
+
+static bool accepted(const tcg_msg_schema *s, const tcg_msg_schema *const *accept)
+{
+	if (!accept)
+		return true;
+	for (size_t i = 0; accept[i]; i++)
+		if (accept[i] == s)
+			return true;
+	return false;
+}
+
+static tcg_rc check_doc(const tcg_ydoc *doc, const tcg_msg_schema *const *accept, tcg_msg *m,
+                        tcg_err *err)
+{
+	const tcg_ynode *r = doc->root;
+	checker c = {.doc = doc, .err = err};
+	if (!r || r->kind != TCG_YNODE_MAP)
+		return tcg_ydoc_error(err, doc, r, "msg-header", "a message is a mapping, not %s",
+		                      tcg_ynode_kind_name(r));
+	if (r->n < 1 || !key_is(r->items[0], "kind"))
+		return tcg_ydoc_error(err, doc, r->n ? r->items[0] : r, "msg-header",
+		                      "the first key must be kind:");
+	const tcg_ynode *kind = r->items[1];
+	if (kind->kind != TCG_YNODE_SCALAR || kind->val != TCG_YVAL_STR)
+		return tcg_ydoc_error(err, doc, kind, "msg-header", "kind must be a name, not %s",
+		                      tcg_ynode_kind_name(kind));
+	if (r->n < 2 || !key_is(r->items[2], "version"))
+		return tcg_ydoc_error(err, doc, r->n > 1 ? r->items[2] : r, "msg-header",
+		                      "the second key must be version:");
+	const tcg_ynode *ver = r->items[3];
+	if (ver->kind != TCG_YNODE_SCALAR || ver->val != TCG_YVAL_INT || ver->i < 1 ||
+	    ver->i > INT_MAX)
+		return tcg_ydoc_error(err, doc, ver, "msg-header",
+		                      "version must be an integer from 1, not '%.32s'",
+		                      ver->kind == TCG_YNODE_SCALAR ? ver->str : "(not a scalar)");
+	const tcg_msg_schema *s = kind->len == strlen(kind->str) ? tcg_msg_schema_find(kind->str)
+	                                                           : NULL;
+	if (!s)
+		return tcg_ydoc_error(err, doc, kind, "msg-kind", "unknown kind '%.64s'", kind->str);
+	if (!accepted(s, accept))
+		return tcg_ydoc_error(err, doc, kind, "msg-kind", "a %s message is not expected here",
+		                      s->kind);
+	if ((unsigned long long)ver->i > s->version)
+		return tcg_ydoc_error(err, doc, ver, "msg-version",
+		                      "%s version %lld is newer than this reader (%u)", s->kind, ver->i,
+		                      s->version);
+	if (doc->size > s->max_size)
+		return tcg_ydoc_error(err, doc, r, "msg-size",
+		                      "%s message of %zu bytes is over the cap of %zu", s->kind,
+		                      doc->size, s->max_size);
+	/* the rest as a closed mapping, kind and version skipped */
+	for (size_t i = 2; i < r->n; i++) {
+		const tcg_ynode *k = r->items[2 * i];
+		const tcg_msg_field *g = s->fields;
+		while (g->name && !key_is(k, g->name))
+			g++;
+		if (!g->name)
+			return tcg_ydoc_error(err, doc, k, "msg-unknown-key", "unknown key '%.64s'",
+			                      k->str);
+		tcg_rc rc = check_at(&c, g->name, strlen(g->name), g, r->items[2 * i + 1]);
+		if (rc)
+			return rc;
+	}
+	for (const tcg_msg_field *g = s->fields; g->name; g++)
+		if (g->required && !tcg_ynode_get(r, g->name))
+			return tcg_ydoc_error(err, doc, r, "msg-missing-key", "missing key '%s'", g->name);
+	m->schema = s;
+	m->version = (unsigned)ver->i;
+	return TCG_OK;
+}
+
+tcg_rc tcg_msg_from_doc(tcg_ydoc *doc, const tcg_msg_schema *const *accept, tcg_msg *m,
+                        tcg_err *err)
+{
+	memset(m, 0, sizeof *m);
+	tcg_rc rc = check_doc(doc, accept, m, err);
+	if (rc) {
+		tcg_ydoc_free(doc);
+		memset(m, 0, sizeof *m);
+		return rc;
+	}
+	m->doc = *doc;
+	m->index = 1;
+	memset(doc, 0, sizeof *doc);
+	return TCG_OK;
+}
+
+tcg_rc tcg_msg_parse(const uint8_t *data, size_t len, const char *file,
+                     const tcg_msg_schema *const *accept, tcg_msg *m, tcg_err *err)
+{
+	tcg_ydoc doc;
+	tcg_rc rc;
+	memset(m, 0, sizeof *m);
+	if ((rc = tcg_ydoc_parse(data, len, file, &doc, err)))
+		return rc;
+	return tcg_msg_from_doc(&doc, accept, m, err);
+}
+
+tcg_rc tcg_msg_next(tcg_ydoc_stream *s, const tcg_msg_schema *const *accept, tcg_msg *m,
+                    bool *done, tcg_err *err)
+{
+	tcg_ydoc doc;
+	tcg_rc rc;
+	memset(m, 0, sizeof *m);
+	if ((rc = tcg_ydoc_stream_next(s, &doc, done, err)) || *done)
+		return rc;
+	if ((rc = tcg_msg_from_doc(&doc, accept, m, err)))
+		return rc;
+	m->index = tcg_ydoc_stream_index(s);
+	return TCG_OK;
+}
+
+void tcg_msg_free(tcg_msg *m)
+{
+	if (!m)
+		return;
+	tcg_ydoc_free(&m->doc);
+	m->schema = NULL;
+}
+
+/* ---- reading values ---- */
+
+const tcg_ynode *tcg_msg_get(const tcg_msg *m, const char *path)
+{
+	return m && m->doc.root ? tcg_ynode_path(m->doc.root, path) : NULL;
+}
+
+const char *tcg_msg_str(const tcg_msg *m, const char *path, size_t *len)
+{
+	const tcg_ynode *n = tcg_msg_get(m, path);
+	if (!n || n->kind != TCG_YNODE_SCALAR || n->val == TCG_YVAL_NULL)
+		return NULL;
+	if (len)
+		*len = n->len;
+	return n->str;
+}
+
+bool tcg_msg_uint(const tcg_msg *m, const char *path, uint64_t *v)
+{
+	const tcg_ynode *n = tcg_msg_get(m, path);
+	if (!n || n->kind != TCG_YNODE_SCALAR || n->val != TCG_YVAL_INT || n->i < 0)
+		return false;
+	*v = (uint64_t)n->i;
+	return true;
+}
+
+bool tcg_msg_bool(const tcg_msg *m, const char *path, bool *v)
+{
+	const tcg_ynode *n = tcg_msg_get(m, path);
+	if (!n || n->kind != TCG_YNODE_SCALAR || n->val != TCG_YVAL_BOOL)
+		return false;
+	*v = n->b;
+	return true;
+}
+
+static tcg_rc get_bytes(const tcg_msg *m, const char *path, bool hex, uint8_t **out,
+                        size_t *len, tcg_err *err)
+{
+	const tcg_ynode *n = tcg_msg_get(m, path);
+	*out = NULL;
+	*len = 0;
+	if (!n)
+		return tcg_ydoc_error(err, m ? &m->doc : NULL, m ? m->doc.root : NULL,
+		                      "msg-missing-key", "missing key '%.64s'", path);
+	if (n->kind != TCG_YNODE_SCALAR || n->len != strlen(n->str))
+		return tcg_ydoc_error(err, &m->doc, n, "msg-type", "%.64s must be %s", path,
+		                      hex ? "hex" : "base64");
+	uint8_t *buf = malloc(n->len + 1); /* more than base64 or hex needs */
+	if (!buf)
+		return tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "out of memory");
+	bool ok = hex ? hex_decode(n->str, n->len, buf, len) : tcg_b64_decode(n->str, n->len, buf, len);
+	if (!ok) {
+		free(buf);
+		return tcg_ydoc_error(err, &m->doc, n, hex ? "msg-hex" : "msg-base64",
+		                      "%.64s is not %s", path, hex ? "hex" : "canonical base64");
+	}
+	*out = buf;
+	return TCG_OK;
+}
+
+tcg_rc tcg_msg_b64(const tcg_msg *m, const char *path, uint8_t **out, size_t *len,
+                   tcg_err *err)
+{
+	return get_bytes(m, path, false, out, len, err);
+}
+
+tcg_rc tcg_msg_hex(const tcg_msg *m, const char *path, uint8_t **out, size_t *len,
+                   tcg_err *err)
+{
+	return get_bytes(m, path, true, out, len, err);
+}
+
+/* ---- writing ---- */
+
+void tcg_msg_write_start(tcg_yaml *y, const char *kind, unsigned version)
+{
+	tcg_yaml_map_start(y);
+	tcg_yaml_kv_cstr(y, "kind", kind);
+	tcg_yaml_kv_u64(y, "version", version);
+}
+
+void tcg_msg_write_end(tcg_yaml *y)
+{
+	tcg_yaml_map_end(y);
+}
+
+static tcg_rc put_b64(tcg_yaml *y, const char *key, const uint8_t *p, size_t len, tcg_err *err)
+{
+	size_t n;
+	char *s = tcg_b64_encode(p, len, &n);
+	if (!s)
+		return tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "out of memory for %zu bytes of base64", len);
+	if (key)
+		tcg_yaml_key(y, key);
+	tcg_yaml_str(y, s, n);
+	free(s);
+	return TCG_OK;
+}
+
+tcg_rc tcg_msg_put_b64(tcg_yaml *y, const uint8_t *p, size_t len, tcg_err *err)
+{
+	return put_b64(y, NULL, p, len, err);
+}
+
+tcg_rc tcg_msg_kv_b64(tcg_yaml *y, const char *key, const uint8_t *p, size_t len,
+                      tcg_err *err)
+{
+	return put_b64(y, key, p, len, err);
+}

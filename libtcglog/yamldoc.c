@@ -402,7 +402,7 @@ struct tcg_ydoc_stream {
 	size_t doc_start;  /* mark index where the current document started */
 	unsigned doc_line; /* its first line */
 	unsigned index;    /* 1-based number of the current document */
-	bool started, failed, over, ioerr, in_doc;
+	bool started, failed, ended, over, ioerr, in_doc;
 	char file[96];
 };
 
@@ -544,6 +544,10 @@ tcg_rc tcg_ydoc_stream_next(tcg_ydoc_stream *s, tcg_ydoc *doc, bool *done, tcg_e
 	memset(doc, 0, sizeof *doc);
 	*done = false;
 	snprintf(doc->file, sizeof doc->file, "%s#%u", s->file, s->index);
+	if (s->ended) {
+		*done = true;
+		return TCG_OK;
+	}
 	if (s->failed)
 		return tcg_err_set(err, TCG_E_FORMAT, "yaml-stream", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                   "%s: the stream stopped at an error in document %u", s->file,
@@ -559,8 +563,7 @@ tcg_rc tcg_ydoc_stream_next(tcg_ydoc_stream *s, tcg_ydoc *doc, bool *done, tcg_e
 	if (ev.type == YAML_STREAM_END_EVENT) {
 		yaml_event_delete(&ev);
 		*done = true;
-		s->failed = true; /* nothing more to read */
-		s->index++;
+		s->ended = true;
 		return TCG_OK;
 	}
 	s->index++;

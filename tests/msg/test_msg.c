@@ -1,0 +1,414 @@
+/* The DHA messages: schema refusals with their lines, round trips, streams,
+ * caps and base64 edge cases. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcglog/msg.h"
+
+static const char encblob_ok[] = "kind: dha-encblob\n"
+                                 "version: 1\n"
+                                 "device: dev1\n"
+                                 "key-id: \"AAECAwQFBgc=\"\n"
+                                 "blob: \"3q2+7w==\"\n";
+
+/* Parse text as one message; expect rule at line. */
+static void refuse(const char *text, const char *rule, unsigned line)
+{
+	tcg_msg m;
+	tcg_err err = {0};
+	tcg_rc rc = tcg_msg_parse((const uint8_t *)text, strlen(text), "t.yaml", NULL, &m, &err);
+	cr_assert_eq(rc, TCG_E_FORMAT, "expected %s, got rc %d for:\n%s", rule, rc, text);
+	cr_assert_str_eq(err.rule, rule, "rule %s (%s), wanted %s", err.rule, err.msg, rule);
+	char want[32];
+	snprintf(want, sizeof want, "t.yaml:%u:", line);
+	cr_assert(!strncmp(err.msg, want, strlen(want)), "message '%s' not at line %u", err.msg,
+	          line);
+	cr_assert_eq(tcg_exit_status(rc), 2);
+}
+
+static void accept_text(const char *text, tcg_msg *m)
+{
+	tcg_err err = {0};
+	tcg_rc rc = tcg_msg_parse((const uint8_t *)text, strlen(text), "t.yaml", NULL, m, &err);
+	cr_assert_eq(rc, TCG_OK, "refused: %s: %s\n%s", err.rule, err.msg, text);
+}
+
+Test(msg, accepts_encblob)
+{
+	tcg_msg m;
+	uint8_t *p;
+	size_t n;
+	accept_text(encblob_ok, &m);
+	cr_assert_eq(m.schema, &tcg_msg_dha_encblob);
+	cr_assert_eq(m.version, 1);
+	cr_assert_str_eq(tcg_msg_str(&m, "device", NULL), "dev1");
+	cr_assert_eq(tcg_msg_b64(&m, "key-id", &p, &n, NULL), TCG_OK);
+	cr_assert_eq(n, 8);
+	for (size_t i = 0; i < 8; i++)
+		cr_assert_eq(p[i], i);
+	free(p);
+	cr_assert_eq(tcg_msg_b64(&m, "credential", &p, &n, NULL), TCG_E_FORMAT);
+	tcg_msg_free(&m);
+}
+
+Test(msg, header)
+{
+	refuse("- a\n- b\n", "msg-header", 1);
+	refuse("version: 1\nkind: dha-encblob\n", "msg-header", 1);
+	refuse("kind: dha-encblob\ndevice: x\nversion: 1\n", "msg-header", 2);
+	refuse("kind: dha-encblob\n", "msg-header", 1);
+	refuse("kind: dha-encblob\nversion: 0\n", "msg-header", 2);
+	refuse("kind: dha-encblob\nversion: one\n", "msg-header", 2);
+	refuse("kind: [a]\nversion: 1\n", "msg-header", 1);
+}
+
+Test(msg, kind_and_version)
+{
+	refuse("kind: dha-other\nversion: 1\n", "msg-kind", 1);
+	refuse("\n\nkind: dha-encblob\nversion: 2\ndevice: a\n", "msg-version", 4);
+	/* a kind this reader does not expect */
+	tcg_msg m;
+	tcg_err err = {0};
+	const tcg_msg_schema *only[] = {&tcg_msg_dha_signedblob, NULL};
+	cr_assert_eq(tcg_msg_parse((const uint8_t *)encblob_ok, strlen(encblob_ok), "t.yaml", only,
+	                           &m, &err),
+	             TCG_E_FORMAT);
+	cr_assert_str_eq(err.rule, "msg-kind");
+}
+
+Test(msg, unknown_and_missing_keys)
+{
+	refuse("kind: dha-encblob\nversion: 1\ndevice: d\nkey-id: \"AAECAwQFBgc=\"\n"
+	       "blob: \"AA==\"\nextra: 1\n",
+	       "msg-unknown-key", 6);
+	refuse("kind: dha-encblob\nversion: 1\ndevice: d\nblob: \"AA==\"\n", "msg-missing-key", 1);
+	refuse("kind: dha-signedblob\nversion: 1\ndevice: d\n"
+	       "nonce: \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"\n"
+	       "quote:\n  attest: \"AA==\"\n  signatur: \"AA==\"\nencblob: \"AA==\"\n",
+	       "msg-unknown-key", 7);
+	refuse("kind: dha-signedblob\nversion: 1\ndevice: d\n"
+	       "nonce: \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"\n"
+	       "quote:\n  attest: \"AA==\"\nencblob: \"AA==\"\n",
+	       "msg-missing-key", 6);
+	refuse("kind: dha-encblob\nversion: 1\ndevice: d\ndevice: e\n", "yaml-duplicate-key", 4);
+}
+
+Test(msg, types)
+{
+	refuse("kind: dha-encblob\nversion: 1\ndevice: [a]\n", "msg-type", 3);
+	refuse("kind: dha-encblob\nversion: 1\ndevice:\n", "msg-type", 3);
+	refuse("kind: dha-encblob\nversion: 1\ndevice: d\nkey-id: {a: 1}\n", "msg-type", 4);
+	refuse("kind: dha-claims\nversion: 1\nverification: {verified: yes}\n", "msg-type", 3);
+	refuse("kind: dha-claims\nversion: 1\nverification: []\n", "msg-type", 3);
+	refuse("kind: dha-encblob\nversion: 1\ndevice: \"a\\0b\"\n", "msg-type", 3);
+}
+
+Test(msg, base64_refusals)
+{
+	static const char *const bad[] = {
+		"\"AAECAwQFBgc\"",   /* no padding */
+		"\"AAEC AwQFBgc=\"", /* whitespace inside */
+		"\"AAECAwQFBgc==\"", /* too much padding */
+		"\"AAECAwQF=gc=\"",  /* padding inside */
+		"\"AAECAwQFBg-=\"",  /* base64url */
+		"\"AAECAwQFBgd=\"",  /* non-zero padding bits */
+		"\" AAECAwQFBgc=\"", /* leading space */
+		"\"AAECAwQFBgc=\\n\"",
+		"\"AAECAwQFBgc=\\0\"",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char text[256];
+		snprintf(text, sizeof text, "kind: dha-encblob\nversion: 1\ndevice: d\nblob: \"AA==\"\n"
+		                            "key-id: %s\n",
+		         bad[i]);
+		refuse(text, "msg-base64", 5);
+	}
+}
+
+Test(msg, sizes)
+{
+	/* key-id is 8 bytes: 7 and 9 are refused */
+	refuse("kind: dha-encblob\nversion: 1\ndevice: d\nblob: \"AA==\"\nkey-id: \"AAECAwQFBg==\"\n",
+	       "msg-size", 5);
+	refuse("kind: dha-encblob\nversion: 1\ndevice: d\nblob: \"AA==\"\n"
+	       "key-id: \"AAECAwQFBgcI\"\n",
+	       "msg-size", 5);
+	refuse("kind: dha-encblob\nversion: 1\ndevice: \"\"\n", "msg-size", 3);
+	/* a device name over 255 bytes */
+	char text[1024];
+	char name[300];
+	memset(name, 'a', 256);
+	name[256] = '\0';
+	snprintf(text, sizeof text, "kind: dha-encblob\nversion: 1\ndevice: %s\n", name);
+	refuse(text, "msg-size", 3);
+	/* a document over its kind's cap (64 KiB for dha-encblob) */
+	size_t big = 70000;
+	char *doc = malloc(big + 100);
+	int off = snprintf(doc, big + 100, "kind: dha-encblob\nversion: 1\n# ");
+	memset(doc + off, 'x', big);
+	strcpy(doc + off + big, "\ndevice: d\n");
+	refuse(doc, "msg-size", 1);
+	free(doc);
+}
+
+Test(msg, pcrs)
+{
+	tcg_msg m;
+	uint8_t *p;
+	size_t n;
+	char text[512];
+	char h[65];
+	memset(h, 'a', 64);
+	h[64] = '\0';
+	snprintf(text, sizeof text, "kind: pcrs\nversion: 1\npcrs:\n  sha256:\n    0: %s\n    23: %s\n",
+	         h, h);
+	accept_text(text, &m);
+	cr_assert_eq(tcg_msg_hex(&m, "pcrs.sha256.23", &p, &n, NULL), TCG_OK);
+	cr_assert_eq(n, 32);
+	cr_assert_eq(p[0], 0xaa);
+	free(p);
+	tcg_msg_free(&m);
+	snprintf(text, sizeof text, "kind: pcrs\nversion: 1\npcrs:\n  sha256:\n    24: %s\n", h);
+	refuse(text, "msg-unknown-key", 5);
+	snprintf(text, sizeof text, "kind: pcrs\nversion: 1\npcrs:\n  md5:\n    0: %s\n", h);
+	refuse(text, "msg-unknown-key", 4);
+	refuse("kind: pcrs\nversion: 1\npcrs:\n  sha1:\n    0: abc\n", "msg-hex", 5);
+	refuse("kind: pcrs\nversion: 1\npcrs: {}\n", "msg-size", 3);
+}
+
+Test(msg, claims_open_sections)
+{
+	tcg_msg m;
+	bool v;
+	accept_text("kind: dha-claims\nversion: 1\nverification: {verified: true, bank: sha256}\n"
+	            "health: {SecureBootEnabled: true, PCR0: \"00\"}\n",
+	            &m);
+	cr_assert(tcg_msg_bool(&m, "verification.verified", &v) && v);
+	tcg_msg_free(&m);
+	refuse("kind: dha-claims\nversion: 1\nverification: {verified: true}\nother: {}\n",
+	       "msg-unknown-key", 4);
+}
+
+/* ---- base64 ---- */
+
+static void b64_round(const uint8_t *p, size_t n, const char *want)
+{
+	size_t len, dn;
+	char *s = tcg_b64_encode(p, n, &len);
+	cr_assert(s);
+	if (want)
+		cr_assert_str_eq(s, want);
+	cr_assert_eq(len, strlen(s));
+	uint8_t *d = malloc(tcg_b64_decoded_max(len) + 1);
+	cr_assert(tcg_b64_decode(s, len, d, &dn), "decode %s", s);
+	cr_assert_eq(dn, n);
+	cr_assert(!n || !memcmp(d, p, n));
+	free(d);
+	free(s);
+}
+
+Test(b64, edges)
+{
+	const uint8_t f[] = "foobar";
+	b64_round(f, 0, "");
+	b64_round(f, 1, "Zg==");
+	b64_round(f, 2, "Zm8=");
+	b64_round(f, 3, "Zm9v");
+	b64_round(f, 4, "Zm9vYg==");
+	b64_round(f, 6, "Zm9vYmFy");
+	uint8_t run[300];
+	memset(run, 0, 150);
+	memset(run + 150, 0xff, 150);
+	for (size_t n = 0; n <= sizeof run; n++)
+		b64_round(run + (n % 2 ? 150 - n / 2 : 0), n / 2 + n % 3, NULL);
+	uint8_t out[16];
+	size_t n;
+	cr_assert(!tcg_b64_decode("Zg=", 3, out, &n));
+	cr_assert(!tcg_b64_decode("Zh==", 4, out, &n));
+	cr_assert(!tcg_b64_decode("Zm9=", 4, out, &n));
+	cr_assert(!tcg_b64_decode("====", 4, out, &n));
+	cr_assert(!tcg_b64_decode("Z===", 4, out, &n));
+	cr_assert(!tcg_b64_decode("Zm\n9v", 5, out, &n));
+	cr_assert(!tcg_b64_decode("Zm 9v", 5, out, &n));
+	cr_assert(tcg_b64_decode("//8A", 4, out, &n) && n == 3 && out[0] == 0xff && out[2] == 0);
+}
+
+/* ---- writer round trip ---- */
+
+static char *write_encblob(const char *device, const uint8_t *blob, size_t n, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	tcg_yaml *y = tcg_yaml_new(f);
+	uint8_t kid[8] = {0, 0xff, 1, 2, 3, 4, 5, 0};
+	tcg_msg_write_start(y, "dha-encblob", 1);
+	tcg_yaml_kv_cstr(y, "device", device);
+	cr_assert_eq(tcg_msg_kv_b64(y, "key-id", kid, 8, NULL), TCG_OK);
+	cr_assert_eq(tcg_msg_kv_b64(y, "blob", blob, n, NULL), TCG_OK);
+	tcg_msg_write_end(y);
+	cr_assert_eq(tcg_yaml_finish(y, NULL), TCG_OK);
+	fclose(f);
+	return buf;
+}
+
+Test(msg, round_trip)
+{
+	for (size_t n = 1; n < 40; n++) {
+		uint8_t blob[40];
+		for (size_t i = 0; i < n; i++)
+			blob[i] = (uint8_t)(i % 3 == 0 ? 0 : i % 3 == 1 ? 0xff : i * 37);
+		size_t len;
+		char *text = write_encblob("dev \"1\"", blob, n, &len);
+		tcg_msg m;
+		uint8_t *p;
+		size_t pn;
+		accept_text(text, &m);
+		cr_assert_str_eq(tcg_msg_str(&m, "device", NULL), "dev \"1\"");
+		cr_assert_eq(tcg_msg_b64(&m, "blob", &p, &pn, NULL), TCG_OK);
+		cr_assert_eq(pn, n);
+		cr_assert(!memcmp(p, blob, n));
+		free(p);
+		tcg_msg_free(&m);
+		free(text);
+	}
+}
+
+/* ---- streams ---- */
+
+Test(stream, three_documents)
+{
+	char *buf = NULL;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+	for (int i = 0; i < 3; i++) {
+		uint8_t blob[3] = {(uint8_t)i, 0, 0xff};
+		size_t l;
+		char *t = write_encblob(i == 1 ? "second" : "other", blob, 3, &l);
+		fwrite(t, 1, l, f);
+		free(t);
+	}
+	fclose(f);
+	FILE *in = fmemopen(buf, len, "r");
+	tcg_ydoc_stream *s = tcg_ydoc_stream_open_file(in, "batch", tcg_msg_max_size(NULL));
+	unsigned count = 0;
+	for (;;) {
+		tcg_msg m;
+		bool done;
+		tcg_err err = {0};
+		cr_assert_eq(tcg_msg_next(s, NULL, &m, &done, &err), TCG_OK, "%s", err.msg);
+		if (done)
+			break;
+		count++;
+		cr_assert_eq(m.index, count);
+		uint8_t *p;
+		size_t n;
+		cr_assert_eq(tcg_msg_b64(&m, "blob", &p, &n, NULL), TCG_OK);
+		cr_assert_eq(n, 3);
+		cr_assert_eq(p[0], count - 1);
+		free(p);
+		if (count == 2)
+			cr_assert_str_eq(tcg_msg_str(&m, "device", NULL), "second");
+		tcg_msg_free(&m);
+	}
+	cr_assert_eq(count, 3);
+	tcg_ydoc_stream_close(s);
+	fclose(in);
+	free(buf);
+}
+
+#define ENC "kind: dha-encblob\nversion: 1\ndevice: d\nkey-id: \"AAECAwQFBgc=\"\nblob: \"AA==\"\n"
+
+/* Read a stream from a buffer; expect documents 1 and 3 to pass and document
+ * 2 to fail with rule at line. */
+static void stream_fault_cap(const char *text, const char *rule, unsigned line, bool goes_on,
+                             size_t cap)
+{
+	tcg_ydoc_stream *s = tcg_ydoc_stream_open_buf((const uint8_t *)text, strlen(text), "in",
+	                                              cap);
+	tcg_msg m;
+	bool done;
+	tcg_err err = {0};
+	cr_assert_eq(tcg_msg_next(s, NULL, &m, &done, &err), TCG_OK, "%s", err.msg);
+	cr_assert(!done);
+	tcg_msg_free(&m);
+	cr_assert_eq(tcg_msg_next(s, NULL, &m, &done, &err), TCG_E_FORMAT);
+	cr_assert_str_eq(err.rule, rule, "%s: %s", err.rule, err.msg);
+	char want[32];
+	snprintf(want, sizeof want, "in#2:%u:", line);
+	cr_assert(!strncmp(err.msg, want, strlen(want)), "'%s' is not at %s", err.msg, want);
+	cr_assert_eq(tcg_ydoc_stream_index(s), 2);
+	tcg_rc rc = tcg_msg_next(s, NULL, &m, &done, &err);
+	if (goes_on) {
+		cr_assert_eq(rc, TCG_OK, "%s", err.msg);
+		cr_assert(!done);
+		cr_assert_eq(m.index, 3);
+		tcg_msg_free(&m);
+		cr_assert_eq(tcg_msg_next(s, NULL, &m, &done, &err), TCG_OK);
+		cr_assert(done);
+		cr_assert_eq(tcg_msg_next(s, NULL, &m, &done, &err), TCG_OK);
+		cr_assert(done);
+	} else {
+		cr_assert_eq(rc, TCG_E_FORMAT);
+	}
+	tcg_ydoc_stream_close(s);
+}
+
+static void stream_fault(const char *text, const char *rule, unsigned line, bool goes_on)
+{
+	stream_fault_cap(text, rule, line, goes_on, tcg_msg_max_size(NULL));
+}
+
+Test(stream, bad_second_document)
+{
+	/* lines: doc 1 is 1-6, doc 2 starts at 7 */
+	stream_fault("---\n" ENC "---\nkind: dha-encblob\nversion: 1\ndevice: d\nnope: 1\n---\n" ENC,
+	             "msg-unknown-key", 11, true);
+	stream_fault("---\n" ENC "---\nkind: dha-encblob\nversion: 3\n---\n" ENC, "msg-version", 9,
+	             true);
+	stream_fault("---\n" ENC "---\nkind: dha-encblob\nversion: 1\nversion: 1\n---\n" ENC,
+	             "yaml-duplicate-key", 10, true);
+	stream_fault("---\n" ENC "---\nkind: dha-encblob\nversion: 1\na: &x 1\nb: *x\n---\n" ENC,
+	             "yaml-anchor", 10, true);
+	stream_fault("---\n" ENC "---\nkind: dha-encblob\nversion: 1\ndevice: d\nkey-id: \"A A=\"\n"
+	             "---\n" ENC,
+	             "msg-base64", 11, true);
+	stream_fault("---\n" ENC "---\nkind: dha-encblob\nversion: 1\n device: [\n---\n" ENC,
+	             "yaml-syntax", 10, false);
+}
+
+Test(stream, document_cap)
+{
+	/* the second document is over the per-document cap: the stream stops */
+	size_t big = 200000;
+	char *t = malloc(big + 400);
+	int off = snprintf(t, big + 400, "---\n" ENC "---\nkind: dha-encblob\nversion: 1\n# ");
+	memset(t + off, 'x', big);
+	strcpy(t + off + big, "\ndevice: d\n---\n" ENC);
+	stream_fault_cap(t, "yaml-too-large", 7, false, 100000);
+	/* under a stream cap that is larger, the kind's own cap still refuses */
+	tcg_ydoc_stream *s = tcg_ydoc_stream_open_buf((const uint8_t *)t, strlen(t), "in", 0);
+	tcg_msg m;
+	bool done;
+	tcg_err err = {0};
+	cr_assert_eq(tcg_msg_next(s, NULL, &m, &done, &err), TCG_OK);
+	tcg_msg_free(&m);
+	cr_assert_eq(tcg_msg_next(s, NULL, &m, &done, &err), TCG_E_FORMAT);
+	cr_assert_str_eq(err.rule, "msg-size", "%s", err.msg);
+	cr_assert_eq(tcg_msg_next(s, NULL, &m, &done, &err), TCG_OK, "%s", err.msg);
+	cr_assert_eq(m.index, 3);
+	tcg_msg_free(&m);
+	tcg_ydoc_stream_close(s);
+	free(t);
+}
+
+Test(stream, empty)
+{
+	tcg_ydoc_stream *s = tcg_ydoc_stream_open_buf((const uint8_t *)"", 0, "in", 0);
+	tcg_ydoc doc;
+	bool done;
+	cr_assert_eq(tcg_ydoc_stream_next(s, &doc, &done, NULL), TCG_OK);
+	cr_assert(done);
+	tcg_ydoc_stream_close(s);
+}
