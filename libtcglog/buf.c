@@ -120,20 +120,24 @@ static int hex_nibble(char c)
 	return -1;
 }
 
-bool tcg_hex_decode(const char *s, uint8_t *out, size_t max, size_t *len)
+bool tcg_hex_decode_n(const char *s, size_t n, uint8_t *out, size_t max, size_t *len)
 {
-	size_t n;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	n = strlen(s);
 	if (n % 2 || n / 2 > max)
 		return false;
 	for (size_t i = 0; i < n / 2; i++) {
 		int hi = hex_nibble(s[2 * i]), lo = hex_nibble(s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
-		out[i] = (uint8_t)(hi << 4 | lo);
+		if (out)
+			out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	*len = n / 2;
 	return true;
+}
+
+bool tcg_hex_decode(const char *s, uint8_t *out, size_t max, size_t *len)
+{
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	return tcg_hex_decode_n(s, strlen(s), out, max, len);
 }

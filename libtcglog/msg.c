@@ -1,5 +1,6 @@
 /* The messages between the DHA tools: see include/tcglog/msg.h. */
 #include "tcglog/msg.h"
+#include "tcglog/buf.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -178,32 +179,6 @@ char *tcg_b64_encode(const uint8_t *p, size_t len, size_t *outlen)
 	return s;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static bool hex_decode(const char *s, size_t len, uint8_t *out, size_t *outlen)
-{
-	if (len % 2)
-		return false;
-	for (size_t i = 0; i < len; i += 2) {
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		if (out)
-			out[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
-	*outlen = len / 2;
-	return true;
-}
-
 /* ---- checking ---- */
 
 typedef struct {
@@ -345,7 +320,7 @@ static tcg_rc check_value(checker *c, const tcg_msg_field *f, const tcg_ynode *v
 		if (!scalar || (v->val == TCG_YVAL_NULL && v->len))
 			return wrong_type(c, f, v);
 		if (f->type == TCG_MSG_HEX) {
-			ok = v->len == strlen(v->str) && hex_decode(v->str, v->len, NULL, &n);
+			ok = v->len == strlen(v->str) && tcg_hex_decode_n(v->str, v->len, NULL, SIZE_MAX, &n);
 			if (!ok)
 				return tcg_ydoc_error(c->err, c->doc, v, "msg-hex",
 				                      "%s is not an even number of hex digits", c->path);
@@ -565,7 +540,8 @@ static tcg_rc get_bytes(const tcg_msg *m, const char *path, bool hex, uint8_t **
 	if (!buf)
 		return tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                   "out of memory");
-	bool ok = hex ? hex_decode(n->str, n->len, buf, len) : tcg_b64_decode(n->str, n->len, buf, len);
+	bool ok = hex ? tcg_hex_decode_n(n->str, n->len, buf, n->len, len)
+	              : tcg_b64_decode(n->str, n->len, buf, len);
 	if (!ok) {
 		free(buf);
 		return tcg_ydoc_error(err, &m->doc, n, hex ? "msg-hex" : "msg-base64",

@@ -17,16 +17,6 @@ if [ ! -d "$corpus" ]; then
 	exit 0
 fi
 
-# expected-pcrs JSON -> tpm2_pcrread YAML, leaving out what the log cannot reproduce.
-to_pcrread() {
-	jq -r '(.not_reproducible_from_log // {}) as $nr
-	  | .pcrs | to_entries[] | .key as $bank
-	  | ($nr[$bank] // [] | map(tostring)) as $skip
-	  | [.value | to_entries[] | select(.key as $k | $skip | index($k) | not)] as $vals
-	  | select($vals | length > 0)
-	  | "\($bank):", ($vals[] | "  \(.key) : 0x\(.value)")' "$1"
-}
-
 for exp in $(find "$corpus" -name '*.expected-pcrs.json' | sort); do
 	base=${exp%.expected-pcrs.json}
 	log=$base
@@ -36,7 +26,7 @@ for exp in $(find "$corpus" -name '*.expected-pcrs.json' | sort); do
 		not_ok "$name: log for $(basename "$exp") not found"
 		continue
 	fi
-	to_pcrread "$exp" >"$tmp/want.yaml"
+	pcrs_from_json "$exp" >"$tmp/want.yaml"
 	if [ ! -s "$tmp/want.yaml" ]; then
 		ok "$name: no PCR reproducible from the log alone (see the quirk tests)"
 		continue
@@ -81,7 +71,7 @@ fi
 # A tampered digest: the altered HIRS log must not replay to the original's PCRs.
 alt=$corpus/hirs/TPMLog_Altered.bin
 if [ -f "$alt" ] && [ -f "$corpus/hirs/TpmLog.expected-pcrs.json" ]; then
-	to_pcrread "$corpus/hirs/TpmLog.expected-pcrs.json" >"$tmp/want.yaml"
+	pcrs_from_json "$corpus/hirs/TpmLog.expected-pcrs.json" >"$tmp/want.yaml"
 	"$replay" --pcrs "$tmp/want.yaml" "$alt" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	check "hirs/TPMLog_Altered.bin: refused against the original's PCRs (exit 1)" \

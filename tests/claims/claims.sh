@@ -15,19 +15,13 @@ if [ ! -d "$corpus" ]; then
 	exit 0
 fi
 
-# expected-pcrs JSON -> tpm2_pcrread YAML
-to_pcrread() {
-	jq -r '.pcrs | to_entries[] | .key as $bank | "\($bank):",
-	  (.value | to_entries[] | "  \(.key) : 0x\(.value)")' "$1"
-}
-
 # has FILE KEY VALUE: the claims document has "KEY: VALUE" (at any depth).
 has() { grep -q "^ *$2: $3\$" "$1"; }
 lacks() { ! grep -q "^ *$2:" "$1"; }
 
 # --- Windows: the GCP shielded VM, with its PCRs (go-attestation asserts the same facts)
 gcp=$corpus/go-attestation/windows_gcp_shielded_vm
-to_pcrread "$gcp.expected-pcrs.json" >"$tmp/gcp.yaml"
+pcrs_from_json "$gcp.expected-pcrs.json" >"$tmp/gcp.yaml"
 "$claims" --allow-sha1 --pcrs "$tmp/gcp.yaml" "$gcp.bin" >"$tmp/gcp.out" 2>"$tmp/gcp.err"
 check "gcp: exit 0" [ $? -eq 0 ]
 check "gcp: verified" has "$tmp/gcp.out" verified true
@@ -85,7 +79,7 @@ check "dell: code integrity on" has "$tmp/dell0.out" CodeIntegrityEnabled true
 if [ -f "$dell.4.bin.expected-pcrs.json" ] || [ -f "$dell.4.expected-pcrs.json" ]; then
 	j=$dell.4.expected-pcrs.json
 	[ -f "$j" ] || j=$dell.4.bin.expected-pcrs.json
-	to_pcrread "$j" >"$tmp/dell4.yaml"
+	pcrs_from_json "$j" >"$tmp/dell4.yaml"
 	"$claims" --pcrs "$tmp/dell4.yaml" "$dell.4.bin" >"$tmp/dell4v.out" 2>"$tmp/dell4v.err"
 	check "dell 4: verified with its PCRs" [ $? -eq 0 ]
 	has "$tmp/dell4v.out" verified true || diag "$(cat "$tmp/dell4v.err")"

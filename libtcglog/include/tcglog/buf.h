@@ -43,6 +43,8 @@ bool tcg_buf_u32be(tcg_buf *b, uint32_t *v);
 bool tcg_buf_u64be(tcg_buf *b, uint64_t *v);
 /* Hex text (optional 0x, even length) into at most max bytes; false when malformed. */
 bool tcg_hex_decode(const char *s, uint8_t *out, size_t max, size_t *len);
+/* Exactly n hex digits, no prefix; out may be NULL to only check them. */
+bool tcg_hex_decode_n(const char *s, size_t n, uint8_t *out, size_t max, size_t *len);
 
 /* Look at the next n bytes without consuming them. */
 bool tcg_buf_peek(const tcg_buf *b, size_t n, const uint8_t **out);
