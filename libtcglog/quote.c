@@ -5,6 +5,7 @@
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
+#include <stdio.h>
 #include <string.h>
 #include <tss2/tss2_mu.h>
 
@@ -329,4 +330,74 @@ tcg_rc tcg_quote_verify(const tcg_public *ak, const uint8_t *attest, size_t atte
 		                       "the PCR values do not hash to the quoted composite");
 	}
 	return TCG_OK;
+}
+
+bool tcg_pcr_selection_parse(const char *s, tcg_pcr_selection *out)
+{
+	memset(out, 0, sizeof *out);
+	while (*s) {
+		const char *colon = strchr(s, ':');
+		const char *plus = strchr(s, '+');
+		char name[16], list[128];
+		if (!colon || (plus && plus < colon) || (size_t)(colon - s) >= sizeof name)
+			return false;
+		size_t n = plus ? (size_t)(plus - colon - 1) : strlen(colon + 1);
+		if (n >= sizeof list || out->num_banks == TCG_MAX_SELECTION_BANKS)
+			return false;
+		memcpy(name, s, (size_t)(colon - s));
+		name[colon - s] = '\0';
+		memcpy(list, colon + 1, n);
+		list[n] = '\0';
+		uint16_t alg;
+		uint32_t mask;
+		if (!tcg_alg_from_name(name, &alg) || !tcg_pcr_list_parse(list, &mask))
+			return false;
+		for (size_t k = 0; k < out->num_banks; k++)
+			if (out->bank[k].alg == alg)
+				return false;
+		out->bank[out->num_banks].alg = alg;
+		out->bank[out->num_banks++].mask = mask;
+		if (!plus)
+			break;
+		s = plus + 1;
+		if (!*s)
+			return false;
+	}
+	return out->num_banks > 0;
+}
+
+bool tcg_pcr_selection_format(const tcg_pcr_selection *sel, char *out, size_t cap)
+{
+	size_t used = 0;
+	if (!cap)
+		return false;
+	out[0] = '\0';
+	for (size_t k = 0; k < sel->num_banks; k++) {
+		const char *name = tcg_alg_name(sel->bank[k].alg);
+		int w = snprintf(out + used, cap - used, "%s%s:", k ? "+" : "", name ? name : "?");
+		if (w < 0 || (size_t)w >= cap - used)
+			return false;
+		used += (size_t)w;
+		bool first = true;
+		for (unsigned p = 0; p < TCG_NUM_PCRS; p++) {
+			if (!(sel->bank[k].mask >> p & 1))
+				continue;
+			w = snprintf(out + used, cap - used, "%s%u", first ? "" : ",", p);
+			if (w < 0 || (size_t)w >= cap - used)
+				return false;
+			used += (size_t)w;
+			first = false;
+		}
+	}
+	return true;
+}
+
+bool tcg_pcr_selection_equal(const tcg_pcr_selection *a, const tcg_pcr_selection *b)
+{
+	if (a->num_banks != b->num_banks)
+		return false;
+	for (size_t k = 0; k < a->num_banks; k++)
+		if (a->bank[k].alg != b->bank[k].alg || a->bank[k].mask != b->bank[k].mask)
+			return false;
+	return true;
 }

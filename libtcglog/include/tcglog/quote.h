@@ -26,6 +26,18 @@ typedef struct {
 	} bank[TCG_MAX_SELECTION_BANKS];
 } tcg_pcr_selection;
 
+/*
+ * A selection in tpm2-tools' syntax: "sha256:0,1,2-7+sha1:0" (banks joined
+ * by '+', each "NAME:LIST" with LIST as tcg_pcr_list_parse). False when
+ * malformed, a bank is unknown, repeated, or there are too many banks.
+ */
+bool tcg_pcr_selection_parse(const char *s, tcg_pcr_selection *out);
+/* The canonical text of a selection: banks in order, PCRs ascending, no
+ * ranges ("sha256:0,1,2"). False when cap is too small. */
+bool tcg_pcr_selection_format(const tcg_pcr_selection *sel, char *out, size_t cap);
+/* Same banks in the same order with the same PCRs. */
+bool tcg_pcr_selection_equal(const tcg_pcr_selection *a, const tcg_pcr_selection *b);
+
 /* The fields of a TPMS_ATTEST (quote body only when type is ATTEST_QUOTE). */
 typedef struct {
 	uint32_t magic;
