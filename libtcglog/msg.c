@@ -30,8 +30,8 @@ static const tcg_msg_field pcr_bank = {
 static const tcg_msg_field bootdata_quote[] = {
 	B64("attest", true, 1, 1024),    /* TPM2B_ATTEST contents (TPMS_ATTEST), marshalled */
 	B64("signature", true, 1, 1024), /* TPMT_SIGNATURE, marshalled */
-	{.name = "pcrs", .type = TCG_MSG_DICT, .min = 1, .max = 5, .item = &pcr_bank,
-	 .keys = bank_names},            /* optional: the PCR values quoted */
+	{.name = "pcrs", .type = TCG_MSG_DICT, .required = true, .min = 1, .max = 5,
+	 .item = &pcr_bank, .keys = bank_names}, /* the PCR values quoted */
 	END,
 };
 
@@ -54,6 +54,7 @@ static const tcg_msg_field encblob_fields[] = {
 	B64("blob", true, 1, 16384),            /* AES-256-GCM EncBlob */
 	B64("credential", false, 1, 4096),      /* TPM2B_ID_OBJECT from MakeCredential */
 	B64("secret", false, 1, 4096),          /* TPM2B_ENCRYPTED_SECRET from MakeCredential */
+	STR("pcr-selection", false, 1, 255),    /* what dha-quote quotes: "sha256:0,1,2" */
 	END,
 };
 

@@ -99,6 +99,10 @@ tcg_rc tcg_dha_content_decode(const uint8_t *data, size_t len, tcg_dha_content *
                               tcg_err *err);
 void tcg_dha_content_free(tcg_dha_content *c);
 
+/* ---- dha-issue (dha.c) ---- */
+
+/* ---- dha-verify (dha_verify.c) ---- */
+
 #ifdef __cplusplus
 }
 #endif
