@@ -1,0 +1,2 @@
+/* dha-verify: the service's last step (being written). */
+#include "tcglog/dha.h"
