@@ -1,5 +1,5 @@
 # Front door: installs what is missing (Debian), builds with meson, runs.
-#   make demo   decode and replay a real event log
+#   make demo   a device and a server attest end to end on a software TPM: DHA-Report
 #   make test   every test, in a normal and a sanitizer build, then one summary line
 
 BUILD ?= build
@@ -48,22 +48,7 @@ test: build build-san
 	@tests/summarize $(BUILD) $(BUILD_SAN)
 
 demo: build
-	@log=$(CORPUS)/go-attestation/windows_gcp_shielded_vm.bin; \
-	if [ -f "$$log" ]; then \
-		echo "== tcglog-dump $$log (first events)"; \
-		$(BUILD)/tools/tcglog-dump --pcr 0,7 "$$log" | head -60; \
-		echo "== tcglog-replay $$log"; \
-		$(BUILD)/tools/tcglog-replay --bank sha1 "$$log"; \
-		exp=$$log; exp=$${exp%.bin}.expected-pcrs.json; \
-		jq -r '.pcrs | to_entries[] | "\(.key):", (.value | to_entries[] | "  \(.key) : 0x\(.value)")' "$$exp" > $(BUILD)/demo-pcrs.yaml; \
-		echo "== tcglog-replay --pcrs (values from the TPM, shipped with the log)"; \
-		$(BUILD)/tools/tcglog-replay --pcrs $(BUILD)/demo-pcrs.yaml "$$log"; \
-	else \
-		echo "no corpus at $(CORPUS): a generated log instead"; \
-		$(BUILD)/tests/mklog locality > $(BUILD)/demo.bin; \
-		$(BUILD)/tools/tcglog-dump $(BUILD)/demo.bin; \
-		$(BUILD)/tools/tcglog-replay $(BUILD)/demo.bin; \
-	fi
+	@sh demo/dha-demo.sh $(BUILD) $(CURDIR) $(CORPUS)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)

@@ -1,0 +1,245 @@
+#!/bin/sh
+# Device Health Attestation end to end on swtpm, through the role scripts:
+# the happy path for an RSA and an ECC EK, and every refusal of the protocol
+# from the attacker's side (rule named, nothing issued or accepted).
+# Usage: e2e.sh BUILDDIR SOURCEDIR CORPUSDIR
+set -u
+build=$1
+src=$2
+corpus=$3
+. "$src/tests/tap.sh"
+. "$src/tests/swtpm.sh"
+. "$src/tests/swtpm-ek.sh"
+tools=$build/tools
+edit="python3 $src/tests/e2e/msgedit.py"
+schema=$src/schema/tcglog-dha-report.xsd
+tmp=$(mktemp -d)
+SWTPM_B_PID=
+trap 'swtpm_stop; [ -z "$SWTPM_B_PID" ] || kill "$SWTPM_B_PID" 2>/dev/null; rm -rf "$tmp"' EXIT
+
+if missing=$(swtpm_ek_have_tools); then :; else
+	skip "dha end to end" "$missing is missing"
+	tap_end
+	exit 0
+fi
+log=$corpus/guard-oss/tpm2_windows_lenovo_yogax1v2
+if [ ! -f "$log" ]; then
+	skip "dha end to end" "no corpus at $corpus"
+	tap_end
+	exit 0
+fi
+other_log=$corpus/uefi-eventlog/thinkpad/p511.bin
+policy=$src/policies/windows-dha.yaml
+dev=kiosk-7
+
+server() { "$tools/dha-server" --state "$tmp/server" "$@"; }
+device() { "$tools/dha-device" --state "$tmp/device" "$@"; }
+# rule_in FILE RULE: the tool named the rule on standard error.
+rule_in() { grep -q -- "$2" "$1"; }
+valid() { xmllint --noout --schema "$schema" "$1" 2>/dev/null; }
+claim() { $edit "$1" get "$2" 2>/dev/null; }
+
+# A fresh TPM with EK certificates, the Windows boot played into it, a fresh
+# service trusting that TPM's CA, and the device's EncBlob issued and kept.
+# fresh EKALG
+fresh() {
+	swtpm_stop
+	rm -rf "$tmp/tpm" "$tmp/server" "$tmp/device"
+	swtpm_ek_setup "$tmp/tpm" && swtpm_ek_start "$tmp/tpm" &&
+		"$tools/tcglog-play" "$log" >/dev/null 2>&1 &&
+		server init --ca "$(swtpm_ek_root "$tmp/tpm")" \
+			--untrusted "$(swtpm_ek_issuer "$tmp/tpm")" 2>/dev/null &&
+		device bootdata -- --device "$dev" --log "$log" --ek-alg "$1" >"$tmp/bootdata.yaml" &&
+		server issue <"$tmp/bootdata.yaml" >"$tmp/reply.yaml" &&
+		device activate <"$tmp/reply.yaml" 2>/dev/null
+}
+
+# signed [DEVICE-FOR-NONCE [TTL]]: a fresh nonce and the device's quote over it.
+signed() {
+	server nonce "${1:-$dev}" -- --ttl "${2:-300}" | device quote
+}
+
+for ek in rsa ecc; do
+	if ! fresh "$ek"; then
+		not_ok "$ek EK: boot data issued and activated on swtpm"
+		continue
+	fi
+	ok "$ek EK: boot data issued and activated on swtpm"
+	signed >"$tmp/signed.yaml"
+	server verify <"$tmp/signed.yaml" >"$tmp/claims.yaml" 2>"$tmp/err"
+	check "$ek EK: the signed quote verifies (exit 0)" test $? -eq 0
+	server report "$policy" <"$tmp/claims.yaml" >"$tmp/report.xml" 2>"$tmp/err"
+	check "$ek EK: compliant under windows-dha (exit 0)" test $? -eq 0
+	check "$ek EK: the report validates against the schema" valid "$tmp/report.xml"
+	check "$ek EK: Microsoft's properties say AIKPresent" \
+		grep -q '<AIKPresent>true</AIKPresent>' "$tmp/report.xml"
+	check "$ek EK: ResetCount is the TPM's own (tpm2_readclock)" test \
+		"$(claim "$tmp/claims.yaml" health.ResetCount)" = \
+		"$(tpm2_readclock | sed -n 's/^ *reset_count: *//p')"
+done
+
+# Every refusal below starts from the RSA device.
+fresh rsa || not_ok "fresh RSA device for the refusals"
+
+# Replay: the same signedblob twice.
+signed >"$tmp/signed.yaml"
+server verify <"$tmp/signed.yaml" >/dev/null 2>&1
+server verify <"$tmp/signed.yaml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "the same signedblob twice: refused (exit 1), nonce-unknown" \
+	test $rc -eq 1 -a "$(claim "$tmp/out" verification.verified)" = False
+check "... and the rule is named" rule_in "$tmp/err" nonce-unknown
+
+# A nonce issued for another device.
+signed other-device >"$tmp/signed.yaml"
+server verify <"$tmp/signed.yaml" >/dev/null 2>"$tmp/err"
+check "a nonce of another device: refused (exit 1), nonce-device-mismatch" \
+	test $? -eq 1 -a -n "$(grep nonce-device-mismatch "$tmp/err")"
+
+# An expired nonce.
+signed "$dev" 1 >"$tmp/signed.yaml"
+sleep 2
+server verify <"$tmp/signed.yaml" >/dev/null 2>"$tmp/err"
+check "an expired nonce: refused (exit 1), nonce-expired" \
+	test $? -eq 1 -a -n "$(grep nonce-expired "$tmp/err")"
+
+# A bit flipped in the EncBlob: magic, version, key id, GCM nonce,
+# ciphertext, tag. None of them burns the nonce.
+signed >"$tmp/signed.yaml"
+for at in 0 4 5 12 13 24 25 100 -17 -1; do
+	$edit "$tmp/signed.yaml" flip encblob "$at" >"$tmp/flipped.yaml"
+	server verify <"$tmp/flipped.yaml" >/dev/null 2>"$tmp/err"
+	rc=$?
+	check "EncBlob bit flipped at byte $at: refused (exit $rc), rule $(grep -o 'blob-[a-z-]*' "$tmp/err" | head -1)" \
+		test $rc -ge 1 -a -n "$(grep -E 'blob-(format|key-unknown|auth)' "$tmp/err")"
+done
+server verify <"$tmp/signed.yaml" >/dev/null 2>"$tmp/err"
+check "... and the untouched signedblob still verifies: its nonce was not burned" test $? -eq 0
+
+# An EncBlob sealed under another service key.
+"$tools/dha-server" --state "$tmp/server2" init --ca "$(swtpm_ek_root "$tmp/tpm")" \
+	--untrusted "$(swtpm_ek_issuer "$tmp/tpm")" 2>/dev/null
+"$tools/dha-server" --state "$tmp/server2" issue <"$tmp/bootdata.yaml" |
+	"$tools/dha-device" --state "$tmp/device2" activate 2>/dev/null
+server nonce "$dev" | "$tools/dha-device" --state "$tmp/device2" quote >"$tmp/signed.yaml"
+server verify <"$tmp/signed.yaml" >/dev/null 2>"$tmp/err"
+check "an EncBlob sealed under another service key: refused (exit 1), blob-key-unknown" \
+	test $? -eq 1 -a -n "$(grep blob-key-unknown "$tmp/err")"
+
+# A second TPM with a CA of its own: an EncBlob made for one device's TPM is
+# useless to another, another device's quote does not go with this device's
+# EncBlob, and the service trusts only the CA it was given.
+tcti_a=$TPM2TOOLS_TCTI
+pid_a=$SWTPM_PID
+SWTPM_PID=
+swtpm_ek_setup "$tmp/tpm-b" >/dev/null 2>&1 && swtpm_ek_start "$tmp/tpm-b"
+SWTPM_B_PID=$SWTPM_PID
+tcti_b=$TPM2TOOLS_TCTI
+SWTPM_PID=$pid_a
+TPM2TOOLS_TCTI=$tcti_a
+export TPM2TOOLS_TCTI
+device_b() { "$tools/dha-device" --tcti "$tcti_b" --state "$tmp/device-b" "$@"; }
+
+device_b activate <"$tmp/reply.yaml" >/dev/null 2>"$tmp/err"
+check "the reply for TPM A cannot be activated on TPM B (exit 1)" test $? -eq 1
+diag "$(head -1 "$tmp/err")"
+"$tools/tcglog-play" --tcti "$tcti_b" "$log" >/dev/null 2>&1
+"$tools/dha-server" --state "$tmp/server-b" init --ca "$(swtpm_ek_root "$tmp/tpm-b")" \
+	--untrusted "$(swtpm_ek_issuer "$tmp/tpm-b")" 2>/dev/null
+device_b bootdata -- --device "$dev" --log "$log" |
+	"$tools/dha-server" --state "$tmp/server-b" issue | device_b activate 2>/dev/null
+server nonce "$dev" | device_b quote >"$tmp/signed-b.yaml"
+signed >"$tmp/signed-a.yaml"
+$edit "$tmp/signed-b.yaml" take encblob "$tmp/signed-a.yaml" >"$tmp/mixed.yaml"
+server verify <"$tmp/mixed.yaml" >/dev/null 2>"$tmp/err"
+check "device A's EncBlob with TPM B's quote: refused (exit 1)" test $? -eq 1
+diag "$(head -1 "$tmp/err")"
+server verify <"$tmp/signed-a.yaml" >/dev/null 2>&1
+check "... and device A's own signedblob still verifies: its nonce was not burned" test $? -eq 0
+
+# Boot data whose EK certificate chains to no root the service trusts.
+"$tools/dha-server" --state "$tmp/server3" init --ca "$(swtpm_ek_root "$tmp/tpm-b")" 2>/dev/null
+"$tools/dha-server" --state "$tmp/server3" issue <"$tmp/bootdata.yaml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "EK certificate from an untrusted CA: refused (exit $rc), nothing issued" \
+	test $rc -eq 1 -a ! -s "$tmp/out"
+check "... the chain rule is named" grep -q 'ekcert-chain\|ekcert-issuer\|chain' "$tmp/err"
+
+# Boot data whose log does not replay to its quote.
+device bootdata -- --device "$dev" --log "$other_log" >"$tmp/bad-log.yaml"
+server issue <"$tmp/bad-log.yaml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "boot data whose log does not replay to its quote: refused (exit $rc), nothing issued" \
+	test $rc -eq 1 -a ! -s "$tmp/out"
+diag "$(head -2 "$tmp/err")"
+
+# Two verifiers race on one signedblob: exactly one accepts, every round.
+wins_ok=0
+for _ in $(seq 10); do
+	signed >"$tmp/race.yaml" 2>/dev/null
+	server verify <"$tmp/race.yaml" >/dev/null 2>&1 &
+	p1=$!
+	server verify <"$tmp/race.yaml" >/dev/null 2>&1 &
+	p2=$!
+	wait $p1
+	r1=$?
+	wait $p2
+	r2=$?
+	[ $((r1 == 0)) -ne $((r2 == 0)) ] && wins_ok=$((wins_ok + 1))
+done
+check "two verifiers racing on one signedblob: exactly one accepts, 10 rounds of 10" test $wins_ok -eq 10
+
+# A PCR extended after boot data: the PCR mismatch flag.
+tpm2_pcrextend "12:sha256=$(printf '%064x' 7)" >/dev/null 2>&1
+signed >"$tmp/signed.yaml"
+server verify <"$tmp/signed.yaml" >"$tmp/claims.yaml" 2>"$tmp/err"
+check "a PCR extended after boot data: refused (exit 1)" test $? -eq 1
+check "... with the PCR mismatch flag set" \
+	test "$(claim "$tmp/claims.yaml" verification.mismatch.PCR)" = True
+server report "$policy" <"$tmp/claims.yaml" >"$tmp/report.xml" 2>/dev/null
+check "... the report is non-compliant (exit 1) with HealthStatusMismatchFlags PCR true" \
+	grep -q '<PCR>true</PCR>' "$tmp/report.xml"
+check "... and validates against the schema" valid "$tmp/report.xml"
+
+# The TPM restarted between boot data and quote: the reboot flag.
+swtpm_stop
+swtpm_ek_start "$tmp/tpm"
+"$tools/tcglog-play" "$log" >/dev/null 2>&1
+signed >"$tmp/signed.yaml"
+server verify <"$tmp/signed.yaml" >"$tmp/claims.yaml" 2>"$tmp/err"
+check "the TPM restarted since boot data: refused (exit 1)" test $? -eq 1
+check "... with the reboot flag set" \
+	test "$(claim "$tmp/claims.yaml" verification.mismatch.RebootCount)" = True
+
+# The role scripts: usage and their own refusals.
+"$tools/dha-device" --help >"$tmp/out" 2>&1
+check "dha-device --help (exit 0) names its steps" grep -q 'activate' "$tmp/out"
+"$tools/dha-server" --help >"$tmp/out" 2>&1
+check "dha-server --help (exit 0) names its steps" grep -q 'rotate' "$tmp/out"
+"$tools/dha-device" frobnicate >/dev/null 2>"$tmp/err"
+check "dha-device with an unknown step: exit 2" test $? -eq 2
+echo 00 | "$tools/dha-device" --state "$tmp/nowhere" quote >/dev/null 2>"$tmp/err"
+check "dha-device quote before activate: exit 2, says so" test $? -eq 2 -a -n "$(grep activate "$tmp/err")"
+"$tools/dha-server" --state "$tmp/nowhere" verify </dev/null >/dev/null 2>"$tmp/err"
+check "dha-server verify without init: exit 3, says so" test $? -eq 3 -a -n "$(grep init "$tmp/err")"
+
+# Key rotation: EncBlobs sealed under the retired key still verify.
+swtpm_stop
+fresh rsa
+server rotate 2>/dev/null
+signed >"$tmp/signed.yaml"
+server verify <"$tmp/signed.yaml" >/dev/null 2>"$tmp/err"
+check "after rotate, an EncBlob sealed under the retired key verifies" test $? -eq 0
+rm -f "$tmp"/server/retired/*.key
+signed >"$tmp/signed.yaml"
+server verify <"$tmp/signed.yaml" >/dev/null 2>"$tmp/err"
+check "... and is refused once the retired key is deleted (blob-key-unknown)" \
+	grep -q blob-key-unknown "$tmp/err"
+
+# The main job: make demo's script, on its own TPM.
+swtpm_stop
+sh "$src/demo/dha-demo.sh" "$build" "$src" "$corpus" >"$tmp/demo.out" 2>"$tmp/demo.err"
+check "the demo runs end to end (exit 0)" test $? -eq 0
+check "... prints the DHA-Report" grep -q 'HealthCertificateValidationResponse' "$tmp/demo.out"
+check "... and a compliant verdict in its summary" grep -q '^verdict: *compliant' "$tmp/demo.out"
+tap_end
