@@ -3,7 +3,10 @@
 # readiness check. Sets SWTPM_PID and exports TPM2TOOLS_TCTI; its own variables
 # start with swtpm_. There is no resource manager: callers flush transient
 # objects (tpm2_flushcontext -t) after each command that loads one.
-#   swtpm_start STATEDIR   start (state in STATEDIR, created fresh by swtpm)
+#   swtpm_start STATEDIR [FLAGS]  start (state in STATEDIR, created fresh by
+#                          swtpm); FLAGS are swtpm's --flags (default: started,
+#                          TPM2_Startup(CLEAR) sent)
+#   swtpm_start_noinit STATEDIR   start without TPM2_Startup
 #   swtpm_stop             stop (also run from the caller's EXIT trap)
 SWTPM_PID=
 
@@ -14,21 +17,25 @@ swtpm_owns_port() {
 
 swtpm_start() {
 	swtpm_dir=$1
+	swtpm_flags=${2:-not-need-init,startup-clear}
 	mkdir -p "$swtpm_dir"
 	for swtpm_try in 1 2 3 4 5 6 7 8 9 10; do
 		swtpm_port=$(( ($(od -An -N2 -tu2 /dev/urandom) % 25000) + 20000 ))
 		swtpm socket --tpm2 --tpmstate dir="$swtpm_dir" \
 			--server type=tcp,port="$swtpm_port",bindaddr=127.0.0.1 \
 			--ctrl type=tcp,port=$((swtpm_port + 1)),bindaddr=127.0.0.1 \
-			--flags not-need-init,startup-clear >>"$swtpm_dir/swtpm.log" 2>&1 &
+			--flags "$swtpm_flags" >>"$swtpm_dir/swtpm.log" 2>&1 &
 		SWTPM_PID=$!
 		TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$swtpm_port"
 		export TPM2TOOLS_TCTI
 		for swtpm_i in $(seq 50); do
 			kill -0 "$SWTPM_PID" 2>/dev/null || break
-			if swtpm_owns_port "$swtpm_port" && tpm2_getrandom 1 >/dev/null 2>&1; then
-				return 0
-			fi
+			# A started TPM answers a command; an unstarted one has its
+			# control port up.
+			case $swtpm_flags in
+			*startup-clear*) tpm2_getrandom 1 >/dev/null 2>&1 ;;
+			*) swtpm_owns_port "$((swtpm_port + 1))" ;;
+			esac && swtpm_owns_port "$swtpm_port" && return 0
 			sleep 0.1
 		done
 		swtpm_stop
@@ -44,3 +51,7 @@ swtpm_stop() {
 		SWTPM_PID=
 	fi
 }
+
+# swtpm_start_noinit STATEDIR: as swtpm_start, but the TPM is left without
+# TPM2_Startup (for callers that send it themselves, e.g. at a locality).
+swtpm_start_noinit() { swtpm_start "$1" not-need-init; }

@@ -1,8 +1,194 @@
-/* dha-quote: placeholder until its implementation lands. */
-#include <stdio.h>
+/* dha-quote: answer the server's challenge -- a quote over the nonce, sent with
+ * the EncBlob (the dha-signedblob message). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
 
-int main(void)
+#include "tcglog/device.h"
+#include "tcglog/dha.h"
+#include "tcglog/msg.h"
+#include "tcglog/nonce.h"
+#include "tool.h"
+
+static const char *prog = "dha-quote";
+
+static void usage(FILE *f)
 {
-	fputs("dha-quote: not implemented yet\n", stderr);
-	return 2;
+	fprintf(f,
+	        "Usage: %s [--tcti TCTI] --nonce HEX [--encblob FILE] [--ak-handle H]\n"
+	        "       [--pcr-list SEL]\n"
+	        "Quote the PCRs with the AK over the server's nonce and write the\n"
+	        "dha-signedblob message: device, nonce, quote and the EncBlob kept by\n"
+	        "dha-activate.\n"
+	        "\n"
+	        "  -T, --tcti TCTI     the TPM (default: $TPM2TOOLS_TCTI, else %s)\n"
+	        "  -n, --nonce HEX     the nonce from dha-nonce: 64 hex digits (required)\n"
+	        "  -b, --encblob FILE  the plain dha-encblob message from dha-activate\n"
+	        "                      (default: standard input)\n"
+	        "  -a, --ak-handle H   the AK's persistent handle (default: 0x%08x)\n"
+	        "  -p, --pcr-list SEL  PCRs to quote when the EncBlob names none (default:\n"
+	        "                      %s); it must equal the EncBlob's\n"
+	        "                      pcr-selection when that is present\n"
+	        "  -h, --help          this text\n"
+	        "  -V, --version       the version\n"
+	        "\n"
+	        "Exit status: 0 written, 2 bad usage, a malformed nonce (nonce-hex) or\n"
+	        "message, the service's reply not yet activated (encblob-not-activated), a\n"
+	        "--pcr-list other than the EncBlob's (pcr-selection), 3 the TPM or a file\n"
+	        "failed (ak-missing: run dha-bootdata first).\n",
+	        prog, TCG_DEV_DEFAULT_TCTI, TCG_DHA_DEFAULT_AK_HANDLE, TCG_DHA_DEFAULT_SELECTION);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"tcti", required_argument, NULL, 'T'},      {"nonce", required_argument, NULL, 'n'},
+		{"encblob", required_argument, NULL, 'b'},   {"ak-handle", required_argument, NULL, 'a'},
+		{"pcr-list", required_argument, NULL, 'p'},  {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0},
+	};
+	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_encblob, NULL};
+	const char *tcti = NULL, *nonce_hex = NULL, *path = "-", *name = "standard input";
+	const char *sel_opt = NULL, *device;
+	uint32_t ak_handle = TCG_DHA_DEFAULT_AK_HANDLE;
+	uint8_t nonce[TCG_NONCE_SIZE], *data = NULL, *blob = NULL;
+	size_t len = 0, blob_len;
+	unsigned quirks;
+	tcg_msg m;
+	bool have_msg = false;
+	tcg_pcr_selection sel;
+	tcg_dev *dev = NULL;
+	tcg_dev_quote_out *q = NULL;
+	char *text = NULL;
+	size_t text_len = 0;
+	FILE *mem = NULL;
+	tcg_yaml *y;
+	tcg_err err;
+	int c, status = 3;
+
+	while ((c = getopt_long(argc, argv, "T:n:b:a:p:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'T':
+			tcti = optarg;
+			break;
+		case 'n':
+			nonce_hex = optarg;
+			break;
+		case 'b':
+			if (strcmp(optarg, "-") != 0)
+				path = name = optarg;
+			break;
+		case 'a':
+			if (!tcg_dev_handle_parse(optarg, &ak_handle))
+				return tool_usage_error(prog, "--ak-handle takes a persistent handle "
+				                              "(0x81000000-0x81ffffff)");
+			break;
+		case 'p':
+			sel_opt = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			return tool_version(prog);
+		default:
+			return tool_usage_error(prog, "unknown option");
+		}
+	}
+	if (optind != argc)
+		return tool_usage_error(prog, "takes no arguments (the EncBlob: --encblob FILE)");
+	if (!nonce_hex)
+		return tool_usage_error(prog, "--nonce HEX is required");
+	if (!tcti)
+		tcti = tcg_dev_default_tcti();
+	setenv("TSS2_LOG", "all+NONE", 0);
+	tool_init_crypto();
+	tcg_err_clear(&err);
+	if (tcg_nonce_from_hex(nonce_hex, nonce, &err))
+		return tool_error(prog, "--nonce", &err);
+
+	if (tcg_read_file(path, tcg_msg_dha_encblob.max_size, &data, &len, &quirks, &err)) {
+		status = tool_error(prog, name, &err);
+		goto out;
+	}
+	if (tcg_msg_parse(data, len, name, accept, &m, &err)) {
+		status = tool_error(prog, NULL, &err);
+		goto out;
+	}
+	have_msg = true;
+	if (tcg_dev_encblob_plain(&m, &err)) {
+		status = tool_error(prog, NULL, &err);
+		goto out;
+	}
+	if (tcg_dev_quote_selection(tcg_msg_str(&m, "pcr-selection", NULL), sel_opt, &sel, &err)) {
+		status = tool_error(prog, name, &err);
+		goto out;
+	}
+	device = tcg_msg_str(&m, "device", NULL);
+	if (tcg_msg_b64(&m, "blob", &blob, &blob_len, &err)) {
+		status = tool_error(prog, name, &err);
+		goto out;
+	}
+	if (!(q = malloc(sizeof *q))) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		goto out;
+	}
+	if (tcg_dev_open(tcti, &dev, &err) ||
+	    tcg_dev_ak_load(dev, ak_handle, TCG_DEV_ALG_AUTO, false, NULL, &err) ||
+	    tcg_dev_quote(dev, &sel, nonce, sizeof nonce, q, &err)) {
+		status = tool_error(prog, tcti, &err);
+		goto out;
+	}
+
+	if (!(mem = open_memstream(&text, &text_len)) || !(y = tcg_yaml_new(mem))) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		goto out;
+	}
+	tcg_msg_write_start(y, "dha-signedblob", 1);
+	tcg_yaml_kv_cstr(y, "device", device);
+	if (tcg_msg_kv_b64(y, "nonce", nonce, sizeof nonce, &err)) {
+		tcg_yaml_finish(y, NULL);
+		status = tool_error(prog, NULL, &err);
+		goto out;
+	}
+	tcg_yaml_key(y, "quote");
+	tcg_yaml_map_start(y);
+	if (tcg_msg_kv_b64(y, "attest", q->attest, q->attest_len, &err) ||
+	    tcg_msg_kv_b64(y, "signature", q->signature, q->signature_len, &err)) {
+		tcg_yaml_finish(y, NULL);
+		status = tool_error(prog, NULL, &err);
+		goto out;
+	}
+	tcg_yaml_map_end(y);
+	if (tcg_msg_kv_b64(y, "encblob", blob, blob_len, &err)) {
+		tcg_yaml_finish(y, NULL);
+		status = tool_error(prog, NULL, &err);
+		goto out;
+	}
+	tcg_msg_write_end(y);
+	if (tcg_yaml_finish(y, &err)) {
+		status = tool_error(prog, NULL, &err);
+		goto out;
+	}
+	if (fclose(mem) != 0) {
+		mem = NULL;
+		fprintf(stderr, "%s: out of memory\n", prog);
+		goto out;
+	}
+	mem = NULL;
+	if (tool_write_stdout(prog, text, text_len))
+		goto out;
+	status = 0;
+out:
+	if (mem)
+		fclose(mem);
+	free(text);
+	free(q);
+	tcg_dev_close(dev);
+	free(blob);
+	if (have_msg)
+		tcg_msg_free(&m);
+	free(data);
+	return status;
 }

@@ -2,10 +2,13 @@
 #ifndef TCGLOG_TOOL_H
 #define TCGLOG_TOOL_H
 
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "tcglog/ekcert.h"
 #include "tcglog/error.h"
 #include "tcglog/log.h"
 
@@ -56,6 +59,42 @@ static inline int tool_add_bank(const char *prog, uint16_t *banks, size_t *n, co
 static inline int tool_version(const char *prog)
 {
 	printf("%s (tcglog) %s\n", prog, TCGLOG_VERSION);
+	return 0;
+}
+
+/* Write all of text to standard output and flush: 0, or 3 after saying why. */
+static inline int tool_write_stdout(const char *prog, const void *text, size_t len)
+{
+	if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
+		fprintf(stderr, "%s: standard output: %s\n", prog, strerror(errno));
+		return 3;
+	}
+	return 0;
+}
+
+/* The trust anchors of --ca and --untrusted: 0, or the exit status after
+ * saying which file failed (*out NULL). */
+static inline int tool_trust_load(const char *prog, const char *const *cas, size_t ncas,
+                                  const char *const *untrusted, size_t nuntrusted,
+                                  tcg_ekcert_trust **out)
+{
+	tcg_err err;
+	tcg_err_clear(&err);
+	tcg_ekcert_trust *t = tcg_ekcert_trust_new();
+	*out = NULL;
+	if (!t) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return 3;
+	}
+	for (size_t i = 0; i < ncas + nuntrusted; i++) {
+		const char *path = i < ncas ? cas[i] : untrusted[i - ncas];
+		if (i < ncas ? tcg_ekcert_trust_add_ca(t, path, &err)
+		             : tcg_ekcert_trust_add_untrusted(t, path, &err)) {
+			tcg_ekcert_trust_free(t);
+			return tool_error(prog, path, &err);
+		}
+	}
+	*out = t;
 	return 0;
 }
 
