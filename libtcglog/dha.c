@@ -1,7 +1,16 @@
 #include "tcglog/dha.h"
+#include "tcglog/buf.h"
+#include "tcglog/claims.h"
+#include "tcglog/credential.h"
+#include "tcglog/ekcert.h"
+#include "tcglog/log.h"
+#include "tcglog/msg.h"
+#include "tcglog/replay.h"
+#include "tcglog/tpm.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,22 +126,366 @@ tcg_rc tcg_dha_unwrap(const uint8_t *wrapped, size_t len, const char *device,
 
 /* ---- EncBlob content (kind dha-encblob-content) ---- */
 
+#define CONTENT_KIND "dha-encblob-content"
+#define CONTENT_VERSION 1
+/* The claims of a Windows boot are tens of kilobytes; the EncBlob as a whole
+ * must stay under the dha-encblob message's cap anyway. */
+#define CONTENT_MAX_CLAIMS (512u << 10)
+#define CONTENT_MAX_SIZE (1u << 20)
+
+static const char *const content_banks[] = {"sha1", "sha256", "sha384", "sha512", "sm3_256",
+                                            NULL};
+static const tcg_msg_field content_pcr_value = {.name = "value", .type = TCG_MSG_HEX,
+                                                .min = 20, .max = 64};
+static const tcg_msg_field content_pcr_bank = {
+	.name = "bank", .type = TCG_MSG_DICT, .min = 1, .max = TCG_NUM_PCRS,
+	.item = &content_pcr_value, .key_index = true, .max_index = TCG_NUM_PCRS - 1};
+
+static const tcg_msg_field content_fields[] = {
+	{.name = "device", .type = TCG_MSG_STR, .required = true, .min = 1, .max = 255},
+	{.name = "ak-public", .type = TCG_MSG_B64, .required = true, .min = 2, .max = 1024},
+	{.name = "ak-name", .type = TCG_MSG_B64, .required = true, .min = 2, .max = TCG_MAX_NAME},
+	{.name = "ek-certificate-sha256", .type = TCG_MSG_B64, .required = true, .min = 32,
+	 .max = 32},
+	{.name = "pcr-selection", .type = TCG_MSG_STR, .required = true, .min = 1, .max = 255},
+	{.name = "pcrs", .type = TCG_MSG_DICT, .required = true, .min = 1, .max = TCG_MAX_BANKS,
+	 .item = &content_pcr_bank, .keys = content_banks},
+	{.name = "pcr-digest", .type = TCG_MSG_B64, .required = true, .min = 20,
+	 .max = TCG_MAX_DIGEST},
+	{.name = "reset-count", .type = TCG_MSG_UINT, .required = true, .max = UINT32_MAX},
+	{.name = "restart-count", .type = TCG_MSG_UINT, .required = true, .max = UINT32_MAX},
+	/* The YAML reader holds integers as long long. */
+	{.name = "clock", .type = TCG_MSG_UINT, .required = true, .max = INT64_MAX},
+	{.name = "issued", .type = TCG_MSG_UINT, .required = true, .max = INT64_MAX},
+	{.name = "expires", .type = TCG_MSG_UINT, .required = true, .max = INT64_MAX},
+	{.name = "claims", .type = TCG_MSG_B64, .required = true, .min = 1,
+	 .max = CONTENT_MAX_CLAIMS},
+	{.name = NULL},
+};
+
+/* Not in tcg_msg_schemas: this kind is only ever read out of an opened EncBlob. */
+static const tcg_msg_schema content_schema = {CONTENT_KIND, CONTENT_VERSION, CONTENT_MAX_SIZE,
+                                              content_fields};
+
+static bool device_ok(const char *d, size_t len)
+{
+	if (!d || len < 1 || len > 255)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (d[i] < 0x20 || d[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/* A selection every bank of which has PCRs, whose canonical text reads back
+ * as the same selection (so encoder and decoder agree on it). */
+static bool selection_ok(const tcg_pcr_selection *sel, char *text, size_t cap)
+{
+	tcg_pcr_selection back;
+	if (!sel->num_banks || sel->num_banks > TCG_MAX_BANKS)
+		return false;
+	for (size_t k = 0; k < sel->num_banks; k++) {
+		const char *name = tcg_alg_name(sel->bank[k].alg);
+		bool known = false;
+		for (size_t i = 0; name && content_banks[i]; i++)
+			known = known || !strcmp(name, content_banks[i]);
+		if (!sel->bank[k].mask || sel->bank[k].mask >> TCG_NUM_PCRS || !known ||
+		    !tcg_alg_size(sel->bank[k].alg))
+			return false;
+	}
+	return tcg_pcr_selection_format(sel, text, cap) && tcg_pcr_selection_parse(text, &back) &&
+	       tcg_pcr_selection_equal(sel, &back);
+}
+
+/* The values exactly cover the selection: same banks, same PCRs, bank sizes. */
+static bool pcrs_match_selection(const tcg_pcr_values *v, const tcg_pcr_selection *sel)
+{
+	if (v->num_banks != sel->num_banks)
+		return false;
+	for (size_t k = 0; k < sel->num_banks; k++) {
+		const tcg_pcr_bank *b = tcg_pcrs_bank_const(v, sel->bank[k].alg);
+		if (!b || b->present != sel->bank[k].mask || b->size != tcg_alg_size(b->alg))
+			return false;
+	}
+	return true;
+}
+
+static void write_pcrs(tcg_yaml *y, const tcg_pcr_values *v)
+{
+	tcg_yaml_map_start(y);
+	for (size_t k = 0; k < v->num_banks; k++) {
+		const tcg_pcr_bank *b = &v->bank[k];
+		tcg_yaml_key(y, tcg_alg_name(b->alg));
+		tcg_yaml_map_start(y);
+		for (unsigned p = 0; p < TCG_NUM_PCRS; p++) {
+			char ix[4];
+			if (!(b->present >> p & 1))
+				continue;
+			snprintf(ix, sizeof ix, "%u", p);
+			tcg_yaml_kv_hex(y, ix, b->value[p], b->size);
+		}
+		tcg_yaml_map_end(y);
+	}
+	tcg_yaml_map_end(y);
+}
+
+/*
+ * PCR values of a checked message's pcrs mapping (bank name -> index -> hex),
+ * each value exactly its bank's digest size (TCG_E_FORMAT, msg-size).
+ */
+static tcg_rc read_pcrs(const tcg_msg *m, const char *path, tcg_pcr_values *out, tcg_err *err)
+{
+	const tcg_ynode *banks = tcg_msg_get(m, path);
+	memset(out, 0, sizeof *out);
+	if (!banks || banks->kind != TCG_YNODE_MAP)
+		return tcg_ydoc_error(err, &m->doc, banks ? banks : m->doc.root, "msg-missing-key",
+		                      "missing mapping '%s'", path);
+	for (size_t k = 0; k < banks->n; k++) {
+		const tcg_ynode *name = banks->items[2 * k], *pcrs = banks->items[2 * k + 1];
+		uint16_t alg;
+		tcg_pcr_bank *b;
+		if (!tcg_alg_from_name(name->str, &alg) || !tcg_alg_size(alg))
+			return tcg_ydoc_error(err, &m->doc, name, "msg-unknown-key",
+			                      "unknown bank '%.32s' in %s", name->str, path);
+		if (tcg_pcrs_bank(out, alg) || !(b = tcg_pcrs_add_bank(out, alg)))
+			return tcg_ydoc_error(err, &m->doc, name, "msg-size",
+			                      "bank %s repeated or too many banks in %s", name->str,
+			                      path);
+		b->size = (uint16_t)tcg_alg_size(alg);
+		if (pcrs->kind != TCG_YNODE_MAP)
+			return tcg_ydoc_error(err, &m->doc, pcrs, "msg-type", "%s.%s must be a mapping",
+			                      path, name->str);
+		for (size_t i = 0; i < pcrs->n; i++) {
+			const tcg_ynode *ix = pcrs->items[2 * i], *val = pcrs->items[2 * i + 1];
+			size_t n = 0;
+			if (ix->val != TCG_YVAL_INT || ix->i < 0 || ix->i >= TCG_NUM_PCRS)
+				return tcg_ydoc_error(err, &m->doc, ix, "msg-unknown-key",
+				                      "PCR index '%.32s' in %s.%s", ix->str, path,
+				                      name->str);
+			unsigned p = (unsigned)ix->i;
+			if (b->present >> p & 1)
+				return tcg_ydoc_error(err, &m->doc, ix, "yaml-duplicate-key",
+				                      "PCR %u twice in %s.%s", p, path, name->str);
+			if (val->kind != TCG_YNODE_SCALAR || val->len != b->size * 2 ||
+			    val->len != strlen(val->str) ||
+			    !tcg_hex_decode_n(val->str, val->len, b->value[p], sizeof b->value[p], &n) ||
+			    n != b->size)
+				return tcg_ydoc_error(err, &m->doc, val, "msg-size",
+				                      "%s.%s.%u must be %u bytes of hex", path, name->str, p,
+				                      (unsigned)b->size);
+			b->present |= 1u << p;
+		}
+	}
+	return TCG_OK;
+}
+
 tcg_rc tcg_dha_content_encode(const tcg_dha_content *c, uint8_t **out, size_t *len,
                               tcg_err *err)
 {
-	(void)c;
+	char sel[256];
+	char *buf = NULL;
+	size_t blen = 0;
+	tcg_rc rc = TCG_OK;
+
 	*out = NULL;
 	*len = 0;
-	return FAIL(TCG_E_USAGE, "dha-content", "not implemented yet");
+	if (!c || !device_ok(c->device, c->device ? strlen(c->device) : 0))
+		return FAIL(TCG_E_USAGE, "dha-content", "the device name must be 1..255 printable ASCII");
+	if (!c->ak_public || c->ak_public_len < 2 || c->ak_public_len > 1024 ||
+	    c->ak_name_len < 2 || c->ak_name_len > TCG_MAX_NAME)
+		return FAIL(TCG_E_USAGE, "dha-content", "AK public area or name missing or too large");
+	if (!selection_ok(&c->selection, sel, sizeof sel) ||
+	    !pcrs_match_selection(&c->pcrs, &c->selection))
+		return FAIL(TCG_E_USAGE, "dha-content",
+		            "the PCR values do not exactly cover a valid selection");
+	if (c->pcr_digest_len < 20 || c->pcr_digest_len > TCG_MAX_DIGEST)
+		return FAIL(TCG_E_USAGE, "dha-content", "PCR digest of %zu bytes", c->pcr_digest_len);
+	if (c->clock > INT64_MAX || c->issued < 0 || c->expires < c->issued)
+		return FAIL(TCG_E_USAGE, "dha-content", "clock or validity out of range");
+	if (!c->claims || !c->claims_len || c->claims_len > CONTENT_MAX_CLAIMS)
+		return FAIL(TCG_E_USAGE, "dha-content", "claims missing or over %u bytes",
+		            CONTENT_MAX_CLAIMS);
+
+	FILE *f = open_memstream(&buf, &blen);
+	if (!f)
+		return FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+	tcg_yaml *y = tcg_yaml_new(f);
+	if (y) {
+		tcg_msg_write_start(y, CONTENT_KIND, CONTENT_VERSION);
+		tcg_yaml_kv_cstr(y, "device", c->device);
+		if (!(rc = tcg_msg_kv_b64(y, "ak-public", c->ak_public, c->ak_public_len, err)) &&
+		    !(rc = tcg_msg_kv_b64(y, "ak-name", c->ak_name, c->ak_name_len, err)) &&
+		    !(rc = tcg_msg_kv_b64(y, "ek-certificate-sha256", c->ek_cert_sha256,
+		                          sizeof c->ek_cert_sha256, err))) {
+			tcg_yaml_kv_cstr(y, "pcr-selection", sel);
+			tcg_yaml_key(y, "pcrs");
+			write_pcrs(y, &c->pcrs);
+			rc = tcg_msg_kv_b64(y, "pcr-digest", c->pcr_digest, c->pcr_digest_len, err);
+		}
+		if (!rc) {
+			tcg_yaml_kv_u64(y, "reset-count", c->reset_count);
+			tcg_yaml_kv_u64(y, "restart-count", c->restart_count);
+			tcg_yaml_kv_u64(y, "clock", c->clock);
+			tcg_yaml_kv_u64(y, "issued", (uint64_t)c->issued);
+			tcg_yaml_kv_u64(y, "expires", (uint64_t)c->expires);
+			rc = tcg_msg_kv_b64(y, "claims", (const uint8_t *)c->claims, c->claims_len, err);
+		}
+		tcg_msg_write_end(y);
+	}
+	tcg_rc frc = tcg_yaml_finish(y, rc ? NULL : err);
+	if (!rc)
+		rc = frc;
+	if (fclose(f) && !rc)
+		rc = FAIL(TCG_E_NOMEM, "out-of-memory", "cannot write the content");
+	if (rc) {
+		if (buf)
+			OPENSSL_cleanse(buf, blen);
+		free(buf);
+		return rc;
+	}
+	*out = (uint8_t *)buf;
+	*len = blen;
+	return TCG_OK;
 }
+
+/* A content fault: "dha-content-...: FILE:LINE:COLUMN: ..." at node n. */
+#define CFAULT(n, rule, ...) tcg_ydoc_error(err, &m.doc, (n), (rule), __VA_ARGS__)
 
 tcg_rc tcg_dha_content_decode(const uint8_t *data, size_t len, tcg_dha_content *c,
                               tcg_err *err)
 {
-	(void)data;
-	(void)len;
+	static const tcg_msg_schema *const accept[] = {&content_schema, NULL};
+	tcg_msg m;
+	tcg_rc rc;
+	uint8_t *bytes = NULL;
+	size_t n = 0;
+	uint64_t u;
+	tcg_public *ak = NULL;
+
 	memset(c, 0, sizeof *c);
-	return FAIL(TCG_E_USAGE, "dha-content", "not implemented yet");
+	if (!data)
+		return FAIL(TCG_E_USAGE, "dha-content", "no content");
+	if ((rc = tcg_msg_parse(data, len, "encblob-content", accept, &m, err)))
+		return rc;
+
+	const tcg_ynode *dn = tcg_msg_get(&m, "device");
+	size_t dlen = 0;
+	const char *dev = tcg_msg_str(&m, "device", &dlen);
+	if (!device_ok(dev, dlen)) {
+		rc = CFAULT(dn, "dha-content-device", "device must be 1..255 printable ASCII");
+		goto fail;
+	}
+	if (!(c->device = strdup(dev))) {
+		rc = FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+		goto fail;
+	}
+	if ((rc = tcg_msg_b64(&m, "ak-public", &c->ak_public, &c->ak_public_len, err)))
+		goto fail;
+	if ((rc = tcg_public_parse(c->ak_public, c->ak_public_len, &ak, err)))
+		goto fail;
+	if ((rc = tcg_msg_b64(&m, "ak-name", &bytes, &n, err)))
+		goto fail;
+	{
+		uint8_t name[TCG_MAX_NAME];
+		size_t nlen = 0;
+		if ((rc = tcg_public_name(ak, name, &nlen, err)))
+			goto fail;
+		if (n != nlen || n > sizeof c->ak_name || CRYPTO_memcmp(name, bytes, n)) {
+			rc = CFAULT(tcg_msg_get(&m, "ak-name"), "dha-content-ak-name",
+			            "ak-name is not the name of ak-public");
+			goto fail;
+		}
+		memcpy(c->ak_name, bytes, n);
+		c->ak_name_len = n;
+	}
+	free(bytes);
+	bytes = NULL;
+	if ((rc = tcg_msg_b64(&m, "ek-certificate-sha256", &bytes, &n, err)))
+		goto fail;
+	memcpy(c->ek_cert_sha256, bytes, sizeof c->ek_cert_sha256); /* schema: exactly 32 */
+	free(bytes);
+	bytes = NULL;
+
+	const char *seltext = tcg_msg_str(&m, "pcr-selection", NULL);
+	char canon[256];
+	if (!tcg_pcr_selection_parse(seltext, &c->selection) ||
+	    !selection_ok(&c->selection, canon, sizeof canon) || strcmp(canon, seltext)) {
+		rc = CFAULT(tcg_msg_get(&m, "pcr-selection"), "dha-content-selection",
+		            "pcr-selection '%.64s' is not a canonical PCR selection", seltext);
+		goto fail;
+	}
+	if ((rc = read_pcrs(&m, "pcrs", &c->pcrs, err)))
+		goto fail;
+	if (!pcrs_match_selection(&c->pcrs, &c->selection)) {
+		rc = CFAULT(tcg_msg_get(&m, "pcrs"), "dha-content-pcrs",
+		            "pcrs do not hold exactly the PCRs of pcr-selection");
+		goto fail;
+	}
+	if ((rc = tcg_msg_b64(&m, "pcr-digest", &bytes, &n, err)))
+		goto fail;
+	if (n != tcg_alg_size(tcg_public_scheme_hash(ak))) {
+		rc = CFAULT(tcg_msg_get(&m, "pcr-digest"), "dha-content-pcr-digest",
+		            "pcr-digest of %zu bytes for the AK's signing hash", n);
+		goto fail;
+	}
+	memcpy(c->pcr_digest, bytes, n);
+	c->pcr_digest_len = n;
+	free(bytes);
+	bytes = NULL;
+
+	/* The schema bounds them. */
+	tcg_msg_uint(&m, "reset-count", &u);
+	c->reset_count = (uint32_t)u;
+	tcg_msg_uint(&m, "restart-count", &u);
+	c->restart_count = (uint32_t)u;
+	tcg_msg_uint(&m, "clock", &c->clock);
+	tcg_msg_uint(&m, "issued", &u);
+	c->issued = (int64_t)u;
+	tcg_msg_uint(&m, "expires", &u);
+	c->expires = (int64_t)u;
+	if (c->expires < c->issued) {
+		rc = CFAULT(tcg_msg_get(&m, "expires"), "dha-content-time",
+		            "expires before it was issued");
+		goto fail;
+	}
+
+	if ((rc = tcg_msg_b64(&m, "claims", &bytes, &n, err)))
+		goto fail;
+	{
+		/* The claims must be one dha-claims document, as dha-verify passes
+		 * them on. */
+		static const tcg_msg_schema *const claims_kind[] = {&tcg_msg_dha_claims, NULL};
+		tcg_msg cm;
+		tcg_err cerr;
+		if (tcg_msg_parse(bytes, n, "claims", claims_kind, &cm, &cerr)) {
+			rc = CFAULT(tcg_msg_get(&m, "claims"), "dha-content-claims",
+			            "claims are not a dha-claims document (%s: %.160s)", cerr.rule,
+			            cerr.msg);
+			goto fail;
+		}
+		tcg_msg_free(&cm);
+	}
+	if (!(c->claims = malloc(n + 1))) {
+		rc = FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+		goto fail;
+	}
+	memcpy(c->claims, bytes, n);
+	c->claims[n] = '\0';
+	c->claims_len = n;
+	OPENSSL_cleanse(bytes, n);
+	free(bytes);
+	tcg_public_free(ak);
+	tcg_msg_free(&m);
+	return TCG_OK;
+
+fail:
+	if (bytes)
+		OPENSSL_cleanse(bytes, n);
+	free(bytes);
+	tcg_public_free(ak);
+	tcg_msg_free(&m);
+	tcg_dha_content_free(c);
+	return rc;
 }
 
 void tcg_dha_content_free(tcg_dha_content *c)
@@ -145,4 +498,339 @@ void tcg_dha_content_free(tcg_dha_content *c)
 		OPENSSL_cleanse(c->claims, c->claims_len);
 	free(c->claims);
 	memset(c, 0, sizeof *c);
+}
+
+/* ---- dha-issue ---- */
+
+tcg_rc tcg_dha_duration_parse(const char *s, int64_t *seconds, tcg_err *err)
+{
+	int64_t v = 0, unit = 1;
+	const char *p = s;
+	*seconds = 0;
+	if (!s || *s < '0' || *s > '9')
+		goto bad;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (*p - '0');
+		if (v > TCG_DHA_MAX_VALIDITY)
+			goto bad;
+	}
+	switch (*p) {
+	case '\0':
+		break;
+	case 's':
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	default:
+		goto bad;
+	}
+	if (*p && p[1])
+		goto bad;
+	if (v < 1 || v > TCG_DHA_MAX_VALIDITY / unit)
+		goto bad;
+	*seconds = v * unit;
+	return TCG_OK;
+bad:
+	return FAIL(TCG_E_USAGE, "dha-validity",
+	            "'%.32s' is not a duration of 1 second to %d days (N, Ns, Nm, Nh, Nd)",
+	            s ? s : "", TCG_DHA_MAX_VALIDITY / 86400);
+}
+
+void tcg_dha_reply_free(tcg_dha_reply *r)
+{
+	if (!r)
+		return;
+	free(r->device);
+	free(r->blob);
+	memset(r, 0, sizeof *r);
+}
+
+/* Everything the checks hold, on the heap (PCR sets are kilobytes each). */
+typedef struct {
+	char *device;
+	uint8_t *log, *ek_pub, *ek_cert, *ak_pub, *attest, *sig;
+	size_t log_len, ek_pub_len, ek_cert_len, ak_pub_len, attest_len, sig_len;
+	tcg_public *ek, *ak;
+	tcg_ekcert *cert;
+	tcg_ekcert_result certres;
+	tcg_pcr_values msg_pcrs;
+	tcg_quote_result quote;
+	tcg_log *parsed;
+	tcg_claims *claims;
+	tcg_replay_result replay;
+	tcg_pcr_mismatch mm[TCG_MAX_BANKS * TCG_NUM_PCRS];
+	tcg_dha_content content;
+	char selection[256];
+} issue_work;
+
+static void work_free(issue_work *w)
+{
+	free(w->device);
+	free(w->log);
+	free(w->ek_pub);
+	free(w->ek_cert);
+	free(w->ak_pub);
+	free(w->attest);
+	free(w->sig);
+	tcg_public_free(w->ek);
+	tcg_public_free(w->ak);
+	tcg_ekcert_free(w->cert);
+	tcg_claims_free(w->claims);
+	tcg_log_free(w->parsed);
+	if (w->content.claims)
+		OPENSSL_cleanse(w->content.claims, w->content.claims_len);
+	free(w->content.claims);
+	free(w);
+}
+
+/* The strongest bank the quote selects: the one claims are derived in. */
+static uint16_t claims_bank(const tcg_pcr_selection *sel)
+{
+	static const uint16_t order[] = {TCG_ALG_SHA512, TCG_ALG_SHA384, TCG_ALG_SHA256,
+	                                 TCG_ALG_SM3_256, TCG_ALG_SHA1};
+	for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+		for (size_t k = 0; k < sel->num_banks; k++)
+			if (sel->bank[k].alg == order[i] && sel->bank[k].mask)
+				return order[i];
+	return 0;
+}
+
+/* Steps 1-5: every check on the bootdata, results in w. */
+static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
+                           const tcg_dha_issue_opts *o, int64_t now, issue_work *w,
+                           tcg_err *err)
+{
+	tcg_rc rc;
+	size_t dlen = 0;
+	const char *dev = tcg_msg_str(m, "device", &dlen);
+	if (!device_ok(dev, dlen))
+		return tcg_ydoc_error(err, &m->doc, tcg_msg_get(m, "device"), "dha-bootdata-device",
+		                      "device must be 1..255 printable ASCII");
+	if (!(w->device = strdup(dev)))
+		return FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+	if ((rc = tcg_msg_b64(m, "log", &w->log, &w->log_len, err)) ||
+	    (rc = tcg_msg_b64(m, "ek-public", &w->ek_pub, &w->ek_pub_len, err)) ||
+	    (rc = tcg_msg_b64(m, "ek-certificate", &w->ek_cert, &w->ek_cert_len, err)) ||
+	    (rc = tcg_msg_b64(m, "ak-public", &w->ak_pub, &w->ak_pub_len, err)) ||
+	    (rc = tcg_msg_b64(m, "quote.attest", &w->attest, &w->attest_len, err)) ||
+	    (rc = tcg_msg_b64(m, "quote.signature", &w->sig, &w->sig_len, err)))
+		return rc;
+
+	/* 1. the two public areas; the EK must be one MakeCredential can use */
+	if ((rc = tcg_public_parse(w->ek_pub, w->ek_pub_len, &w->ek, err)) ||
+	    (rc = tcg_public_parse(w->ak_pub, w->ak_pub_len, &w->ak, err)) ||
+	    (rc = tcg_credential_ek_check(w->ek, err)))
+		return rc;
+
+	/* 2. the EK certificate: chain, profile, and the EK's own key */
+	if ((rc = tcg_ekcert_parse(w->ek_cert, w->ek_cert_len, &w->cert, err)) ||
+	    (rc = tcg_ekcert_verify(w->cert, trust, w->ek, o->ekcert_flags, (time_t)now,
+	                            &w->certres, err)))
+		return rc;
+
+	/* 3. the AK */
+	if ((rc = tcg_ak_check(w->ak, o->allow_sha1, err)))
+		return rc;
+
+	/* 4. the quote, its qualifying data binding the rest of the message */
+	uint8_t binding[TCG_DHA_BINDING_SIZE];
+	if ((rc = tcg_dha_bootdata_binding(w->device, w->log, w->log_len, w->ek_pub,
+	                                   w->ek_pub_len, w->ek_cert, w->ek_cert_len, w->ak_pub,
+	                                   w->ak_pub_len, binding, err)) ||
+	    (rc = read_pcrs(m, "quote.pcrs", &w->msg_pcrs, err)))
+		return rc;
+	tcg_quote_opts qo = {.nonce = binding, .nonce_len = sizeof binding,
+	                     .allow_sha1 = o->allow_sha1, .pcrs = &w->msg_pcrs};
+	if ((rc = tcg_quote_verify(w->ak, w->attest, w->attest_len, w->sig, w->sig_len, &qo,
+	                           &w->quote, err)))
+		return rc;
+	const tcg_pcr_selection *sel = &w->quote.attest.selection;
+	if (!selection_ok(sel, w->selection, sizeof w->selection))
+		return FAIL(TCG_E_MISMATCH, "dha-bootdata-selection",
+		            "the quote's PCR selection has an empty or unknown bank");
+
+	/* 5. the log replays to every quoted PCR of every quoted bank ... */
+	if ((rc = tcg_log_parse(w->log, w->log_len, 0, &w->parsed, err)) ||
+	    (rc = tcg_replay(w->parsed, NULL, &w->replay, err)))
+		return rc;
+	size_t total = 0;
+	rc = tcg_replay_compare(w->parsed, NULL, &w->replay, &w->quote.pcrs, 0, w->mm,
+	                        sizeof w->mm / sizeof *w->mm, &total, err);
+	if (rc == TCG_E_MISMATCH && total) {
+		const tcg_pcr_mismatch *x = &w->mm[0];
+		const char *bank = tcg_alg_name(x->alg) ? tcg_alg_name(x->alg) : "unknown";
+		return FAIL(TCG_E_MISMATCH, "pcr-mismatch",
+		            "the log does not replay to the quote: %s PCR %u%s (%zu PCR%s differ)",
+		            bank, x->pcr,
+		            x->missing_bank    ? ": the log has no such bank"
+		            : x->unreplayable ? ": an event lacks this bank's digest"
+		                              : " differs",
+		            total, total == 1 ? "" : "s");
+	}
+	if (rc)
+		return rc;
+	/* ... and only then are claims derived, strictly, from the quoted values */
+	uint8_t log_sha[32];
+	unsigned hl = 0;
+	if (EVP_Digest(w->log, w->log_len, log_sha, &hl, EVP_sha256(), NULL) != 1)
+		return FAIL(TCG_E_IO, "dha-issue", "SHA-256 failed");
+	tcg_claims_opts co = {.expected = &w->quote.pcrs, .pcrs_source = "quote",
+	                      .bank = claims_bank(sel), .allow_sha1 = o->allow_sha1,
+	                      .log_sha256 = log_sha};
+	rc = tcg_claims_derive(w->parsed, &co, &w->claims, err);
+	if (rc) {
+		tcg_claims_free(w->claims);
+		w->claims = NULL;
+	}
+	return rc;
+}
+
+/* The dha-encblob message's cap on its blob, so that a reply too large is
+ * refused here rather than by the device. */
+static uint64_t encblob_blob_cap(void)
+{
+	for (const tcg_msg_field *f = tcg_msg_dha_encblob.fields; f && f->name; f++)
+		if (!strcmp(f->name, "blob"))
+			return f->max;
+	return 0;
+}
+
+tcg_rc tcg_dha_issue(const tcg_msg *bootdata, const tcg_service_key *key,
+                     const tcg_ekcert_trust *trust, const tcg_dha_issue_opts *opts,
+                     int64_t now, tcg_dha_reply *out, tcg_err *err)
+{
+	static const tcg_dha_issue_opts defaults = {0};
+	tcg_rc rc;
+	issue_work *w;
+	uint8_t *plain = NULL, *sealed = NULL, wrap_key[TCG_DHA_WRAP_KEY_SIZE];
+	size_t plain_len = 0, sealed_len = 0;
+	FILE *f = NULL;
+	char *cbuf = NULL;
+	size_t clen = 0;
+	tcg_credential cred;
+
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (!bootdata || bootdata->schema != &tcg_msg_dha_bootdata || !key || !trust || !out)
+		return FAIL(TCG_E_USAGE, "dha-issue", "tcg_dha_issue: missing argument or not a "
+		                                      "dha-bootdata message");
+	if (!opts)
+		opts = &defaults;
+	int64_t validity = opts->validity ? opts->validity : TCG_DHA_DEFAULT_VALIDITY;
+	if (validity < 1 || validity > TCG_DHA_MAX_VALIDITY || now < 0 ||
+	    now > INT64_MAX - validity)
+		return FAIL(TCG_E_USAGE, "dha-validity", "validity %lld s from %lld is out of range",
+		            (long long)validity, (long long)now);
+	if (!(w = calloc(1, sizeof *w)))
+		return FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+	if ((rc = issue_checks(bootdata, trust, opts, now, w, err)))
+		goto done;
+
+	/* 6. the content: only facts that passed every check above */
+	tcg_dha_content *c = &w->content;
+	const tcg_attest *a = &w->quote.attest;
+	size_t der_len = 0;
+	const uint8_t *der = tcg_ekcert_der(w->cert, &der_len);
+	unsigned hl = 0;
+	if (!der || EVP_Digest(der, der_len, c->ek_cert_sha256, &hl, EVP_sha256(), NULL) != 1) {
+		rc = FAIL(TCG_E_IO, "dha-issue", "SHA-256 of the EK certificate failed");
+		goto done;
+	}
+	if (!(f = open_memstream(&cbuf, &clen))) {
+		rc = FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+		goto done;
+	}
+	rc = tcg_claims_write(w->claims, f, err);
+	if (fclose(f) && !rc)
+		rc = FAIL(TCG_E_NOMEM, "out-of-memory", "cannot write the claims");
+	if (rc)
+		goto done;
+	c->device = w->device;
+	c->ak_public = w->ak_pub;
+	c->ak_public_len = w->ak_pub_len;
+	if ((rc = tcg_public_name(w->ak, c->ak_name, &c->ak_name_len, err)))
+		goto done;
+	c->selection = a->selection;
+	c->pcrs = w->quote.pcrs;
+	memcpy(c->pcr_digest, a->pcr_digest, a->pcr_digest_len);
+	c->pcr_digest_len = a->pcr_digest_len;
+	c->reset_count = a->reset_count;
+	c->restart_count = a->restart_count;
+	c->clock = a->clock;
+	c->issued = now;
+	c->expires = now + validity;
+	c->claims = cbuf;
+	c->claims_len = clen;
+	cbuf = NULL;
+
+	if ((rc = tcg_dha_content_encode(c, &plain, &plain_len, err)) ||
+	    (rc = tcg_blob_seal(key, plain, plain_len, (const uint8_t *)TCG_DHA_ENCBLOB_AAD,
+	                        TCG_DHA_ENCBLOB_AAD_LEN, &sealed, &sealed_len, err)) ||
+	    (rc = tcg_dha_wrap(sealed, sealed_len, w->device, wrap_key, &out->blob, &out->blob_len,
+	                       err)))
+		goto done;
+	rc = tcg_make_credential(w->ek, c->ak_name, c->ak_name_len, wrap_key, sizeof wrap_key,
+	                         &cred, err);
+	if (rc)
+		goto done;
+	uint64_t cap = encblob_blob_cap();
+	if (cap && out->blob_len > cap) {
+		rc = FAIL(TCG_E_IO, "dha-encblob-size",
+		          "the EncBlob is %zu bytes (claims %zu bytes), over the dha-encblob cap of "
+		          "%llu", out->blob_len, c->claims_len, (unsigned long long)cap);
+		goto done;
+	}
+	memcpy(out->key_id, key->id, sizeof out->key_id);
+	memcpy(out->credential, cred.id_object, cred.id_object_len);
+	out->credential_len = cred.id_object_len;
+	memcpy(out->secret, cred.secret, cred.secret_len);
+	out->secret_len = cred.secret_len;
+	memcpy(out->pcr_selection, w->selection, sizeof out->pcr_selection);
+	out->device = w->device;
+	w->device = NULL;
+
+done:
+	OPENSSL_cleanse(wrap_key, sizeof wrap_key);
+	OPENSSL_cleanse(&cred, sizeof cred);
+	if (plain)
+		OPENSSL_cleanse(plain, plain_len);
+	free(plain);
+	free(sealed);
+	if (cbuf)
+		OPENSSL_cleanse(cbuf, clen);
+	free(cbuf);
+	/* content borrows device and AK public from w */
+	w->content.device = NULL;
+	w->content.ak_public = NULL;
+	work_free(w);
+	if (rc)
+		tcg_dha_reply_free(out);
+	return rc;
+}
+
+tcg_rc tcg_dha_reply_write(const tcg_dha_reply *r, FILE *f, tcg_err *err)
+{
+	tcg_rc rc;
+	if (!r || !r->device || !r->blob)
+		return FAIL(TCG_E_USAGE, "dha-issue", "no reply to write");
+	tcg_yaml *y = tcg_yaml_new(f);
+	if (!y)
+		return FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+	tcg_msg_write_start(y, "dha-encblob", 1);
+	tcg_yaml_kv_cstr(y, "device", r->device);
+	if (!(rc = tcg_msg_kv_b64(y, "key-id", r->key_id, sizeof r->key_id, err)) &&
+	    !(rc = tcg_msg_kv_b64(y, "blob", r->blob, r->blob_len, err)) &&
+	    !(rc = tcg_msg_kv_b64(y, "credential", r->credential, r->credential_len, err)) &&
+	    !(rc = tcg_msg_kv_b64(y, "secret", r->secret, r->secret_len, err)))
+		tcg_yaml_kv_cstr(y, "pcr-selection", r->pcr_selection);
+	tcg_msg_write_end(y);
+	tcg_rc frc = tcg_yaml_finish(y, rc ? NULL : err);
+	return rc ? rc : frc;
 }

@@ -1,8 +1,237 @@
-/* dha-issue: placeholder until its implementation lands. */
+/* dha-issue: check dha-bootdata and issue the EncBlob (the DHA service's first step). */
+#include <errno.h>
+#include <getopt.h>
+#include <openssl/crypto.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
-int main(void)
+#include "tcglog/blob.h"
+#include "tcglog/dha.h"
+#include "tcglog/ekcert.h"
+#include "tcglog/msg.h"
+#include "tool.h"
+
+static const char *prog = "dha-issue";
+
+static void usage(FILE *f)
 {
-	fputs("dha-issue: not implemented yet\n", stderr);
-	return 2;
+	fprintf(f,
+	        "Usage: %s --key FILE --ca FILE|DIR [--ca ...] [--untrusted FILE]\n"
+	        "       [--validity DURATION] [--allow-sha1] [FILE]\n"
+	        "       %s --new-key FILE\n"
+	        "Check dha-bootdata messages (FILE, or standard input) and write, for each that\n"
+	        "passes every check, a dha-encblob reply: the EncBlob sealed under the service\n"
+	        "key, wrapped for the device's TPM with MakeCredential (EK and AK).\n"
+	        "\n"
+	        "  -k, --key FILE         the service key (32 bytes, mode 0600 or stricter)\n"
+	        "  -c, --ca FILE|DIR      EK certificate trust anchors (PEM or DER; a directory\n"
+	        "                         is read one level deep); repeatable, at least one\n"
+	        "  -u, --untrusted FILE   intermediate certificates; repeatable\n"
+	        "  -t, --validity DURATION  how long the EncBlob is good for: seconds, or a\n"
+	        "                         number with s, m, h or d (default 1d, at most %dd)\n"
+	        "      --allow-sha1       accept SHA-1 for the AK and the quoted PCR banks\n"
+	        "  -n, --new-key FILE     create a service key (mode 0600; never overwrites)\n"
+	        "  -h, --help             this text\n"
+	        "  -V, --version          the version\n"
+	        "\n"
+	        "Checks, in order, each refusal naming its rule: EK and AK public areas; EK\n"
+	        "certificate chain, TCG profile and key (ekcert-...); AK attributes (ak-...);\n"
+	        "the quote, its qualifying data binding the message (quote-...); the log's\n"
+	        "replay to the quoted PCRs (pcr-mismatch) and strict claims. A reply is\n"
+	        "written only for a message that passes all of them.\n"
+	        "\n"
+	        "Exit status: 0 every message issued, 1 a check failed, 2 bad usage or a\n"
+	        "message that cannot be parsed, 3 the environment failed (key file, I/O);\n"
+	        "with several messages, the highest of these.\n",
+	        prog, prog, TCG_DHA_MAX_VALIDITY / 86400);
+}
+
+/* Report err; YAML faults already name the file and line in their message. */
+static int report(const char *label, const char *file, const tcg_err *err)
+{
+	size_t n = strlen(file);
+	bool named = !strncmp(err->msg, file, n) && (err->msg[n] == ':' || err->msg[n] == '#');
+	return tool_error(prog, named ? NULL : label, err);
+}
+
+static int new_key(const char *path)
+{
+	tcg_err err;
+	tcg_err_clear(&err);
+	if (tcg_service_key_create(path, NULL, &err))
+		return tool_error(prog, path, &err);
+	return 0;
+}
+
+/* One bootdata: issue and write the reply, all or nothing on stdout. */
+static int issue_one(const tcg_msg *m, const tcg_service_key *key, const tcg_ekcert_trust *trust,
+                     const tcg_dha_issue_opts *o, const char *label, const char *file)
+{
+	tcg_dha_reply reply;
+	tcg_err err;
+	char *buf = NULL;
+	size_t len = 0;
+	tcg_err_clear(&err);
+	if (tcg_dha_issue(m, key, trust, o, (int64_t)time(NULL), &reply, &err))
+		return report(label, file, &err);
+	FILE *f = open_memstream(&buf, &len);
+	tcg_rc rc = f ? tcg_dha_reply_write(&reply, f, &err)
+	              : tcg_err_set(&err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET,
+	                            TCG_NO_EVENT, "no memory");
+	if (f && fclose(f) && !rc)
+		rc = tcg_err_set(&err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                 "cannot write the reply");
+	tcg_dha_reply_free(&reply);
+	if (rc) {
+		free(buf);
+		return tool_error(prog, label, &err);
+	}
+	int status = tool_write_stdout(prog, buf, len);
+	free(buf);
+	if (status)
+		return status;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_SHA1 = 256 };
+	static const struct option longopts[] = {
+		{"key", required_argument, NULL, 'k'},      {"ca", required_argument, NULL, 'c'},
+		{"untrusted", required_argument, NULL, 'u'}, {"validity", required_argument, NULL, 't'},
+		{"allow-sha1", no_argument, NULL, OPT_SHA1}, {"new-key", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_bootdata, NULL};
+	const char *key_path = NULL, *new_key_path = NULL, *path = "-";
+	enum { MAX_FILES = 64 };
+	const char *cas[MAX_FILES], *untrusted[MAX_FILES];
+	size_t ncas = 0, nuntrusted = 0;
+	tcg_dha_issue_opts o = {0};
+	tcg_err err;
+	int c, status = 0;
+
+	tcg_err_clear(&err);
+	while ((c = getopt_long(argc, argv, "k:c:u:t:n:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			key_path = optarg;
+			break;
+		case 'c':
+			if (ncas == MAX_FILES)
+				return tool_usage_error(prog, "too many --ca options");
+			cas[ncas++] = optarg;
+			break;
+		case 'u':
+			if (nuntrusted == MAX_FILES)
+				return tool_usage_error(prog, "too many --untrusted options");
+			untrusted[nuntrusted++] = optarg;
+			break;
+		case 't':
+			if (tcg_dha_duration_parse(optarg, &o.validity, &err))
+				return tool_usage_error(prog, err.msg);
+			break;
+		case OPT_SHA1:
+			o.allow_sha1 = true;
+			break;
+		case 'n':
+			new_key_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			return tool_version(prog);
+		default:
+			return tool_usage_error(prog, "unknown option");
+		}
+	}
+	if (new_key_path) {
+		if (key_path || ncas || nuntrusted || o.validity || o.allow_sha1 || optind < argc)
+			return tool_usage_error(prog, "--new-key takes no other option or file");
+		return new_key(new_key_path);
+	}
+	if (!key_path)
+		return tool_usage_error(prog, "--key FILE is required");
+	if (!ncas)
+		return tool_usage_error(prog, "at least one --ca FILE|DIR is required");
+	if (argc - optind > 1)
+		return tool_usage_error(prog, "expects at most one FILE");
+	if (optind < argc)
+		path = argv[optind];
+	tool_init_crypto();
+
+	tcg_ekcert_trust *trust;
+	int trust_status = tool_trust_load(prog, cas, ncas, untrusted, nuntrusted, &trust);
+	if (trust_status)
+		return trust_status;
+
+	tcg_service_key key;
+	if (tcg_service_key_load(key_path, &key, &err)) {
+		tcg_ekcert_trust_free(trust);
+		return tool_error(prog, key_path, &err);
+	}
+
+	bool is_stdin = !strcmp(path, "-");
+	const char *name = is_stdin ? "<stdin>" : path;
+	FILE *in = is_stdin ? stdin : fopen(path, "rb");
+	tcg_ydoc_stream *s = NULL;
+	if (!in) {
+		fprintf(stderr, "%s: %s: cannot open: %s\n", prog, path, strerror(errno));
+		status = 3;
+		goto out;
+	}
+	if (!(s = tcg_ydoc_stream_open_file(in, name, tcg_msg_max_size(accept)))) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		status = 3;
+		goto out;
+	}
+	/* One reply per document: a fleet's backlog is one pipe. */
+	for (unsigned n = 0;; n++) {
+		tcg_msg m;
+		bool done = false;
+		char label[300];
+		int st;
+		tcg_err_clear(&err);
+		tcg_rc rc = tcg_msg_next(s, accept, &m, &done, &err);
+		unsigned idx = tcg_ydoc_stream_index(s);
+		if (idx > 1)
+			snprintf(label, sizeof label, "%s#%u", name, idx);
+		else
+			snprintf(label, sizeof label, "%s", name);
+		if (!rc && done) {
+			if (!n) {
+				fprintf(stderr, "%s: %s: msg-empty: no dha-bootdata document\n", prog, name);
+				status = 2;
+			}
+			break;
+		}
+		if (rc) {
+			/* A stream stopped by an earlier fault (syntax, size, read)
+			 * says so once more: that fault is already reported. */
+			if (n && !strcmp(err.rule, "yaml-stream"))
+				break;
+			st = report(label, name, &err);
+			if (st > status)
+				status = st;
+			continue;
+		}
+		st = issue_one(&m, &key, trust, &o, label, name);
+		tcg_msg_free(&m);
+		if (st > status)
+			status = st;
+		if (st == 3)
+			break;
+	}
+out:
+	tcg_ydoc_stream_close(s);
+	if (in && !is_stdin)
+		fclose(in);
+	tcg_service_key_wipe(&key);
+	tcg_ekcert_trust_free(trust);
+	return status;
 }

@@ -218,21 +218,13 @@ int main(int argc, char **argv)
 
 	tool_init_crypto();
 	tcg_err_clear(&err);
-	if (!res || !(trust = tcg_ekcert_trust_new())) {
+	if (!res) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		status = 3;
 		goto out;
 	}
-	for (size_t i = 0; i < ncas; i++)
-		if (tcg_ekcert_trust_add_ca(trust, cas[i], &err)) {
-			status = tool_error(prog, cas[i], &err);
-			goto out;
-		}
-	for (size_t i = 0; i < nuntrusted; i++)
-		if (tcg_ekcert_trust_add_untrusted(trust, untrusted[i], &err)) {
-			status = tool_error(prog, untrusted[i], &err);
-			goto out;
-		}
+	if ((status = tool_trust_load(prog, cas, ncas, untrusted, nuntrusted, &trust)))
+		goto out;
 	if (ek_path) {
 		if (tcg_read_file(ek_path, 1u << 16, &data, &len, NULL, &err) ||
 		    tcg_public_load(data, len, &ek, &err)) {

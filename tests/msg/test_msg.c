@@ -143,8 +143,8 @@ Test(msg, sizes)
 	name[256] = '\0';
 	snprintf(text, sizeof text, "kind: dha-encblob\nversion: 1\ndevice: %s\n", name);
 	refuse(text, "msg-size", 3);
-	/* a document over its kind's cap (64 KiB for dha-encblob) */
-	size_t big = 70000;
+	/* a document over its kind's cap (512 KiB for dha-encblob) */
+	size_t big = 600000;
 	char *doc = malloc(big + 100);
 	int off = snprintf(doc, big + 100, "kind: dha-encblob\nversion: 1\n# ");
 	memset(doc + off, 'x', big);
@@ -381,7 +381,7 @@ Test(stream, bad_second_document)
 Test(stream, document_cap)
 {
 	/* the second document is over the per-document cap: the stream stops */
-	size_t big = 200000;
+	size_t big = 600000;
 	char *t = malloc(big + 400);
 	int off = snprintf(t, big + 400, "---\n" ENC "---\nkind: dha-encblob\nversion: 1\n# ");
 	memset(t + off, 'x', big);

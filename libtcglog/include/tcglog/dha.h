@@ -21,9 +21,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tcglog/blob.h"
+#include "tcglog/credential.h"
+#include "tcglog/ekcert.h"
 #include "tcglog/error.h"
+#include "tcglog/nonce.h"
+#include "tcglog/msg.h"
 #include "tcglog/pcrs.h"
 #include "tcglog/quote.h"
 
@@ -101,7 +106,176 @@ void tcg_dha_content_free(tcg_dha_content *c);
 
 /* ---- dha-issue (dha.c) ---- */
 
+/*
+ * The EncBlob is tcg_blob_seal(service key, content, TCG_DHA_ENCBLOB_AAD):
+ * these bytes, without a NUL, are its additional data (the verifier opens it
+ * with the same). They keep a blob sealed for another purpose under the same
+ * key from passing as an EncBlob.
+ */
+#define TCG_DHA_ENCBLOB_AAD "tcglog dha-encblob v1"
+#define TCG_DHA_ENCBLOB_AAD_LEN (sizeof TCG_DHA_ENCBLOB_AAD - 1)
+
+/* EncBlob validity: default one day, at most 30 days (seconds). */
+#define TCG_DHA_DEFAULT_VALIDITY 86400
+#define TCG_DHA_MAX_VALIDITY (30 * 86400)
+
+/*
+ * A validity: seconds, or a number with s, m, h or d ("90", "15m", "1d"),
+ * 1 second to TCG_DHA_MAX_VALIDITY. TCG_E_USAGE (dha-validity) otherwise.
+ */
+tcg_rc tcg_dha_duration_parse(const char *s, int64_t *seconds, tcg_err *err);
+
+typedef struct {
+	int64_t validity;      /* seconds the EncBlob is good for; 0: the default */
+	bool allow_sha1;       /* SHA-1 AK, signing hash or PCR bank */
+	unsigned ekcert_flags; /* TCG_EKCERT_* of ekcert.h; 0: the profile is strict */
+} tcg_dha_issue_opts;
+
+/* The service's reply: the dha-encblob message with credential and secret. */
+typedef struct {
+	char *device;
+	uint8_t key_id[TCG_SERVICE_KEY_ID_SIZE];
+	uint8_t *blob;          /* the EncBlob wrapped by tcg_dha_wrap */
+	size_t blob_len;
+	uint8_t credential[TCG_MAX_ID_OBJECT];          /* TPM2B_ID_OBJECT, marshalled */
+	size_t credential_len;
+	uint8_t secret[TCG_MAX_ENCRYPTED_SECRET];       /* TPM2B_ENCRYPTED_SECRET, marshalled */
+	size_t secret_len;
+	char pcr_selection[256];                        /* canonical, as quoted */
+} tcg_dha_reply;
+
+/*
+ * Check a dha-bootdata message and, only when every check passes, issue the
+ * EncBlob. In this order (DESIGN.md "Protocol and trust"), stopping at the
+ * first failure, with that check's rule in err (the device name must be
+ * printable ASCII: dha-bootdata-device, TCG_E_FORMAT):
+ *   1. ek-public and ak-public are strict TPM2B_PUBLICs (tpm-..., TCG_E_FORMAT);
+ *      the EK is a key MakeCredential can use (credential-ek-...);
+ *   2. the EK certificate parses (ekcert-..., TCG_E_FORMAT), chains to trust
+ *      at `now`, meets the TCG profile and holds the EK's key (ekcert-...);
+ *   3. the AK's attributes and parameters (ak-...);
+ *   4. the quote: signed by the AK, magic, type, qualifying data equal to
+ *      tcg_dha_bootdata_binding() of the message, clock safe, and the
+ *      message's quote.pcrs exactly the quoted selection and hashing to its
+ *      composite (quote-...); a PCR value of the wrong size for its bank is
+ *      msg-size (TCG_E_FORMAT); a selection bank with no PCRs is
+ *      dha-bootdata-selection;
+ *   5. the log parses (log rules, TCG_E_FORMAT) and replays to every quoted
+ *      PCR of every quoted bank (pcr-mismatch names the first that differs),
+ *      then claims are derived in strict mode from the quoted values in the
+ *      strongest quoted bank (claims.h rules);
+ *   6. content sealed under key (TCG_DHA_ENCBLOB_AAD), wrapped (tcg_dha_wrap),
+ *      the wrap key sent with MakeCredential to the EK for the AK's name.
+ * TCG_E_MISMATCH or TCG_E_FORMAT for the bootdata's faults; TCG_E_IO or
+ * TCG_E_NOMEM for the environment (dha-encblob-size, TCG_E_IO: the wrapped
+ * EncBlob is over the dha-encblob message's cap on blob). The content's
+ * ek_cert_sha256 is over the certificate's DER (NV padding or header
+ * removed); the binding is over the bytes as sent. out is filled only on TCG_OK (free it
+ * with tcg_dha_reply_free); the wrap key and plaintext are wiped.
+ */
+tcg_rc tcg_dha_issue(const tcg_msg *bootdata, const tcg_service_key *key,
+                     const tcg_ekcert_trust *trust, const tcg_dha_issue_opts *opts,
+                     int64_t now, tcg_dha_reply *out, tcg_err *err);
+void tcg_dha_reply_free(tcg_dha_reply *r);
+
+/* Write the reply as one dha-encblob document (a new "---" document in f). */
+tcg_rc tcg_dha_reply_write(const tcg_dha_reply *r, FILE *f, tcg_err *err);
+
 /* ---- dha-verify (dha_verify.c) ---- */
+
+/*
+ * HealthStatusMismatchFlags (reference/dha.md 3.3), in Microsoft's order.
+ * TPM semantics: ResumeCount is restartCount (TPM Restart: hibernate and
+ * resume), RebootCount is resetCount (TPM Reset: a reboot). We set only the
+ * first three; the SVN flags are always false.
+ */
+typedef enum {
+	TCG_DHA_MISMATCH_RESUME_COUNT,
+	TCG_DHA_MISMATCH_REBOOT_COUNT,
+	TCG_DHA_MISMATCH_PCR,
+	TCG_DHA_MISMATCH_BOOT_APP_SVN,
+	TCG_DHA_MISMATCH_BOOT_MANAGER_SVN_CHAIN,
+	TCG_DHA_MISMATCH_BOOT_APP_SVN_CHAIN,
+	TCG_DHA_MISMATCH_COUNT
+} tcg_dha_mismatch;
+
+/* "ResumeCount", "RebootCount", "PCR", "BootAppSVN", "BootManagerSVNChain",
+ * "BootAppSVNChain": the element names, indexed by tcg_dha_mismatch. */
+extern const char *const tcg_dha_mismatch_names[TCG_DHA_MISMATCH_COUNT];
+
+/* What one verification established. */
+typedef struct {
+	bool verified;
+	/* The quote was authentic and compared with the EncBlob: mismatch[] says
+	 * what differs (all false when verified). */
+	bool compared;
+	bool mismatch[TCG_DHA_MISMATCH_COUNT];
+	bool nonce_consumed;
+	/* Set when verified (the facts of verification.dha). */
+	char device[TCG_NONCE_DEVICE_MAX + 1];
+	uint8_t nonce[TCG_NONCE_SIZE];
+	uint8_t ak_name[TCG_MAX_NAME];
+	size_t ak_name_len;
+	uint8_t ek_cert_sha256[32];
+	uint8_t key_id[TCG_SERVICE_KEY_ID_SIZE];
+	tcg_pcr_selection selection;
+	int64_t issued, expires;
+	uint32_t reset_count, restart_count; /* from the current quote */
+	uint64_t clock;
+	tcg_msg claims;                      /* the EncBlob's claims, parsed */
+} tcg_dha_verdict;
+
+typedef struct {
+	const tcg_service_key *keys; /* the service keys (rotation: old and new) */
+	size_t nkeys;
+	tcg_nonce_store *store;
+	int64_t now;                 /* seconds since the epoch, UTC */
+	bool allow_sha1;
+} tcg_dha_verify_opts;
+
+/*
+ * Verify one dha-signedblob message (DESIGN.md "Protocol and trust"), in this
+ * order, each refusal naming its rule:
+ *  1. open the EncBlob with the keys (blob-format TCG_E_FORMAT, blob-key-unknown,
+ *     blob-auth), decode its content (dha-content), parse its claims
+ *     (msg-*, dha-claims-unverified when they are not verified: true);
+ *  2. dha-device-mismatch: the EncBlob is another device's; encblob-expired:
+ *     now >= expires;
+ *  3. the quote must be authentic with the EncBlob's AK and carry the
+ *     message's nonce (quote-signature, quote-magic, quote-type, quote-nonce,
+ *     ak-..., signature-...): refused before the nonce is touched, so a forger
+ *     cannot burn a device's nonce;
+ *  4. consume the nonce for the device (nonce-unknown, nonce-device-mismatch,
+ *     nonce-expired; nonce-store TCG_E_IO);
+ *  5. compare with the EncBlob: reset count (dha-reboot, RebootCount),
+ *     restart count (dha-resume, ResumeCount), selection and composite digest
+ *     (dha-pcr-mismatch, PCR), clock safe (dha-clock-unsafe). Every difference
+ *     sets its flag; the rule named is the first in that order.
+ * TCG_OK: v->verified. TCG_E_MISMATCH: a check failed (v->compared tells
+ * whether v->mismatch applies); TCG_E_FORMAT: a structure cannot be parsed;
+ * TCG_E_IO: the store failed. Free v with tcg_dha_verdict_free in every case.
+ */
+tcg_rc tcg_dha_verify(const tcg_msg *signedblob, const tcg_dha_verify_opts *opts,
+                      tcg_dha_verdict *v, tcg_err *err);
+void tcg_dha_verdict_free(tcg_dha_verdict *v);
+
+/*
+ * The dha-claims document of a verified verdict: the EncBlob's claims with
+ * verification.verified: true, verification.pcrs: quote and a
+ * verification.dha map (device, nonce, ak-name, ek-certificate-sha256,
+ * pcr-selection, issued, expires, reset-count, restart-count, key-id), and
+ * health.AIKPresent: true, ResetCount, RestartCount (the current quote's) and
+ * TpmVersion: 2. Other keys keep their order and values.
+ */
+tcg_rc tcg_dha_claims_write(const tcg_dha_verdict *v, FILE *out, tcg_err *err);
+
+/*
+ * The dha-claims document of a refusal: verification {verified: false, result:
+ * failed, rule, message, device (when known), mismatch (the six flags, when
+ * the quote was compared)} and nothing else. mismatch may be NULL.
+ */
+tcg_rc tcg_dha_failure_write(FILE *out, const char *device, const tcg_err *failure,
+                             const bool *mismatch, tcg_err *err);
 
 #ifdef __cplusplus
 }

@@ -102,8 +102,9 @@ typedef struct {
 } tcg_msg;
 
 /* Check a parsed document against the schemas in accept (NULL-terminated;
- * NULL: every kind). Takes doc over: on success it moves into m, on failure
- * it is freed. */
+ * NULL: every kind; a schema in accept that is not one of the exchanged kinds
+ * is a private kind only that reader knows). Takes doc over: on success it
+ * moves into m, on failure it is freed. */
 tcg_rc tcg_msg_from_doc(tcg_ydoc *doc, const tcg_msg_schema *const *accept, tcg_msg *m,
                         tcg_err *err);
 /* One message from len bytes (one document). */

@@ -1,0 +1,313 @@
+#!/bin/sh
+# dha-issue on swtpm with EK certificates from swtpm's local CA. The device side
+# is played by tpm2-tools (tpm2_createak / tpm2_create, tpm2_pcrextend,
+# tpm2_quote) and mkbootdata (binding, message assembly), not by our device
+# tools. The good path is proved independently: tpm2_activatecredential on the
+# same swtpm recovers the wrap key, and the content then opened with the service
+# key matches what tpm2-tools, sha256sum, openssl and the TPM itself report.
+# Then the attacker's side: each broken rule is refused, with the rule named and
+# nothing on standard output.
+# Usage: issue.sh MKBOOTDATA DHA-ISSUE CORPUSDIR
+set -u
+here=$(dirname "$0")
+. "$here/../tap.sh"
+. "$here/../swtpm.sh"
+. "$here/../swtpm-ek.sh"
+abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+mk=$(abspath "$1")
+issue=$(abspath "$2")
+corpus=${3:-}
+tmp=$(mktemp -d)
+trap 'swtpm_stop; rm -rf "$tmp"' EXIT
+
+missing=$(swtpm_ek_have_tools)
+for t in tpm2_createak tpm2_create tpm2_load tpm2_quote tpm2_pcrextend tpm2_pcrread \
+	tpm2_readpublic tpm2_activatecredential tpm2_startauthsession tpm2_policysecret \
+	tpm2_readclock tpm2_flushcontext sha256sum openssl base64; do
+	[ -n "$missing" ] && break
+	command -v "$t" >/dev/null 2>&1 || missing=$t
+done
+if [ -n "$missing" ]; then
+	skip "dha-issue against swtpm" "$missing is not installed"
+	tap_end
+	exit 0
+fi
+cd "$tmp" || exit 3
+
+# No resource manager: flush transient objects after each command that loads one.
+t() { "$@" >>log 2>&1; rc=$?; tpm2_flushcontext -t >/dev/null 2>&1; return $rc; }
+fail_diag() { diag "$(tail -5 log)"; }
+hexf() { od -An -v -tx1 "$1" | tr -d ' \n'; }
+SEL=sha256:0,1,2,3,4,5,6,7,11,12,13,14
+# The RSA EK's policy: PolicySecret(TPM_RH_ENDORSEMENT) in a SHA-256 session.
+policy() {
+	tpm2_startauthsession --policy-session -S s.ctx -g sha256 >>log 2>&1 &&
+		tpm2_policysecret -S s.ctx -c e >>log 2>&1
+}
+endpolicy() { tpm2_flushcontext s.ctx >/dev/null 2>&1; rm -f s.ctx; }
+
+# quote AKCTX HASH DEVICE LOG EKPUB EKCERT AKPUB OUTPREFIX: quote over the
+# binding of those fields; OUTPREFIX.msg .sig .pcrs
+quote() {
+	b=$("$mk" binding "$3" "$4" "$5" "$6" "$7") &&
+		t tpm2_quote -c "$1" -g "$2" -l "$SEL" -q "$b" -m "$8.msg" -s "$8.sig" -o "$8.pcrs"
+}
+# message DEVICE LOG EKPUB EKCERT AKPUB QUOTEPREFIX > FILE
+message() { "$mk" message "$1" "$2" "$3" "$4" "$5" "$6.msg" "$6.sig" "$6.pcrs"; }
+
+# run NAME FILE [OPTIONS...]: dha-issue with the service key and A's CA
+run() {
+	"$issue" --key svc.key --ca "$caA" --untrusted "$issA" "$@" >out 2>err
+}
+# refused NAME STATUS RULE FILE [OPTIONS...]: exit STATUS, RULE in stderr, empty stdout
+refused() {
+	name=$1 want=$2 rule=$3
+	shift 3
+	run "$@"
+	rc=$?
+	if [ "$rc" -eq "$want" ] && grep -q -- "$rule" err && [ ! -s out ]; then
+		ok "$name: exit $want, $rule named, nothing issued"
+	else
+		not_ok "$name: exit $want, $rule named, nothing issued"
+		diag "exit $rc, stdout $(wc -c <out) bytes" "$(cat err)"
+	fi
+}
+
+# ---- Another TPM, B: its own CA and EK certificate ----
+if ! swtpm_ek_setup "$tmp/B" || ! swtpm_ek_start "$tmp/B"; then
+	not_ok "swtpm B with EK certificates"
+	tap_end
+	exit 1
+fi
+swtpm_ek_read_cert rsa ekB.der
+swtpm_stop
+caB=$(swtpm_ek_root "$tmp/B")
+issB=$(swtpm_ek_issuer "$tmp/B")
+
+# ---- TPM A: RSA EK, AKs, a played boot log ----
+if ! swtpm_ek_setup "$tmp/A" || ! swtpm_ek_start "$tmp/A"; then
+	not_ok "swtpm A with EK certificates"
+	tap_end
+	exit 1
+fi
+caA=$(swtpm_ek_root "$tmp/A")
+issA=$(swtpm_ek_issuer "$tmp/A")
+swtpm_ek_read_cert rsa ek.der &&
+	t tpm2_readpublic -c "$SWTPM_EK_RSA_HANDLE" -o ek.pub &&
+	t tpm2_createak -C "$SWTPM_EK_RSA_HANDLE" -c ak.ctx -G rsa -g sha256 -s rsassa -u ak.pub \
+		-n ak.name &&
+	t tpm2_createak -C "$SWTPM_EK_RSA_HANDLE" -c ak2.ctx -G rsa -g sha256 -s rsassa -u ak2.pub \
+		-n ak2.name
+check "RSA EK (certificate from NV) and two AKs under it (tpm2_createak)" test $? -eq 0 || fail_diag
+"$mk" log >boot.log && "$mk" extends boot.log >extends &&
+	xargs -n 16 tpm2_pcrextend <extends >>log 2>&1
+check "a boot log played into PCRs with tpm2_pcrextend" test $? -eq 0 || fail_diag
+"$issue" --new-key svc.key 2>err
+check "--new-key makes a 32-byte key file of mode 0600" \
+	test "$(stat -c %a:%s svc.key 2>/dev/null)" = "600:32"
+"$issue" --new-key svc.key 2>err
+check "--new-key refuses to overwrite (key-exists)" test $? -eq 2 -a -n "$(grep key-exists err)"
+
+quote ak.ctx sha256 dev-a boot.log ek.pub ek.der ak.pub q && message dev-a boot.log ek.pub ek.der ak.pub q >boot.yaml
+check "bootdata assembled from tpm2_quote over the binding" test $? -eq 0 || fail_diag
+
+# ---- The good path ----
+run --validity 2h boot.yaml
+rc=$?
+check "good bootdata: exit 0, one dha-encblob reply" \
+	test $rc -eq 0 -a "$(grep -c '^kind: "dha-encblob"' out)" -eq 1 || diag "$(cat err)"
+cp out reply.yaml
+"$mk" credential reply.yaml cred.bin 2>>log
+policy && t tpm2_activatecredential -c ak.ctx -C "$SWTPM_EK_RSA_HANDLE" -i cred.bin -o wrap.key \
+	-P session:s.ctx
+check "tpm2_activatecredential (EK and AK on this swtpm) recovers the 32-byte wrap key" \
+	test $? -eq 0 -a "$(stat -c %s wrap.key 2>/dev/null)" = 32 || fail_diag
+endpolicy
+"$mk" open reply.yaml svc.key wrap.key >content 2>>log
+check "the wrapped blob unwraps, opens under the service key, and decodes" test $? -eq 0 ||
+	fail_diag
+field() { sed -n "s/^$1: //p" content; }
+check "content: device" test "$(field device)" = dev-a
+check "content: AK name equals tpm2_createak -n" test "$(field ak-name)" = "$(hexf ak.name)"
+check "content: EK certificate digest equals sha256sum of the NV certificate" \
+	test "$(field ek-certificate-sha256)" = "$(sha256sum ek.der | cut -d' ' -f1)"
+check "content: the quoted selection" test "$(field pcr-selection)" = "$SEL"
+tpm2_pcrread "$SEL" >pcrread.yaml 2>>log
+good=1
+for p in 0 1 2 3 4 5 6 7 11 12 13 14; do
+	want=$(sed -n "s/^ *$p *: 0x//p" pcrread.yaml | tr 'A-F' 'a-f')
+	[ -n "$want" ] && [ "$(field "pcr-sha256-$p")" = "$want" ] || good=0
+done
+check "content: the 12 PCR values equal tpm2_pcrread's" test $good -eq 1
+tpm2_readclock >clock.yaml 2>>log
+check "content: reset and restart counts equal tpm2_readclock's" \
+	test "$(field reset-count)" = "$(sed -n 's/^ *reset_count: //p' clock.yaml)" \
+	-a "$(field restart-count)" = "$(sed -n 's/^ *restart_count: //p' clock.yaml)"
+check "content: --validity 2h: expires 7200 s after issued, issued now" \
+	test $(($(field expires) - $(field issued))) -eq 7200 \
+	-a $(($(date +%s) - $(field issued))) -lt 120
+check "content: claims verified against the quote" test "$(field claims-verified)" = true
+kid=$( (printf 'tcglog service key'; cat svc.key) | openssl dgst -sha256 -binary | head -c 8 |
+	base64)
+check "key-id is the service key's id (SHA-256 computed by openssl)" \
+	test "$(sed -n 's/^key-id: "\(.*\)"$/\1/p' reply.yaml)" = "$kid"
+"$issue" --new-key other.key 2>>log
+"$mk" open reply.yaml other.key wrap.key >/dev/null 2>err
+check "another service key cannot open the EncBlob (blob-key-unknown)" \
+	test $? -eq 1 -a -n "$(grep blob-key-unknown err)"
+head -c 32 /dev/urandom >bad.key
+"$mk" open reply.yaml svc.key bad.key >/dev/null 2>err
+check "a wrong wrap key does not unwrap (exit 1)" test $? -eq 1 -a -n "$(grep "unwrap: blob-" err)"
+run <boot.yaml
+check "bootdata on standard input" test $? -eq 0 -a -s out
+cat boot.yaml boot.yaml >two.yaml
+run two.yaml
+check "a stream of two bootdata: two replies" test $? -eq 0 -a "$(grep -c '^kind:' out)" -eq 2
+
+# ---- The attacker's side ----
+# EK certificate: chains to no trusted root; not the EK's key.
+"$issue" --key svc.key --ca "$caB" --untrusted "$issB" boot.yaml >out 2>err
+check "EK certificate chaining to no trusted root (another swtpm's CA): exit 1, ekcert-chain" \
+	test $? -eq 1 -a -n "$(grep ekcert-chain err)" -a ! -s out
+quote ak.ctx sha256 dev-a boot.log ek.pub ekB.der ak.pub qB &&
+	message dev-a boot.log ek.pub ekB.der ak.pub qB >ekB.yaml
+"$issue" --key svc.key --ca "$caA" --untrusted "$issA" --ca "$caB" --untrusted "$issB" ekB.yaml \
+	>out 2>err
+check "EK public not the certificate's key (both CAs trusted, quote binds it): ekcert-key-mismatch" \
+	test $? -eq 1 -a -n "$(grep ekcert-key-mismatch err)" -a ! -s out
+
+# AKs that are not attestation keys, quoting a message that binds them.
+policy && t tpm2_create -C "$SWTPM_EK_RSA_HANDLE" -P session:s.ctx -G rsa2048:rsassa-sha256:null \
+	-a "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|sign" -u unr.pub -r unr.priv
+endpolicy
+policy && t tpm2_load -C "$SWTPM_EK_RSA_HANDLE" -P session:s.ctx -u unr.pub -r unr.priv -c unr.ctx
+endpolicy
+quote unr.ctx sha256 dev-a boot.log ek.pub ek.der unr.pub qU &&
+	message dev-a boot.log ek.pub ek.der unr.pub qU >unr.yaml
+refused "AK not restricted (tpm2_create sign only)" 1 ak-restricted unr.yaml
+policy && t tpm2_create -C "$SWTPM_EK_RSA_HANDLE" -P session:s.ctx -G rsa2048:null:null \
+	-a "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|sign|decrypt" -u dec.pub -r dec.priv
+endpolicy
+policy && t tpm2_load -C "$SWTPM_EK_RSA_HANDLE" -P session:s.ctx -u dec.pub -r dec.priv -c dec.ctx
+endpolicy
+quote dec.ctx sha256 dev-a boot.log ek.pub ek.der dec.pub qD &&
+	message dev-a boot.log ek.pub ek.der dec.pub qD >dec.yaml
+refused "AK that decrypts too (sign|decrypt)" 1 ak-decrypt dec.yaml
+
+# Fields changed after quoting: the qualifying data no longer binds them.
+message dev-b boot.log ek.pub ek.der ak.pub q >x.yaml
+refused "device changed after quoting" 1 quote-nonce x.yaml
+"$mk" log >boot2.log && printf 'x' >>boot2.log
+message dev-a boot2.log ek.pub ek.der ak.pub q >x.yaml
+refused "log changed after quoting" 1 quote-nonce x.yaml
+cp ek.der ekpad.der && printf '\377\377\377\377' >>ekpad.der
+message dev-a boot.log ek.pub ekpad.der ak.pub q >x.yaml
+refused "EK certificate changed after quoting (NV padding added)" 1 quote-nonce x.yaml
+quote ak2.ctx sha256 dev-a boot.log ek.pub ek.der ak.pub q2 &&
+	message dev-a boot.log ek.pub ek.der ak2.pub q2 >x.yaml
+refused "AK public changed after quoting (AK2 signs the binding of AK1's message)" 1 quote-nonce \
+	x.yaml
+message dev-a boot.log ek.pub ek.der ak.pub q2 >x.yaml
+refused "quote signed by another key (AK2) for AK1's message" 1 quote-signature x.yaml
+# PCR values that are not the quoted ones.
+sed "s/^\( *4 *: 0x\).*/\1$(printf 'AB%.0s' $(seq 32))/" pcrread.yaml >pcrs-bad.yaml
+"$mk" message dev-a boot.log ek.pub ek.der ak.pub q.msg q.sig pcrs-bad.yaml >x.yaml 2>>log
+refused "PCR 4 in the message is not the quoted value" 1 quote-pcr-digest x.yaml
+grep -v '^ *14 *:' pcrread.yaml >pcrs-less.yaml
+"$mk" message dev-a boot.log ek.pub ek.der ak.pub q.msg q.sig pcrs-less.yaml >x.yaml 2>>log
+refused "the message's PCRs leave out a quoted one (PCR 14)" 1 quote-selection x.yaml
+tpm2_pcrread sha256:0,1,2,3,4,5,6,7,8,11,12,13,14 >pcrs-more.yaml 2>>log
+"$mk" message dev-a boot.log ek.pub ek.der ak.pub q.msg q.sig pcrs-more.yaml >x.yaml 2>>log
+refused "the message's PCRs add an unquoted one (PCR 8)" 1 quote-selection x.yaml
+
+# Messages that cannot be parsed: exit 2 with the YAML line.
+sed 's/^device:/extra: 1\ndevice:/' boot.yaml >x.yaml
+refused "unknown key" 2 "msg-unknown-key: x.yaml#1:4:" x.yaml
+sed 's/^\(ak-public: "\)./\1*/' boot.yaml >x.yaml
+refused "bad base64" 2 "msg-base64: x.yaml#1:8:" x.yaml
+sed 's/^version: 1/version: 2/' boot.yaml >x.yaml
+refused "newer version" 2 "msg-version: x.yaml#1:3:" x.yaml
+sed 's/^kind: .*/kind: "dha-encblob"/' boot.yaml >x.yaml
+refused "another kind" 2 "msg-kind: x.yaml#1:2:" x.yaml
+printf '' >x.yaml
+refused "no document" 2 msg-empty x.yaml
+cat boot.yaml x.yaml >two.yaml
+sed 's/^device:.*/device: "dev-b"/' boot.yaml >>two.yaml
+run two.yaml
+check "a stream with a refused document: exit 1, one reply, the refused one named #2" \
+	test $? -eq 1 -a "$(grep -c '^kind:' out)" -eq 1 -a -n "$(grep 'two.yaml#2: .*quote-nonce' err)"
+
+# The service key: others may read it -> environment failure (exit 3).
+cp svc.key open.key && chmod 0644 open.key
+"$issue" --key open.key --ca "$caA" boot.yaml >out 2>err
+check "service key of mode 0644: exit 3, key-permissions" \
+	test $? -eq 3 -a -n "$(grep key-permissions err)" -a ! -s out
+"$issue" --key svc.key --ca "$caA" --validity 31d boot.yaml >out 2>err
+check "--validity over 30 days: exit 2" test $? -eq 2 -a ! -s out
+"$issue" --key svc.key boot.yaml >out 2>err
+check "no --ca: exit 2" test $? -eq 2
+
+# A log that does not replay to the quote: one more extend after playing it.
+t tpm2_pcrextend 4:sha256=0000000000000000000000000000000000000000000000000000000000000001
+quote ak.ctx sha256 dev-a boot.log ek.pub ek.der ak.pub qX &&
+	message dev-a boot.log ek.pub ek.der ak.pub qX >x.yaml
+refused "PCR 4 extended once more than the log says" 1 "pcr-mismatch: .*sha256 PCR 4" x.yaml
+swtpm_stop
+
+# ---- ECC: the P-384 EK persisted at 0x81010016 (userWithAuth, so tpm2_create
+# and tpm2_load under it need no policy session; tpm2_createak 5.4 fails on it),
+# a P-384 AK with ECDSA-SHA384, on a fresh TPM. ----
+if swtpm_ek_setup "$tmp/C" && swtpm_ek_start "$tmp/C"; then
+	caC=$(swtpm_ek_root "$tmp/C")
+	issC=$(swtpm_ek_issuer "$tmp/C")
+	swtpm_ek_read_cert ecc ekE.der &&
+		t tpm2_readpublic -c "$SWTPM_EK_ECC_HANDLE" -o ekE.pub &&
+		t tpm2_create -C "$SWTPM_EK_ECC_HANDLE" -G ecc384:ecdsa-sha384:null -g sha384 \
+			-a "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|sign" \
+			-u akE.pub -r akE.priv &&
+		t tpm2_load -C "$SWTPM_EK_ECC_HANDLE" -u akE.pub -r akE.priv -c akE.ctx -n akE.name
+	check "ECC P-384 EK and a P-384 AK under it (tpm2_create, tpm2_load)" test $? -eq 0 ||
+		fail_diag
+	xargs -n 16 tpm2_pcrextend <extends >>log 2>&1
+	quote akE.ctx sha384 dev-e boot.log ekE.pub ekE.der akE.pub qE &&
+		message dev-e boot.log ekE.pub ekE.der akE.pub qE >bootE.yaml
+	"$issue" --key svc.key --ca "$caC" --untrusted "$issC" bootE.yaml >replyE.yaml 2>err
+	check "ECC: good bootdata issued" test $? -eq 0 -a -s replyE.yaml || diag "$(cat err)"
+	"$mk" credential replyE.yaml credE.bin 2>>log &&
+		t tpm2_activatecredential -c akE.ctx -C "$SWTPM_EK_ECC_HANDLE" -i credE.bin -o wrapE.key
+	check "ECC: tpm2_activatecredential recovers the wrap key" test $? -eq 0 || fail_diag
+	"$mk" open replyE.yaml svc.key wrapE.key >content 2>>log
+	check "ECC: the EncBlob opens; AK name and EK certificate digest as tpm2-tools and sha256sum" \
+		test $? -eq 0 -a "$(field ak-name)" = "$(hexf akE.name)" \
+		-a "$(field ek-certificate-sha256)" = "$(sha256sum ekE.der | cut -d' ' -f1)"
+	"$issue" --key svc.key --ca "$caA" --untrusted "$issA" bootE.yaml >out 2>err
+	check "ECC: EK certificate of another CA: ekcert-chain" \
+		test $? -eq 1 -a -n "$(grep ekcert-chain err)" -a ! -s out
+	# An orderly shutdown keeps the clock safe across the restart below.
+	tpm2_shutdown >>log 2>&1
+	swtpm_stop
+else
+	not_ok "swtpm C with EK certificates"
+fi
+
+# ---- A real Windows boot (corpus): played, quoted, issued. ----
+win=$corpus/uefi-eventlog/ideapad/ideapad1.bin
+if [ -f "$win" ] && swtpm_ek_start "$tmp/C"; then
+	# A fresh PCR set: C restarted (its state is reused for the keys only).
+	"$mk" extends "$win" >extW && xargs -n 16 tpm2_pcrextend <extW >>log 2>&1
+	t tpm2_load -C "$SWTPM_EK_ECC_HANDLE" -u akE.pub -r akE.priv -c akE.ctx
+	quote akE.ctx sha384 laptop "$win" ekE.pub ekE.der akE.pub qW &&
+		message laptop "$win" ekE.pub ekE.der akE.pub qW >bootW.yaml
+	"$issue" --key svc.key --ca "$caC" --untrusted "$issC" bootW.yaml >out 2>err
+	rc=$?
+	if [ $rc -eq 3 ] && grep -q dha-encblob-size err; then
+		skip "Windows log (ideapad1): issued" "its claims exceed the dha-encblob blob cap: $(cat err)"
+	else
+		check "Windows log (ideapad1) played into swtpm: issued" test $rc -eq 0 -a -s out ||
+			diag "$(cat err)"
+	fi
+	swtpm_stop
+else
+	skip "Windows log from the corpus" "no corpus"
+fi
+tap_end
