@@ -230,6 +230,110 @@ oom:
 	return nomem(err);
 }
 
+/* ---- failed verifications ---- */
+
+static bool node_key_is(const tcg_ynode *k, const char *s)
+{
+	size_t l = strlen(s);
+	return k->kind == TCG_YNODE_SCALAR && k->len == l && !memcmp(k->str, s, l);
+}
+
+static bool is_text(const tcg_ynode *n)
+{
+	return n && n->kind == TCG_YNODE_SCALAR && n->val == TCG_YVAL_STR && n->len == strlen(n->str);
+}
+
+tcg_rc tcg_report_failed_check(const tcg_ydoc *doc, const tcg_ynode *claims, bool *failed,
+                               tcg_err *err)
+{
+	const tcg_ynode *vf = tcg_ynode_get(claims, "verification");
+	const tcg_ynode *res = tcg_ynode_get(vf, "result");
+	*failed = false;
+	if (!res)
+		return TCG_OK;
+	if (!is_text(res) || strcmp(res->str, "failed"))
+		return tcg_ydoc_error(err, doc, res, "claims-verification",
+		                      "verification.result must be failed");
+	const tcg_ynode *ver = tcg_ynode_get(vf, "verified"), *rule = tcg_ynode_get(vf, "rule"),
+	                *msg = tcg_ynode_get(vf, "message"), *mm = tcg_ynode_get(vf, "mismatch");
+	if (!ver || ver->kind != TCG_YNODE_SCALAR || ver->val != TCG_YVAL_BOOL || ver->b)
+		return tcg_ydoc_error(err, doc, ver ? ver : vf, "claims-verification",
+		                      "a failed verification has verified: false");
+	if (!is_text(rule) || rule->len == 0 || rule->len > 64)
+		return tcg_ydoc_error(err, doc, rule ? rule : vf, "claims-verification",
+		                      "a failed verification names its rule (1..64 bytes)");
+	if (!is_text(msg))
+		return tcg_ydoc_error(err, doc, msg ? msg : vf, "claims-verification",
+		                      "a failed verification has a message");
+	if (mm) {
+		if (mm->kind != TCG_YNODE_MAP)
+			return tcg_ydoc_error(err, doc, mm, "claims-verification",
+			                      "verification.mismatch must be a mapping");
+		for (size_t i = 0; i < mm->n; i++) {
+			const tcg_ynode *k = mm->items[2 * i], *v = mm->items[2 * i + 1];
+			bool known = false;
+			for (int j = 0; j < TCG_DHA_MISMATCH_COUNT; j++)
+				known |= node_key_is(k, tcg_dha_mismatch_names[j]);
+			if (!known)
+				return tcg_ydoc_error(err, doc, k, "claims-verification",
+				                      "unknown key '%.64s' in verification.mismatch", k->str);
+			if (v->kind != TCG_YNODE_SCALAR || v->val != TCG_YVAL_BOOL)
+				return tcg_ydoc_error(err, doc, v, "claims-verification",
+				                      "verification.mismatch.%.64s must be true or false",
+				                      k->str);
+		}
+	}
+	*failed = true;
+	return TCG_OK;
+}
+
+tcg_rc tcg_report_build_failed(const tcg_policy *p, const tcg_ynode *claims, time_t now,
+                               tcg_report *r, tcg_err *err)
+{
+	const tcg_ynode *vf = tcg_ynode_get(claims, "verification");
+	const tcg_ynode *rule = tcg_ynode_get(vf, "rule"), *msg = tcg_ynode_get(vf, "message");
+	const tcg_ynode *mm = tcg_ynode_get(vf, "mismatch");
+	char when[32];
+	struct tm tm;
+
+	memset(r, 0, sizeof *r);
+	if (!vf || !is_text(rule) || !is_text(msg))
+		return tcg_err_set(err, TCG_E_USAGE, "report-usage", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "the claims record no failed verification");
+	r->protocol_version = 3;
+	r->error_code = TCG_REPORT_ERROR_VERIFICATION;
+	r->compliant = false;
+	if (!gmtime_r(&now, &tm) || !strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(when, sizeof when, "1970-01-01T00:00:00Z");
+	size_t n = rule->len + 2 + msg->len + 1;
+	char *em = malloc(n);
+	if (!em)
+		goto oom;
+	snprintf(em, n, "%s: %s", rule->str, msg->str);
+	r->error_message = xml_text(em);
+	free(em);
+	if (!r->error_message || !(r->issued = strdup(when)) ||
+	    !(r->policy_name = xml_text(tcg_policy_name(p))) ||
+	    !(r->policy_version = xml_text(tcg_policy_version(p))) ||
+	    !(r->policy_sha256 = hexstr(tcg_policy_sha256(p), 32)))
+		goto oom;
+	if (mm && mm->kind == TCG_YNODE_MAP) {
+		r->has_mismatch = true;
+		for (int j = 0; j < TCG_DHA_MISMATCH_COUNT; j++) {
+			const tcg_ynode *v = tcg_ynode_get(mm, tcg_dha_mismatch_names[j]);
+			r->mismatch[j] = v && v->kind == TCG_YNODE_SCALAR && v->val == TCG_YVAL_BOOL && v->b;
+		}
+	}
+	/* Only the verification record: no fact of a refused input is repeated. */
+	facts_acc a = {r, 0};
+	if (add_facts(&a, "verification", vf, 0))
+		goto oom;
+	return TCG_OK;
+oom:
+	tcg_report_free(r);
+	return nomem(err);
+}
+
 /* ---- writing ---- */
 
 typedef enum { T_BOOL, T_UINT, T_HEX, T_HEX_OPT, T_TIME } ms_type;
@@ -340,7 +444,7 @@ static xmlDocPtr build_doc(const tcg_report *r)
 		if (!vals[i] && ms_elems[i].type != T_HEX_OPT)
 			complete = false;
 	}
-	if (complete) {
+	if (complete && !r->error_code) {
 		xmlNodePtr hp = xmlNewChild(root, ms, BAD_CAST "HealthCertificateProperties", NULL);
 		for (size_t i = 0; i < sizeof ms_elems / sizeof ms_elems[0]; i++)
 			if (vals[i])
@@ -348,6 +452,12 @@ static xmlDocPtr build_doc(const tcg_report *r)
 	}
 	for (size_t i = 0; i < sizeof ms_elems / sizeof ms_elems[0]; i++)
 		free(vals[i]);
+	if (r->has_mismatch) {
+		xmlNodePtr mf = xmlNewChild(root, ms, BAD_CAST "HealthStatusMismatchFlags", NULL);
+		for (int j = 0; j < TCG_DHA_MISMATCH_COUNT; j++)
+			xmlNewTextChild(mf, ms, BAD_CAST tcg_dha_mismatch_names[j],
+			                BAD_CAST(r->mismatch[j] ? "true" : "false"));
+	}
 
 	xmlNodePtr ap = xmlNewChild(root, t, BAD_CAST "Appraisal", NULL);
 	xmlNewProp(ap, BAD_CAST "issued", BAD_CAST(r->issued ? r->issued : ""));
@@ -549,6 +659,35 @@ static tcg_rc read_appraisal(xmlNodePtr ap, tcg_report *r, tcg_err *err)
 	return TCG_OK;
 }
 
+/* HealthStatusMismatchFlags: the six flags, in order, each at most once. */
+static tcg_rc read_mismatch(xmlNodePtr mf, tcg_report *r, tcg_err *err)
+{
+	int next = 0;
+	if (r->has_mismatch)
+		return bad(err, mf, "HealthStatusMismatchFlags twice");
+	r->has_mismatch = true;
+	for (xmlNodePtr c = mf->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		int j = next;
+		while (j < TCG_DHA_MISMATCH_COUNT &&
+		       !is_elem(c, TCG_REPORT_NS_MS, tcg_dha_mismatch_names[j]))
+			j++;
+		if (j == TCG_DHA_MISMATCH_COUNT)
+			return bad(err, c, "unknown or out-of-order element in HealthStatusMismatchFlags");
+		char *v = own_text(c);
+		if (!v)
+			return nomem(err);
+		bool t = !strcmp(v, "true"), f = !strcmp(v, "false");
+		free(v);
+		if (!t && !f)
+			return bad(err, c, "a mismatch flag is true or false");
+		r->mismatch[j] = t;
+		next = j + 1;
+	}
+	return TCG_OK;
+}
+
 tcg_rc tcg_report_read(const uint8_t *xml, size_t len, tcg_report *r, tcg_err *err)
 {
 	tcg_rc rc = TCG_OK;
@@ -578,9 +717,13 @@ tcg_rc tcg_report_read(const uint8_t *xml, size_t len, tcg_report *r, tcg_err *e
 	free(a);
 	r->error_message = attr(root, "ErrorMessage");
 	xmlNodePtr ap = NULL;
-	for (xmlNodePtr c = root->children; c; c = c->next)
+	for (xmlNodePtr c = root->children; c; c = c->next) {
 		if (is_elem(c, TCG_REPORT_NS, "Appraisal"))
 			ap = c;
+		else if (is_elem(c, TCG_REPORT_NS_MS, "HealthStatusMismatchFlags") &&
+		         (rc = read_mismatch(c, r, err)))
+			goto out;
+	}
 	if (!ap) {
 		rc = bad(err, root, "no tcg:Appraisal");
 		goto out;

@@ -357,3 +357,99 @@ void tcg_yaml_kv_guid(tcg_yaml *y, const char *key, const uint8_t p[16])
 	tcg_yaml_key(y, key);
 	tcg_yaml_guid(y, p);
 }
+
+/* ---- parsed trees written back ---- */
+
+/* Would this text, written plain, read back as the same string? Only a
+ * conservative set: names that start with a letter or '_' and hold letters,
+ * digits, '_', '-', '.'; never a word the reader types (true, false, null). */
+static bool plain_key_ok(const char *s, size_t len)
+{
+	if (len == 0 || len != strlen(s) || len > 128)
+		return false;
+	if (!((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-' || c == '.'))
+			return false;
+	}
+	return strcmp(s, "true") && strcmp(s, "false") && strcmp(s, "null");
+}
+
+static void node_scalar(tcg_yaml *y, const tcg_ynode *n, bool is_key)
+{
+	char b[32];
+	switch (n->val) {
+	case TCG_YVAL_BOOL:
+		tcg_yaml_bool(y, n->b);
+		return;
+	case TCG_YVAL_INT:
+		snprintf(b, sizeof b, "%lld", n->i);
+		tcg_yaml_plain(y, b);
+		return;
+	case TCG_YVAL_NULL:
+		tcg_yaml_null(y);
+		return;
+	default:
+		if (is_key && plain_key_ok(n->str, n->len))
+			tcg_yaml_plain(y, n->str);
+		else
+			tcg_yaml_str(y, n->str, n->len);
+	}
+}
+
+static void node_at(tcg_yaml *y, const tcg_ynode *n, unsigned depth)
+{
+	if (y->failed)
+		return;
+	if (!n || depth > TCG_YDOC_MAX_DEPTH) {
+		y->failed = 1;
+		snprintf(y->problem, sizeof y->problem, n ? "tree too deep" : "no node");
+		return;
+	}
+	switch (n->kind) {
+	case TCG_YNODE_SCALAR:
+		node_scalar(y, n, false);
+		return;
+	case TCG_YNODE_SEQ:
+		tcg_yaml_seq_start(y);
+		for (size_t i = 0; i < n->n; i++)
+			node_at(y, n->items[i], depth + 1);
+		tcg_yaml_seq_end(y);
+		return;
+	case TCG_YNODE_MAP:
+		tcg_yaml_map_start(y);
+		for (size_t i = 0; i < n->n; i++) {
+			tcg_yaml_node_key(y, n->items[2 * i]);
+			node_at(y, n->items[2 * i + 1], depth + 1);
+		}
+		tcg_yaml_map_end(y);
+		return;
+	}
+}
+
+void tcg_yaml_node_key(tcg_yaml *y, const tcg_ynode *key)
+{
+	if (y->failed)
+		return;
+	if (!key || key->kind != TCG_YNODE_SCALAR) {
+		/* the strict reader refuses complex keys, so a tree never has one */
+		y->failed = 1;
+		snprintf(y->problem, sizeof y->problem, "a mapping key that is not a scalar");
+		return;
+	}
+	node_scalar(y, key, true);
+}
+
+void tcg_yaml_node(tcg_yaml *y, const tcg_ynode *n)
+{
+	node_at(y, n, 0);
+}
+
+void tcg_yaml_kv_node(tcg_yaml *y, const char *key, const tcg_ynode *n)
+{
+	tcg_yaml_key(y, key);
+	tcg_yaml_node(y, n);
+}

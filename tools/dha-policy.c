@@ -28,15 +28,20 @@ static void usage(FILE *f)
 	        "  -h, --help        this text\n"
 	        "  -V, --version     the version\n"
 	        "\n"
+	        "Claims of a failed verification (dha-verify: verification.result: failed)\n"
+	        "give a report with ErrorCode 1, ErrorMessage \"rule: message\", the\n"
+	        "HealthStatusMismatchFlags they carry, no rule evaluated and the verdict\n"
+	        "non-compliant (exit 1).\n"
+	        "\n"
 	        "test: run golden fixtures (claims:, or log: with pcrs: paths relative to the\n"
 	        "fixture and allow-sha1:, and expect: {verdict, failing}) through POLICY;\n"
 	        "one line per fixture and a summary.\n"
 	        "init: print a starting policy that pins the facts of a known-good device.\n"
 	        "\n"
 	        "Exit status: 0 compliant (test: every fixture as expected), 1 non-compliant,\n"
-	        "unverified claims without --offline (claims-unverified), or a fixture that\n"
-	        "differs, 2 bad usage or input that cannot be parsed, 3 a file could not be\n"
-	        "read.\n",
+	        "a failed verification, unverified claims without --offline\n"
+	        "(claims-unverified), or a fixture that differs, 2 bad usage or input that\n"
+	        "cannot be parsed, 3 a file could not be read.\n",
 	        prog, prog, prog);
 }
 
@@ -64,6 +69,22 @@ static time_t now(void)
 	return time(NULL);
 }
 
+/* Claims of a refused input (dha-verify): a report that says so, exit 1. */
+static int failed_report(const tcg_policy *p, const tcg_claims_doc *c, const char *claims_path)
+{
+	tcg_report r;
+	tcg_err err;
+	tcg_err_clear(&err);
+	if (tcg_report_build_failed(p, c->doc.root, now(), &r, &err))
+		return tool_error(prog, NULL, &err);
+	tcg_rc rc = tcg_report_write(&r, stdout, &err);
+	if (!rc)
+		fprintf(stderr, "%s: %s: verification-failed: %s\n", prog,
+		        strcmp(claims_path, "-") ? claims_path : "<stdin>", r.error_message);
+	tcg_report_free(&r);
+	return rc ? tool_error(prog, NULL, &err) : 1;
+}
+
 static int appraise(const char *policy_path, const char *claims_path, bool offline)
 {
 	tcg_policy *p = NULL;
@@ -80,6 +101,15 @@ static int appraise(const char *policy_path, const char *claims_path, bool offli
 	if ((rc = load_claims(claims_path, &c, &err))) {
 		tcg_policy_free(p);
 		return tool_error(prog, NULL, &err);
+	}
+	bool failed;
+	if ((rc = tcg_report_failed_check(&c.doc, c.doc.root, &failed, &err))) {
+		status = tool_error(prog, NULL, &err);
+		goto out;
+	}
+	if (failed) {
+		status = failed_report(p, &c, claims_path);
+		goto out;
 	}
 	if (!c.verified && !offline) {
 		fprintf(stderr,

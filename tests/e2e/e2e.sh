@@ -2,11 +2,12 @@
 # Device Health Attestation end to end on swtpm, through the role scripts:
 # the happy path for an RSA and an ECC EK, and every refusal of the protocol
 # from the attacker's side (rule named, nothing issued or accepted).
-# Usage: e2e.sh BUILDDIR SOURCEDIR CORPUSDIR
+# Usage: e2e.sh BUILDDIR SOURCEDIR CORPUSDIR MKBOOTDATA
 set -u
 build=$1
 src=$2
 corpus=$3
+mkbootdata=$4
 . "$src/tests/tap.sh"
 . "$src/tests/swtpm.sh"
 . "$src/tests/swtpm-ek.sh"
@@ -31,6 +32,8 @@ fi
 other_log=$corpus/uefi-eventlog/thinkpad/p511.bin
 policy=$src/policies/windows-dha.yaml
 dev=kiosk-7
+ak_handle=0x81020001                             # dha-bootdata's default
+selection=sha256:0,1,2,3,4,5,6,7,11,12,13,14     # and its default selection
 
 server() { "$tools/dha-server" --state "$tmp/server" "$@"; }
 device() { "$tools/dha-device" --state "$tmp/device" "$@"; }
@@ -71,8 +74,8 @@ for ek in rsa ecc; do
 	server report "$policy" <"$tmp/claims.yaml" >"$tmp/report.xml" 2>"$tmp/err"
 	check "$ek EK: compliant under windows-dha (exit 0)" test $? -eq 0
 	check "$ek EK: the report validates against the schema" valid "$tmp/report.xml"
-	check "$ek EK: Microsoft's properties say AIKPresent" \
-		grep -q '<AIKPresent>true</AIKPresent>' "$tmp/report.xml"
+	check "$ek EK: the report says the AIK is present (verified against the EK)" \
+		grep -q 'path="health.AIKPresent"[^>]*>true<' "$tmp/report.xml"
 	check "$ek EK: ResetCount is the TPM's own (tpm2_readclock)" test \
 		"$(claim "$tmp/claims.yaml" health.ResetCount)" = \
 		"$(tpm2_readclock | sed -n 's/^ *reset_count: *//p')"
@@ -146,8 +149,9 @@ diag "$(head -1 "$tmp/err")"
 "$tools/tcglog-play" --tcti "$tcti_b" "$log" >/dev/null 2>&1
 "$tools/dha-server" --state "$tmp/server-b" init --ca "$(swtpm_ek_root "$tmp/tpm-b")" \
 	--untrusted "$(swtpm_ek_issuer "$tmp/tpm-b")" 2>/dev/null
-device_b bootdata -- --device "$dev" --log "$log" |
-	"$tools/dha-server" --state "$tmp/server-b" issue | device_b activate 2>/dev/null
+device_b bootdata -- --device "$dev" --log "$log" >"$tmp/bootdata-b.yaml"
+"$tools/dha-server" --state "$tmp/server-b" issue <"$tmp/bootdata-b.yaml" |
+	device_b activate 2>/dev/null
 server nonce "$dev" | device_b quote >"$tmp/signed-b.yaml"
 signed >"$tmp/signed-a.yaml"
 $edit "$tmp/signed-b.yaml" take encblob "$tmp/signed-a.yaml" >"$tmp/mixed.yaml"
@@ -156,6 +160,31 @@ check "device A's EncBlob with TPM B's quote: refused (exit 1)" test $? -eq 1
 diag "$(head -1 "$tmp/err")"
 server verify <"$tmp/signed-a.yaml" >/dev/null 2>&1
 check "... and device A's own signedblob still verifies: its nonce was not burned" test $? -eq 0
+
+# Boot data naming TPM A's EK with TPM B's AK (quoted by B over the binding of
+# exactly those fields): the service cannot tell, but the reply it issues is
+# useless on both TPMs -- MakeCredential ties the key to A's EK and B's AK.
+for f in log ek-public ek-certificate; do
+	$edit "$tmp/bootdata.yaml" get "$f" | xxd -r -p >"$tmp/mix-$f"
+done
+$edit "$tmp/bootdata-b.yaml" get ak-public | xxd -r -p >"$tmp/mix-ak-public"
+binding=$("$mkbootdata" binding "$dev" "$tmp/mix-log" "$tmp/mix-ek-public" \
+	"$tmp/mix-ek-certificate" "$tmp/mix-ak-public")
+TPM2TOOLS_TCTI=$tcti_b tpm2_quote -c "$ak_handle" -l "$selection" -q "$binding" -g sha256 \
+	-m "$tmp/mix.attest" -s "$tmp/mix.sig" -o "$tmp/mix.pcrs" >/dev/null 2>&1
+"$mkbootdata" message "$dev" "$tmp/mix-log" "$tmp/mix-ek-public" "$tmp/mix-ek-certificate" \
+	"$tmp/mix-ak-public" "$tmp/mix.attest" "$tmp/mix.sig" "$tmp/mix.pcrs" >"$tmp/mix.yaml"
+server issue <"$tmp/mix.yaml" >"$tmp/mix-reply.yaml" 2>"$tmp/err"
+check "boot data with TPM A's EK and TPM B's AK: the service issues (it cannot tell)" \
+	test $? -eq 0 -a -s "$tmp/mix-reply.yaml"
+"$tools/dha-device" --state "$tmp/device-mix" activate <"$tmp/mix-reply.yaml" \
+	>/dev/null 2>"$tmp/err"
+check "... but TPM A cannot activate the reply (exit 1, credential-activate)" \
+	test $? -eq 1 -a -n "$(grep credential-activate "$tmp/err")"
+"$tools/dha-device" --tcti "$tcti_b" --state "$tmp/device-mix" activate \
+	<"$tmp/mix-reply.yaml" >/dev/null 2>"$tmp/err"
+check "... nor can TPM B (exit 1, credential-activate)" \
+	test $? -eq 1 -a -n "$(grep credential-activate "$tmp/err")"
 
 # Boot data whose EK certificate chains to no root the service trusts.
 "$tools/dha-server" --state "$tmp/server3" init --ca "$(swtpm_ek_root "$tmp/tpm-b")" 2>/dev/null
@@ -201,7 +230,9 @@ check "... the report is non-compliant (exit 1) with HealthStatusMismatchFlags P
 	grep -q '<PCR>true</PCR>' "$tmp/report.xml"
 check "... and validates against the schema" valid "$tmp/report.xml"
 
-# The TPM restarted between boot data and quote: the reboot flag.
+# The TPM restarted between boot data and quote: the reboot flag. An orderly
+# shutdown first, as an OS does, so the TPM's clock stays safe.
+tpm2_shutdown -c >/dev/null 2>&1
 swtpm_stop
 swtpm_ek_start "$tmp/tpm"
 "$tools/tcglog-play" "$log" >/dev/null 2>&1

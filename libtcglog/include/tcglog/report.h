@@ -7,8 +7,16 @@
  * section establishes every element Microsoft's schema requires (Issued is
  * the appraisal time); nothing is guessed. Every fact of the claims (all
  * sections, verification included) is also in tcg:Facts, which is what the
- * reader reads back. HealthStatusMismatchFlags (the schema has it) is not
- * written yet: it needs dha-verify's quote-versus-EncBlob comparison.
+ * reader reads back.
+ *
+ * A failed verification (claims as dha-verify writes them for a refused
+ * input: verification {verified: false, result: failed, rule, message,
+ * mismatch}) makes a report of its own: ErrorCode TCG_REPORT_ERROR_VERIFICATION,
+ * ErrorMessage "rule: message", no HealthCertificateProperties,
+ * HealthStatusMismatchFlags (all six, in order) when the claims carry
+ * verification.mismatch, and an appraisal whose verdict is non-compliant with
+ * no rule evaluated (tcg:Rules empty: nothing unverified is judged); the facts
+ * are the verification section's only.
  */
 #ifndef TCGLOG_REPORT_H
 #define TCGLOG_REPORT_H
@@ -19,6 +27,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "tcglog/dha.h"
 #include "tcglog/error.h"
 #include "tcglog/policy.h"
 
@@ -31,6 +40,8 @@ extern "C" {
 #define TCG_REPORT_NS "urn:tcglog:dha-report:1"
 #define TCG_REPORT_MAX_SIZE (16u << 20)
 #define TCG_REPORT_MAX_FACTS 100000
+/* ErrorCode of a report on DHA-Data that failed verification. */
+#define TCG_REPORT_ERROR_VERIFICATION 1
 
 /* A fact: dotted path, type (bool, int, string, null, list, absent), text
  * value (scalars) or items (list of scalars). */
@@ -64,12 +75,29 @@ typedef struct {
 	size_t nrules;
 	tcg_report_fact *facts;
 	size_t nfacts;
+	/* HealthStatusMismatchFlags, by tcg_dha_mismatch (written when has_mismatch) */
+	bool has_mismatch;
+	bool mismatch[TCG_DHA_MISMATCH_COUNT];
 } tcg_report;
 
 /* Build a report from a policy, its evaluation and the claims; now is the
  * appraisal time. */
 tcg_rc tcg_report_build(const tcg_policy *p, const tcg_evaluation *ev, const tcg_ynode *claims,
                         bool offline, time_t now, tcg_report *r, tcg_err *err);
+
+/*
+ * Whether claims record a failed verification (verification.result present).
+ * A record that is not dha-verify's is refused, TCG_E_FORMAT with the claims'
+ * FILE:LINE:COLUMN (rule claims-verification): result other than "failed",
+ * verified not false, rule or message missing or not text, mismatch not a
+ * mapping of the six flag names to booleans.
+ */
+tcg_rc tcg_report_failed_check(const tcg_ydoc *doc, const tcg_ynode *claims, bool *failed,
+                               tcg_err *err);
+/* The report of a failed verification (claims checked by tcg_report_failed_check). */
+tcg_rc tcg_report_build_failed(const tcg_policy *p, const tcg_ynode *claims, time_t now,
+                               tcg_report *r, tcg_err *err);
+
 tcg_rc tcg_report_write(const tcg_report *r, FILE *out, tcg_err *err);
 /* Write into a malloc'd buffer (*xml, *len). */
 tcg_rc tcg_report_write_mem(const tcg_report *r, char **xml, size_t *len, tcg_err *err);

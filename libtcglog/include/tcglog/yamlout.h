@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "tcglog/error.h"
+#include "tcglog/yamldoc.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,6 +53,20 @@ void tcg_yaml_kv_hex64(tcg_yaml *y, const char *key, uint64_t v);
 void tcg_yaml_kv_hex(tcg_yaml *y, const char *key, const uint8_t *p, size_t len);
 void tcg_yaml_kv_bool(tcg_yaml *y, const char *key, int v);
 void tcg_yaml_kv_guid(tcg_yaml *y, const char *key, const uint8_t p[16]);
+
+/*
+ * A parsed YAML tree (yamldoc.h) written back, so a document read with
+ * tcg_ydoc_parse / tcg_msg_parse can be re-emitted (in part, with keys replaced
+ * by the caller) and read back to the same tree: scalars keep their type
+ * (strings double-quoted, integers and booleans plain in canonical form, null
+ * empty), mapping keys are plain when that reads back as the same string and
+ * type, else double-quoted; key order and sequence order are kept. Nesting
+ * deeper than TCG_YDOC_MAX_DEPTH (which no parsed tree has) fails the output.
+ */
+void tcg_yaml_node(tcg_yaml *y, const tcg_ynode *n);
+void tcg_yaml_kv_node(tcg_yaml *y, const char *key, const tcg_ynode *n);
+/* A mapping key taken from a parsed tree, written as tcg_yaml_node writes keys. */
+void tcg_yaml_node_key(tcg_yaml *y, const tcg_ynode *key);
 
 /* Format a GUID (mixed-endian, as EFI_GUID) into 37 bytes. */
 void tcg_guid_format(const uint8_t p[16], char out[37]);
