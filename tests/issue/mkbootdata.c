@@ -241,19 +241,23 @@ static int open_reply(char **argv)
 	if (tcg_msg_b64(&m, "blob", &blob, &blen, &err))
 		die("blob", &err);
 	/* Each layer fails with its own rule and exit status. */
-	if (tcg_dha_unwrap(blob, blen, device, wrap, klen, &encblob, &elen, &err)) {
-		fprintf(stderr, "mkbootdata: unwrap: %s: %s\n", err.rule, err.msg);
-		return tcg_exit_status(err.rc);
-	}
-	if (tcg_blob_open(&key, 1, encblob, elen, (const uint8_t *)TCG_DHA_ENCBLOB_AAD,
-	                  TCG_DHA_ENCBLOB_AAD_LEN, &plain, &plen, &err)) {
-		fprintf(stderr, "mkbootdata: open: %s: %s\n", err.rule, err.msg);
-		return tcg_exit_status(err.rc);
+	int status = 0;
+	encblob = plain = NULL;
+	elen = plen = 0;
+	const char *layer = "unwrap";
+	if (tcg_dha_unwrap(blob, blen, device, wrap, klen, &encblob, &elen, &err) ||
+	    (layer = "open", tcg_blob_open(&key, 1, encblob, elen,
+	                                   (const uint8_t *)TCG_DHA_ENCBLOB_AAD,
+	                                   TCG_DHA_ENCBLOB_AAD_LEN, &plain, &plen, &err))) {
+		fprintf(stderr, "mkbootdata: %s: %s: %s\n", layer, err.rule, err.msg);
+		status = tcg_exit_status(err.rc);
+		goto done;
 	}
 	tcg_dha_content c;
 	if (tcg_dha_content_decode(plain, plen, &c, &err)) {
 		fprintf(stderr, "mkbootdata: decode: %s: %s\n", err.rule, err.msg);
-		return tcg_exit_status(err.rc);
+		status = tcg_exit_status(err.rc);
+		goto done;
 	}
 	printf("device: %s\n", c.device);
 	hex("ak-name", c.ak_name, c.ak_name_len);
@@ -274,13 +278,14 @@ static int open_reply(char **argv)
 	       (long long)c.expires);
 	printf("claims-verified: %s\n", strstr(c.claims, "verified: true") ? "true" : "false");
 	tcg_dha_content_free(&c);
+done:
 	tcg_blob_free_plaintext(plain, plen);
 	tcg_service_key_wipe(&key);
 	free(blob);
 	free(encblob);
 	free(wrap);
 	tcg_msg_free(&m);
-	return 0;
+	return status;
 }
 
 int main(int argc, char **argv)
