@@ -132,8 +132,18 @@ size_t tcg_msg_max_size(const tcg_msg_schema *const *accept)
 
 /* ---- base64 ---- */
 
-static const char b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/* The value of a base64 character, -1 outside the alphabet (a lookup, not a
+ * search: EncBlobs are tens of kilobytes). */
+static int b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
 
 size_t tcg_b64_decoded_max(size_t len)
 {
@@ -151,14 +161,13 @@ bool tcg_b64_decode(const char *s, size_t len, uint8_t *out, size_t *outlen)
 	if (s[len - 1] == '=')
 		pad = s[len - 2] == '=' ? 2 : 1;
 	for (size_t i = 0; i < len - pad; i++)
-		if (!s[i] || !strchr(b64_alphabet, s[i]))
+		if (b64_value((unsigned char)s[i]) < 0)
 			return false;
 	int n = EVP_DecodeBlock(out, (const unsigned char *)s, (int)len);
 	if (n < 0 || (size_t)n != len / 4 * 3)
 		return false;
 	/* canonical: the unused bits of the last character are zero */
-	const char *last = strchr(b64_alphabet, s[len - pad - 1]);
-	unsigned v = (unsigned)(last - b64_alphabet);
+	unsigned v = (unsigned)b64_value((unsigned char)s[len - pad - 1]);
 	if ((pad == 1 && (v & 0x3)) || (pad == 2 && (v & 0xf)))
 		return false;
 	*outlen = (size_t)n - pad;
