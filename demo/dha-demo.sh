@@ -42,7 +42,7 @@ else
 	say "no corpus at $corpus: the TPM replays a generated log"
 	policy=$src/policies/linux-secureboot.yaml
 fi
-"$tools/tcglog-play" "$log" || die "tcglog-play failed"
+"$tools/tcglog-play" "$log" >&2 || die "tcglog-play failed"
 
 say "service: a fresh service key, nonce store and the EK root as trust anchor"
 server() { "$tools/dha-server" --state "$work/server" "$@"; }
@@ -65,8 +65,11 @@ say "DHA-Report"
 cat "$work/report.xml"
 
 xp() { xmllint --xpath "$1" "$work/report.xml" 2>/dev/null; }
+ids() { xp "$1" | tr '\n' ' ' | sed 's/ *id="\([^"]*\)"/\1 /g; s/ *$//'; }
+fact() { xp "string(//*[local-name()='Fact'][@path='health.$1'])"; }
 verdict=$(xp 'string(//*[local-name()="Verdict"])')
-failing=$(xp '//*[local-name()="Rule"][@outcome="fail"]/@id' | sed 's/ *id="\([^"]*\)"/\1 /g')
+failing=$(ids '//*[local-name()="Rule"][@outcome="fail"][@severity="deny"]/@id')
+warnings=$(ids '//*[local-name()="Rule"][@outcome="fail"][@severity!="deny"]/@id')
 passed=$(xp 'count(//*[local-name()="Rule"][@outcome="pass"])')
 say "summary"
 cat <<EOF
@@ -74,9 +77,10 @@ device:        $device ($ek EK, certificate from swtpm's local CA)
 boot log:      $log
 policy:        $policy
 verification:  $([ "$verify_rc" -eq 0 ] && echo "quote, nonce and EncBlob verified" || echo "FAILED (dha-verify exit $verify_rc)")
-verdict:       $verdict ($passed rules passed${failing:+; failing: $failing})
-Secure Boot:   $(xp 'string(//*[local-name()="SecureBootEnabled"])')
-BitLocker:     $(xp 'string(//*[local-name()="BitlockerStatus"])')
-ELAM driver:   $(xp 'string(//*[local-name()="ELAMDriverLoaded"])')
+verdict:       $verdict ($passed rules passed${failing:+; failing: $failing}${warnings:+; warnings: $warnings})
+Secure Boot:   $(fact SecureBootEnabled)
+BitLocker:     $(fact BitlockerStatus)
+ELAM driver:   $(fact ELAMDriverLoaded)
+AIK present:   $(fact AIKPresent) (reset count $(fact ResetCount), restart count $(fact RestartCount))
 EOF
 [ "$verify_rc" -eq 0 ] && [ "$report_rc" -le 1 ]
