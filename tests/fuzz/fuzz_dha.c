@@ -4,7 +4,11 @@
  *    must encode again and decode to the same encoding (a fixed point).
  * 2. The input as a dha-bootdata message, through every check of the issue
  *    step with a fixed service key and no trust anchor: nothing the fuzzer
- *    makes may be issued, and a refusal leaves no reply behind. */
+ *    makes may be issued, and a refusal leaves no reply behind.
+ * 3. The input as the claims an EncBlob carries, re-emitted by dha-verify's
+ *    writer: what it writes must read back as a dha-claims message that says
+ *    verified: true. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,9 +68,42 @@ static void bootdata(const uint8_t *data, size_t size)
 	tcg_msg_free(&m);
 }
 
+static void claims(const uint8_t *data, size_t size)
+{
+	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_claims, NULL};
+	tcg_dha_verdict v;
+	tcg_err err;
+	char *text = NULL;
+	size_t len = 0;
+
+	memset(&v, 0, sizeof v);
+	if (tcg_msg_parse(data, size, "fuzz", accept, &v.claims, &err) != TCG_OK)
+		return;
+	v.verified = true;
+	strcpy(v.device, "fuzz");
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		abort();
+	tcg_rc rc = tcg_dha_claims_write(&v, f, &err);
+	if (fclose(f))
+		abort();
+	if (rc == TCG_OK) {
+		tcg_msg back;
+		bool verified = false;
+		if (tcg_msg_parse((const uint8_t *)text, len, "rewritten", accept, &back, &err) !=
+		        TCG_OK ||
+		    !tcg_msg_bool(&back, "verification.verified", &verified) || !verified)
+			abort();
+		tcg_msg_free(&back);
+	}
+	free(text);
+	tcg_dha_verdict_free(&v);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	content(data, size);
 	bootdata(data, size);
+	claims(data, size);
 	return 0;
 }
