@@ -210,75 +210,6 @@ static bool pcrs_match_selection(const tcg_pcr_values *v, const tcg_pcr_selectio
 	return true;
 }
 
-static void write_pcrs(tcg_yaml *y, const tcg_pcr_values *v)
-{
-	tcg_yaml_map_start(y);
-	for (size_t k = 0; k < v->num_banks; k++) {
-		const tcg_pcr_bank *b = &v->bank[k];
-		tcg_yaml_key(y, tcg_alg_name(b->alg));
-		tcg_yaml_map_start(y);
-		for (unsigned p = 0; p < TCG_NUM_PCRS; p++) {
-			char ix[4];
-			if (!(b->present >> p & 1))
-				continue;
-			snprintf(ix, sizeof ix, "%u", p);
-			tcg_yaml_kv_hex(y, ix, b->value[p], b->size);
-		}
-		tcg_yaml_map_end(y);
-	}
-	tcg_yaml_map_end(y);
-}
-
-/*
- * PCR values of a checked message's pcrs mapping (bank name -> index -> hex),
- * each value exactly its bank's digest size (TCG_E_FORMAT, msg-size).
- */
-static tcg_rc read_pcrs(const tcg_msg *m, const char *path, tcg_pcr_values *out, tcg_err *err)
-{
-	const tcg_ynode *banks = tcg_msg_get(m, path);
-	memset(out, 0, sizeof *out);
-	if (!banks || banks->kind != TCG_YNODE_MAP)
-		return tcg_ydoc_error(err, &m->doc, banks ? banks : m->doc.root, "msg-missing-key",
-		                      "missing mapping '%s'", path);
-	for (size_t k = 0; k < banks->n; k++) {
-		const tcg_ynode *name = banks->items[2 * k], *pcrs = banks->items[2 * k + 1];
-		uint16_t alg;
-		tcg_pcr_bank *b;
-		if (!tcg_alg_from_name(name->str, &alg) || !tcg_alg_size(alg))
-			return tcg_ydoc_error(err, &m->doc, name, "msg-unknown-key",
-			                      "unknown bank '%.32s' in %s", name->str, path);
-		if (tcg_pcrs_bank(out, alg) || !(b = tcg_pcrs_add_bank(out, alg)))
-			return tcg_ydoc_error(err, &m->doc, name, "msg-size",
-			                      "bank %s repeated or too many banks in %s", name->str,
-			                      path);
-		b->size = (uint16_t)tcg_alg_size(alg);
-		if (pcrs->kind != TCG_YNODE_MAP)
-			return tcg_ydoc_error(err, &m->doc, pcrs, "msg-type", "%s.%s must be a mapping",
-			                      path, name->str);
-		for (size_t i = 0; i < pcrs->n; i++) {
-			const tcg_ynode *ix = pcrs->items[2 * i], *val = pcrs->items[2 * i + 1];
-			size_t n = 0;
-			if (ix->val != TCG_YVAL_INT || ix->i < 0 || ix->i >= TCG_NUM_PCRS)
-				return tcg_ydoc_error(err, &m->doc, ix, "msg-unknown-key",
-				                      "PCR index '%.32s' in %s.%s", ix->str, path,
-				                      name->str);
-			unsigned p = (unsigned)ix->i;
-			if (b->present >> p & 1)
-				return tcg_ydoc_error(err, &m->doc, ix, "yaml-duplicate-key",
-				                      "PCR %u twice in %s.%s", p, path, name->str);
-			if (val->kind != TCG_YNODE_SCALAR || val->len != b->size * 2 ||
-			    val->len != strlen(val->str) ||
-			    !tcg_hex_decode_n(val->str, val->len, b->value[p], sizeof b->value[p], &n) ||
-			    n != b->size)
-				return tcg_ydoc_error(err, &m->doc, val, "msg-size",
-				                      "%s.%s.%u must be %u bytes of hex", path, name->str, p,
-				                      (unsigned)b->size);
-			b->present |= 1u << p;
-		}
-	}
-	return TCG_OK;
-}
-
 tcg_rc tcg_dha_content_encode(const tcg_dha_content *c, uint8_t **out, size_t *len,
                               tcg_err *err)
 {
@@ -319,7 +250,7 @@ tcg_rc tcg_dha_content_encode(const tcg_dha_content *c, uint8_t **out, size_t *l
 		                          sizeof c->ek_cert_sha256, err))) {
 			tcg_yaml_kv_cstr(y, "pcr-selection", sel);
 			tcg_yaml_key(y, "pcrs");
-			write_pcrs(y, &c->pcrs);
+			tcg_msg_put_pcr_values(y, &c->pcrs);
 			rc = tcg_msg_kv_b64(y, "pcr-digest", c->pcr_digest, c->pcr_digest_len, err);
 		}
 		if (!rc) {
@@ -414,7 +345,7 @@ tcg_rc tcg_dha_content_decode(const uint8_t *data, size_t len, tcg_dha_content *
 		            "pcr-selection '%.64s' is not a canonical PCR selection", seltext);
 		goto fail;
 	}
-	if ((rc = read_pcrs(&m, "pcrs", &c->pcrs, err)))
+	if ((rc = tcg_msg_pcr_values(&m, "pcrs", &c->pcrs, err)))
 		goto fail;
 	if (!pcrs_match_selection(&c->pcrs, &c->selection)) {
 		rc = CFAULT(tcg_msg_get(&m, "pcrs"), "dha-content-pcrs",
@@ -644,7 +575,7 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 	if ((rc = tcg_dha_bootdata_binding(w->device, w->log, w->log_len, w->ek_pub,
 	                                   w->ek_pub_len, w->ek_cert, w->ek_cert_len, w->ak_pub,
 	                                   w->ak_pub_len, binding, err)) ||
-	    (rc = read_pcrs(m, "quote.pcrs", &w->msg_pcrs, err)))
+	    (rc = tcg_msg_pcr_values(m, "quote.pcrs", &w->msg_pcrs, err)))
 		return rc;
 	tcg_quote_opts qo = {.nonce = binding, .nonce_len = sizeof binding,
 	                     .allow_sha1 = o->allow_sha1, .pcrs = &w->msg_pcrs};

@@ -52,26 +52,6 @@ static void usage(FILE *f)
 	        TCG_DHA_DEFAULT_AK_HANDLE);
 }
 
-static tcg_rc write_pcrs(tcg_yaml *y, const tcg_pcr_values *v)
-{
-	tcg_yaml_key(y, "pcrs");
-	tcg_yaml_map_start(y);
-	for (size_t b = 0; b < v->num_banks; b++) {
-		char idx[8];
-		tcg_yaml_key(y, tcg_alg_name(v->bank[b].alg));
-		tcg_yaml_map_start(y);
-		for (unsigned p = 0; p < TCG_NUM_PCRS; p++) {
-			if (!(v->bank[b].present & (1u << p)))
-				continue;
-			snprintf(idx, sizeof idx, "%u", p);
-			tcg_yaml_kv_hex(y, idx, v->bank[b].value[p], v->bank[b].size);
-		}
-		tcg_yaml_map_end(y);
-	}
-	tcg_yaml_map_end(y);
-	return TCG_OK;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -217,7 +197,8 @@ int main(int argc, char **argv)
 		status = tool_error(prog, NULL, &err);
 		goto out;
 	}
-	write_pcrs(y, &q->pcrs);
+	tcg_yaml_key(y, "pcrs");
+	tcg_msg_put_pcr_values(y, &q->pcrs);
 	tcg_yaml_map_end(y);
 	tcg_msg_write_end(y);
 	if (tcg_yaml_finish(y, &err)) {

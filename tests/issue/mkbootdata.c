@@ -163,21 +163,7 @@ static int message(char **argv)
 	tcg_msg_kv_b64(y, "attest", attest, alen, &err);
 	tcg_msg_kv_b64(y, "signature", sig, slen, &err);
 	tcg_yaml_key(y, "pcrs");
-	tcg_yaml_map_start(y);
-	for (size_t k = 0; k < pcrs.num_banks; k++) {
-		const tcg_pcr_bank *b = &pcrs.bank[k];
-		tcg_yaml_key(y, tcg_alg_name(b->alg));
-		tcg_yaml_map_start(y);
-		for (unsigned p = 0; p < TCG_NUM_PCRS; p++) {
-			char ix[4];
-			if (!(b->present >> p & 1))
-				continue;
-			snprintf(ix, sizeof ix, "%u", p);
-			tcg_yaml_kv_hex(y, ix, b->value[p], b->size);
-		}
-		tcg_yaml_map_end(y);
-	}
-	tcg_yaml_map_end(y);
+	tcg_msg_put_pcr_values(y, &pcrs);
 	tcg_yaml_map_end(y);
 	tcg_msg_write_end(y);
 	if (tcg_yaml_finish(y, &err))

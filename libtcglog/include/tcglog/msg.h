@@ -38,6 +38,7 @@
 #include <stdio.h>
 
 #include "tcglog/error.h"
+#include "tcglog/pcrs.h"
 #include "tcglog/yamldoc.h"
 #include "tcglog/yamlout.h"
 
@@ -129,6 +130,14 @@ tcg_rc tcg_msg_b64(const tcg_msg *m, const char *path, uint8_t **out, size_t *le
                    tcg_err *err);
 tcg_rc tcg_msg_hex(const tcg_msg *m, const char *path, uint8_t **out, size_t *len,
                    tcg_err *err);
+
+/* PCR values at path (a mapping bank name -> PCR index -> hex, as in
+ * dha-bootdata's quote.pcrs), each value exactly its bank's digest size
+ * (TCG_E_FORMAT: msg-missing-key, msg-unknown-key, msg-type, msg-size). */
+tcg_rc tcg_msg_pcr_values(const tcg_msg *m, const char *path, tcg_pcr_values *out,
+                          tcg_err *err);
+/* Write v as that mapping (the key is the caller's). */
+void tcg_msg_put_pcr_values(tcg_yaml *y, const tcg_pcr_values *v);
 
 /* Strict base64 (see msg-base64). out holds tcg_b64_decoded_max(len) bytes. */
 bool tcg_b64_decode(const char *s, size_t len, uint8_t *out, size_t *outlen);
