@@ -151,7 +151,9 @@ size_t tcg_b64_decoded_max(size_t len)
 	return len / 4 * 3;
 }
 
-bool tcg_b64_decode(const char *s, size_t len, uint8_t *out, size_t *outlen)
+/* Canonical base64 (see msg-base64), checked without decoding; *outlen: the
+ * decoded size. */
+static bool b64_check(const char *s, size_t len, size_t *outlen)
 {
 	size_t pad = 0;
 	*outlen = 0;
@@ -164,14 +166,23 @@ bool tcg_b64_decode(const char *s, size_t len, uint8_t *out, size_t *outlen)
 	for (size_t i = 0; i < len - pad; i++)
 		if (b64_value((unsigned char)s[i]) < 0)
 			return false;
-	int n = EVP_DecodeBlock(out, (const unsigned char *)s, (int)len);
-	if (n < 0 || (size_t)n != len / 4 * 3)
-		return false;
 	/* canonical: the unused bits of the last character are zero */
 	unsigned v = (unsigned)b64_value((unsigned char)s[len - pad - 1]);
 	if ((pad == 1 && (v & 0x3)) || (pad == 2 && (v & 0xf)))
 		return false;
-	*outlen = (size_t)n - pad;
+	*outlen = len / 4 * 3 - pad;
+	return true;
+}
+
+bool tcg_b64_decode(const char *s, size_t len, uint8_t *out, size_t *outlen)
+{
+	size_t n;
+	*outlen = 0;
+	if (!b64_check(s, len, &n))
+		return false;
+	if (len && EVP_DecodeBlock(out, (const unsigned char *)s, (int)len) != (int)(len / 4 * 3))
+		return false;
+	*outlen = n;
 	return true;
 }
 
@@ -339,12 +350,7 @@ static tcg_rc check_value(checker *c, const tcg_msg_field *f, const tcg_ynode *v
 			/* bound the work before decoding */
 			if (f->max && tcg_b64_decoded_max(v->len) > f->max + 2)
 				return check_bounds(c, f, v, tcg_b64_decoded_max(v->len), "bytes");
-			uint8_t *buf = malloc(tcg_b64_decoded_max(v->len) + 1);
-			if (!buf)
-				return tcg_err_set(c->err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
-				                   "out of memory");
-			ok = v->len == strlen(v->str) && tcg_b64_decode(v->str, v->len, buf, &n);
-			free(buf);
+			ok = v->len == strlen(v->str) && b64_check(v->str, v->len, &n);
 			if (!ok)
 				return tcg_ydoc_error(c->err, c->doc, v, "msg-base64",
 				                      "%s is not canonical base64", c->path);
