@@ -1,4 +1,5 @@
 #include "tcglog/dha.h"
+#include "tcglog/nonce.h"
 #include "tcglog/buf.h"
 #include "tcglog/claims.h"
 #include "tcglog/credential.h"
@@ -167,14 +168,11 @@ static const tcg_msg_field content_fields[] = {
 static const tcg_msg_schema content_schema = {CONTENT_KIND, CONTENT_VERSION, CONTENT_MAX_SIZE,
                                               content_fields};
 
+/* The nonce store's device-name rule (one rule for every place a name
+ * travels), on a value that holds no NUL of its own. */
 static bool device_ok(const char *d, size_t len)
 {
-	if (!d || len < 1 || len > 255)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (d[i] < 0x20 || d[i] > 0x7e)
-			return false;
-	return true;
+	return d && strlen(d) == len && tcg_nonce_check_device(d, NULL) == TCG_OK;
 }
 
 /* A selection every bank of which has PCRs, whose canonical text reads back

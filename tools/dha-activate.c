@@ -8,7 +8,7 @@
 #include "tcglog/device.h"
 #include "tcglog/dha.h"
 #include "tcglog/msg.h"
-#include "tool.h"
+#include "devtool.h"
 
 static const char *prog = "dha-activate";
 
@@ -59,12 +59,11 @@ int main(int argc, char **argv)
 	bool have_msg = false, ak_ok = false;
 	tcg_err first;
 	tcg_dev *dev = NULL;
-	char *text = NULL;
-	size_t text_len = 0;
-	FILE *mem = NULL;
+	tool_msg_buf msg;
 	tcg_yaml *y;
 	tcg_err err;
 	int c, status = 3;
+	int st;
 
 	while ((c = getopt_long(argc, argv, "T:e:E:a:hV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -72,18 +71,16 @@ int main(int argc, char **argv)
 			tcti = optarg;
 			break;
 		case 'e':
-			if (!tcg_dev_alg_parse(optarg, &ek_alg))
-				return tool_usage_error(prog, "--ek-alg takes rsa or ecc");
+			if ((st = tool_dev_alg(prog, "--ek-alg", optarg, &ek_alg)))
+				return st;
 			break;
 		case 'E':
-			if (!tcg_dev_handle_parse(optarg, &ek_handle))
-				return tool_usage_error(prog, "--ek-handle takes a persistent handle "
-				                              "(0x81000000-0x81ffffff)");
+			if ((st = tool_dev_handle(prog, "--ek-handle", optarg, &ek_handle)))
+				return st;
 			break;
 		case 'a':
-			if (!tcg_dev_handle_parse(optarg, &ak_handle))
-				return tool_usage_error(prog, "--ak-handle takes a persistent handle "
-				                              "(0x81000000-0x81ffffff)");
+			if ((st = tool_dev_handle(prog, "--ak-handle", optarg, &ak_handle)))
+				return st;
 			break;
 		case 'h':
 			usage(stdout);
@@ -98,10 +95,7 @@ int main(int argc, char **argv)
 		return tool_usage_error(prog, "takes at most one FILE");
 	if (optind < argc && strcmp(argv[optind], "-") != 0)
 		path = name = argv[optind];
-	if (!tcti)
-		tcti = tcg_dev_default_tcti();
-	setenv("TSS2_LOG", "all+NONE", 0);
-	tool_init_crypto();
+	tcti = tool_dev_start(tcti);
 	tcg_err_clear(&err);
 
 	if (tcg_read_file(path, tcg_msg_dha_encblob.max_size, &data, &len, &quirks, &err)) {
@@ -167,39 +161,20 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	if (!(mem = open_memstream(&text, &text_len)) || !(y = tcg_yaml_new(mem))) {
-		fprintf(stderr, "%s: out of memory\n", prog);
+	if (!(y = tool_msg_open(prog, &msg)))
 		goto out;
-	}
 	tcg_msg_write_start(y, "dha-encblob", 1);
 	tcg_yaml_kv_cstr(y, "device", device);
+	tcg_rc wrc = TCG_OK;
 	if (tcg_msg_kv_b64(y, "key-id", key_id, key_id_len, &err) ||
-	    tcg_msg_kv_b64(y, "blob", encblob, encblob_len, &err)) {
-		tcg_yaml_finish(y, NULL);
-		status = tool_error(prog, NULL, &err);
-		goto out;
-	}
+	    tcg_msg_kv_b64(y, "blob", encblob, encblob_len, &err))
+		wrc = err.rc;
 	if (selection)
 		tcg_yaml_kv_cstr(y, "pcr-selection", selection);
 	tcg_msg_write_end(y);
-	if (tcg_yaml_finish(y, &err)) {
-		status = tool_error(prog, NULL, &err);
-		goto out;
-	}
-	if (fclose(mem) != 0) {
-		mem = NULL;
-		fprintf(stderr, "%s: out of memory\n", prog);
-		goto out;
-	}
-	mem = NULL;
-	if (tool_write_stdout(prog, text, text_len))
-		goto out;
-	status = 0;
+	status = tool_msg_emit(prog, &msg, y, wrc, &err);
 out:
 	OPENSSL_cleanse(key, sizeof key);
-	if (mem)
-		fclose(mem);
-	free(text);
 	tcg_dev_close(dev);
 	free(cred);
 	free(secret);

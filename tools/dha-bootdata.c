@@ -12,7 +12,7 @@
 #include "tcglog/digest.h"
 #include "tcglog/msg.h"
 #include "tcglog/nonce.h"
-#include "tool.h"
+#include "devtool.h"
 
 static const char *prog = "dha-bootdata";
 
@@ -74,12 +74,11 @@ int main(int argc, char **argv)
 	tcg_log *log = NULL;
 	tcg_dev *dev = NULL;
 	tcg_dev_quote_out *q = NULL;
-	char *text = NULL;
-	size_t text_len = 0;
-	FILE *mem = NULL;
+	tool_msg_buf msg;
 	tcg_yaml *y;
 	tcg_err err;
 	int c, status = 3;
+	int st;
 
 	while ((c = getopt_long(argc, argv, "T:d:l:p:e:E:a:A:hV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -96,22 +95,20 @@ int main(int argc, char **argv)
 			sel_text = optarg;
 			break;
 		case 'e':
-			if (!tcg_dev_alg_parse(optarg, &ek_alg))
-				return tool_usage_error(prog, "--ek-alg takes rsa or ecc");
+			if ((st = tool_dev_alg(prog, "--ek-alg", optarg, &ek_alg)))
+				return st;
 			break;
 		case 'E':
-			if (!tcg_dev_handle_parse(optarg, &ek_handle))
-				return tool_usage_error(prog, "--ek-handle takes a persistent handle "
-				                              "(0x81000000-0x81ffffff)");
+			if ((st = tool_dev_handle(prog, "--ek-handle", optarg, &ek_handle)))
+				return st;
 			break;
 		case 'a':
-			if (!tcg_dev_handle_parse(optarg, &ak_handle))
-				return tool_usage_error(prog, "--ak-handle takes a persistent handle "
-				                              "(0x81000000-0x81ffffff)");
+			if ((st = tool_dev_handle(prog, "--ak-handle", optarg, &ak_handle)))
+				return st;
 			break;
 		case 'A':
-			if (!tcg_dev_alg_parse(optarg, &ak_alg))
-				return tool_usage_error(prog, "--ak-alg takes rsa or ecc");
+			if ((st = tool_dev_alg(prog, "--ak-alg", optarg, &ak_alg)))
+				return st;
 			break;
 		case 'h':
 			usage(stdout);
@@ -135,10 +132,7 @@ int main(int argc, char **argv)
 		host[sizeof host - 1] = '\0';
 		device = host;
 	}
-	if (!tcti)
-		tcti = tcg_dev_default_tcti();
-	setenv("TSS2_LOG", "all+NONE", 0);
-	tool_init_crypto();
+	tcti = tool_dev_start(tcti);
 	tcg_err_clear(&err);
 	if (tcg_nonce_check_device(device, &err))
 		return tool_error(prog, NULL, &err);
@@ -174,50 +168,27 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	/* The whole message in memory first: nothing reaches stdout unless complete. */
-	if (!(mem = open_memstream(&text, &text_len)) || !(y = tcg_yaml_new(mem))) {
-		fprintf(stderr, "%s: out of memory\n", prog);
+	if (!(y = tool_msg_open(prog, &msg)))
 		goto out;
-	}
 	tcg_msg_write_start(y, "dha-bootdata", 1);
 	tcg_yaml_kv_cstr(y, "device", device);
+	tcg_rc wrc = TCG_OK;
 	if (tcg_msg_kv_b64(y, "log", log_data, log_len, &err) ||
 	    tcg_msg_kv_b64(y, "ek-public", ek_pub, ek_pub_len, &err) ||
 	    tcg_msg_kv_b64(y, "ek-certificate", ek_cert, ek_cert_len, &err) ||
-	    tcg_msg_kv_b64(y, "ak-public", ak_pub, ak_pub_len, &err)) {
-		tcg_yaml_finish(y, NULL);
-		status = tool_error(prog, NULL, &err);
-		goto out;
-	}
+	    tcg_msg_kv_b64(y, "ak-public", ak_pub, ak_pub_len, &err))
+		wrc = err.rc;
 	tcg_yaml_key(y, "quote");
 	tcg_yaml_map_start(y);
-	if (tcg_msg_kv_b64(y, "attest", q->attest, q->attest_len, &err) ||
-	    tcg_msg_kv_b64(y, "signature", q->signature, q->signature_len, &err)) {
-		tcg_yaml_finish(y, NULL);
-		status = tool_error(prog, NULL, &err);
-		goto out;
-	}
+	if (!wrc && (tcg_msg_kv_b64(y, "attest", q->attest, q->attest_len, &err) ||
+	             tcg_msg_kv_b64(y, "signature", q->signature, q->signature_len, &err)))
+		wrc = err.rc;
 	tcg_yaml_key(y, "pcrs");
 	tcg_msg_put_pcr_values(y, &q->pcrs);
 	tcg_yaml_map_end(y);
 	tcg_msg_write_end(y);
-	if (tcg_yaml_finish(y, &err)) {
-		status = tool_error(prog, NULL, &err);
-		goto out;
-	}
-	if (fclose(mem) != 0) {
-		mem = NULL;
-		fprintf(stderr, "%s: out of memory\n", prog);
-		goto out;
-	}
-	mem = NULL;
-	if (tool_write_stdout(prog, text, text_len))
-		goto out;
-	status = 0;
+	status = tool_msg_emit(prog, &msg, y, wrc, &err);
 out:
-	if (mem)
-		fclose(mem);
-	free(text);
 	free(q);
 	tcg_dev_close(dev);
 	tcg_log_free(log);

@@ -9,7 +9,7 @@
 #include "tcglog/dha.h"
 #include "tcglog/msg.h"
 #include "tcglog/nonce.h"
-#include "tool.h"
+#include "devtool.h"
 
 static const char *prog = "dha-quote";
 
@@ -60,12 +60,11 @@ int main(int argc, char **argv)
 	tcg_pcr_selection sel;
 	tcg_dev *dev = NULL;
 	tcg_dev_quote_out *q = NULL;
-	char *text = NULL;
-	size_t text_len = 0;
-	FILE *mem = NULL;
+	tool_msg_buf msg;
 	tcg_yaml *y;
 	tcg_err err;
 	int c, status = 3;
+	int st;
 
 	while ((c = getopt_long(argc, argv, "T:n:b:a:p:hV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -80,9 +79,8 @@ int main(int argc, char **argv)
 				path = name = optarg;
 			break;
 		case 'a':
-			if (!tcg_dev_handle_parse(optarg, &ak_handle))
-				return tool_usage_error(prog, "--ak-handle takes a persistent handle "
-				                              "(0x81000000-0x81ffffff)");
+			if ((st = tool_dev_handle(prog, "--ak-handle", optarg, &ak_handle)))
+				return st;
 			break;
 		case 'p':
 			sel_opt = optarg;
@@ -100,10 +98,7 @@ int main(int argc, char **argv)
 		return tool_usage_error(prog, "takes no arguments (the EncBlob: --encblob FILE)");
 	if (!nonce_hex)
 		return tool_usage_error(prog, "--nonce HEX is required");
-	if (!tcti)
-		tcti = tcg_dev_default_tcti();
-	setenv("TSS2_LOG", "all+NONE", 0);
-	tool_init_crypto();
+	tcti = tool_dev_start(tcti);
 	tcg_err_clear(&err);
 	if (tcg_nonce_from_hex(nonce_hex, nonce, &err))
 		return tool_error(prog, "--nonce", &err);
@@ -141,49 +136,23 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	if (!(mem = open_memstream(&text, &text_len)) || !(y = tcg_yaml_new(mem))) {
-		fprintf(stderr, "%s: out of memory\n", prog);
+	if (!(y = tool_msg_open(prog, &msg)))
 		goto out;
-	}
 	tcg_msg_write_start(y, "dha-signedblob", 1);
 	tcg_yaml_kv_cstr(y, "device", device);
-	if (tcg_msg_kv_b64(y, "nonce", nonce, sizeof nonce, &err)) {
-		tcg_yaml_finish(y, NULL);
-		status = tool_error(prog, NULL, &err);
-		goto out;
-	}
+	tcg_rc wrc = tcg_msg_kv_b64(y, "nonce", nonce, sizeof nonce, &err);
 	tcg_yaml_key(y, "quote");
 	tcg_yaml_map_start(y);
-	if (tcg_msg_kv_b64(y, "attest", q->attest, q->attest_len, &err) ||
-	    tcg_msg_kv_b64(y, "signature", q->signature, q->signature_len, &err)) {
-		tcg_yaml_finish(y, NULL);
-		status = tool_error(prog, NULL, &err);
-		goto out;
-	}
+	if (!wrc)
+		wrc = tcg_msg_kv_b64(y, "attest", q->attest, q->attest_len, &err);
+	if (!wrc)
+		wrc = tcg_msg_kv_b64(y, "signature", q->signature, q->signature_len, &err);
 	tcg_yaml_map_end(y);
-	if (tcg_msg_kv_b64(y, "encblob", blob, blob_len, &err)) {
-		tcg_yaml_finish(y, NULL);
-		status = tool_error(prog, NULL, &err);
-		goto out;
-	}
+	if (!wrc)
+		wrc = tcg_msg_kv_b64(y, "encblob", blob, blob_len, &err);
 	tcg_msg_write_end(y);
-	if (tcg_yaml_finish(y, &err)) {
-		status = tool_error(prog, NULL, &err);
-		goto out;
-	}
-	if (fclose(mem) != 0) {
-		mem = NULL;
-		fprintf(stderr, "%s: out of memory\n", prog);
-		goto out;
-	}
-	mem = NULL;
-	if (tool_write_stdout(prog, text, text_len))
-		goto out;
-	status = 0;
+	status = tool_msg_emit(prog, &msg, y, wrc, &err);
 out:
-	if (mem)
-		fclose(mem);
-	free(text);
 	free(q);
 	tcg_dev_close(dev);
 	free(blob);

@@ -6,7 +6,7 @@
 
 #include "tcglog/device.h"
 #include "tcglog/digest.h"
-#include "tool.h"
+#include "devtool.h"
 
 static const char *prog = "tcglog-play";
 
@@ -96,11 +96,7 @@ int main(int argc, char **argv)
 	if (argc - optind != 1)
 		return tool_usage_error(prog, "expects one LOG");
 	path = argv[optind];
-	if (!tcti)
-		tcti = tcg_dev_default_tcti();
-	/* The TSS logs every refused command on stderr; our errors say it once. */
-	setenv("TSS2_LOG", "all+NONE", 0);
-	tool_init_crypto();
+	tcti = tool_dev_start(tcti);
 	tcg_err_clear(&err);
 
 	if (tcg_log_load(path, &data, &log, &err))

@@ -11,6 +11,7 @@
 #include "tcglog/ekcert.h"
 #include "tcglog/error.h"
 #include "tcglog/log.h"
+#include "tcglog/yamlout.h"
 
 /* Print "PROG: FILE: offset N: event M: rule: message" and return the exit status. */
 static inline int tool_error(const char *prog, const char *file, const tcg_err *err)
@@ -70,6 +71,52 @@ static inline int tool_write_stdout(const char *prog, const void *text, size_t l
 		return 3;
 	}
 	return 0;
+}
+
+/* A message made in memory and written whole: nothing reaches standard output
+ * unless all of it was made. */
+typedef struct {
+	FILE *mem;
+	char *text;
+	size_t len;
+} tool_msg_buf;
+
+/* The writer of a new message, or NULL (said) when out of memory. */
+static inline tcg_yaml *tool_msg_open(const char *prog, tool_msg_buf *b)
+{
+	tcg_yaml *y = NULL;
+	b->text = NULL;
+	b->len = 0;
+	if (!(b->mem = open_memstream(&b->text, &b->len)) || !(y = tcg_yaml_new(b->mem))) {
+		if (b->mem)
+			fclose(b->mem);
+		free(b->text);
+		b->mem = NULL;
+		b->text = NULL;
+		fprintf(stderr, "%s: out of memory\n", prog);
+	}
+	return y;
+}
+
+/* Finish the message and write it to standard output; rc is the first error
+ * met while writing it (in err). Releases b; 0 or the exit status. */
+static inline int tool_msg_emit(const char *prog, tool_msg_buf *b, tcg_yaml *y, tcg_rc rc,
+                                tcg_err *err)
+{
+	int status = 0;
+	tcg_rc frc = tcg_yaml_finish(y, rc ? NULL : err);
+	if (rc || frc)
+		status = tool_error(prog, NULL, err);
+	if (fclose(b->mem) != 0 && !status) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		status = 3;
+	}
+	if (!status)
+		status = tool_write_stdout(prog, b->text, b->len);
+	free(b->text);
+	b->mem = NULL;
+	b->text = NULL;
+	return status;
 }
 
 /* The trust anchors of --ca and --untrusted: 0, or the exit status after
