@@ -51,6 +51,8 @@
 #define SIPA_ELAM_KEYNAME 0x00090001u
 
 #define MAX_PROBLEMS 256
+/* PCRs facts come from (DESIGN.md: Windows 0-7, 11-14; UEFI Linux 0-9, 14; systemd 11, 12). */
+#define FACT_PCRS 0x7BFFu
 #define MAX_VARS 64
 #define MAX_MODULES 4096
 
@@ -109,6 +111,8 @@ typedef struct {
 	int enabled;
 	bool debug, dma;
 	bool sep;
+	/* databases whose variable was measured (an unmeasured one is unknown, not empty) */
+	bool pk_known, kek_known, db_known, dbx_known;
 	size_t nvars;
 	struct {
 		uint8_t guid[16];
@@ -122,7 +126,9 @@ typedef struct {
 	bool shim, grub, sdboot;
 	hlist mok, bootloaders, moklist_digest;
 	bytes sbat;
-	bytes cmdline; /* ASCII (GRUB) */
+	bytes cmdline; /* ASCII (GRUB), pinned by the GRUB linux command */
+	bytes linux_arg; /* argument of the last GRUB linux command in PCR 8 */
+	size_t pcr14_n; /* PCR 14 extends so far: shim's MOK labels are checked by position */
 	bytes cmdline16; /* UTF-16 (systemd) */
 	size_t nsections;
 	bytes sections[16];
@@ -142,6 +148,12 @@ struct tcg_claims {
 	uint8_t log_sha[32];
 	unsigned quirks;
 	bool shim_stray_byte, sb_empty, fw_unbound;
+	uint32_t gap;      /* PCRs with an event refused: facts needing every extend are unknown */
+	uint32_t extended; /* PCRs the log extends */
+	uint32_t ignored;  /* PCRs no fact uses whose values differ from the replay */
+	size_t boot_end;   /* index of "Exit Boot Services Invocation", or SIZE_MAX */
+	size_t nlate;
+	long late[64];     /* boot-chain events after the end of boot: listed, not believed */
 	size_t nprob;
 	tcg_err prob[MAX_PROBLEMS];
 	size_t prob_dropped;
@@ -195,9 +207,13 @@ static void problem(tcg_claims *c, const tcg_event *e, const char *rule, const c
 static void problem(tcg_claims *c, const tcg_event *e, const char *rule, const char *fmt, ...)
 {
 	if (c->nprob == MAX_PROBLEMS) {
+		if (e && !e->header && e->pcr < TCG_NUM_PCRS)
+			c->gap |= 1u << e->pcr;
 		c->prob_dropped++;
 		return;
 	}
+	if (e && !e->header && e->pcr < TCG_NUM_PCRS)
+		c->gap |= 1u << e->pcr;
 	tcg_err *p = &c->prob[c->nprob++];
 	char msg[256];
 	va_list ap;
@@ -654,8 +670,53 @@ static void windows_event(tcg_claims *c, const tcg_event *e)
 
 /* ---- PCR 7: Secure Boot (dha.md §5.6) and shim ---- */
 
+/* What a PCR 7 variable's name allows (PFP 3.3.4.8, shim, dha.md §5.6): the event
+ * type is not covered by the digest, the name is, so the name decides the type. */
+enum var_kind {
+	VAR_CONFIG,    /* Secure Boot policy variables: EV_EFI_VARIABLE_DRIVER_CONFIG only */
+	VAR_DB,        /* db: the database (DRIVER_CONFIG) or a certificate from it (AUTHORITY) */
+	VAR_SHIM,      /* shim's MokList, SbatLevel, ...: EV_EFI_VARIABLE_AUTHORITY only */
+	VAR_DEVDB,     /* the SPDM device database: EV_EFI_SPDM_DEVICE_* only */
+	VAR_OTHER,     /* vendor names: DRIVER_CONFIG or AUTHORITY */
+};
+
 static const uint8_t guid_shim[16] = { 0x50, 0xab, 0x5d, 0x60, 0x46, 0xe0, 0x00, 0x43,
 	                               0xab, 0xb6, 0x3d, 0xd8, 0x10, 0xdd, 0x8b, 0x23 };
+
+static enum var_kind var_kind(const uefivar *v)
+{
+	static const char *const global[] = { "SecureBoot", "PK", "KEK", "SetupMode",
+		                              "AuditMode", "DeployedMode" };
+	static const char *const imagesec[] = { "dbx", "dbt", "dbr" };
+	static const char *const shim[] = { "MokList", "MokListX", "MokListTrusted", "SbatLevel",
+		                            "Shim", "MokSBState" };
+	for (size_t i = 0; i < sizeof global / sizeof global[0]; i++)
+		if (!strcmp(v->name, global[i]))
+			return VAR_CONFIG;
+	for (size_t i = 0; i < sizeof imagesec / sizeof imagesec[0]; i++)
+		if (!strcmp(v->name, imagesec[i]))
+			return VAR_CONFIG;
+	if (!strcmp(v->name, "db"))
+		return VAR_DB;
+	for (size_t i = 0; i < sizeof shim / sizeof shim[0]; i++)
+		if (!strcmp(v->name, shim[i]))
+			return VAR_SHIM;
+	if (!strcmp(v->name, "devdb"))
+		return VAR_DEVDB;
+	return VAR_OTHER;
+}
+
+/* DER SEQUENCE with a two- or three-byte length that spans exactly len bytes. */
+static bool is_der(const uint8_t *p, size_t len)
+{
+	if (len < 4 || p[0] != 0x30)
+		return false;
+	if (p[1] == 0x82)
+		return len == 4 + ((size_t)p[2] << 8 | p[3]);
+	if (p[1] == 0x83 && len >= 5)
+		return len == 5 + ((size_t)p[2] << 16 | (size_t)p[3] << 8 | p[4]);
+	return false;
+}
 
 static void pcr7_event(tcg_claims *c, const tcg_event *e)
 {
@@ -682,6 +743,11 @@ static void pcr7_event(tcg_claims *c, const tcg_event *e)
 	case EV_EFI_VARIABLE_DRIVER_CONFIG:
 		if (!parse_var(e, &v)) {
 			problem(c, e, "uefi-variable-malformed", "UEFI_VARIABLE_DATA does not parse");
+			return;
+		}
+		if (var_kind(&v) == VAR_SHIM || var_kind(&v) == VAR_DEVDB) {
+			problem(c, e, "secureboot-variable-retyped",
+			        "%s measured as EV_EFI_VARIABLE_DRIVER_CONFIG", v.name);
 			return;
 		}
 		if (sb->sep) {
@@ -718,19 +784,22 @@ static void pcr7_event(tcg_claims *c, const tcg_event *e)
 			return;
 		}
 		hlist *l = NULL;
+		bool *known = NULL;
 		if (!memcmp(v.guid, guid_global, 16) && !strcmp(v.name, "PK"))
-			l = &sb->pk;
+			l = &sb->pk, known = &sb->pk_known;
 		else if (!memcmp(v.guid, guid_global, 16) && !strcmp(v.name, "KEK"))
-			l = &sb->kek;
+			l = &sb->kek, known = &sb->kek_known;
 		else if (!memcmp(v.guid, guid_imagesec, 16) && !strcmp(v.name, "db"))
-			l = &sb->db;
+			l = &sb->db, known = &sb->db_known;
 		else if (!memcmp(v.guid, guid_imagesec, 16) && !strcmp(v.name, "dbx"))
-			l = &sb->dbx;
+			l = &sb->dbx, known = &sb->dbx_known;
 		else if (!strcmp(v.name, "CurrentPolicy"))
 			sb->current_policy = (bytes){ v.data, v.len };
 		if (l && !parse_siglists(c, v.data, v.len, l))
 			problem(c, e, "signature-list-malformed", "%s: EFI_SIGNATURE_LIST does not parse",
 			        v.name);
+		else if (known)
+			*known = true;
 		return;
 	case EV_EFI_VARIABLE_AUTHORITY:
 		/* Shim appends stray bytes after the variable (covered by the digest). */
@@ -738,20 +807,45 @@ static void pcr7_event(tcg_claims *c, const tcg_event *e)
 			problem(c, e, "uefi-variable-malformed", "UEFI_VARIABLE_DATA does not parse");
 			return;
 		}
-		if (!memcmp(v.guid, guid_shim, 16) || !strcmp(v.name, "MokList") ||
-		    !strcmp(v.name, "SbatLevel") || !strcmp(v.name, "MokListTrusted"))
+		if (var_kind(&v) == VAR_CONFIG || var_kind(&v) == VAR_DEVDB) {
+			problem(c, e, "secureboot-variable-retyped",
+			        "%s measured as EV_EFI_VARIABLE_AUTHORITY", v.name);
+			return;
+		}
+		if (!memcmp(v.guid, guid_shim, 16) || var_kind(&v) == VAR_SHIM)
 			c->lx.shim = true;
 		if (!strcmp(v.name, "SbatLevel")) {
-			c->lx.sbat = (bytes){ v.data, v.len };
-		} else if (v.len > 16 && strcmp(v.name, "MokListTrusted")) {
-			uint8_t d[32];
-			/* EFI_SIGNATURE_DATA (owner GUID, DER), or a bare DER certificate */
-			size_t skip = v.data[0] == 0x30 && v.data[1] == 0x82 ? 0 : 16;
-			if (!tcg_hash(c->h, TCG_ALG_SHA256, v.data + skip, v.len - skip, d))
-				hlist_add(!strcmp(v.name, "MokList") ? &c->lx.mok : &sb->auth, d, 32);
+			if (!c->lx.sbat.p) /* the first value wins */
+				c->lx.sbat = (bytes){ v.data, v.len };
+			return;
 		}
+		if (!strcmp(v.name, "MokListTrusted"))
+			return;
+		/* One certificate: EFI_SIGNATURE_DATA (owner GUID, DER or an image hash), or
+		 * bare DER. Anything else is another variable's data under this type. */
+		size_t skip = is_der(v.data, v.len) ? 0 : 16;
+		if (skip && !(v.len > 16 && (is_der(v.data + 16, v.len - 16) || v.len - 16 == 32 ||
+		                             v.len - 16 == 48 || v.len - 16 == 64))) {
+			problem(c, e, "authority-malformed",
+			        "%s: authority data is not one certificate or image hash", v.name);
+			return;
+		}
+		uint8_t d[32];
+		if (!tcg_hash(c->h, TCG_ALG_SHA256, v.data + skip, v.len - skip, d))
+			hlist_add(!strcmp(v.name, "MokList") ? &c->lx.mok : &sb->auth, d, 32);
 		return;
-	default: /* SPDM device policy and authority: allowed, no facts yet */
+	case EV_EFI_SPDM_DEVICE_POLICY:
+	case EV_EFI_SPDM_DEVICE_AUTHORITY:
+		/* Same data layout as an authority: only the device database may use it. */
+		if (!parse_var_n(e->data, e->size, false, &v)) {
+			problem(c, e, "uefi-variable-malformed", "UEFI_VARIABLE_DATA does not parse");
+			return;
+		}
+		if (var_kind(&v) != VAR_DEVDB)
+			problem(c, e, "secureboot-variable-retyped", "%s measured as an SPDM event",
+			        v.name);
+		return;
+	default:
 		return;
 	}
 }
@@ -858,32 +952,141 @@ static bool is_wbcl_sep(const tcg_event *e)
 	return e->type == EV_SEPARATOR && e->size == 4 && !memcmp(e->data, "WBCL", 4);
 }
 
+/* GRUB's PCR 8 strings: a label, then the text the digest covers (binding.c). */
+enum grub_kind { GRUB_NONE, GRUB_CMD, GRUB_KERNEL, GRUB_MODULE };
+
+static enum grub_kind grub_text(tcg_claims *c, const tcg_event *e, bytes *text)
+{
+	static const struct {
+		const char *p;
+		enum grub_kind k;
+	} labels[] = {
+		{ "grub_cmd: ", GRUB_CMD },        { "kernel_cmdline: ", GRUB_KERNEL },
+		{ "module_cmdline: ", GRUB_MODULE }, { "grub_cmd ", GRUB_CMD },
+		{ "kernel_cmdline ", GRUB_KERNEL }, { "module_cmdline ", GRUB_MODULE },
+		{ "grub_kernel_cmdline ", GRUB_KERNEL },
+	};
+	size_t n = e->size;
+	while (n && !e->data[n - 1])
+		n--;
+	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+		size_t k = strlen(labels[i].p);
+		if (n < k || memcmp(e->data, labels[i].p, k))
+			continue;
+		/* The label is not measured: only a text whose hash is the digest counts. */
+		if (digest_matches(c, e, e->data + k, n - k) ||
+		    (n < e->size && digest_matches(c, e, e->data + k, n - k + 1))) {
+			*text = (bytes){ e->data + k, n - k };
+			return labels[i].k;
+		}
+	}
+	return GRUB_NONE;
+}
+
+/* The argument of a GRUB command that loads a kernel, or false. */
+static bool grub_linux_arg(bytes cmd, bytes *arg)
+{
+	static const char *const cmds[] = { "linux ", "linuxefi ", "linux16 " };
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		size_t k = strlen(cmds[i]);
+		if (cmd.len >= k && !memcmp(cmd.p, cmds[i], k)) {
+			*arg = (bytes){ cmd.p + k, cmd.len - k };
+			return true;
+		}
+	}
+	return false;
+}
+
+/* GRUB quotes the words of the kernel command line that hold spaces (and escapes quotes
+ * and backslashes), which its measured linux command does not: equal but for those. */
+static bool same_unquoted(bytes a, bytes b)
+{
+	size_t i = 0, j = 0;
+	for (;;) {
+		while (i < a.len && (a.p[i] == '"' || a.p[i] == '\\'))
+			i++;
+		while (j < b.len && (b.p[j] == '"' || b.p[j] == '\\'))
+			j++;
+		if (i == a.len || j == b.len)
+			return i == a.len && j == b.len;
+		if (a.p[i++] != b.p[j++])
+			return false;
+	}
+}
+
+/* PCR 4: every extend that is not a measured constant is an image the firmware ran. The
+ * type is not covered by the digest, so an image retyped as a driver or EV_IPL still counts;
+ * types that bind their data (separator, actions) were checked against it already. */
+static void pcr4_event(tcg_claims *c, const tcg_event *e)
+{
+	if (tcg_type_binds(e->pcr, e->type))
+		return;
+	hlist_add(&c->lx.bootloaders, e->digest[c->bidx], tcg_alg_size(c->bank));
+}
+
+/* shim measures its MOK variables into PCR 14 in this order; the labels are not covered by
+ * the digests, the order is (PCR 14 replays). */
+static const char *const mok_order[] = { "MokList", "MokListX" };
+
 static void linux_event(tcg_claims *c, const tcg_event *e)
 {
 	linuxfacts *lx = &c->lx;
 	const uint8_t *d = e->digest[c->bidx];
-	if (e->pcr == 4 && e->type == EV_EFI_BOOT_SERVICES_APPLICATION)
-		hlist_add(&lx->bootloaders, d, tcg_alg_size(c->bank));
+	if (e->pcr == 14) {
+		size_t pos = lx->pcr14_n++;
+		if (e->type != EV_IPL)
+			return;
+		for (size_t i = 0; i < sizeof mok_order / sizeof mok_order[0]; i++) {
+			size_t k = strlen(mok_order[i]);
+			if (e->size < k || memcmp(e->data, mok_order[i], k) ||
+			    (e->size > k && (e->size != k + 1 || e->data[k])))
+				continue;
+			if (pos != i) {
+				problem(c, e, "moklist-label-order",
+				        "%s label on PCR 14 extend %zu: shim measures it as extend %zu",
+				        mok_order[i], pos + 1, i + 1);
+				return;
+			}
+			lx->shim = true;
+			if (i == 0)
+				hlist_add(&lx->moklist_digest, d, tcg_alg_size(c->bank));
+			return;
+		}
+		if ((e->size == 10 && !memcmp(e->data, "MokSBState", 10)) ||
+		    (e->size == 14 && !memcmp(e->data, "MokListTrusted", 14)))
+			lx->shim = true;
+		return;
+	}
 	if (e->type != EV_IPL)
 		return;
 	size_t n = e->size;
 	while (n && !e->data[n - 1])
 		n--;
 	if (e->pcr == 8) {
-		lx->grub = true;
-		if (n >= 16 && !memcmp(e->data, "kernel_cmdline: ", 16))
-			lx->cmdline = (bytes){ e->data + 16, n - 16 };
-		else if (n >= 15 && !memcmp(e->data, "kernel_cmdline ", 15))
-			lx->cmdline = (bytes){ e->data + 15, n - 15 };
-		else if (n >= 20 && !memcmp(e->data, "grub_kernel_cmdline ", 20))
-			lx->cmdline = (bytes){ e->data + 20, n - 20 };
-	} else if (e->pcr == 14) {
-		if ((n == 7 && !memcmp(e->data, "MokList", 7))) {
-			lx->shim = true;
-			hlist_add(&lx->moklist_digest, d, tcg_alg_size(c->bank));
-		} else if ((n == 8 && !memcmp(e->data, "MokListX", 8)) ||
-		           (n == 10 && !memcmp(e->data, "MokSBState", 10))) {
-			lx->shim = true;
+		bytes text, arg;
+		switch (grub_text(c, e, &text)) {
+		case GRUB_NONE:
+			return;
+		case GRUB_CMD:
+			lx->grub = true;
+			if (grub_linux_arg(text, &arg))
+				lx->linux_arg = arg;
+			return;
+		case GRUB_KERNEL:
+			lx->grub = true;
+			/* The label is not measured: the text must be what the last measured
+			 * linux command loaded, else it could be any GRUB string. */
+			if (!lx->linux_arg.p || !same_unquoted(lx->linux_arg, text)) {
+				problem(c, e, "kernel-cmdline-unverified",
+				        "kernel command line is not the argument of a GRUB linux command");
+				return;
+			}
+			if (!lx->cmdline.p) /* the first value wins */
+				lx->cmdline = text;
+			return;
+		case GRUB_MODULE:
+			lx->grub = true;
+			return;
 		}
 	} else if (e->pcr == 12) {
 		/* systemd-stub: the kernel command line, UTF-16LE */
@@ -895,6 +1098,15 @@ static void linux_event(tcg_claims *c, const tcg_event *e)
 		if (lx->nsections < 16 && n && n < 64 && e->data[0] == '.')
 			lx->sections[lx->nsections++] = (bytes){ e->data, n };
 	}
+}
+
+/* PCRs the boot chain measures into after the firmware: no event may extend them after
+ * ExitBootServices (PCR 7 in every profile, the rest for Linux). */
+static bool boot_chain_pcr(const tcg_claims *c, uint32_t pcr)
+{
+	if (pcr == 7)
+		return true;
+	return !c->windows && (pcr == 4 || pcr == 8 || pcr == 9 || (pcr >= 11 && pcr <= 14));
 }
 
 tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claims **out,
@@ -964,6 +1176,13 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 		memcpy(c->pcr0, rb->value[0], rb->size);
 	}
 
+	c->boot_end = SIZE_MAX;
+	for (size_t i = 0; i < tcg_log_num_events(log); i++) {
+		const tcg_event *e = tcg_log_event(log, i);
+		if (!e->header && e->type != TCG_EV_NO_ACTION && e->pcr < TCG_NUM_PCRS)
+			c->extended |= 1u << e->pcr;
+	}
+
 	/* Which PCRs replay to the given values. */
 	if (o->expected) {
 		const tcg_pcr_bank *eb = tcg_pcrs_bank_const(o->expected, c->bank);
@@ -996,10 +1215,15 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 		c->usable = c->pcrs_ok;
 		if (eb->present & 1)
 			memcpy(c->pcr0, eb->value[0], eb->size), c->has_pcr0 = !(bad & 1);
-		/* Name each PCR that does not replay, at its first event. */
+		/* Name each PCR that does not replay, at its first event. A PCR no fact comes
+		 * from and the log never extends (IMA's 10, the OS's 15, 16, 23) spoils nothing. */
 		for (uint32_t p = 0; p < TCG_NUM_PCRS; p++) {
 			if (!(bad & (1u << p)))
 				continue;
+			if (!(FACT_PCRS & (1u << p)) && !(c->extended & (1u << p))) {
+				c->ignored |= 1u << p;
+				continue;
+			}
 			const tcg_event *first = NULL;
 			for (size_t i = 0; i < tcg_log_num_events(log) && !first; i++) {
 				const tcg_event *e = tcg_log_event(log, i);
@@ -1024,6 +1248,15 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 			goto fail;
 		}
 	size_t dsize = tcg_alg_size(c->bank);
+
+	/* The end of boot: the first ExitBootServices action (its digest checked, its type
+	 * and data checked with the well-known events below). */
+	for (size_t i = 0; i < tcg_log_num_events(log) && c->boot_end == SIZE_MAX; i++) {
+		const tcg_event *e = tcg_log_event(log, i);
+		if (!e->header && e->pcr == 5 && e->type == EV_EFI_ACTION && e->digest[c->bidx] &&
+		    !memcmp(e->digest[c->bidx], c->wk[4], dsize))
+			c->boot_end = i;
+	}
 
 	/* Windows profile: the log closes PCR 12-14 with "WBCL" separators. */
 	for (size_t i = 0; i < tcg_log_num_events(log); i++) {
@@ -1117,14 +1350,24 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 		}
 		if (!(c->usable & (1u << e->pcr)))
 			continue; /* PCR not verified: no facts (named above when it mismatched) */
+		/* Root can extend these PCRs after boot and append matching events. */
+		if (i > c->boot_end && boot_chain_pcr(c, e->pcr)) {
+			if (c->nlate < sizeof c->late / sizeof c->late[0])
+				c->late[c->nlate++] = (long)e->number;
+			uint32_t gap = c->gap; /* not believed, so it leaves no gap either */
+			problem(c, e, "event-after-boot",
+			        "PCR %u extended after ExitBootServices: not believed", e->pcr);
+			c->gap = gap;
+			continue;
+		}
 		if (e->pcr == 7)
 			pcr7_event(c, e);
+		else if (e->pcr == 4)
+			pcr4_event(c, e);
 		else if (c->windows && e->pcr >= 12 && e->pcr <= 14 && e->type == EV_EVENT_TAG)
 			windows_event(c, e);
 		else if (!c->windows)
 			linux_event(c, e);
-		else if (e->pcr == 4 && e->type == EV_EFI_BOOT_SERVICES_APPLICATION)
-			hlist_add(&c->lx.bootloaders, d, dsize);
 	}
 	/* PFP / dha.md §5.6: Secure Boot on means its databases were measured and used. */
 	if (c->sb.enabled == 1 && (!c->sb.pk.n || !c->sb.kek.n || !c->sb.db.n || !c->sb.auth.n))
@@ -1297,18 +1540,44 @@ static void write_windows(const tcg_claims *c, tcg_yaml *y)
 	tcg_yaml_map_end(y);
 }
 
+/* A PCR whose every extend was accounted for: a fact from the absence of an event holds. */
+static bool pcr_complete(const tcg_claims *c, uint32_t pcr)
+{
+	return (c->usable & (1u << pcr)) && !(c->gap & (1u << pcr));
+}
+
+/* A PCR that replays to its initial value: nothing measured into it. */
+static bool pcr_untouched(const tcg_claims *c, uint32_t pcr)
+{
+	return pcr_complete(c, pcr) && !(c->extended & (1u << pcr));
+}
+
+/* true when seen, false only when its PCRs prove nothing was measured, else unknown */
+static void kv_seen(tcg_yaml *y, const char *k, bool seen, bool none)
+{
+	if (seen || none)
+		tcg_yaml_kv_bool(y, k, seen);
+}
+
 static void write_secureboot(const tcg_claims *c, tcg_yaml *y)
 {
 	const sbfacts *sb = &c->sb;
+	bool all7 = pcr_complete(c, 7);
 	tcg_yaml_key(y, "secureboot");
 	tcg_yaml_map_start(y);
-	tcg_yaml_kv_bool(y, "UEFIDebugMode", sb->debug);
-	tcg_yaml_kv_bool(y, "DMAProtectionDisabled", sb->dma);
-	kv_hlist(y, "PK", &sb->pk);
-	kv_hlist(y, "KEK", &sb->kek);
-	kv_hlist(y, "db", &sb->db);
-	kv_hlist(y, "dbx", &sb->dbx);
-	kv_hlist(y, "Authorities", &sb->auth);
+	kv_seen(y, "UEFIDebugMode", sb->debug, all7);
+	kv_seen(y, "DMAProtectionDisabled", sb->dma, all7);
+	/* A database is known only when its variable was measured. */
+	if (sb->pk_known)
+		kv_hlist(y, "PK", &sb->pk);
+	if (sb->kek_known)
+		kv_hlist(y, "KEK", &sb->kek);
+	if (sb->db_known)
+		kv_hlist(y, "db", &sb->db);
+	if (sb->dbx_known)
+		kv_hlist(y, "dbx", &sb->dbx);
+	if (all7)
+		kv_hlist(y, "Authorities", &sb->auth);
 	tcg_yaml_map_end(y);
 }
 
@@ -1317,22 +1586,26 @@ static void write_linux(const tcg_claims *c, tcg_yaml *y)
 	const linuxfacts *lx = &c->lx;
 	tcg_yaml_key(y, "linux");
 	tcg_yaml_map_start(y);
-	tcg_yaml_kv_bool(y, "Shim", lx->shim);
+	/* shim always measures its MOK variables into PCR 14 */
+	kv_seen(y, "Shim", lx->shim, pcr_untouched(c, 14) && pcr_complete(c, 7));
 	if (lx->shim) {
-		kv_hlist(y, "MokList", &lx->mok);
-		kv_hlist(y, "MokListDigests", &lx->moklist_digest);
+		if (pcr_complete(c, 7))
+			kv_hlist(y, "MokList", &lx->mok);
+		if (lx->moklist_digest.n && pcr_complete(c, 14))
+			kv_hlist(y, "MokListDigests", &lx->moklist_digest);
 	}
 	if (lx->sbat.p)
 		tcg_yaml_kv_str(y, "SbatLevel", (const char *)lx->sbat.p, lx->sbat.len);
-	kv_hlist(y, "BootLoaderDigests", &lx->bootloaders);
-	tcg_yaml_kv_bool(y, "Grub", lx->grub);
+	if (pcr_complete(c, 4))
+		kv_hlist(y, "BootLoaderDigests", &lx->bootloaders);
+	kv_seen(y, "Grub", lx->grub, pcr_untouched(c, 8));
 	if (lx->cmdline.p) {
 		tcg_yaml_kv_str(y, "KernelCmdline", (const char *)lx->cmdline.p, lx->cmdline.len);
 	} else if (lx->cmdline16.p) {
 		tcg_yaml_key(y, "KernelCmdline");
 		tcg_yaml_utf16(y, lx->cmdline16.p, lx->cmdline16.len);
 	}
-	tcg_yaml_kv_bool(y, "SystemdBoot", lx->sdboot);
+	kv_seen(y, "SystemdBoot", lx->sdboot, pcr_untouched(c, 11) && pcr_untouched(c, 12));
 	if (lx->nsections) {
 		tcg_yaml_key(y, "UKI");
 		tcg_yaml_map_start(y);
@@ -1385,6 +1658,21 @@ tcg_rc tcg_claims_write(const tcg_claims *c, FILE *f, tcg_err *err)
 		if (c->pcrs_ok & (1u << p))
 			tcg_yaml_u64(y, p);
 	tcg_yaml_seq_end(y);
+	if (c->ignored) {
+		tcg_yaml_key(y, "pcrs-ignored");
+		tcg_yaml_seq_start(y);
+		for (unsigned p = 0; p < TCG_NUM_PCRS; p++)
+			if (c->ignored & (1u << p))
+				tcg_yaml_u64(y, p);
+		tcg_yaml_seq_end(y);
+	}
+	if (c->nlate) {
+		tcg_yaml_key(y, "late-events");
+		tcg_yaml_seq_start(y);
+		for (size_t i = 0; i < c->nlate; i++)
+			tcg_yaml_u64(y, (uint64_t)c->late[i]);
+		tcg_yaml_seq_end(y);
+	}
 	tcg_yaml_key(y, "problems");
 	tcg_yaml_seq_start(y);
 	for (size_t i = 0; i < c->nprob; i++) {
