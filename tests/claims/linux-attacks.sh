@@ -1,0 +1,192 @@
+#!/bin/sh
+# Attacks on the Linux and Secure Boot facts (issue #10 §1, #9 §2 and §4), made on
+# genuine corpus logs. Each attacked log still replays to the PCRs the TPM holds;
+# tcglog-claims must then refuse it naming the rule, or give exactly the genuine
+# boot's facts. Also: unknown facts are absent, never empty, and a PCR no fact
+# uses (IMA's PCR 10) spoils nothing. TAP.
+build=$1
+corpus=$2
+. "$(dirname "$0")/../tap.sh"
+claims=$build/tools/tcglog-claims
+replay=$build/tools/tcglog-replay
+attack=$build/tests/claims/linux-attack
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ub=$corpus/go-tpm-tools/ubuntu-2104-no-dbx
+rh=$corpus/go-tpm-tools/rhel8-uefi
+gcp=$corpus/go-attestation/windows_gcp_shielded_vm
+cos=$corpus/go-tpm-tools/attestations/gce-cos-85.eventlog
+for f in "$ub.bin" "$rh.bin" "$gcp.bin" "$cos.bin"; do
+	if [ ! -f "$f" ]; then
+		skip "linux attacks" "no corpus log $f"
+		tap_end
+		exit 0
+	fi
+done
+
+has() { grep -q "^ *$2: $3\$" "$1"; }
+lacks() { ! grep -q "^ *$2:" "$1"; }
+facts() { sed -n '/^health:/,$p' "$1"; }
+# The SHA-256 values of a corpus *.expected-pcrs.json as tpm2_pcrread YAML.
+pcrs256() { jq -r '"sha256:", (.pcrs.sha256 | to_entries[] | "  \(.key) : 0x\(.value)")' "$1"; }
+sha256() { openssl dgst -sha256 -binary | xxd -p -c 64; }
+# extend OLD DATA: the TPM's SHA-256 extend of OLD (hex) by H(DATA).
+extend() { printf '%s%s' "$1" "$(printf '%s' "$2" | sha256)" | xxd -r -p | sha256; }
+pcr_of() { sed -n "s/^  $2 : 0x//p" "$1"; }
+
+pcrs256 "$ub.expected-pcrs.json" >"$tmp/ub.yaml"
+pcrs256 "$rh.expected-pcrs.json" >"$tmp/rh.yaml"
+pcrs_from_json "$gcp.expected-pcrs.json" >"$tmp/gcp.yaml"
+"$claims" --pcrs "$tmp/ub.yaml" "$ub.bin" >"$tmp/ub.out" 2>"$tmp/ub.err"
+check "genuine ubuntu 21.04: exit 0" [ $? -eq 0 ]
+check "genuine ubuntu 21.04: verified" has "$tmp/ub.out" verified true
+"$claims" --pcrs "$tmp/rh.yaml" "$rh.bin" >"$tmp/rh.out" 2>"$tmp/rh.err"
+check "genuine rhel 8: exit 0" [ $? -eq 0 ]
+check "genuine rhel 8: verified" has "$tmp/rh.out" verified true
+
+# mk NAME MODE LOG: the attacked log at $tmp/NAME.bin
+mk() {
+	if ! "$attack" "$2" "$3" "$tmp/$1.bin" 2>"$tmp/$1.gen"; then
+		not_ok "$1: attack generator failed: $(cat "$tmp/$1.gen")"
+		return 1
+	fi
+}
+# replays NAME PCRS: the attacked log replays to the TPM's values.
+replays() {
+	"$replay" --pcrs "$2" "$tmp/$1.bin" >/dev/null 2>"$tmp/$1.rerr"
+	check "$1: still replays to the TPM's PCRs" [ $? -eq 0 ]
+}
+# refused NAME RULE PCRS [OPTIONS]: strict mode exits 1 naming the rule.
+refused() {
+	name=$1 rule=$2 pcrs=$3
+	shift 3
+	"$claims" "$@" --pcrs "$pcrs" "$tmp/$name.bin" >"$tmp/$name.out" 2>"$tmp/$name.err"
+	rc=$?
+	check "$name: exit 1" [ $rc -eq 1 ]
+	check "$name: names $rule" grep -q ": $rule: " "$tmp/$name.err"
+	check "$name: $rule listed in the output" grep -q "rule: \"$rule\"" "$tmp/$name.out"
+	"$claims" "$@" --lenient --pcrs "$pcrs" "$tmp/$name.bin" >"$tmp/$name.len" 2>/dev/null
+}
+# genuine NAME PCRS GENUINE-OUT: strict mode accepts it with the genuine boot's facts.
+genuine() {
+	"$claims" --pcrs "$2" "$tmp/$1.bin" >"$tmp/$1.out" 2>"$tmp/$1.err"
+	check "$1: exit 0" [ $? -eq 0 ]
+	facts "$tmp/$1.out" >"$tmp/$1.facts"
+	facts "$3" >"$tmp/$1.want"
+	check "$1: exactly the genuine boot's facts" cmp -s "$tmp/$1.facts" "$tmp/$1.want"
+}
+
+# 1. A boot application retyped: the digest is still an image the firmware ran.
+for m in app-driver app-ipl; do
+	mk "$m" "$m" "$ub.bin" && replays "$m" "$tmp/ub.yaml" && genuine "$m" "$tmp/ub.yaml" "$tmp/ub.out"
+done
+check "ubuntu: both PCR 4 images (shim, GRUB) are boot loader digests" \
+	sh -c "[ \$(sed -n '/BootLoaderDigests:/,/Grub:/p' '$tmp/ub.out' | grep -c '^  - ') -eq 2 ]"
+
+# 2. Events appended after boot: root extends PCR 8 / PCR 7 and appends matching events.
+cmd='linux /evil init=/bin/sh' arg='/evil init=/bin/sh'
+sbat=$(printf '50ab5d6046e00043abb63dd810dd8b23''0900000000000000''0c00000000000000'; \
+	printf 'SbatLevel' | iconv -t UTF-16LE | xxd -p -c 64; printf 'sbat,1,2099\n' | xxd -p)
+p8=$(extend "$(extend "$(pcr_of "$tmp/ub.yaml" 8)" "$cmd")" "$arg")
+p7=$(printf '%s%s' "$(pcr_of "$tmp/ub.yaml" 7)" "$(printf '%s' "$sbat" | xxd -r -p | sha256)" |
+	xxd -r -p | sha256)
+sed "s/^  8 : 0x.*/  8 : 0x$p8/" "$tmp/ub.yaml" >"$tmp/tpm8.yaml"
+sed "s/^  7 : 0x.*/  7 : 0x$p7/" "$tmp/ub.yaml" >"$tmp/tpm7.yaml"
+for m in late-cmdline:tpm8 early-cmdline:tpm8 late-sbat:tpm7 early-sbat:tpm7; do
+	mode=${m%%:*} pcrs=$tmp/${m#*:}.yaml
+	mk "$mode" "$mode" "$ub.bin" || continue
+	replays "$mode" "$pcrs"
+	case $mode in
+	late-*)
+		refused "$mode" event-after-boot "$pcrs"
+		check "$mode: the appended event is listed in late-events" \
+			grep -q '^  late-events:' "$tmp/$mode.out"
+		facts "$tmp/$mode.len" >"$tmp/$mode.lfacts"
+		facts "$tmp/ub.out" >"$tmp/$mode.want"
+		check "$mode --lenient: the genuine boot's facts" \
+			cmp -s "$tmp/$mode.lfacts" "$tmp/$mode.want"
+		;;
+	early-*) genuine "$mode" "$pcrs" "$tmp/ub.out" ;; # PCR order: the first value wins
+	esac
+done
+check "ubuntu: kernel command line is GRUB's" \
+	grep -q '^  KernelCmdline: "/boot/vmlinuz-5.11.0-1008-gcp root=' "$tmp/ub.out"
+check "ubuntu: SbatLevel is shim's" has "$tmp/ub.out" SbatLevel '"sbat,1,2021030218\\n"'
+
+# 3. GRUB labels swapped: the label is outside the digest.
+if mk grub-swap grub-swap "$ub.bin"; then
+	replays grub-swap "$tmp/ub.yaml"
+	refused grub-swap kernel-cmdline-unverified "$tmp/ub.yaml"
+	check "grub-swap --lenient: no kernel command line rather than a wrong one" \
+		lacks "$tmp/grub-swap.len" KernelCmdline
+fi
+
+# 4. A db authority retyped as an SPDM device authority.
+if mk spdm-authority spdm-authority "$rh.bin"; then
+	replays spdm-authority "$tmp/rh.yaml"
+	refused spdm-authority secureboot-variable-retyped "$tmp/rh.yaml"
+fi
+
+# 5. MokList and MokListX labels swapped (PCR 14 order pins them).
+if mk mok-swap mok-swap "$ub.bin"; then
+	replays mok-swap "$tmp/ub.yaml"
+	refused mok-swap moklist-label-order "$tmp/ub.yaml"
+	check "mok-swap --lenient: the deny list's digest is not a MokList digest" \
+		lacks "$tmp/mok-swap.len" MokListDigests
+fi
+
+# 6. Secure Boot variables retyped as authorities.
+if mk var-authority-SecureBoot var-authority-SecureBoot "$rh.bin"; then
+	replays var-authority-SecureBoot "$tmp/rh.yaml"
+	refused var-authority-SecureBoot secureboot-variable-retyped "$tmp/rh.yaml"
+	check "var-authority-SecureBoot --lenient: Secure Boot unknown, not false" \
+		lacks "$tmp/var-authority-SecureBoot.len" SecureBootEnabled
+fi
+if mk var-authority-dbx var-authority-dbx "$gcp.bin"; then
+	replays var-authority-dbx "$tmp/gcp.yaml"
+	refused var-authority-dbx secureboot-variable-retyped "$tmp/gcp.yaml" --allow-sha1
+	check "var-authority-dbx --lenient: dbx unknown, not empty" \
+		lacks "$tmp/var-authority-dbx.len" dbx
+fi
+
+# 7. Unknown is not empty.
+grep -v '^  4 : ' "$tmp/ub.yaml" >"$tmp/no4.yaml"
+"$claims" --pcrs "$tmp/no4.yaml" "$ub.bin" >"$tmp/no4.out" 2>/dev/null
+check "PCR 4 not given: no BootLoaderDigests (unknown, not [])" lacks "$tmp/no4.out" BootLoaderDigests
+grep -v '^  7 : ' "$tmp/ub.yaml" >"$tmp/no7.yaml"
+"$claims" --pcrs "$tmp/no7.yaml" "$ub.bin" >"$tmp/no7.out" 2>/dev/null
+for k in PK KEK db dbx Authorities UEFIDebugMode SecureBootEnabled; do
+	check "PCR 7 not given: no $k" lacks "$tmp/no7.out" $k
+done
+# The log measures dbx as an empty variable (VariableDataLength 0): an empty list is right.
+check "ubuntu: dbx measured empty" sh -c "'$build/tools/tcglog-dump' '$ub.bin' |
+	grep -B3 'UnicodeName: \"dbx\"' | grep -q 'VariableDataLength: 0'"
+check "ubuntu: dbx: [] (measured empty)" has "$tmp/ub.out" dbx '\[\]'
+bbm=$corpus/guard-oss/binary_bios_measurements_27
+if [ -f "$bbm" ]; then
+	"$claims" --allow-sha1 --lenient "$bbm" >"$tmp/bbm.out" 2>/dev/null
+	check "BIOS log without Secure Boot variables: PK, KEK, db, dbx absent" \
+		sh -c "! grep -qE '^  (PK|KEK|db|dbx):' '$tmp/bbm.out'"
+fi
+
+# 8a. IMA: the quoted PCR 10 differs from the firmware log's; no fact uses it.
+jq -r '.pcrs | to_entries[] | "\(.key):", (.value | to_entries[] | "  \(.key) : 0x\(.value)")' \
+	"$cos.expected-pcrs.json" >"$tmp/cos-all.yaml"
+check "cos: the quote's PCR 10 is not the log's (IMA)" \
+	sh -c "! '$replay' --pcrs '$tmp/cos-all.yaml' '$cos.bin' >/dev/null 2>&1"
+"$claims" --pcrs "$tmp/cos-all.yaml" "$cos.bin" >"$tmp/cos.out" 2>"$tmp/cos.err"
+check "cos with PCR 10: exit 0" [ $? -eq 0 ]
+check "cos with PCR 10: verified" has "$tmp/cos.out" verified true
+check "cos with PCR 10: pcrs-ignored is [10]" \
+	sh -c "sed -n '/^  pcrs-ignored:/,/^  [a-z]/p' '$tmp/cos.out' | grep -c '^  - ' | grep -qx 1 &&
+	sed -n '/^  pcrs-ignored:/,/^  [a-z]/p' '$tmp/cos.out' | grep -q '^  - 10\$'"
+# The quote says PCR 14 holds its initial value: no shim ran (provably false).
+check "cos: the quoted PCR 14 is zero" sh -c "jq -e '.pcrs.sha256.\"14\" | test(\"^0+\$\")' '$cos.expected-pcrs.json' >/dev/null"
+check "cos: Shim false" has "$tmp/cos.out" Shim false
+pcrs256 "$cos.expected-pcrs.json" | sed "s/^  4 : 0x.*/  4 : 0x$(printf '%064d' 0)/" >"$tmp/cos-bad4.yaml"
+"$claims" --pcrs "$tmp/cos-bad4.yaml" "$cos.bin" >/dev/null 2>"$tmp/cos-bad4.err"
+check "cos: a PCR facts use still spoils: PCR 4 changed is refused" [ $? -eq 1 ]
+check "cos: ... naming pcr-mismatch" grep -q ': pcr-mismatch: ' "$tmp/cos-bad4.err"
+
+tap_end
