@@ -189,4 +189,19 @@ pcrs256 "$cos.expected-pcrs.json" | sed "s/^  4 : 0x.*/  4 : 0x$(printf '%064d' 
 check "cos: a PCR facts use still spoils: PCR 4 changed is refused" [ $? -eq 1 ]
 check "cos: ... naming pcr-mismatch" grep -q ': pcr-mismatch: ' "$tmp/cos-bad4.err"
 
+# 8b. The shipped linux-secureboot policy's dbx minimum holds on real devices with the
+# 2020 dbx and fails on the older one.
+policy=$(dirname "$0")/../../policies/linux-secureboot.yaml
+old=$corpus/go-tpm-tools/ubuntu-1804-amd-sev
+dbx_rule() { # LOG PCRS-JSON: the dbx-minimum rule's result on the log's verified claims
+	pcrs256 "$2" >"$tmp/p.yaml"
+	"$claims" --pcrs "$tmp/p.yaml" "$1" 2>/dev/null | "$build/tools/dha-policy" "$policy" 2>/dev/null |
+		sed -n 's/.*<tcg:Rule id="dbx-minimum".* result="\([a-z]*\)".*/\1/p'
+}
+check "rhel 8 (2020 dbx): dbx-minimum passes" [ "$(dbx_rule "$rh.bin" "$rh.expected-pcrs.json")" = pass ]
+if [ -f "$old.bin" ]; then
+	check "ubuntu 18.04 (older dbx): dbx-minimum fails" \
+		[ "$(dbx_rule "$old.bin" "$old.expected-pcrs.json")" = fail ]
+fi
+
 tap_end
