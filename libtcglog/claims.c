@@ -148,6 +148,8 @@ struct tcg_claims {
 	uint8_t log_sha[32];
 	unsigned quirks;
 	bool shim_stray_byte, sb_empty, fw_unbound;
+	/* firmware habits seen in real logs, accepted by name (the output lists them) */
+	bool wa_boot_guard, wa_utf16_odd, wa_vendor_type, wa_compact_pcr2;
 	uint32_t gap;      /* PCRs with an event refused: facts needing every extend are unknown */
 	uint32_t extended; /* PCRs the log extends */
 	uint32_t ignored;  /* PCRs no fact uses whose values differ from the replay */
@@ -941,6 +943,19 @@ static bool digest_matches(tcg_claims *c, const tcg_event *e, const uint8_t *p, 
 	return any;
 }
 
+/* Whether the data with one more zero byte hashes to e's digest in every bank. */
+static bool utf16_odd_matches(tcg_claims *c, const tcg_event *e)
+{
+	uint8_t *p = malloc((size_t)e->size + 1);
+	if (!p)
+		return false;
+	memcpy(p, e->data, e->size);
+	p[e->size] = 0;
+	bool ok = digest_matches(c, e, p, (size_t)e->size + 1);
+	free(p);
+	return ok;
+}
+
 /* ---- derivation ---- */
 
 static const uint16_t strength[] = { TCG_ALG_SHA512, TCG_ALG_SHA3_512, TCG_ALG_SHA384,
@@ -1277,7 +1292,13 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 			continue;
 		}
 		const char *tname = tcg_event_type_name(e->type);
-		if (!type_allowed(c, e->pcr, e->type)) {
+		/* Types some firmware uses where no fact reads events. */
+		if (!type_allowed(c, e->pcr, e->type) && !tname && e->pcr <= 3) {
+			c->wa_vendor_type = true; /* e.g. Intel TXT types in PCR 0 */
+		} else if (!type_allowed(c, e->pcr, e->type) && e->pcr == 2 &&
+		           e->type == EV_COMPACT_HASH) {
+			c->wa_compact_pcr2 = true;
+		} else if (!type_allowed(c, e->pcr, e->type)) {
 			char what[96];
 			snprintf(what, sizeof what, "%s in PCR %u", tname ? tname : "unknown type",
 			         e->pcr);
@@ -1285,6 +1306,8 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 			        what);
 			continue;
 		}
+		if (!tname)
+			tname = "an unknown type";
 		const uint8_t *d = e->digest[c->bidx];
 		if (!d) {
 			problem(c, e, "event-bank-missing", "the event has no %s digest",
@@ -1309,6 +1332,12 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 				b = TCG_BIND_OK;
 				c->fw_unbound = true;
 			}
+			/* systemd measures a UTF-16 string with its last byte cut from the log. */
+			if (b != TCG_BIND_OK && e->type == EV_IPL && (e->size & 1) && e->size > 1 &&
+			    !e->data[e->size - 1] && utf16_odd_matches(c, e)) {
+				b = TCG_BIND_OK;
+				c->wa_utf16_odd = true;
+			}
 			if (b != TCG_BIND_OK) {
 				problem(c, e, "data-digest-mismatch", "%s data does not match its digest",
 				        tname);
@@ -1320,6 +1349,11 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 		for (size_t k = 0; k < 8 && !wk_bad; k++) {
 			if (memcmp(d, c->wk[k], dsize))
 				continue;
+			/* Intel Boot Guard measures its S-CRTM as the digest of four zero bytes. */
+			if (k == 0 && e->pcr == 0 && e->type == EV_S_CRTM_CONTENTS) {
+				c->wa_boot_guard = true;
+				continue;
+			}
 			uint32_t want_type = well_known[k].separator ? EV_SEPARATOR : EV_EFI_ACTION;
 			if ((e->type != want_type && !(want_type == EV_EFI_ACTION && e->type == EV_ACTION)) ||
 			    e->size != well_known[k].len || memcmp(e->data, well_known[k].s, e->size))
@@ -1651,6 +1685,14 @@ tcg_rc tcg_claims_write(const tcg_claims *c, FILE *f, tcg_err *err)
 		tcg_yaml_cstr(y, "unbound-firmware-data");
 	if (c->shim_stray_byte)
 		tcg_yaml_cstr(y, "shim-authority-trailing-byte");
+	if (c->wa_boot_guard)
+		tcg_yaml_cstr(y, "boot-guard-separator-digest");
+	if (c->wa_utf16_odd)
+		tcg_yaml_cstr(y, "utf16-odd-length");
+	if (c->wa_vendor_type)
+		tcg_yaml_cstr(y, "vendor-event-type");
+	if (c->wa_compact_pcr2)
+		tcg_yaml_cstr(y, "compact-hash-pcr2");
 	tcg_yaml_seq_end(y);
 	tcg_yaml_key(y, "pcrs-verified");
 	tcg_yaml_seq_start(y);

@@ -14,6 +14,10 @@
  *   early-cmdline   the same two events placed before ExitBootServices in the file
  *   late-sbat       a PCR 7 SbatLevel authority "sbat,1,2099\n" appended
  *   early-sbat      the same placed before ExitBootServices in the file
+ *   sep7-crtm       the PCR 7 separator retyped EV_S_CRTM_CONTENTS (Boot Guard's habit
+ *                   is a workaround in PCR 0 only)
+ *   vendor7         the first PCR 7 authority retyped 0x40e (a vendor type, accepted
+ *                   by name in PCRs 0-3 only)
  *   copy            no change
  * Appended events carry the digests the PCR got (the text after GRUB's label, the
  * whole UEFI_VARIABLE_DATA), so the log replays to the extended PCRs.
@@ -180,6 +184,17 @@ int main(int argc, char **argv)
 		    e->type == EV_EFI_VARIABLE_AUTHORITY) {
 			done = true;
 			rc = copy(w, e, EV_EFI_SPDM_DEVICE_AUTHORITY);
+			continue;
+		}
+		if (!strcmp(mode, "sep7-crtm") && !done && e->pcr == 7 && e->type == EV_SEPARATOR) {
+			done = true;
+			rc = copy(w, e, 7u);
+			continue;
+		}
+		if (!strcmp(mode, "vendor7") && !done && e->pcr == 7 &&
+		    e->type == EV_EFI_VARIABLE_AUTHORITY) {
+			done = true;
+			rc = copy(w, e, 0x40eu);
 			continue;
 		}
 		if (!strcmp(mode, "mok-swap") && e->pcr == 14 && e->type == EV_IPL) {

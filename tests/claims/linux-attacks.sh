@@ -204,4 +204,41 @@ if [ -f "$old.bin" ]; then
 		[ "$(dbx_rule "$old.bin" "$old.expected-pcrs.json")" = fail ]
 fi
 
+# 8c. Firmware habits accepted by name, listed in workarounds, and only where they are
+# harmless: the same shapes elsewhere are still refused.
+wa() { # LOG PCRS-JSON|- WORKAROUND
+	if [ "$2" = - ]; then
+		"$claims" "$1" >"$tmp/wa.out" 2>"$tmp/wa.err"
+	else
+		pcrs256 "$2" >"$tmp/wa.yaml"
+		"$claims" --pcrs "$tmp/wa.yaml" "$1" >"$tmp/wa.out" 2>"$tmp/wa.err"
+	fi
+	rc=$?
+	check "$(basename "$1"): strict exit 0 with workaround $3" \
+		sh -c "[ $rc -eq 0 ] && sed -n '/^  workarounds:/,/^  [a-z]/p' '$tmp/wa.out' | grep -q '^  - \"$3\"\$'"
+	[ $rc -eq 0 ] || diag "$(cat "$tmp/wa.err")"
+}
+f=$corpus/go-tpm-tools/glinux-alex
+[ -f "$f.bin" ] && wa "$f.bin" "$f.expected-pcrs.json" boot-guard-separator-digest
+f=$corpus/go-tpm-tools/arch-linux-workstation
+[ -f "$f.bin" ] && wa "$f.bin" "$f.expected-pcrs.json" utf16-odd-length
+f=$corpus/uefi-eventlog/intel_svr/intel_svr.bin
+[ -f "$f" ] && wa "$f" - vendor-event-type
+f=$corpus/guard-oss/binary_bios_measurements_27
+if [ -f "$f" ]; then
+	"$claims" --allow-sha1 "$f" >"$tmp/bbm.out" 2>"$tmp/bbm.err"
+	check "bbm_27: compact hashes in PCR 2 listed as a workaround" \
+		grep -q '^  - "compact-hash-pcr2"$' "$tmp/bbm.out"
+	check "bbm_27: ... and not refused" sh -c "! grep -q 'EV_COMPACT_HASH in PCR 2' '$tmp/bbm.err'"
+	check "bbm_27: a compact hash in PCR 4 still is" grep -q 'EV_COMPACT_HASH in PCR 4' "$tmp/bbm.err"
+fi
+if mk sep7-crtm sep7-crtm "$rh.bin"; then
+	replays sep7-crtm "$tmp/rh.yaml"
+	refused sep7-crtm event-type-unexpected "$tmp/rh.yaml"
+fi
+if mk vendor7 vendor7 "$rh.bin"; then
+	replays vendor7 "$tmp/rh.yaml"
+	refused vendor7 event-type-unexpected "$tmp/rh.yaml"
+fi
+
 tap_end
