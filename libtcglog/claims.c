@@ -130,6 +130,7 @@ typedef struct {
 	bytes linux_arg; /* argument of the last GRUB linux command in PCR 8 */
 	size_t pcr14_n; /* PCR 14 extends so far: shim's MOK labels are checked by position */
 	bytes cmdline16; /* UTF-16 (systemd) */
+	bool cmdline_conflict; /* both: which one the kernel got is not proven */
 	size_t nsections;
 	bytes sections[16];
 } linuxfacts;
@@ -1403,6 +1404,13 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 		else if (!c->windows)
 			linux_event(c, e);
 	}
+	/* GRUB's and systemd-stub's command lines in one boot: root could have appended either
+	 * (an event placed early in the file), and nothing shows which the kernel got. */
+	if (c->lx.cmdline.p && c->lx.cmdline16.p) {
+		c->lx.cmdline_conflict = true;
+		problem(c, NULL, "kernel-cmdline-conflict",
+		        "both GRUB (PCR 8) and systemd-stub (PCR 12) measured a kernel command line");
+	}
 	/* PFP / dha.md §5.6: Secure Boot on means its databases were measured and used. */
 	if (c->sb.enabled == 1 && (!c->sb.pk.n || !c->sb.kek.n || !c->sb.db.n || !c->sb.auth.n))
 		problem(c, NULL, "secureboot-incomplete",
@@ -1633,7 +1641,9 @@ static void write_linux(const tcg_claims *c, tcg_yaml *y)
 	if (pcr_complete(c, 4))
 		kv_hlist(y, "BootLoaderDigests", &lx->bootloaders);
 	kv_seen(y, "Grub", lx->grub, pcr_untouched(c, 8));
-	if (lx->cmdline.p) {
+	if (lx->cmdline_conflict) {
+		/* unknown */
+	} else if (lx->cmdline.p) {
 		tcg_yaml_kv_str(y, "KernelCmdline", (const char *)lx->cmdline.p, lx->cmdline.len);
 	} else if (lx->cmdline16.p) {
 		tcg_yaml_key(y, "KernelCmdline");

@@ -110,6 +110,25 @@ for m in late-cmdline:tpm8 early-cmdline:tpm8 late-sbat:tpm7 early-sbat:tpm7; do
 	early-*) genuine "$mode" "$pcrs" "$tmp/ub.out" ;; # PCR order: the first value wins
 	esac
 done
+# systemd-boot machine: GRUB events appended in PCR 8 (placed before ExitBootServices)
+# would make GRUB's command line the fact; with two command lines neither is proven.
+sd=$corpus/tpm2-tools/event-sd-boot-fedora37.bin
+if [ -f "$sd" ] && mk sd-grub early-cmdline "$sd"; then
+	# The machine's PCRs (no corpus file: the genuine log's replay), PCR 8 extended by
+	# the two appended strings (computed with openssl; the log never extends PCR 8).
+	"$replay" "$sd" | sed -n '/^  sha256:/,/^  sha[0-9]*:/p' | grep -v '^  sha[0-9]*:' >"$tmp/sd.vals"
+	check "fedora 37: PCR 8 never extended" \
+		grep -qx "    8 : 0x$(printf '%064d' 0)" "$tmp/sd.vals"
+	{
+		echo "sha256:"
+		sed "s/^    8 : 0x.*/    8 : 0x$(extend "$(extend "$(printf '%064d' 0)" "$cmd")" "$arg")/;s/^    /  /" \
+			"$tmp/sd.vals"
+	} >"$tmp/sd.yaml"
+	replays sd-grub "$tmp/sd.yaml"
+	refused sd-grub kernel-cmdline-conflict "$tmp/sd.yaml"
+	check "sd-grub --lenient: no kernel command line (not the appended one)" \
+		lacks "$tmp/sd-grub.len" KernelCmdline
+fi
 check "ubuntu: kernel command line is GRUB's" \
 	grep -q '^  KernelCmdline: "/boot/vmlinuz-5.11.0-1008-gcp root=' "$tmp/ub.out"
 check "ubuntu: SbatLevel is shim's" has "$tmp/ub.out" SbatLevel '"sbat,1,2021030218\\n"'
