@@ -132,7 +132,7 @@ typedef struct {
 	bytes cmdline16; /* UTF-16 (systemd) */
 	bool cmdline_conflict; /* both: which one the kernel got is not proven */
 	size_t nsections;
-	bytes sections[16];
+	char sections[16][16]; /* UKI PE section names, ASCII */
 } linuxfacts;
 
 struct tcg_claims {
@@ -1075,9 +1075,6 @@ static void linux_event(tcg_claims *c, const tcg_event *e)
 	}
 	if (e->type != EV_IPL)
 		return;
-	size_t n = e->size;
-	while (n && !e->data[n - 1])
-		n--;
 	if (e->pcr == 8) {
 		bytes text, arg;
 		switch (grub_text(c, e, &text)) {
@@ -1111,8 +1108,22 @@ static void linux_event(tcg_claims *c, const tcg_event *e)
 			lx->cmdline16 = (bytes){ e->data, e->size };
 	} else if (e->pcr == 11) {
 		lx->sdboot = true;
-		if (lx->nsections < 16 && n && n < 64 && e->data[0] == '.')
-			lx->sections[lx->nsections++] = (bytes){ e->data, n };
+		/* systemd-stub logs each section twice, both described by the name in UTF-16:
+		 * the name (digest = ASCII name and NUL) and the contents. Only the first
+		 * kind measures the name. */
+		char name[16];
+		size_t k = 0;
+		for (size_t i = 0; i + 1 < e->size && k + 1 < sizeof name; i += 2) {
+			uint16_t u = (uint16_t)(e->data[i] | e->data[i + 1] << 8);
+			if (!u)
+				break;
+			if (u < 0x21 || u > 0x7e)
+				return;
+			name[k++] = (char)u;
+		}
+		name[k] = 0;
+		if (k && name[0] == '.' && lx->nsections < 16 && digest_matches(c, e, (const uint8_t *)name, k + 1))
+			memcpy(lx->sections[lx->nsections++], name, k + 1);
 	}
 }
 
@@ -1656,7 +1667,7 @@ static void write_linux(const tcg_claims *c, tcg_yaml *y)
 		tcg_yaml_key(y, "Sections");
 		tcg_yaml_seq_start(y);
 		for (size_t i = 0; i < lx->nsections; i++)
-			tcg_yaml_str(y, (const char *)lx->sections[i].p, lx->sections[i].len);
+			tcg_yaml_cstr(y, lx->sections[i]);
 		tcg_yaml_seq_end(y);
 		tcg_yaml_map_end(y);
 	}

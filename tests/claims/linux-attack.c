@@ -18,6 +18,10 @@
  *                   is a workaround in PCR 0 only)
  *   vendor7         the first PCR 7 authority retyped 0x40e (a vendor type, accepted
  *                   by name in PCRs 0-3 only)
+ *   uki             before ExitBootServices, systemd-stub's PCR 11 events for a UKI:
+ *                   names .linux and .osrel (digest of the ASCII name and NUL) each
+ *                   followed by its contents ("KERNEL", "ID=fedora\n"), then contents
+ *                   "console=evil" labelled .cmdline with no name event
  *   copy            no change
  * Appended events carry the digests the PCR got (the text after GRUB's label, the
  * whole UEFI_VARIABLE_DATA), so the log replays to the extended PCRs.
@@ -114,6 +118,23 @@ static int append_cmdline(tcg_writer *w)
 	           strlen(arg));
 }
 
+/* A PCR 11 EV_IPL described by label in UTF-16 (with its NUL), measuring m. */
+static int stub_event(tcg_writer *w, const char *label, const char *m, size_t mlen)
+{
+	uint8_t d[64] = { 0 };
+	size_t n = strlen(label);
+	for (size_t i = 0; i < n && i < 31; i++)
+		d[2 * i] = (uint8_t)label[i];
+	return put(w, NULL, 11, EV_IPL, d, 2 * n + 2, (const uint8_t *)m, mlen);
+}
+
+static int append_uki(tcg_writer *w)
+{
+	return stub_event(w, ".linux", ".linux", 7) || stub_event(w, ".linux", "KERNEL", 6) ||
+	       stub_event(w, ".osrel", ".osrel", 7) || stub_event(w, ".osrel", "ID=fedora\n", 10) ||
+	       stub_event(w, ".cmdline", "console=evil", 12);
+}
+
 static int append_sbat(tcg_writer *w)
 {
 	/* shim lock GUID, name "SbatLevel", data "sbat,1,2099\n" */
@@ -148,7 +169,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < nb && i < 8; i++)
 		algs[i] = tcg_log_bank(log, i).alg;
 	tcg_writer *w = tcg_writer_new(tcg_log_get_format(log), algs, nb < 8 ? nb : 8);
-	bool done = false, swap_pending = false, early = !strncmp(mode, "early-", 6);
+	bool done = false, swap_pending = false;
+	bool early = !strncmp(mode, "early-", 6) || !strcmp(mode, "uki");
 	const char *var = !strncmp(mode, "var-authority-", 14) ? mode + 14 : NULL;
 	int rc = 0;
 	for (size_t i = 0; i < tcg_log_num_events(log) && !rc; i++) {
@@ -158,7 +180,9 @@ int main(int argc, char **argv)
 		if (early && !done && e->pcr == 5 && e->type == EV_EFI_ACTION &&
 		    e->size == 29 && !memcmp(e->data, "Exit Boot Services Invocation", 29)) {
 			done = true;
-			rc = !strcmp(mode, "early-cmdline") ? append_cmdline(w) : append_sbat(w);
+			rc = !strcmp(mode, "uki")             ? append_uki(w)
+			     : !strcmp(mode, "early-cmdline") ? append_cmdline(w)
+			                                      : append_sbat(w);
 			if (rc)
 				break;
 		}

@@ -129,6 +129,28 @@ if [ -f "$sd" ] && mk sd-grub early-cmdline "$sd"; then
 	check "sd-grub --lenient: no kernel command line (not the appended one)" \
 		lacks "$tmp/sd-grub.len" KernelCmdline
 fi
+# UKI sections: systemd-stub describes both the name event and the contents event by
+# the section name; only the name event measures it (systemd's TPM2_PCR_MEASUREMENTS).
+if [ -f "$sd" ] && mk uki uki "$sd"; then
+	check "fedora 37: PCR 11 never extended" \
+		grep -qx "    11: 0x$(printf '%064d' 0)" "$tmp/sd.vals"
+	p11=$(printf '%064d' 0)
+	for m in '.linux\0' KERNEL '.osrel\0' 'ID=fedora\n' console=evil; do
+		p11=$(printf '%s%s' "$p11" "$(printf "$m" | sha256)" | xxd -r -p | sha256)
+	done
+	{
+		echo "sha256:"
+		sed "s/^    11: 0x.*/    11: 0x$p11/;s/^    /  /" "$tmp/sd.vals"
+	} >"$tmp/uki.yaml"
+	replays uki "$tmp/uki.yaml"
+	"$claims" --pcrs "$tmp/uki.yaml" "$tmp/uki.bin" >"$tmp/uki.out" 2>"$tmp/uki.err"
+	check "uki: exit 0" [ $? -eq 0 ]
+	sed -n '/^    Sections:/,/^  [A-Za-z]/p' "$tmp/uki.out" | grep '^    - ' >"$tmp/uki.sec"
+	printf '    - ".linux"\n    - ".osrel"\n' >"$tmp/uki.want"
+	check "uki: Sections are the measured names, not a contents event's label" \
+		cmp -s "$tmp/uki.sec" "$tmp/uki.want"
+	[ -s "$tmp/uki.sec" ] || diag "$(cat "$tmp/uki.out")"
+fi
 check "ubuntu: kernel command line is GRUB's" \
 	grep -q '^  KernelCmdline: "/boot/vmlinuz-5.11.0-1008-gcp root=' "$tmp/ub.out"
 check "ubuntu: SbatLevel is shim's" has "$tmp/ub.out" SbatLevel '"sbat,1,2021030218\\n"'
