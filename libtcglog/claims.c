@@ -709,11 +709,13 @@ static enum var_kind var_kind(const uefivar *v)
 	return VAR_OTHER;
 }
 
-/* DER SEQUENCE with a two- or three-byte length that spans exactly len bytes. */
+/* DER SEQUENCE with a long-form length that spans exactly len bytes. */
 static bool is_der(const uint8_t *p, size_t len)
 {
 	if (len < 4 || p[0] != 0x30)
 		return false;
+	if (p[1] == 0x81)
+		return len == 3 + (size_t)p[2];
 	if (p[1] == 0x82)
 		return len == 4 + ((size_t)p[2] << 8 | p[3]);
 	if (p[1] == 0x83 && len >= 5)
@@ -826,9 +828,9 @@ static void pcr7_event(tcg_claims *c, const tcg_event *e)
 			return;
 		/* One certificate: EFI_SIGNATURE_DATA (owner GUID, DER or an image hash), or
 		 * bare DER. Anything else is another variable's data under this type. */
-		size_t skip = is_der(v.data, v.len) ? 0 : 16;
-		if (skip && !(v.len > 16 && (is_der(v.data + 16, v.len - 16) || v.len - 16 == 32 ||
-		                             v.len - 16 == 48 || v.len - 16 == 64))) {
+		size_t skip = is_der(v.data, v.len) ? 0 : 16, h = v.len - 16;
+		if (skip && !(v.len > 16 && (is_der(v.data + 16, h) || h == 20 || h == 28 ||
+		                             h == 32 || h == 48 || h == 64))) {
 			problem(c, e, "authority-malformed",
 			        "%s: authority data is not one certificate or image hash", v.name);
 			return;

@@ -184,6 +184,12 @@ if mk var-authority-SecureBoot var-authority-SecureBoot "$rh.bin"; then
 	check "var-authority-SecureBoot --lenient: Secure Boot unknown, not false" \
 		lacks "$tmp/var-authority-SecureBoot.len" SecureBootEnabled
 fi
+# db may be either type; as an authority its data must be one certificate, not a list.
+if mk var-authority-db var-authority-db "$rh.bin"; then
+	replays var-authority-db "$tmp/rh.yaml"
+	refused var-authority-db authority-malformed "$tmp/rh.yaml"
+	check "var-authority-db --lenient: db unknown, not empty" lacks "$tmp/var-authority-db.len" db
+fi
 if mk var-authority-dbx var-authority-dbx "$gcp.bin"; then
 	replays var-authority-dbx "$tmp/gcp.yaml"
 	refused var-authority-dbx secureboot-variable-retyped "$tmp/gcp.yaml" --allow-sha1
