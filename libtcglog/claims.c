@@ -1302,7 +1302,8 @@ static void linux_event(tcg_claims *c, const tcg_event *e)
 			name[k++] = (char)u;
 		}
 		name[k] = 0;
-		if (k && name[0] == '.' && lx->nsections < 16 && digest_matches(c, e, (const uint8_t *)name, k + 1))
+		if (k && name[0] == '.' && lx->nsections < 16 &&
+		    digest_matches(c, e, (const uint8_t *)name, k + 1))
 			memcpy(lx->sections[lx->nsections++], name, k + 1);
 	}
 }
