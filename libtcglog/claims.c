@@ -2045,8 +2045,9 @@ tcg_rc tcg_claims_write(const tcg_claims *c, FILE *f, tcg_err *err)
 	write_health(c, y);
 	if (c->windows || c->win.any)
 		write_windows(c, y);
-	if (c->sb.pcr7)
-		write_secureboot(c, y);
+	if (c->sb.pcr7 && (pcr_complete(c, 7) || c->sb.debug || c->sb.dma || c->sb.pk_known ||
+	                   c->sb.kek_known || c->sb.db_known || c->sb.dbx_known))
+		write_secureboot(c, y); /* not an empty map when nothing is known */
 	if (!c->windows)
 		write_linux(c, y);
 	tcg_yaml_map_end(y);
