@@ -24,9 +24,16 @@ static void usage(FILE *f)
 	        "policy and write the DHA-Report XML to standard output.\n"
 	        "\n"
 	        "  -o, --offline     accept unverified claims (an offline look at a log);\n"
-	        "                    the report says so\n"
+	        "                    the report says so and has no HealthCertificateProperties\n"
 	        "  -h, --help        this text\n"
 	        "  -V, --version     the version\n"
+	        "\n"
+	        "Verified claims give Microsoft's HealthCertificateProperties with each\n"
+	        "element whose fact is known; the unknown ones are named in tcg:Unknown.\n"
+	        "Claims whose PCR values are not from a quote (verification.pcrs other than\n"
+	        "quote) give an offline report: tcg:offline=\"true\", no AIKPresent,\n"
+	        "ResetCount, RestartCount or TpmVersion. Text XML cannot hold is escaped\n"
+	        "(\\uXXXX, escaped=\"true\"); claims keys must be names (claims-key).\n"
 	        "\n"
 	        "Claims of a failed verification (dha-verify: verification.result: failed)\n"
 	        "give a report with ErrorCode 1, ErrorMessage \"rule: message\", the\n"
@@ -36,12 +43,14 @@ static void usage(FILE *f)
 	        "test: run golden fixtures (claims:, or log: with pcrs: paths relative to the\n"
 	        "fixture and allow-sha1:, and expect: {verdict, failing}) through POLICY;\n"
 	        "one line per fixture and a summary.\n"
-	        "init: print a starting policy that pins the facts of a known-good device.\n"
+	        "init: print a starting policy that pins the facts of a known-good device\n"
+	        "(list pins guarded by present: true).\n"
 	        "\n"
 	        "Exit status: 0 compliant (test: every fixture as expected), 1 non-compliant,\n"
 	        "a failed verification, unverified claims without --offline\n"
 	        "(claims-unverified), or a fixture that differs, 2 bad usage or input that\n"
-	        "cannot be parsed, 3 a file could not be read.\n",
+	        "cannot be parsed (claims-key, claims-quote-fact, ...), 3 a file could not\n"
+	        "be read.\n",
 	        prog, prog, prog);
 }
 
