@@ -337,17 +337,6 @@ Test(claims, refused)
 		"kind: dha-claims\nversion: 1\nverification: {verified: yes}\n",
 		"kind: dha-claims\nversion: 1\nverification: {verified: true}\nextra: {}\n",
 		"kind: dha-claims\nversion: 1\n",
-		/* keys that are not names (the report names facts by them) */
-		"kind: dha-claims\nversion: 1\nverification: {verified: true}\nlinux: {\"a b\": 1}\n",
-		"kind: dha-claims\nversion: 1\nverification: {verified: true}\nlinux: {\"a.b\": 1}\n",
-		"kind: dha-claims\nversion: 1\nverification: {verified: true}\n"
-		"windows: {LoadedModules: [{\"P<th\": x}]}\n",
-		"kind: dha-claims\nversion: 1\nverification: {verified: true, \"9\": 1}\n",
-		/* the quote's facts in claims no quote verified */
-		"kind: dha-claims\nversion: 1\nverification: {verified: true, pcrs: pcrs-file}\n"
-		"health: {AIKPresent: true}\n",
-		"kind: dha-claims\nversion: 1\nverification: {verified: false, pcrs: quote}\n"
-		"health: {ResetCount: 1}\n",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		tcg_err_clear(&err);
@@ -355,6 +344,49 @@ Test(claims, refused)
 		                                  &err),
 		             TCG_E_FORMAT, "accepted: %s", bad[i]);
 	}
+}
+
+/* Keys that are not names (the report names facts by them) and the quote's
+ * facts in claims no quote verified: refused with the rule and the key's line. */
+Test(claims, bad_keys_and_quote_facts)
+{
+	static const struct {
+		const char *doc, *rule, *where;
+	} bad[] = {
+		{"linux: {\"a b\": 1}\n", "claims-key", "c:4:9:"},
+		{"linux: {\"a.b\": 1}\n", "claims-key", "c:4:9:"},
+		{"linux: {\"\": 1}\n", "claims-key", "c:4:9:"},
+		{"linux: {\"k\\0\": 1}\n", "claims-key", "c:4:9:"},
+		{"windows: {LoadedModules: [{\"P<th\": x}]}\n", "claims-key", "c:4:28:"},
+		{"health: {AIKPresent: true}\n", "claims-quote-fact", "c:4:22:"},
+		{"health: {TpmVersion: 2}\n", "claims-quote-fact", "c:4:22:"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char doc[512];
+		tcg_claims_doc c;
+		tcg_err err;
+		snprintf(doc, sizeof doc,
+		         "kind: dha-claims\nversion: 1\nverification: {verified: true, pcrs: pcrs-file}\n"
+		         "%s", bad[i].doc);
+		tcg_err_clear(&err);
+		cr_expect_eq(tcg_claims_doc_parse((const uint8_t *)doc, strlen(doc), "c", &c, &err),
+		             TCG_E_FORMAT, "accepted: %s", doc);
+		cr_expect_str_eq(err.rule, bad[i].rule, "%s: %s", bad[i].doc, err.msg);
+		cr_expect(strstr(err.msg, bad[i].where) != NULL, "'%s' not in '%s'", bad[i].where,
+		          err.msg);
+	}
+	/* the same facts from a quote, and names of every kind claims use */
+	static const char good[] =
+		"kind: dha-claims\nversion: 1\nverification: {verified: true, pcrs: quote, "
+		"pcrs-verified: [0], dha: {ek-certificate-sha256: \"00\"}}\n"
+		"health: {AIKPresent: true, ResetCount: 1, RestartCount: 0, TpmVersion: 2}\n"
+		"windows: {_x: 1, LoadedModules: [{Path: \"a\"}]}\n";
+	tcg_claims_doc c;
+	tcg_err err;
+	tcg_err_clear(&err);
+	cr_expect_eq(tcg_claims_doc_parse((const uint8_t *)good, strlen(good), "c", &c, &err), TCG_OK,
+	             "%s", err.msg);
+	tcg_claims_doc_free(&c);
 }
 
 /* ---- report round trip ---- */
