@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "tcglog/log.h"
+#include "tcglog/report.h"
 
 typedef enum {
 	C_ALL, C_ANY, C_NOT, C_EQUALS, C_IN, C_NOT_IN, C_MIN, C_MAX, C_MATCHES, C_PRESENT,
@@ -100,6 +101,12 @@ static tcg_rc get_str(const tcg_ydoc *d, const tcg_ynode *n, const char *what, c
 	if (!is_str(n) || n->len == 0 || strlen(n->str) != n->len)
 		return tcg_ydoc_error(err, d, n, "policy-type", "%s must be a non-empty string, not %s",
 		                      what, tcg_ynode_kind_name(n));
+	/* The report carries it in an attribute, with no mark for escapes. */
+	if (!tcg_report_text_ok(n->str, n->len))
+		return tcg_ydoc_error(err, d, n, "policy-text",
+		                      "%s holds a character XML cannot (a control character, "
+		                      "U+FFFE or U+FFFF)",
+		                      what);
 	if (!(*out = strdup(n->str)))
 		return nomem(err);
 	return TCG_OK;
@@ -366,6 +373,10 @@ tcg_rc tcg_policy_parse(const uint8_t *data, size_t len, const char *file, tcg_p
 				rc = tcg_ydoc_error(err, &p->doc, v, "policy-type",
 				                    "version must be a number or a string, not %s",
 				                    tcg_ynode_kind_name(v));
+			else if (!tcg_report_text_ok(v->str, v->len))
+				rc = tcg_ydoc_error(err, &p->doc, v, "policy-text",
+				                    "version holds a character XML cannot (a control "
+				                    "character, U+FFFE or U+FFFF)");
 			else if (!(p->version = strdup(v->str)))
 				rc = nomem(err);
 		} else if (key_is(k, "rules")) {

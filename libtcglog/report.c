@@ -73,13 +73,10 @@ static char *xml_text_n(const char *s, size_t n, bool force, bool *escaped)
 	const unsigned char *u = (const unsigned char *)s;
 	uint32_t cp;
 	size_t i, k;
-	bool clean = true;
 	*escaped = false;
 	if (!s)
 		return strdup("");
-	for (i = 0; clean && !force && i < n; i += k)
-		clean = (k = utf8_seq(u + i, n - i, &cp)) && xml_char(cp);
-	clean = clean && !force;
+	bool clean = !force && tcg_report_text_ok(s, n);
 	if (clean)
 		return dupn(s, n);
 	if (n > (SIZE_MAX - 1) / 6)
@@ -105,6 +102,15 @@ static char *xml_text_n(const char *s, size_t n, bool force, bool *escaped)
 	*o = '\0';
 	*escaped = true;
 	return d;
+}
+
+bool tcg_report_text_ok(const char *s, size_t n)
+{
+	uint32_t cp;
+	for (size_t i = 0, k; i < n; i += k)
+		if (!(k = utf8_seq((const unsigned char *)s + i, n - i, &cp)) || !xml_char(cp))
+			return false;
+	return true;
 }
 
 /* A NUL-terminated string (policy name, rule id) for an attribute. */

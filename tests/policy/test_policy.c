@@ -266,6 +266,19 @@ Test(policy_load, wrong_type)
 	           "policy-fact-path", "bad.yaml:4:47:");
 }
 
+/* The report writes these in attributes, where an escape would have no mark. */
+Test(policy_load, text_xml_cannot_hold)
+{
+	load_error("name: \"a\\x01\"\nversion: 1\nrules: []\n", "policy-text", "bad.yaml:1:7:");
+	load_error("name: t\nversion: \"1\\uFFFF\"\nrules: []\n", "policy-text", "bad.yaml:2:10:");
+	load_error(HEAD "  - {id: \"a\\uFFFE\", severity: deny, "
+	                "condition: {fact: health.X, present: true}}\n",
+	           "policy-text", "bad.yaml:4:10:");
+	load_error(HEAD "  - {id: a, description: \"\\e[2J\", severity: deny, "
+	                "condition: {fact: health.X, present: true}}\n",
+	           "policy-text", "bad.yaml:4:26:");
+}
+
 Test(policy_load, duplicate_id)
 {
 	load_error(HEAD "  - {id: a, severity: deny, condition: {fact: health.X, present: true}}\n"

@@ -113,6 +113,11 @@ tcg_rc tcg_report_failed_check(const tcg_ydoc *doc, const tcg_ynode *claims, boo
 tcg_rc tcg_report_build_failed(const tcg_policy *p, const tcg_ynode *claims, time_t now,
                                tcg_report *r, tcg_err *err);
 
+/* Whether n bytes are UTF-8 made of characters XML 1.0 can hold: text that is
+ * written as it is (anything else is escaped, or refused where it has no
+ * mark: policy names, versions, descriptions and rule ids). */
+bool tcg_report_text_ok(const char *s, size_t n);
+
 tcg_rc tcg_report_write(const tcg_report *r, FILE *out, tcg_err *err);
 /* Write into a malloc'd buffer (*xml, *len). */
 tcg_rc tcg_report_write_mem(const tcg_report *r, char **xml, size_t *len, tcg_err *err);
