@@ -35,10 +35,16 @@ $(BUILD_SAN)/build.ninja:
 		-Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all
 
+# meson reads -Dcorpus only at setup: point an existing build at CORPUS when it moved.
+corpus_of = meson introspect --buildoptions $(1) | jq -r '.[] | select(.name == "corpus") | .value'
+set_corpus = [ "$$($(call corpus_of,$(1)))" = "$(CORPUS)" ] || meson configure $(1) -Dcorpus=$(CORPUS)
+
 build: deps $(BUILD)/build.ninja
+	@$(call set_corpus,$(BUILD))
 	ninja -C $(BUILD)
 
 build-san: deps $(BUILD_SAN)/build.ninja
+	@$(call set_corpus,$(BUILD_SAN))
 	ninja -C $(BUILD_SAN)
 
 test: build build-san

@@ -26,6 +26,8 @@
 #define SIPA_BOOTCOUNTER 0x00020002u
 #define SIPA_TRANSFER_CONTROL 0x00020003u
 #define SIPA_BITLOCKER_UNLOCK 0x00020005u
+#define SIPA_EVENTCOUNTER 0x00020006u
+#define SIPA_COUNTERID 0x00020007u
 #define SIPA_APPLICATION_SVN 0x00020009u
 #define SIPA_BOOTDEBUGGING 0x00040001u
 #define SIPA_BOOT_REVOCATION_LIST 0x00040002u
@@ -36,10 +38,14 @@
 #define SIPA_SAFEMODE 0x00050005u
 #define SIPA_WINPE 0x00050006u
 #define SIPA_HYPERVISOR_LAUNCH_TYPE 0x0005000Au
+#define SIPA_HYPERVISOR_IOMMU_POLICY 0x0005000Cu
+#define SIPA_HYPERVISOR_DEBUG 0x0005000Du
 #define SIPA_SI_POLICY 0x0005000Fu
 #define SIPA_VSM_LAUNCH_TYPE 0x00050012u
 #define SIPA_OS_REVOCATION_LIST 0x00050013u
+#define SIPA_SMT_STATUS 0x00050014u
 #define SIPA_FLIGHTSIGNING 0x00050021u
+#define SIPA_LSAISO_CONFIG 0x00050028u
 #define SIPA_SBCP_INFO 0x00050029u
 #define SIPA_FILEPATH 0x00070001u
 #define SIPA_HASHALGORITHMID 0x00070003u
@@ -49,10 +55,17 @@
 #define SIPA_IMAGEVALIDATED 0x0007000Au
 #define SIPA_MODULE_SVN 0x0007000Bu
 #define SIPA_ELAM_KEYNAME 0x00090001u
+/* VBS: one-byte "required" flags 0x000A0001-0x000A000A, HVCI policy UINT64. */
+#define SIPA_VBS_FIRST 0x000A0001u
+#define SIPA_VBS_HVCI_POLICY 0x000A0007u
+#define SIPA_VBS_LAST 0x000A000Au
+#define SIPA_DRTM_CATEGORY 0x000C0000u
+#define SIPA_CATEGORY_MASK 0x000F0000u
 
 #define MAX_PROBLEMS 256
 #define MAX_VARS 64
 #define MAX_MODULES 4096
+#define MAX_ELAM 16
 
 static const uint8_t guid_global[16] = { 0x61, 0xdf, 0xe4, 0x8b, 0xca, 0x93, 0xd2, 0x11,
 	                                 0xaa, 0x0d, 0x00, 0xe0, 0x98, 0x03, 0x2b, 0x8c };
@@ -81,7 +94,23 @@ typedef struct {
 	uint32_t alg, svn;
 	int validated; /* -1 unknown */
 	bool has_alg, has_svn;
+	uint32_t count; /* loads of this image (path and hash) */
 } module;
+
+/* A revocation list payload (dha.md §4.6.1), the first one in PCR 13. */
+typedef struct {
+	bytes raw;
+	bool time_ok; /* CreationTime within 1970 .. 2106 (an unsignedInt of seconds) */
+	uint64_t secs;
+	uint16_t alg;
+	bytes digest;
+} revlist;
+
+/* A SIPA number measured more than once: the first value, and whether another differed. */
+typedef struct {
+	bool seen, conflict; /* a conflict makes the fact unknown */
+	uint64_t v;
+} sipa_num;
 
 /* Unknown, false, true. */
 enum { UNK = -1 };
@@ -99,9 +128,19 @@ typedef struct {
 	bool bmsvn_seen, basvn_seen;
 	uint32_t bmsvn, basvn;
 	int basvn_state;
-	bytes cipolicy, sbcp, bootrev, osrev;
+	bytes cipolicy, sbcp;
+	revlist bootrev, osrev;
 	size_t nmod;
 	module *mods;
+	/* ELAM: drivers measured by winload, and the ELAM hive's key names */
+	bool drivers_measured, elam_hive;
+	size_t nelam, nelamkey;
+	module elamdrv[MAX_ELAM];
+	bytes elamkey[MAX_ELAM];
+	sipa_num evcount, counterid, dep_num, hvci, iommu_policy, smt, lsaiso;
+	int hvdebug;
+	int vbs[SIPA_VBS_LAST - SIPA_VBS_FIRST + 1]; /* tri-state, all values on */
+	bool drtm;
 } winfacts;
 
 typedef struct {
@@ -357,6 +396,7 @@ typedef struct {
 	const tcg_event *e;
 	bool dry; /* validate sizes only */
 	const char *rule; /* set when an item is refused */
+	const char *why;
 	uint32_t bad_id;
 	bool in_lma, in_elam;
 	module cur;
@@ -386,6 +426,27 @@ static uint64_t le(const uint8_t *p, size_t n)
 	return v;
 }
 
+static int refuse(sipa_ctx *s, uint32_t id, const char *rule, const char *why)
+{
+	s->rule = rule;
+	s->why = why;
+	s->bad_id = id;
+	return 1;
+}
+
+/* The first value wins; a different later one is a conflict (the event is refused). */
+static int num_once(sipa_ctx *s, uint32_t id, sipa_num *n, uint64_t v)
+{
+	if (n->seen && n->v != v) {
+		n->conflict = true;
+		return refuse(s, id, "sipa-value-conflict",
+		              "a SIPA value differs from the one measured before it");
+	}
+	n->seen = true;
+	n->v = v;
+	return 0;
+}
+
 static int sipa_enter(void *vctx, uint32_t id, unsigned depth)
 {
 	sipa_ctx *s = vctx;
@@ -396,6 +457,8 @@ static int sipa_enter(void *vctx, uint32_t id, unsigned depth)
 		s->in_lma = true;
 	} else if (id == SIPA_ELAM_AGGREGATION) {
 		s->in_elam = true;
+		if (!s->dry)
+			s->c->win.elam_hive = true;
 	}
 	return 0;
 }
@@ -406,6 +469,33 @@ static bool ends_with(const char *s, const char *suffix)
 	return a >= b && !strcmp(s + a - b, suffix);
 }
 
+static bool same_bytes(bytes a, bytes b)
+{
+	return a.len == b.len && (!a.len || !memcmp(a.p, b.p, a.len));
+}
+
+/* Add m to a list of images, once per path and hash; count the loads. */
+static bool add_image(module *list, size_t *n, size_t cap, const module *m)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (same_bytes(list[i].path, m->path) && same_bytes(list[i].hash, m->hash)) {
+			list[i].count++;
+			/* validated only if every load was */
+			if (m->validated != 1)
+				list[i].validated = m->validated == UNK && list[i].validated == UNK ? UNK : 0;
+			return true;
+		}
+	if (*n == cap)
+		return false;
+	list[*n] = *m;
+	list[*n].count = 1;
+	(*n)++;
+	return true;
+}
+
+/* The ELAM driver signing certificate's subject (every ELAM driver carries it). */
+static const char elam_publisher[] = "microsoft windows early launch anti-malware publisher";
+
 static int sipa_leave(void *vctx, uint32_t id, unsigned depth)
 {
 	sipa_ctx *s = vctx;
@@ -413,39 +503,61 @@ static int sipa_leave(void *vctx, uint32_t id, unsigned depth)
 	(void)depth;
 	if (id == SIPA_LOADEDMODULE_AGGREGATION) {
 		s->in_lma = false;
-		if (s->dry)
+		if (s->dry || s->e->pcr != 13 || !s->cur.hash.len)
 			return 0;
-		char path[512];
+		/* PCR 13 carries the images winload loaded with their paths (dha.md §4.5). */
+		char path[512], pub[128];
 		utf16_ascii(s->cur.path.p, s->cur.path.len, path, sizeof path);
-		if (s->cur.validated == 1 && (ends_with(path, "\\drivers\\wdboot.sys") ||
-		                              ends_with(path, "\\drivers\\wd\\wdboot.sys")))
+		utf16_ascii(s->cur.publisher.p, s->cur.publisher.len, pub, sizeof pub);
+		bool wdboot = ends_with(path, "\\drivers\\wdboot.sys") ||
+		              ends_with(path, "\\drivers\\wd\\wdboot.sys");
+		if (strstr(path, "\\drivers\\"))
+			w->drivers_measured = true;
+		if (s->cur.validated == 1 && wdboot)
 			w->elam = true;
-		if (s->e->pcr == 13 && s->cur.hash.len && w->nmod < MAX_MODULES) {
-			if (!w->mods && !(w->mods = calloc(MAX_MODULES, sizeof *w->mods)))
-				return 1;
-			w->mods[w->nmod++] = s->cur;
-		}
+		if ((wdboot || !strcmp(pub, elam_publisher)) &&
+		    !add_image(w->elamdrv, &w->nelam, MAX_ELAM, &s->cur))
+			return refuse(s, id, "sipa-too-many", "more than 16 ELAM drivers");
+		if (!w->mods && !(w->mods = calloc(MAX_MODULES, sizeof *w->mods)))
+			return refuse(s, id, "nomem", "out of memory");
+		if (!add_image(w->mods, &w->nmod, MAX_MODULES, &s->cur))
+			return refuse(s, id, "sipa-too-many", "more than 4096 loaded images");
 	} else if (id == SIPA_ELAM_AGGREGATION) {
 		s->in_elam = false;
 	}
 	return 0;
 }
 
-static int refuse(sipa_ctx *s, uint32_t id, const char *rule)
+/* Seconds since 1970 from a FILETIME (100 ns since 1601). */
+#define FILETIME_1970 116444736000000000ull
+
+/* dha.md §4.6.1: CreationTime, DigestLength, HashAlgID, Digest; nothing after. */
+static bool parse_revlist(const uint8_t *p, size_t len, revlist *r)
 {
-	s->rule = rule;
-	s->bad_id = id;
-	return 1;
+	tcg_buf b = tcg_buf_init(p, len);
+	uint64_t ft;
+	uint32_t dlen;
+	const uint8_t *d;
+	if (!tcg_buf_u64le(&b, &ft) || !tcg_buf_u32le(&b, &dlen) || !tcg_buf_u16le(&b, &r->alg) ||
+	    dlen != tcg_buf_left(&b) || !tcg_buf_bytes(&b, dlen, &d) || !dlen ||
+	    (tcg_alg_size(r->alg) && tcg_alg_size(r->alg) != dlen))
+		return false;
+	r->raw = (bytes){ p, len };
+	r->digest = (bytes){ d, dlen };
+	/* FILETIME is signed: the top bit set is before 1601 */
+	r->time_ok = ft >= FILETIME_1970 && ft < 1ull << 63 &&
+	             (ft - FILETIME_1970) / 10000000u <= UINT32_MAX;
+	r->secs = r->time_ok ? (ft - FILETIME_1970) / 10000000u : 0;
+	return true;
 }
 
-static int sipa_item(void *vctx, uint32_t id, const uint8_t *p, size_t len, unsigned depth)
+/* The item's size is as dha.md §4.3/§4.4 says, or the item is refused. */
+static int sipa_check(sipa_ctx *s, uint32_t id, const uint8_t *p, size_t len)
 {
-	sipa_ctx *s = vctx;
-	winfacts *w = &s->c->win;
-	uint32_t pcr = s->e->pcr;
-	(void)depth;
-
-	/* Sizes first (dha.md §4.4): booleans one byte, counters fixed width. */
+	if (id >= SIPA_VBS_FIRST && id <= SIPA_VBS_LAST)
+		return (id == SIPA_VBS_HVCI_POLICY ? len != 8 : len != 1)
+		               ? refuse(s, id, "sipa-item-size", "a VBS item has the wrong size")
+		               : 0;
 	switch (id) {
 	case SIPA_BOOTDEBUGGING:
 	case SIPA_OSKERNELDEBUG:
@@ -455,44 +567,83 @@ static int sipa_item(void *vctx, uint32_t id, const uint8_t *p, size_t len, unsi
 	case SIPA_WINPE:
 	case SIPA_FLIGHTSIGNING:
 	case SIPA_IMAGEVALIDATED:
-		if (len != 1)
-			return refuse(s, id, "sipa-item-size");
-		break;
+	case SIPA_HYPERVISOR_DEBUG:
+		return len != 1 ? refuse(s, id, "sipa-item-size", "a SIPA boolean is not one byte") : 0;
 	case SIPA_DEP:
 	case SIPA_HYPERVISOR_LAUNCH_TYPE:
+	case SIPA_HYPERVISOR_IOMMU_POLICY:
 	case SIPA_VSM_LAUNCH_TYPE:
 	case SIPA_BOOTCOUNTER:
-		if (len != 8)
-			return refuse(s, id, "sipa-item-size");
-		break;
+	case SIPA_EVENTCOUNTER:
+	case SIPA_COUNTERID:
+		return len != 8 ? refuse(s, id, "sipa-item-size", "a SIPA UINT64 is not 8 bytes") : 0;
 	case SIPA_TRANSFER_CONTROL:
 	case SIPA_APPLICATION_SVN:
 	case SIPA_MODULE_SVN:
 	case SIPA_HASHALGORITHMID:
-		if (len != 4)
-			return refuse(s, id, "sipa-item-size");
-		break;
+	case SIPA_SMT_STATUS:
+	case SIPA_LSAISO_CONFIG:
+		return len != 4 ? refuse(s, id, "sipa-item-size", "a SIPA UINT32 is not 4 bytes") : 0;
 	case SIPA_BITLOCKER_UNLOCK:
-		if (len != 4 && len != 8)
-			return refuse(s, id, "sipa-item-size");
-		break;
+		return len != 4 && len != 8
+		               ? refuse(s, id, "sipa-item-size", "BITLOCKER_UNLOCK is not 4 or 8 bytes")
+		               : 0;
+	case SIPA_BOOT_REVOCATION_LIST:
+	case SIPA_OS_REVOCATION_LIST: {
+		revlist r;
+		return !parse_revlist(p, len, &r)
+		               ? refuse(s, id, "sipa-revlist-malformed",
+		                        "a revocation list payload is malformed (dha.md 4.6.1)")
+		               : 0;
+	}
 	case SIPA_SBCP_INFO: {
 		tcg_buf b = tcg_buf_init(p, len);
 		uint32_t ver, off;
 		uint16_t alg, dlen;
 		if (!tcg_buf_u32le(&b, &ver) || !tcg_buf_u32le(&b, &off) || !tcg_buf_u16le(&b, &alg) ||
 		    !tcg_buf_u16le(&b, &dlen) || off > len || dlen > len - off)
-			return refuse(s, id, "sipa-item-size");
-		break;
+			return refuse(s, id, "sipa-item-size", "SBCP_INFO is malformed");
+		return 0;
 	}
 	default:
-		break;
+		return 0;
 	}
+}
+
+static void revlist_fact(sipa_ctx *s, revlist *r, const uint8_t *p, size_t len, const char *what)
+{
+	if (s->e->pcr != 13 || r->raw.p)
+		return;
+	parse_revlist(p, len, r); /* checked in the dry walk */
+	if (!r->time_ok)
+		problem(s->c, s->e, "sipa-revlist-time",
+		        "the %s revocation list's CreationTime is before 1970 or after 2106: "
+		        "no version",
+		        what);
+}
+
+static int sipa_item(void *vctx, uint32_t id, const uint8_t *p, size_t len, unsigned depth)
+{
+	sipa_ctx *s = vctx;
+	winfacts *w = &s->c->win;
+	uint32_t pcr = s->e->pcr;
+	(void)depth;
+
+	if (sipa_check(s, id, p, len))
+		return 1;
 	if (s->dry)
 		return 0;
 	w->any = true;
 
 	bool on = len && p[0];
+	if (id >= SIPA_VBS_FIRST && id <= SIPA_VBS_LAST) {
+		if (id == SIPA_VBS_HVCI_POLICY)
+			return num_once(s, id, &w->hvci, le(p, 8));
+		all_on(&w->vbs[id - SIPA_VBS_FIRST], on);
+		return 0;
+	}
+	if ((id & SIPA_CATEGORY_MASK) == SIPA_DRTM_CATEGORY)
+		w->drtm = true;
 	switch (id) {
 	case SIPA_BOOTDEBUGGING:
 		latch(&w->bootdebug, on);
@@ -512,27 +663,46 @@ static int sipa_item(void *vctx, uint32_t id, const uint8_t *p, size_t len, unsi
 	case SIPA_WINPE:
 		latch(&w->winpe, on);
 		break;
+	case SIPA_HYPERVISOR_DEBUG:
+		latch(&w->hvdebug, on);
+		break;
 	case SIPA_CODEINTEGRITY:
 		all_on(&w->ci, on);
 		break;
 	case SIPA_DEP:
-		w->dep_raw = le(p, 8);
-		all_on(&w->dep, w->dep_raw != 0);
+		/* The BCD nx setting (dha.md §4.7): 0 OptIn, 1 OptOut, 2 AlwaysOff, 3 AlwaysOn. */
+		if (num_once(s, id, &w->dep_num, le(p, 8))) {
+			w->dep = UNK;
+			return 1;
+		}
+		w->dep_raw = w->dep_num.v;
+		w->dep = w->dep_raw > 3 ? UNK : w->dep_raw != 2;
 		break;
 	case SIPA_HYPERVISOR_LAUNCH_TYPE:
 		latch(&w->hv, le(p, 8) != 0);
 		break;
+	case SIPA_HYPERVISOR_IOMMU_POLICY:
+		return num_once(s, id, &w->iommu_policy, le(p, 8));
+	case SIPA_SMT_STATUS:
+		return num_once(s, id, &w->smt, le(p, 4));
+	case SIPA_LSAISO_CONFIG:
+		return num_once(s, id, &w->lsaiso, le(p, 4));
 	case SIPA_VSM_LAUNCH_TYPE:
 		latch(&w->vsm, le(p, 8) != 0);
 		break;
 	case SIPA_BOOTCOUNTER: {
 		uint64_t v = le(p, 8);
 		if (w->bootcount_seen && w->bootcount != v)
-			return refuse(s, id, "sipa-bootcount-conflict");
+			return refuse(s, id, "sipa-bootcount-conflict",
+			              "SIPA boot counts differ between events");
 		w->bootcount_seen = true;
 		w->bootcount = v;
 		break;
 	}
+	case SIPA_EVENTCOUNTER:
+		return num_once(s, id, &w->evcount, le(p, 8));
+	case SIPA_COUNTERID:
+		return num_once(s, id, &w->counterid, le(p, 8));
 	case SIPA_TRANSFER_CONTROL: {
 		uint32_t v = (uint32_t)le(p, 4);
 		if (pcr == 12 && (v == 1 || v == 2)) {
@@ -577,12 +747,10 @@ static int sipa_item(void *vctx, uint32_t id, const uint8_t *p, size_t len, unsi
 			w->basvn_state = 2;
 		break;
 	case SIPA_BOOT_REVOCATION_LIST:
-		if (pcr == 13 && !w->bootrev.p)
-			w->bootrev = (bytes){ p, len };
+		revlist_fact(s, &w->bootrev, p, len, "boot");
 		break;
 	case SIPA_OS_REVOCATION_LIST:
-		if (pcr == 13 && !w->osrev.p)
-			w->osrev = (bytes){ p, len };
+		revlist_fact(s, &w->osrev, p, len, "OS");
 		break;
 	case SIPA_SI_POLICY:
 		if (pcr == 13 && !w->cipolicy.p)
@@ -596,11 +764,14 @@ static int sipa_item(void *vctx, uint32_t id, const uint8_t *p, size_t len, unsi
 		}
 		break;
 	case SIPA_ELAM_KEYNAME:
+		/* The ELAM hive's key names: a vendor's key may stay behind after
+		 * another vendor's driver replaced it, so they name no driver. */
 		if (s->in_elam) {
-			char name[64];
-			utf16_ascii(p, len, name, sizeof name);
-			if (!strcmp(name, "windows defender"))
-				w->elam = true;
+			bool dup = false;
+			for (size_t i = 0; i < w->nelamkey && !dup; i++)
+				dup = same_bytes(w->elamkey[i], (bytes){ p, len });
+			if (!dup && w->nelamkey < MAX_ELAM)
+				w->elamkey[w->nelamkey++] = (bytes){ p, len };
 		}
 		break;
 	default:
@@ -642,14 +813,21 @@ static void windows_event(tcg_claims *c, const tcg_event *e)
 	tcg_err err;
 	tcg_err_clear(&err);
 	if (tcg_sipa_walk(e->data, e->size, &sipa_visitor, &s, &err)) {
-		problem(c, e, s.rule ? s.rule : err.rule, "%s", s.rule ? "a SIPA item has the wrong size or conflicts" : err.msg);
+		problem(c, e, s.rule ? s.rule : err.rule, "%s", s.rule ? s.why : err.msg);
 		return;
 	}
 	s.dry = false;
 	s.in_lma = s.in_elam = false;
 	if (tcg_sipa_walk(e->data, e->size, &sipa_visitor, &s, &err))
-		problem(c, e, s.rule ? s.rule : err.rule, "%s",
-		        s.rule ? "SIPA boot counts differ between events" : err.msg);
+		problem(c, e, s.rule ? s.rule : err.rule, "%s", s.rule ? s.why : err.msg);
+}
+
+/* The facts that start unknown (the rest start zero). */
+static void winfacts_init(winfacts *w)
+{
+	w->hvdebug = UNK;
+	for (size_t i = 0; i < sizeof w->vbs / sizeof w->vbs[0]; i++)
+		w->vbs[i] = UNK;
 }
 
 /* ---- PCR 7: Secure Boot (dha.md §5.6) and shim ---- */
@@ -917,6 +1095,7 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 	c->win.bootdebug = c->win.oskd = c->win.testsign = c->win.flight = UNK;
 	c->win.safemode = c->win.winpe = c->win.hv = c->win.vsm = c->win.ci = c->win.dep = UNK;
 	c->win.bitlocker = c->win.coldboot = UNK;
+	winfacts_init(&c->win);
 	c->sb.enabled = UNK;
 	if (o->log_sha256) {
 		c->has_log_sha = true;
@@ -1215,6 +1394,89 @@ static void kv_hlist(tcg_yaml *y, const char *k, const hlist *l)
 	tcg_yaml_seq_end(y);
 }
 
+/* "YYYY-MM-DDTHH:MM:SSZ" for seconds since 1970 (proleptic Gregorian, UTC). */
+static void iso_time(uint64_t secs, char out[32])
+{
+	uint64_t days = secs / 86400, rem = secs % 86400;
+	/* civil_from_days (H. Hinnant), for days >= 0 */
+	uint64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+	uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	unsigned d = (unsigned)(doy - (153 * mp + 2) / 5 + 1), m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	uint64_t y = yoe + era * 400 + (m <= 2);
+	snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)y, m, d,
+	         (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
+}
+
+static void kv_utf16(tcg_yaml *y, const char *k, bytes b)
+{
+	if (b.p) {
+		tcg_yaml_key(y, k);
+		tcg_yaml_utf16(y, b.p, b.len);
+	}
+}
+
+static void write_revlist(tcg_yaml *y, const char *k, const revlist *r)
+{
+	if (!r->raw.p)
+		return;
+	tcg_yaml_key(y, k);
+	tcg_yaml_map_start(y);
+	if (r->time_ok) {
+		char t[32];
+		iso_time(r->secs, t);
+		tcg_yaml_kv_cstr(y, "CreationTime", t);
+	}
+	tcg_yaml_kv_u64(y, "HashAlgorithmID", r->alg);
+	kv_bytes(y, "Digest", r->digest);
+	tcg_yaml_map_end(y);
+}
+
+static void write_images(tcg_yaml *y, const char *k, const module *m, size_t n)
+{
+	if (!n)
+		return;
+	tcg_yaml_key(y, k);
+	tcg_yaml_seq_start(y);
+	for (size_t i = 0; i < n; i++, m++) {
+		tcg_yaml_map_start(y);
+		kv_utf16(y, "Path", m->path);
+		kv_bytes(y, "AuthenticodeHash", m->hash);
+		if (m->has_alg)
+			tcg_yaml_kv_hex64(y, "HashAlgorithmID", m->alg);
+		kv_tri(y, "Validated", m->validated);
+		kv_utf16(y, "Issuer", m->issuer);
+		kv_utf16(y, "Publisher", m->publisher);
+		if (m->has_svn)
+			tcg_yaml_kv_u64(y, "SVN", m->svn);
+		if (m->count > 1)
+			tcg_yaml_kv_u64(y, "Count", m->count);
+		tcg_yaml_map_end(y);
+	}
+	tcg_yaml_seq_end(y);
+}
+
+static void kv_num(tcg_yaml *y, const char *k, const sipa_num *n)
+{
+	if (n->seen && !n->conflict)
+		tcg_yaml_kv_u64(y, k, n->v);
+}
+
+static void kv_name(tcg_yaml *y, const char *k, const sipa_num *n, const char *const *names,
+                    size_t nnames)
+{
+	if (n->seen && !n->conflict && n->v < nnames)
+		tcg_yaml_kv_cstr(y, k, names[n->v]);
+}
+
+static const char *const dep_names[] = { "OptIn", "OptOut", "AlwaysOff", "AlwaysOn" };
+static const char *const smt_names[] = { "disabled", "enabled", "software-disabled" };
+static const char *const vbs_names[] = { "VSMRequired",          "SecureBootRequired",
+	                                 "IOMMURequired",        "MMIONXRequired",
+	                                 "MSRFilteringRequired", "MandatoryEnforcement",
+	                                 NULL /* HVCIPolicy */,  "MicrosoftBootChainRequired",
+	                                 "DumpUsesAMERoot",      "VSMNoSecretsEnforced" };
+
 static void write_health(const tcg_claims *c, tcg_yaml *y)
 {
 	const winfacts *w = &c->win;
@@ -1228,12 +1490,18 @@ static void write_health(const tcg_claims *c, tcg_yaml *y)
 		kv_tri(y, "TestSigningEnabled", w->testsign);
 		kv_tri(y, "SafeMode", w->safemode);
 		kv_tri(y, "WinPE", w->winpe);
-		tcg_yaml_kv_bool(y, "ELAMDriverLoaded", w->elam);
+		/* Unknown unless winload measured its drivers or the ELAM hive (not on resume). */
+		if (w->elam || w->drivers_measured || w->elam_hive)
+			tcg_yaml_kv_bool(y, "ELAMDriverLoaded", w->elam);
 		kv_tri(y, "VSMEnabled", w->vsm);
 		if (w->dep != UNK)
 			tcg_yaml_kv_u64(y, "DEPPolicy", (uint64_t)w->dep);
 		if (w->bitlocker != UNK)
 			tcg_yaml_kv_u64(y, "BitlockerStatus", (uint64_t)w->bitlocker);
+		if (w->bootrev.raw.p && w->bootrev.time_ok)
+			tcg_yaml_kv_u64(y, "BootManagerRevListVersion", w->bootrev.secs);
+		if (w->osrev.raw.p && w->osrev.time_ok)
+			tcg_yaml_kv_u64(y, "CodeIntegrityRevListVersion", w->osrev.secs);
 		if (w->basvn_seen)
 			tcg_yaml_kv_u64(y, "BootAppSVN", w->basvn);
 		if (w->bmsvn_seen)
@@ -1248,8 +1516,8 @@ static void write_health(const tcg_claims *c, tcg_yaml *y)
 			kv_bytes(y, "SBCPHash", w->sbcp);
 		else if (c->sb.current_policy.p)
 			kv_bytes(y, "SBCPHash", c->sb.current_policy);
-		kv_bytes(y, "BootRevListInfo", w->bootrev);
-		kv_bytes(y, "OSRevListInfo", w->osrev);
+		kv_bytes(y, "BootRevListInfo", w->bootrev.raw);
+		kv_bytes(y, "OSRevListInfo", w->osrev.raw);
 	}
 	tcg_yaml_map_end(y);
 }
@@ -1259,41 +1527,61 @@ static void write_windows(const tcg_claims *c, tcg_yaml *y)
 	const winfacts *w = &c->win;
 	tcg_yaml_key(y, "windows");
 	tcg_yaml_map_start(y);
-	if (w->bootcount_seen)
+	if (w->coldboot != UNK)
+		tcg_yaml_kv_cstr(y, "BootType", w->coldboot ? "cold" : "resume");
+	/* TPM 1.2: no boot counter (0), the TPM's monotonic counter instead (dha.md §4.3). */
+	if (w->bootcount_seen && !w->bootcount && w->evcount.seen && !w->evcount.conflict) {
+		tcg_yaml_kv_u64(y, "BootCount", w->evcount.v);
+		tcg_yaml_kv_cstr(y, "BootCountSource", "event-counter");
+	} else if (w->bootcount_seen) {
 		tcg_yaml_kv_u64(y, "BootCount", w->bootcount);
+		tcg_yaml_kv_cstr(y, "BootCountSource", "boot-counter");
+	}
+	kv_num(y, "EventCounter", &w->evcount);
+	kv_num(y, "CounterID", &w->counterid);
 	kv_tri(y, "ColdBoot", w->coldboot);
 	if (w->bitlocker != UNK)
 		tcg_yaml_kv_u64(y, "BitlockerUnlockFlags", w->bl_flags);
 	kv_tri(y, "HypervisorLaunched", w->hv);
+	kv_tri(y, "HypervisorDebugEnabled", w->hvdebug);
+	if (w->iommu_policy.seen && !w->iommu_policy.conflict)
+		tcg_yaml_kv_hex64(y, "HypervisorIOMMUPolicy", w->iommu_policy.v);
 	kv_tri(y, "FlightSigningEnabled", w->flight);
-	if (w->dep != UNK)
-		tcg_yaml_kv_u64(y, "DEPPolicyRaw", w->dep_raw);
-	tcg_yaml_key(y, "LoadedModules");
-	tcg_yaml_seq_start(y);
-	for (size_t i = 0; i < w->nmod; i++) {
-		const module *m = &w->mods[i];
+	kv_num(y, "DEPPolicyRaw", &w->dep_num);
+	kv_name(y, "DEPPolicyName", &w->dep_num, dep_names, 4);
+	kv_num(y, "SMTStatus", &w->smt);
+	kv_name(y, "SMTStatusName", &w->smt, smt_names, 3);
+	kv_num(y, "LSAIsoConfig", &w->lsaiso);
+	bool vbs = w->hvci.seen && !w->hvci.conflict;
+	for (size_t i = 0; i < sizeof w->vbs / sizeof w->vbs[0]; i++)
+		vbs = vbs || w->vbs[i] != UNK;
+	if (vbs) {
+		tcg_yaml_key(y, "VBS");
 		tcg_yaml_map_start(y);
-		if (m->path.p) {
-			tcg_yaml_key(y, "Path");
-			tcg_yaml_utf16(y, m->path.p, m->path.len);
-		}
-		kv_bytes(y, "AuthenticodeHash", m->hash);
-		if (m->has_alg)
-			tcg_yaml_kv_hex64(y, "HashAlgorithmID", m->alg);
-		kv_tri(y, "Validated", m->validated);
-		if (m->issuer.p) {
-			tcg_yaml_key(y, "Issuer");
-			tcg_yaml_utf16(y, m->issuer.p, m->issuer.len);
-		}
-		if (m->publisher.p) {
-			tcg_yaml_key(y, "Publisher");
-			tcg_yaml_utf16(y, m->publisher.p, m->publisher.len);
-		}
-		if (m->has_svn)
-			tcg_yaml_kv_u64(y, "SVN", m->svn);
+		for (size_t i = 0; i < sizeof w->vbs / sizeof w->vbs[0]; i++)
+			if (vbs_names[i])
+				kv_tri(y, vbs_names[i], w->vbs[i]);
+		if (w->hvci.seen && !w->hvci.conflict)
+			tcg_yaml_kv_hex64(y, "HVCIPolicy", w->hvci.v);
 		tcg_yaml_map_end(y);
 	}
-	tcg_yaml_seq_end(y);
+	if (w->drtm)
+		tcg_yaml_kv_bool(y, "DRTMMeasured", true);
+	write_revlist(y, "BootRevList", &w->bootrev);
+	write_revlist(y, "OSRevList", &w->osrev);
+	write_images(y, "ELAMDrivers", w->elamdrv, w->nelam);
+	if (w->nelamkey) {
+		tcg_yaml_key(y, "ELAMKeyNames");
+		tcg_yaml_seq_start(y);
+		for (size_t i = 0; i < w->nelamkey; i++)
+			tcg_yaml_utf16(y, w->elamkey[i].p, w->elamkey[i].len);
+		tcg_yaml_seq_end(y);
+	}
+	/* PCR 4 images in log order: Authenticode digests in the bank; the
+	 * path in the event is not covered by its digest, so it is not a fact. */
+	if (c->lx.bootloaders.n)
+		kv_hlist(y, "BootApplicationDigests", &c->lx.bootloaders);
+	write_images(y, "LoadedModules", w->mods, w->nmod);
 	tcg_yaml_map_end(y);
 }
 
