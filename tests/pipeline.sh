@@ -20,6 +20,13 @@ if [ ! -d "$corpus" ]; then
 	exit 0
 fi
 valid() { xmllint --noout --schema "$schema" "$1" 2>"$tmp/xmllint.err"; }
+elem() { sed -n "s/.*<$1>\\([^<]*\\)<.*/\\1/p" "$2"; }
+# Seconds since 1970 of the little-endian FILETIME (100 ns since 1601) that
+# starts a hex string.
+filetime_secs() {
+	be=$(printf '%s' "$1" | cut -c1-16 | sed 's/../& /g' | awk '{for (i = NF; i > 0; i--) printf "%s", $i}')
+	echo $((0x$be / 10000000 - 11644473600))
+}
 
 win=$corpus/go-attestation/windows_gcp_shielded_vm.bin
 pcrs_from_json "${win%.bin}.expected-pcrs.json" >"$tmp/win.pcrs"
@@ -71,8 +78,20 @@ for l in go-attestation/windows_gcp_shielded_vm.bin go-attestation/option_rom_ev
 	check "$l: offline=\"true\" on the root, no AIKPresent, named unknown instead" \
 		test -n "$(grep '<HealthCertificateValidationResponse [^>]*tcg:offline="true"' "$tmp/w.xml")" \
 		-a -z "$(grep '<AIKPresent>' "$tmp/w.xml")" \
-		-a -n "$(grep '<tcg:Unknown>AIKPresent ResetCount RestartCount ' "$tmp/w.xml")"
+		-a -n "$(grep '<tcg:Unknown>AIKPresent ResetCount RestartCount' "$tmp/w.xml")"
+	# The versions against the raw payloads beside them (dha.md 4.6.1: a
+	# little-endian FILETIME first), decoded here, not by tcglog.
+	for pair in BootManagerRevListVersion:BootRevListInfo CodeIntegrityRevListVersion:OSRevListInfo; do
+		v=$(elem "${pair%%:*}" "$tmp/w.xml")
+		raw=$(elem "${pair#*:}" "$tmp/w.xml")
+		[ -n "$v" ] || [ -n "$raw" ] || continue
+		check "$l: ${pair%%:*} is the CreationTime of ${pair#*:} in seconds since 1970" \
+			test -n "$raw" -a "$v" = "$(filetime_secs "$raw")"
+	done
 done
+check "GCP log: BootManagerRevListVersion 1513100591 (2017-12-12T17:43:11Z, dha.md 4.6.1)" \
+	sh -c "$(command -v "$policy") '$src/policies/windows-dha.yaml' '$tmp/win.claims' 2>/dev/null |
+		grep -q '<BootManagerRevListVersion>1513100591<'"
 
 # A policy made from a known-good Linux boot passes that boot and refuses another.
 rhel=$corpus/go-tpm-tools/rhel8-uefi.bin
