@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "tcglog/log.h"
+#include "tcglog/report.h"
 
 typedef enum {
 	C_ALL, C_ANY, C_NOT, C_EQUALS, C_IN, C_NOT_IN, C_MIN, C_MAX, C_MATCHES, C_PRESENT,
@@ -100,6 +101,12 @@ static tcg_rc get_str(const tcg_ydoc *d, const tcg_ynode *n, const char *what, c
 	if (!is_str(n) || n->len == 0 || strlen(n->str) != n->len)
 		return tcg_ydoc_error(err, d, n, "policy-type", "%s must be a non-empty string, not %s",
 		                      what, tcg_ynode_kind_name(n));
+	/* The report carries it in an attribute, with no mark for escapes. */
+	if (!tcg_report_text_ok(n->str, n->len))
+		return tcg_ydoc_error(err, d, n, "policy-text",
+		                      "%s holds a character XML cannot (a control character, "
+		                      "U+FFFE or U+FFFF)",
+		                      what);
 	if (!(*out = strdup(n->str)))
 		return nomem(err);
 	return TCG_OK;
@@ -366,6 +373,10 @@ tcg_rc tcg_policy_parse(const uint8_t *data, size_t len, const char *file, tcg_p
 				rc = tcg_ydoc_error(err, &p->doc, v, "policy-type",
 				                    "version must be a number or a string, not %s",
 				                    tcg_ynode_kind_name(v));
+			else if (!tcg_report_text_ok(v->str, v->len))
+				rc = tcg_ydoc_error(err, &p->doc, v, "policy-text",
+				                    "version holds a character XML cannot (a control "
+				                    "character, U+FFFE or U+FFFF)");
 			else if (!(p->version = strdup(v->str)))
 				rc = nomem(err);
 		} else if (key_is(k, "rules")) {
@@ -468,6 +479,23 @@ static bool established(const tcg_ynode *n)
 	return true;
 }
 
+/*
+ * What present: true asks: the fact is established in claims that something
+ * verified (verification.verified true), and a list holds an entry. An empty
+ * list proves nothing is there only where a verified event measured it empty;
+ * a guard cannot tell that from a writer that listed nothing for a fact nobody
+ * measured, so it does not pass on one (the list operators still read []).
+ */
+static bool present(const tcg_ynode *claims, const tcg_ynode *f)
+{
+	const tcg_ynode *v = tcg_ynode_path(claims, "verification.verified");
+	if (!v || v->kind != TCG_YNODE_SCALAR || v->val != TCG_YVAL_BOOL || !v->b)
+		return false;
+	if (f && f->kind == TCG_YNODE_SEQ && f->n == 0)
+		return false;
+	return established(f);
+}
+
 static bool is_hex(const tcg_ynode *n)
 {
 	if (n->len == 0 || n->len % 2)
@@ -552,7 +580,7 @@ static tcg_result eval(const cond *c, const tcg_ynode *claims, tcg_rule_result *
 	const tcg_ynode *f = tcg_ynode_path(claims, c->fact);
 	record(rr, c->fact, f);
 	if (c->op == C_PRESENT)
-		return established(f) == c->flag ? TCG_RES_PASS : TCG_RES_FAIL;
+		return present(claims, f) == c->flag ? TCG_RES_PASS : TCG_RES_FAIL;
 	if (!established(f))
 		return TCG_RES_UNKNOWN;
 	switch (c->op) {
@@ -644,6 +672,41 @@ const char *tcg_outcome_name(tcg_outcome o)
 
 /* ---- claims documents ---- */
 
+bool tcg_claims_key_ok(const tcg_ynode *k)
+{
+	if (!k || k->kind != TCG_YNODE_SCALAR || k->len == 0 || k->len > 64 ||
+	    strlen(k->str) != k->len)
+		return false;
+	if (!isalpha((unsigned char)k->str[0]) && k->str[0] != '_')
+		return false;
+	for (size_t i = 1; i < k->len; i++)
+		if (!isalnum((unsigned char)k->str[i]) && k->str[i] != '_' && k->str[i] != '-')
+			return false;
+	return true;
+}
+
+/* Every mapping key under n is a claims key (the report names facts by them). */
+static tcg_rc check_keys(const tcg_ydoc *doc, const tcg_ynode *n, tcg_err *err)
+{
+	if (n->kind == TCG_YNODE_SCALAR)
+		return TCG_OK;
+	for (size_t i = 0; i < n->n; i++) {
+		tcg_rc rc;
+		const tcg_ynode *v = n->kind == TCG_YNODE_MAP ? n->items[2 * i + 1] : n->items[i];
+		if (n->kind == TCG_YNODE_MAP && !tcg_claims_key_ok(n->items[2 * i]))
+			return tcg_ydoc_error(err, doc, n->items[2 * i], "claims-key",
+			                      "a claims key is a name of 1..64 letters, digits, _ "
+			                      "and -, starting with a letter or _");
+		if ((rc = check_keys(doc, v, err)))
+			return rc;
+	}
+	return TCG_OK;
+}
+
+/* The health facts only a verified quote establishes (dha-verify writes them). */
+static const char *const quote_facts[] = {"AIKPresent", "ResetCount", "RestartCount",
+                                          "TpmVersion"};
+
 tcg_rc tcg_claims_check(const tcg_ydoc *doc, const tcg_ynode *root, bool *verified,
                         tcg_err *err)
 {
@@ -682,6 +745,22 @@ tcg_rc tcg_claims_check(const tcg_ydoc *doc, const tcg_ynode *root, bool *verifi
 	if (!v || v->kind != TCG_YNODE_SCALAR || v->val != TCG_YVAL_BOOL)
 		return tcg_ydoc_error(err, doc, v ? v : vf, "claims-verification",
 		                      "verification.verified must be true or false");
+	const tcg_ynode *src = tcg_ynode_get(vf, "pcrs");
+	bool quoted = v->b && is_str(src) && !strcmp(src->str, "quote");
+	const tcg_ynode *h = tcg_ynode_get(root, "health");
+	for (size_t i = 0; h && !quoted && i < sizeof quote_facts / sizeof quote_facts[0]; i++) {
+		const tcg_ynode *q = tcg_ynode_get(h, quote_facts[i]);
+		if (q)
+			return tcg_ydoc_error(err, doc, q, "claims-quote-fact",
+			                      "health.%s comes only from a verified quote "
+			                      "(verification.pcrs: quote)",
+			                      quote_facts[i]);
+	}
+	for (size_t i = 0; i < root->n; i++) {
+		tcg_rc rc = check_keys(doc, root->items[2 * i + 1], err);
+		if (rc)
+			return rc;
+	}
 	*verified = v->b;
 	return TCG_OK;
 }

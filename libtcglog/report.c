@@ -22,16 +22,102 @@ static char *dupn(const char *s, size_t n)
 	return d;
 }
 
-/* Text safe for XML 1.0: control characters other than tab and newline become '?'. */
-static char *xml_text(const char *s)
+/* An XML 1.0 Char (a code point a document may hold). */
+static bool xml_char(uint32_t c)
 {
-	char *d = strdup(s ? s : "");
+	return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
+	       (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong form, no
+ * surrogate, at most U+10FFFF) and its code point; 0 when there is none. */
+static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t k;
+	uint32_t c, min;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xE0) == 0xC0)
+		k = 2, c = s[0] & 0x1Fu, min = 0x80;
+	else if ((s[0] & 0xF0) == 0xE0)
+		k = 3, c = s[0] & 0x0Fu, min = 0x800;
+	else if ((s[0] & 0xF8) == 0xF0)
+		k = 4, c = s[0] & 0x07u, min = 0x10000;
+	else
+		return 0;
+	if (k > n)
+		return 0;
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3Fu);
+	}
+	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return k;
+}
+
+/*
+ * Text for the report from n bytes (NULs included). Text that is all XML
+ * characters in UTF-8 is copied as it is (*escaped false). Otherwise the whole
+ * text is escaped (*escaped true): a character XML cannot hold becomes \uXXXX,
+ * a byte that is not UTF-8 \xHH, a backslash \\; so nothing is lost or cut
+ * short, and the escaped form reads back to the original bytes. force escapes
+ * clean text too (the items of a list are all in one form).
+ */
+static char *xml_text_n(const char *s, size_t n, bool force, bool *escaped)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t cp;
+	size_t i, k;
+	*escaped = false;
+	if (!s)
+		return strdup("");
+	bool clean = !force && tcg_report_text_ok(s, n);
+	if (clean)
+		return dupn(s, n);
+	if (n > (SIZE_MAX - 1) / 6)
+		return NULL;
+	char *d = malloc(6 * n + 1), *o = d;
 	if (!d)
 		return NULL;
-	for (char *c = d; *c; c++)
-		if ((unsigned char)*c < 0x20 && *c != '\t' && *c != '\n')
-			*c = '?';
+	for (i = 0; i < n; i += k) {
+		k = utf8_seq(u + i, n - i, &cp);
+		if (!k) {
+			o += sprintf(o, "\\x%02X", u[i]);
+			k = 1;
+		} else if (cp == '\\') {
+			*o++ = '\\';
+			*o++ = '\\';
+		} else if (!xml_char(cp)) {
+			o += sprintf(o, "\\u%04X", (unsigned)cp);
+		} else {
+			memcpy(o, s + i, k);
+			o += k;
+		}
+	}
+	*o = '\0';
+	*escaped = true;
 	return d;
+}
+
+bool tcg_report_text_ok(const char *s, size_t n)
+{
+	uint32_t cp;
+	for (size_t i = 0, k; i < n; i += k)
+		if (!(k = utf8_seq((const unsigned char *)s + i, n - i, &cp)) || !xml_char(cp))
+			return false;
+	return true;
+}
+
+/* A NUL-terminated string (policy name, rule id) for an attribute. */
+static char *xml_text(const char *s)
+{
+	bool e;
+	return xml_text_n(s, s ? strlen(s) : 0, false, &e);
 }
 
 static void fact_free(tcg_report_fact *f)
@@ -98,6 +184,7 @@ static bool scalar_list(const tcg_ynode *n)
 /* Fill f from node n (NULL: absent; a mapping or nested list: "structure"). */
 static int fact_from_node(tcg_report_fact *f, const char *path, const tcg_ynode *n)
 {
+	bool e;
 	memset(f, 0, sizeof *f);
 	if (!(f->path = strdup(path)))
 		return -1;
@@ -107,13 +194,23 @@ static int fact_from_node(tcg_report_fact *f, const char *path, const tcg_ynode 
 	                                                 : "structure";
 	if (!(f->type = strdup(type)))
 		return -1;
-	if (n && n->kind == TCG_YNODE_SCALAR && !(f->value = xml_text(n->str)))
-		return -1;
+	if (n && n->kind == TCG_YNODE_SCALAR) {
+		if (!(f->value = xml_text_n(n->str, n->len, false, &f->escaped)))
+			return -1;
+	}
 	if (n && !strcmp(type, "list") && n->n) {
+		for (size_t i = 0; i < n->n; i++) {
+			char *t = xml_text_n(n->items[i]->str, n->items[i]->len, false, &e);
+			free(t);
+			if (!t)
+				return -1;
+			f->escaped |= e;
+		}
 		if (!(f->items = calloc(n->n, sizeof *f->items)))
 			return -1;
 		for (size_t i = 0; i < n->n; i++) {
-			if (!(f->items[i] = xml_text(n->items[i]->str)))
+			if (!(f->items[i] = xml_text_n(n->items[i]->str, n->items[i]->len,
+			                               f->escaped, &e)))
 				return -1;
 			f->nitems++;
 		}
@@ -126,6 +223,7 @@ typedef struct {
 	size_t cap;
 } facts_acc;
 
+/* 0, -1 out of memory, -2 a key that is not a claims key (tcg_claims_key_ok). */
 static int add_facts(facts_acc *a, const char *path, const tcg_ynode *n, unsigned depth)
 {
 	char sub[512];
@@ -150,22 +248,35 @@ static int add_facts(facts_acc *a, const char *path, const tcg_ynode *n, unsigne
 		return 0;
 	}
 	for (size_t i = 0; i < n->n; i++) {
-		int w;
+		int w, rc;
 		if (n->kind == TCG_YNODE_MAP) {
-			w = snprintf(sub, sizeof sub, "%s.%s", path, n->items[2 * i]->str);
+			const tcg_ynode *k = n->items[2 * i];
+			if (!tcg_claims_key_ok(k))
+				return -2;
+			w = snprintf(sub, sizeof sub, "%s.%s", path, k->str);
 			if (w < 0 || (size_t)w >= sizeof sub)
 				continue;
-			if (add_facts(a, sub, n->items[2 * i + 1], depth + 1))
-				return -1;
+			if ((rc = add_facts(a, sub, n->items[2 * i + 1], depth + 1)))
+				return rc;
 		} else {
 			w = snprintf(sub, sizeof sub, "%s.%zu", path, i);
 			if (w < 0 || (size_t)w >= sizeof sub)
 				continue;
-			if (add_facts(a, sub, n->items[i], depth + 1))
-				return -1;
+			if ((rc = add_facts(a, sub, n->items[i], depth + 1)))
+				return rc;
 		}
 	}
 	return 0;
+}
+
+static tcg_rc facts_error(tcg_report *r, int rc, tcg_err *err)
+{
+	tcg_report_free(r);
+	if (rc == -2)
+		return tcg_err_set(err, TCG_E_FORMAT, "claims-key", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "a claims key is not a name (letters, digits, _ and -, "
+		                   "1..64 bytes, not starting with a digit or -)");
+	return nomem(err);
 }
 
 static char *hexstr(const uint8_t *p, size_t n)
@@ -179,22 +290,42 @@ static char *hexstr(const uint8_t *p, size_t n)
 	return s;
 }
 
+static bool is_text(const tcg_ynode *n)
+{
+	return n && n->kind == TCG_YNODE_SCALAR && n->val == TCG_YVAL_STR && n->len == strlen(n->str);
+}
+
+/* Offline unless the claims are verified against a quote (verification.pcrs:
+ * quote): PCR values from a file prove the log, not the device that booted it. */
+static bool claims_offline(const tcg_ynode *claims)
+{
+	const tcg_ynode *vf = tcg_ynode_get(claims, "verification");
+	const tcg_ynode *v = tcg_ynode_get(vf, "verified"), *src = tcg_ynode_get(vf, "pcrs");
+	bool verified = v && v->kind == TCG_YNODE_SCALAR && v->val == TCG_YVAL_BOOL && v->b;
+	return !verified || !is_text(src) || strcmp(src->str, "quote");
+}
+
 tcg_rc tcg_report_build(const tcg_policy *p, const tcg_evaluation *ev, const tcg_ynode *claims,
-                        bool offline, time_t now, tcg_report *r, tcg_err *err)
+                        time_t now, tcg_report *r, tcg_err *err)
 {
 	static const char *const sections[] = {"verification", "health", "windows",
 	                                       "secureboot", "linux"};
 	char when[32];
 	struct tm tm;
+	int frc;
 
 	memset(r, 0, sizeof *r);
 	r->protocol_version = 3;
-	r->offline = offline;
+	r->offline = claims_offline(claims);
 	r->compliant = ev->compliant;
+	const tcg_ynode *v = tcg_ynode_get(tcg_ynode_get(claims, "verification"), "verified");
+	const char *msg = !r->offline ? ""
+	                  : v && v->kind == TCG_YNODE_SCALAR && v->val == TCG_YVAL_BOOL && v->b
+	                          ? "offline appraisal: PCR values not from a quote"
+	                          : "offline appraisal of unverified claims";
 	if (!gmtime_r(&now, &tm) || !strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(when, sizeof when, "1970-01-01T00:00:00Z");
-	if (!(r->issued = strdup(when)) ||
-	    !(r->error_message = strdup(offline ? "offline appraisal of unverified claims" : "")) ||
+	if (!(r->issued = strdup(when)) || !(r->error_message = strdup(msg)) ||
 	    !(r->policy_name = xml_text(tcg_policy_name(p))) ||
 	    !(r->policy_version = xml_text(tcg_policy_version(p))) ||
 	    !(r->policy_sha256 = hexstr(tcg_policy_sha256(p), 32)))
@@ -221,8 +352,8 @@ tcg_rc tcg_report_build(const tcg_policy *p, const tcg_evaluation *ev, const tcg
 	facts_acc a = {r, 0};
 	for (size_t s = 0; s < sizeof sections / sizeof sections[0]; s++) {
 		const tcg_ynode *n = tcg_ynode_get(claims, sections[s]);
-		if (n && add_facts(&a, sections[s], n, 0))
-			goto oom;
+		if (n && (frc = add_facts(&a, sections[s], n, 0)))
+			return facts_error(r, frc, err);
 	}
 	return TCG_OK;
 oom:
@@ -236,11 +367,6 @@ static bool node_key_is(const tcg_ynode *k, const char *s)
 {
 	size_t l = strlen(s);
 	return k->kind == TCG_YNODE_SCALAR && k->len == l && !memcmp(k->str, s, l);
-}
-
-static bool is_text(const tcg_ynode *n)
-{
-	return n && n->kind == TCG_YNODE_SCALAR && n->val == TCG_YVAL_STR && n->len == strlen(n->str);
 }
 
 tcg_rc tcg_report_failed_check(const tcg_ydoc *doc, const tcg_ynode *claims, bool *failed,
@@ -326,8 +452,9 @@ tcg_rc tcg_report_build_failed(const tcg_policy *p, const tcg_ynode *claims, tim
 	}
 	/* Only the verification record: no fact of a refused input is repeated. */
 	facts_acc a = {r, 0};
-	if (add_facts(&a, "verification", vf, 0))
-		goto oom;
+	int frc = add_facts(&a, "verification", vf, 0);
+	if (frc)
+		return facts_error(r, frc, err);
 	return TCG_OK;
 oom:
 	tcg_report_free(r);
@@ -336,37 +463,40 @@ oom:
 
 /* ---- writing ---- */
 
+/* T_QUOTE: only a verified quote establishes it (dha-verify), never a log. */
 typedef enum { T_BOOL, T_UINT, T_HEX, T_HEX_OPT, T_TIME } ms_type;
+enum { T_LOG, T_QUOTE };
 static const struct {
 	const char *name;
 	ms_type type;
+	int source;
 } ms_elems[] = {
-	{"Issued", T_TIME},
-	{"AIKPresent", T_BOOL},
-	{"ResetCount", T_UINT},
-	{"RestartCount", T_UINT},
-	{"DEPPolicy", T_UINT},
-	{"BitlockerStatus", T_UINT},
-	{"BootManagerRevListVersion", T_UINT},
-	{"CodeIntegrityRevListVersion", T_UINT},
-	{"SecureBootEnabled", T_BOOL},
-	{"BootDebuggingEnabled", T_BOOL},
-	{"OSKernelDebuggingEnabled", T_BOOL},
-	{"CodeIntegrityEnabled", T_BOOL},
-	{"TestSigningEnabled", T_BOOL},
-	{"SafeMode", T_BOOL},
-	{"WinPE", T_BOOL},
-	{"ELAMDriverLoaded", T_BOOL},
-	{"VSMEnabled", T_BOOL},
-	{"PCRHashAlgorithmID", T_UINT},
-	{"BootAppSVN", T_UINT},
-	{"BootManagerSVN", T_UINT},
-	{"TpmVersion", T_UINT},
-	{"PCR0", T_HEX},
-	{"CIPolicy", T_HEX_OPT},
-	{"SBCPHash", T_HEX_OPT},
-	{"BootRevListInfo", T_HEX_OPT},
-	{"OSRevListInfo", T_HEX_OPT},
+	{"Issued", T_TIME, T_LOG},
+	{"AIKPresent", T_BOOL, T_QUOTE},
+	{"ResetCount", T_UINT, T_QUOTE},
+	{"RestartCount", T_UINT, T_QUOTE},
+	{"DEPPolicy", T_UINT, T_LOG},
+	{"BitlockerStatus", T_UINT, T_LOG},
+	{"BootManagerRevListVersion", T_UINT, T_LOG},
+	{"CodeIntegrityRevListVersion", T_UINT, T_LOG},
+	{"SecureBootEnabled", T_BOOL, T_LOG},
+	{"BootDebuggingEnabled", T_BOOL, T_LOG},
+	{"OSKernelDebuggingEnabled", T_BOOL, T_LOG},
+	{"CodeIntegrityEnabled", T_BOOL, T_LOG},
+	{"TestSigningEnabled", T_BOOL, T_LOG},
+	{"SafeMode", T_BOOL, T_LOG},
+	{"WinPE", T_BOOL, T_LOG},
+	{"ELAMDriverLoaded", T_BOOL, T_LOG},
+	{"VSMEnabled", T_BOOL, T_LOG},
+	{"PCRHashAlgorithmID", T_UINT, T_LOG},
+	{"BootAppSVN", T_UINT, T_LOG},
+	{"BootManagerSVN", T_UINT, T_LOG},
+	{"TpmVersion", T_UINT, T_QUOTE},
+	{"PCR0", T_HEX, T_LOG},
+	{"CIPolicy", T_HEX_OPT, T_LOG},
+	{"SBCPHash", T_HEX_OPT, T_LOG},
+	{"BootRevListInfo", T_HEX_OPT, T_LOG},
+	{"OSRevListInfo", T_HEX_OPT, T_LOG},
 };
 
 static const tcg_report_fact *find_fact(const tcg_report *r, const char *path)
@@ -377,20 +507,25 @@ static const tcg_report_fact *find_fact(const tcg_report *r, const char *path)
 	return NULL;
 }
 
-/* The element's text in Microsoft's form, or NULL when the fact does not fit. */
+/* The element's text in Microsoft's form, or NULL when the fact does not fit
+ * (then it is unknown: an escaped value, another type, out of range). */
 static char *ms_value(const tcg_report_fact *f, ms_type t)
 {
-	if (!f || !f->value)
+	if (!f || !f->value || f->escaped)
 		return NULL;
+	size_t n = strlen(f->value);
 	if (t == T_BOOL)
-		return !strcmp(f->type, "bool") ? strdup(f->value) : NULL;
+		return !strcmp(f->type, "bool") &&
+		               (!strcmp(f->value, "true") || !strcmp(f->value, "false"))
+		               ? strdup(f->value)
+		               : NULL;
 	if (t == T_UINT) {
-		if (strcmp(f->type, "int") || f->value[0] == '-' || f->value[0] == '+' ||
-		    strlen(f->value) > 10 || strtoull(f->value, NULL, 10) > 4294967295ull)
+		if (strcmp(f->type, "int") || n == 0 || n > 10 ||
+		    strspn(f->value, "0123456789") != n ||
+		    strtoull(f->value, NULL, 10) > 4294967295ull)
 			return NULL;
 		return strdup(f->value);
 	}
-	size_t n = strlen(f->value);
 	if (strcmp(f->type, "string") || n == 0 || n % 2)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
@@ -409,10 +544,43 @@ static void add_fact_elem(xmlNodePtr parent, xmlNsPtr ns, const char *name,
 	xmlNodePtr e = xmlNewChild(parent, ns, BAD_CAST name, NULL);
 	xmlNewProp(e, BAD_CAST "path", BAD_CAST f->path);
 	xmlNewProp(e, BAD_CAST "type", BAD_CAST f->type);
+	if (f->escaped)
+		xmlNewProp(e, BAD_CAST "escaped", BAD_CAST "true");
 	if (f->value)
 		xmlNodeAddContent(e, BAD_CAST f->value);
 	for (size_t i = 0; i < f->nitems; i++)
 		xmlNewTextChild(e, ns, BAD_CAST "Item", BAD_CAST f->items[i]);
+}
+
+/*
+ * Microsoft's HealthCertificateProperties for a verified document: each element
+ * whose fact is known, in Microsoft's order; every other element but the
+ * optional hashes (whose absence is Microsoft's "not measured") named in
+ * tcg:Unknown. Offline, the quote's elements are unknown whatever the claims say.
+ */
+static void add_ms_properties(xmlNodePtr root, xmlNsPtr ms, const tcg_report *r, char *unknown,
+                              size_t cap)
+{
+	const size_t n = sizeof ms_elems / sizeof ms_elems[0];
+	size_t ul = 0;
+	xmlNodePtr hp = xmlNewChild(root, ms, BAD_CAST "HealthCertificateProperties", NULL);
+	unknown[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		char *v = NULL;
+		if (ms_elems[i].type == T_TIME) {
+			v = r->issued ? strdup(r->issued) : NULL;
+		} else if (!(r->offline && ms_elems[i].source == T_QUOTE)) {
+			char path[64];
+			snprintf(path, sizeof path, "health.%s", ms_elems[i].name);
+			v = ms_value(find_fact(r, path), ms_elems[i].type);
+		}
+		if (v)
+			xmlNewTextChild(hp, ms, BAD_CAST ms_elems[i].name, BAD_CAST v);
+		else if (ms_elems[i].type != T_HEX_OPT && ul + strlen(ms_elems[i].name) + 2 < cap)
+			ul += (size_t)snprintf(unknown + ul, cap - ul, "%s%s", ul ? " " : "",
+			                       ms_elems[i].name);
+		free(v);
+	}
 }
 
 static xmlDocPtr build_doc(const tcg_report *r)
@@ -430,34 +598,23 @@ static xmlDocPtr build_doc(const tcg_report *r)
 	snprintf(num, sizeof num, "%d", r->protocol_version);
 	xmlNewProp(root, BAD_CAST "ProtocolVersion", BAD_CAST num);
 
-	/* Microsoft's properties, only when every required one is established. */
-	char *vals[sizeof ms_elems / sizeof ms_elems[0]] = {0};
-	bool complete = true;
-	for (size_t i = 0; i < sizeof ms_elems / sizeof ms_elems[0]; i++) {
-		if (ms_elems[i].type == T_TIME) {
-			vals[i] = r->issued ? strdup(r->issued) : NULL;
-		} else {
-			char path[64];
-			snprintf(path, sizeof path, "health.%s", ms_elems[i].name);
-			vals[i] = ms_value(find_fact(r, path), ms_elems[i].type);
-		}
-		if (!vals[i] && ms_elems[i].type != T_HEX_OPT)
-			complete = false;
-	}
-	if (complete && !r->error_code) {
-		xmlNodePtr hp = xmlNewChild(root, ms, BAD_CAST "HealthCertificateProperties", NULL);
-		for (size_t i = 0; i < sizeof ms_elems / sizeof ms_elems[0]; i++)
-			if (vals[i])
-				xmlNewTextChild(hp, ms, BAD_CAST ms_elems[i].name, BAD_CAST vals[i]);
-	}
-	for (size_t i = 0; i < sizeof ms_elems / sizeof ms_elems[0]; i++)
-		free(vals[i]);
+	/* An offline report says so where a consumer looks first. */
+	if (r->offline)
+		xmlNewNsProp(root, t, BAD_CAST "offline", BAD_CAST "true");
+	const tcg_report_fact *vf = find_fact(r, "verification.verified");
+	bool verified = vf && !vf->escaped && !strcmp(vf->type, "bool") && vf->value &&
+	                !strcmp(vf->value, "true");
+	char unknown[1024] = "";
+	if (verified && !r->error_code)
+		add_ms_properties(root, ms, r, unknown, sizeof unknown);
 	if (r->has_mismatch) {
 		xmlNodePtr mf = xmlNewChild(root, ms, BAD_CAST "HealthStatusMismatchFlags", NULL);
 		for (int j = 0; j < TCG_DHA_MISMATCH_COUNT; j++)
 			xmlNewTextChild(mf, ms, BAD_CAST tcg_dha_mismatch_names[j],
 			                BAD_CAST(r->mismatch[j] ? "true" : "false"));
 	}
+	if (unknown[0])
+		xmlNewTextChild(root, t, BAD_CAST "Unknown", BAD_CAST unknown);
 
 	xmlNodePtr ap = xmlNewChild(root, t, BAD_CAST "Appraisal", NULL);
 	xmlNewProp(ap, BAD_CAST "issued", BAD_CAST(r->issued ? r->issued : ""));
@@ -575,6 +732,9 @@ static tcg_rc read_fact(xmlNodePtr e, tcg_report_fact *f, tcg_err *err)
 	f->type = attr(e, "type");
 	if (!f->path || !f->type)
 		return bad(err, e, "a fact needs path and type");
+	char *esc = attr(e, "escaped");
+	f->escaped = esc && !strcmp(esc, "true");
+	free(esc);
 	bool scalar = !strcmp(f->type, "bool") || !strcmp(f->type, "int") ||
 	              !strcmp(f->type, "string") || !strcmp(f->type, "null");
 	if (scalar && !(f->value = own_text(e)))

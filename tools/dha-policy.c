@@ -24,9 +24,16 @@ static void usage(FILE *f)
 	        "policy and write the DHA-Report XML to standard output.\n"
 	        "\n"
 	        "  -o, --offline     accept unverified claims (an offline look at a log);\n"
-	        "                    the report says so\n"
+	        "                    the report says so and has no HealthCertificateProperties\n"
 	        "  -h, --help        this text\n"
 	        "  -V, --version     the version\n"
+	        "\n"
+	        "Verified claims give Microsoft's HealthCertificateProperties with each\n"
+	        "element whose fact is known; the unknown ones are named in tcg:Unknown.\n"
+	        "Claims whose PCR values are not from a quote (verification.pcrs other than\n"
+	        "quote) give an offline report: tcg:offline=\"true\", no AIKPresent,\n"
+	        "ResetCount, RestartCount or TpmVersion. Text XML cannot hold is escaped\n"
+	        "(\\uXXXX, escaped=\"true\"); claims keys must be names (claims-key).\n"
 	        "\n"
 	        "Claims of a failed verification (dha-verify: verification.result: failed)\n"
 	        "give a report with ErrorCode 1, ErrorMessage \"rule: message\", the\n"
@@ -36,12 +43,14 @@ static void usage(FILE *f)
 	        "test: run golden fixtures (claims:, or log: with pcrs: paths relative to the\n"
 	        "fixture and allow-sha1:, and expect: {verdict, failing}) through POLICY;\n"
 	        "one line per fixture and a summary.\n"
-	        "init: print a starting policy that pins the facts of a known-good device.\n"
+	        "init: print a starting policy that pins the facts of a known-good device\n"
+	        "(list pins guarded by present: true).\n"
 	        "\n"
 	        "Exit status: 0 compliant (test: every fixture as expected), 1 non-compliant,\n"
 	        "a failed verification, unverified claims without --offline\n"
 	        "(claims-unverified), or a fixture that differs, 2 bad usage or input that\n"
-	        "cannot be parsed, 3 a file could not be read.\n",
+	        "cannot be parsed (claims-key, claims-quote-fact, ...), 3 a file could not\n"
+	        "be read.\n",
 	        prog, prog, prog);
 }
 
@@ -123,7 +132,7 @@ static int appraise(const char *policy_path, const char *claims_path, bool offli
 		status = tool_error(prog, NULL, &err);
 		goto out;
 	}
-	if ((rc = tcg_report_build(p, &ev, c.doc.root, !c.verified, now(), &r, &err))) {
+	if ((rc = tcg_report_build(p, &ev, c.doc.root, now(), &r, &err))) {
 		tcg_evaluation_free(&ev);
 		status = tool_error(prog, NULL, &err);
 		goto out;
@@ -350,14 +359,26 @@ static int test_mode(int argc, char **argv)
 	return bad ? 2 : fail ? 1 : 0;
 }
 
+/* One pin; guard: all: [{fact, present: true}, the pin] (for subset, which an
+ * empty list would pass without the guard). */
 static void init_eq(tcg_yaml *y, const char *id, const char *desc, const char *fact,
-                    const char *op, const tcg_ynode *v)
+                    const char *op, const tcg_ynode *v, bool guard)
 {
 	tcg_yaml_map_start(y);
 	tcg_yaml_kv_cstr(y, "id", id);
 	tcg_yaml_kv_cstr(y, "description", desc);
 	tcg_yaml_kv_cstr(y, "severity", "deny");
 	tcg_yaml_key(y, "condition");
+	if (guard) {
+		tcg_yaml_map_start(y);
+		tcg_yaml_key(y, "all");
+		tcg_yaml_seq_start(y);
+		tcg_yaml_map_start(y);
+		tcg_yaml_kv_cstr(y, "fact", fact);
+		tcg_yaml_key(y, "present");
+		tcg_yaml_plain(y, "true");
+		tcg_yaml_map_end(y);
+	}
 	tcg_yaml_map_start(y);
 	tcg_yaml_kv_cstr(y, "fact", fact);
 	tcg_yaml_key(y, op);
@@ -376,6 +397,10 @@ static void init_eq(tcg_yaml *y, const char *id, const char *desc, const char *f
 		tcg_yaml_cstr(y, v->str);
 	}
 	tcg_yaml_map_end(y);
+	if (guard) {
+		tcg_yaml_seq_end(y);
+		tcg_yaml_map_end(y);
+	}
 	tcg_yaml_map_end(y);
 }
 
@@ -435,24 +460,27 @@ static int init_mode(int argc, char **argv)
 		snprintf(fact, sizeof fact, "health.%s", k->str);
 		snprintf(id, sizeof id, "pin-%s", k->str);
 		snprintf(desc, sizeof desc, "%s as on the known-good device", k->str);
-		init_eq(y, id, desc, fact, v->val == TCG_YVAL_BOOL ? "equals" : "in", v);
+		init_eq(y, id, desc, fact, v->val == TCG_YVAL_BOOL ? "equals" : "in", v, false);
 		nrules++;
 	}
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
 		snprintf(fact, sizeof fact, "%s.%s", lists[i].section, lists[i].list);
 		const tcg_ynode *v = tcg_ynode_path(c.doc.root, fact);
-		if (!str_list(v))
+		bool subset = !strcmp(lists[i].op, "subset");
+		/* "At least nothing" pins nothing; an empty allow-list is pinned as
+		 * empty, without the guard an empty list could not pass. */
+		if (!str_list(v) || (!subset && v->n == 0))
 			continue;
 		snprintf(id, sizeof id, "pin-%s-%s", lists[i].section, lists[i].list);
 		snprintf(desc, sizeof desc, "%s %s the known-good device's", fact,
-		         !strcmp(lists[i].op, "subset") ? "only holds entries of" : "holds at least");
-		init_eq(y, id, desc, fact, lists[i].op, v);
+		         subset ? "only holds entries of" : "holds at least");
+		init_eq(y, id, desc, fact, lists[i].op, v, subset && v->n);
 		nrules++;
 	}
 	const tcg_ynode *cmd = tcg_ynode_path(c.doc.root, "linux.KernelCmdline");
 	if (cmd && cmd->kind == TCG_YNODE_SCALAR && cmd->val == TCG_YVAL_STR) {
 		init_eq(y, "pin-linux-KernelCmdline", "kernel command line as on the known-good device",
-		        "linux.KernelCmdline", "equals", cmd);
+		        "linux.KernelCmdline", "equals", cmd, false);
 		nrules++;
 	}
 	tcg_yaml_seq_end(y);

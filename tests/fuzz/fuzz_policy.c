@@ -59,7 +59,7 @@ static void judge(const tcg_policy *p, const tcg_ynode *claims)
 	tcg_err_clear(&err);
 	if (tcg_policy_evaluate(p, claims, &ev, &err))
 		return;
-	if (tcg_report_build(p, &ev, claims, false, 0, &r, &err) == TCG_OK) {
+	if (tcg_report_build(p, &ev, claims, 0, &r, &err) == TCG_OK) {
 		if (tcg_report_write_mem(&r, &x1, &l1, &err) == TCG_OK) {
 			if (tcg_report_read((const uint8_t *)x1, l1, &back, &err) != TCG_OK)
 				abort(); /* our own report must read back */

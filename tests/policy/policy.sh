@@ -58,19 +58,76 @@ for pol in "$src"/policies/*.yaml; do
 	done
 done
 
-# Microsoft's properties appear (in order) only when every required fact is known.
+# Microsoft's properties: every element Microsoft's v3 schema lists (reference
+# dha.md 3.2), for a verified document; the unknown ones named in tcg:Unknown.
+ms_required="Issued AIKPresent ResetCount RestartCount DEPPolicy BitlockerStatus
+BootManagerRevListVersion CodeIntegrityRevListVersion SecureBootEnabled
+BootDebuggingEnabled OSKernelDebuggingEnabled CodeIntegrityEnabled TestSigningEnabled SafeMode
+WinPE ELAMDriverLoaded VSMEnabled PCRHashAlgorithmID BootAppSVN BootManagerSVN TpmVersion PCR0"
+# The element names inside HealthCertificateProperties, in document order.
+hcp_names() { sed -n '/<HealthCertificateProperties>/,/<\/HealthCertificateProperties>/p' "$1" |
+	sed -n 's/^ *<\([A-Za-z0-9]*\)>.*/\1/p' | grep -v "^HealthCertificateProperties$"; }
+unknown_list() { sed -n 's/.*<tcg:Unknown>\(.*\)<\/tcg:Unknown>.*/\1/p' "$1"; }
+has_all() { # XML NAME...: each name is an element of HealthCertificateProperties
+	local x=$1 n; shift
+	for n in "$@"; do hcp_names "$x" | grep -qx "$n" || return 1; done
+}
+has_none() { local x=$1 n; shift
+	for n in "$@"; do hcp_names "$x" | grep -qx "$n" && return 1; done; return 0
+}
 full=$src/policies/fixtures/windows-dha/compliant-full.yaml
 fixture_claims "$full" >"$tmp/full.yaml"
 "$dp" "$src/policies/windows-dha.yaml" "$tmp/full.yaml" >"$tmp/full.xml"
-check "verified Windows claims: HealthCertificateProperties with BitlockerStatus" \
-	grep -q '<BitlockerStatus>1</BitlockerStatus>' "$tmp/full.xml"
+# shellcheck disable=SC2086
+check "claims from a quote with every fact: every element Microsoft requires" \
+	has_all "$tmp/full.xml" $ms_required
+check "... in Microsoft's order (dha.md 3.2), the CI policy after PCR0" \
+	test "$(hcp_names "$tmp/full.xml" | tr '\n' ' ')" = "$(echo $ms_required CIPolicy) "
+check "... BitlockerStatus as the claims say" grep -q '<BitlockerStatus>1</BitlockerStatus>' "$tmp/full.xml"
+check "... nothing unknown, not offline" \
+	sh -c "! grep -q 'tcg:Unknown\|tcg:offline' '$tmp/full.xml'"
+validate "... the report validates" "$tmp/full.xml"
+
+# Offline (PCR values from a file): the same facts without the quote's four.
 fixture_claims "$src/policies/fixtures/windows-dha/compliant.yaml" >"$tmp/part.yaml"
 "$dp" "$src/policies/windows-dha.yaml" "$tmp/part.yaml" >"$tmp/part.xml"
-check "claims without AIKPresent/ResetCount: no HealthCertificateProperties" \
-	sh -c "! grep -q HealthCertificateProperties '$tmp/part.xml'"
+check "claims checked against a PCR file: HealthCertificateProperties with Issued" \
+	has_all "$tmp/part.xml" Issued SecureBootEnabled BitlockerStatus PCR0
+check "... no AIKPresent, ResetCount, RestartCount or TpmVersion" \
+	has_none "$tmp/part.xml" AIKPresent ResetCount RestartCount TpmVersion
+for n in AIKPresent ResetCount RestartCount TpmVersion; do
+	check "... $n named in tcg:Unknown" sh -c "unknown=\"$(unknown_list "$tmp/part.xml")\"; case \" \$unknown \" in *' $n '*) ;; *) exit 1;; esac"
+done
+check "... the root says offline=\"true\"" \
+	grep -q '<HealthCertificateValidationResponse [^>]*tcg:offline="true"' "$tmp/part.xml"
+check "... and so do the appraisal and ErrorMessage" \
+	sh -c "grep -q 'ErrorMessage=\"offline appraisal' '$tmp/part.xml' &&
+		grep -q '<tcg:Appraisal [^>]*offline=\"true\"' '$tmp/part.xml'"
+validate "... the offline report validates" "$tmp/part.xml"
+check "a report from a quote never says offline" sh -c "! grep -q 'offline=\"true\"' '$tmp/full.xml'"
+
+# A fact that is unknown is left out and named; a fact of the wrong type too.
+sed '/^  SecureBootEnabled:/d; s/^  DEPPolicy: 1/  DEPPolicy: "on"/' "$tmp/full.yaml" >"$tmp/holes.yaml"
+"$dp" "$src/policies/windows-dha.yaml" "$tmp/holes.yaml" >"$tmp/holes.xml" 2>/dev/null
+check "unknown SecureBootEnabled and a string DEPPolicy: left out" \
+	has_none "$tmp/holes.xml" SecureBootEnabled DEPPolicy
+check "... and named in tcg:Unknown" test "$(unknown_list "$tmp/holes.xml")" = "DEPPolicy SecureBootEnabled"
+check "... the rest is there" has_all "$tmp/holes.xml" AIKPresent BitlockerStatus PCR0
+validate "... the report validates" "$tmp/holes.xml"
+
+# The quote's facts in claims that no quote verified: refused, not believed.
+for n in AIKPresent ResetCount RestartCount TpmVersion; do
+	sed 's/^  pcrs: "quote"/  pcrs: "pcrs-file"/' "$tmp/full.yaml" |
+		awk -v n="$n" '!/^    (AIKPresent|ResetCount|RestartCount|TpmVersion):/ || $1 == n ":"' \
+		>"$tmp/forged.yaml"
+	"$dp" "$src/policies/windows-dha.yaml" "$tmp/forged.yaml" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "health.$n in claims from a PCR file: exit 2, claims-quote-fact, no report" \
+		test "$rc" = 2 -a ! -s "$tmp/out" -a -n "$(grep "claims-quote-fact: .*forged.yaml:" "$tmp/err")"
+done
 
 # Unverified claims: refused (exit 1, claims-unverified) unless --offline.
-sed 's/^  verified: true/  verified: false/' "$tmp/full.yaml" >"$tmp/unverified.yaml"
+sed 's/^  verified: true/  verified: false/' "$tmp/part.yaml" >"$tmp/unverified.yaml"
 "$dp" "$src/policies/windows-dha.yaml" "$tmp/unverified.yaml" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check "unverified claims refused: exit 1" [ "$rc" = 1 ]
@@ -78,8 +135,57 @@ check "unverified claims refused: rule named" grep -q claims-unverified "$tmp/er
 check "unverified claims refused: no report" [ ! -s "$tmp/out" ]
 "$dp" --offline "$src/policies/windows-dha.yaml" <"$tmp/unverified.yaml" >"$tmp/offline.xml"
 check "--offline: compliant from standard input" [ $? = 0 ]
-check "--offline: the report says so" grep -q 'offline="true"' "$tmp/offline.xml"
+check "--offline: the report says so" grep -q 'tcg:offline="true"' "$tmp/offline.xml"
+check "--offline: no HealthCertificateProperties for facts nothing verified" \
+	sh -c "! grep -q HealthCertificateProperties '$tmp/offline.xml'"
 validate "--offline report validates" "$tmp/offline.xml"
+
+# Hostile text in claims: the report stays XML that validates, and shows the
+# whole value (escaped, marked) instead of cutting it short or passing it raw.
+hostile() { # NAME YAML-VALUE EXPECTED-TEXT
+	sed "s|^  KernelCmdline: .*|  KernelCmdline: $2|" "$tmp/linux.yaml" >"$tmp/hostile.yaml"
+	"$dp" "$src/policies/linux-secureboot.yaml" "$tmp/hostile.yaml" >"$tmp/hostile.xml" 2>/dev/null
+	validate "$1: the report validates" "$tmp/hostile.xml"
+	check "$1: the whole value, escaped and marked" \
+		grep -qF "<tcg:Fact path=\"linux.KernelCmdline\" type=\"string\" escaped=\"true\">$3</tcg:Fact>" \
+		"$tmp/hostile.xml"
+}
+fixture_claims "$src/policies/fixtures/linux-secureboot/compliant.yaml" >"$tmp/linux.yaml"
+hostile "embedded NUL" '"ro quiet\\0 init=/bin/sh"' 'ro quiet\u0000 init=/bin/sh'
+hostile "U+FFFE" '"a\\uFFFEb"' 'a\uFFFEb'
+hostile "U+FFFF" '"a\\uFFFFb"' 'a\uFFFFb'
+hostile "escape and backslash" '"\\e[2J\\\\x"' '\u001B[2J\\x'
+hostile "C1 control is XML, other controls are not" '"\\x01\\u0085"' "\\u0001$(printf '\302\205')"
+sed 's|^  KernelCmdline: .*|  KernelCmdline: "a\\\\b c"|' "$tmp/linux.yaml" >"$tmp/clean.yaml"
+"$dp" "$src/policies/linux-secureboot.yaml" "$tmp/clean.yaml" >"$tmp/clean.xml" 2>/dev/null
+check "text that is XML is copied as it is (a backslash stays one, no escaped mark)" \
+	grep -qF '<tcg:Fact path="linux.KernelCmdline" type="string">a\b c</tcg:Fact>' "$tmp/clean.xml"
+sed 's|^  MokList: \[\]|  MokList: ["aa", "b\\u0000"]|' "$tmp/linux.yaml" >"$tmp/list.yaml"
+"$dp" "$src/policies/linux-secureboot.yaml" "$tmp/list.yaml" >"$tmp/list.xml" 2>/dev/null
+validate "a list with a NUL in one item: the report validates" "$tmp/list.xml"
+check "... every item in the escaped form, the list marked" \
+	sh -c "grep -A3 'path=\"linux.MokList\" type=\"list\" escaped=\"true\"' '$tmp/list.xml' | tr -d ' \n' | grep -qF '<tcg:Item>aa</tcg:Item><tcg:Item>b\\u0000</tcg:Item>'"
+# A failed verification whose message carries U+FFFF (dha-verify quotes input).
+printf 'kind: dha-claims\nversion: 1\nverification: {verified: false, result: failed, rule: msg-yaml, message: "bad \\uFFFF \\\\ x"}\n' >"$tmp/failed.yaml"
+"$dp" "$src/policies/windows-dha.yaml" "$tmp/failed.yaml" >"$tmp/failed.xml" 2>/dev/null
+validate "a failed verification with U+FFFF in its message: the report validates" "$tmp/failed.xml"
+check "... the message fact shows it escaped" \
+	grep -qF 'path="verification.message" type="string" escaped="true">bad \uFFFF \\ x<' "$tmp/failed.xml"
+
+# Keys must be names (the report names facts by them): anything else is refused.
+for key in '"a<b"' '"x y"' '"1st"' '"a.b"' '"-a"' '"k\\uFFFE"' '"k\\0"' '""'; do
+	sed "s|^  Shim: true|  Shim: true\n  $key: 1|" "$tmp/linux.yaml" >"$tmp/key.yaml"
+	"$dp" "$src/policies/linux-secureboot.yaml" "$tmp/key.yaml" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "claims key $key: exit 2, claims-key with its line, no report" \
+		test "$rc" = 2 -a ! -s "$tmp/out" -a -n "$(grep "claims-key: .*key.yaml:[0-9]*:[0-9]*:" "$tmp/err")"
+done
+
+# present: true is not satisfied by facts nothing verified.
+sed 's/^  verified: true/  verified: false/' "$tmp/linux.yaml" >"$tmp/linux-unverified.yaml"
+"$dp" --offline "$src/policies/linux-secureboot.yaml" "$tmp/linux-unverified.yaml" >"$tmp/out" 2>"$tmp/err"
+check "unverified claims (--offline): the boot-chain guard fails (exit 1)" \
+	test $? = 1 -a -n "$(grep 'rule boot-chain (deny): fail' "$tmp/err")"
 
 # Bad input: exit 2 with file:line:column.
 printf 'name: t\nversion: 1\nrules: []\n' >"$tmp/empty.yaml"
@@ -107,7 +213,6 @@ check "test: log fixtures are refused until tcglog-claims exists (exit 2)" [ $? 
 
 # init: a policy pinned to a known-good device that loads and passes it.
 for c in full linux; do
-	if [ $c = linux ]; then fixture_claims "$src/policies/fixtures/linux-secureboot/compliant.yaml" >"$tmp/$c.yaml"; fi
 	"$dp" init --from "$tmp/$c.yaml" >"$tmp/init-$c.yaml"
 	check "init ($c): exit 0" [ $? = 0 ]
 	"$dp" "$tmp/init-$c.yaml" "$tmp/$c.yaml" >"$tmp/init.xml"
@@ -119,5 +224,11 @@ check "init pins dbx" grep -Eq 'fact: "?secureboot.dbx' "$tmp/init-linux.yaml"
 sed 's/^  SecureBootEnabled: true/  SecureBootEnabled: false/' "$tmp/linux.yaml" >"$tmp/linux-off.yaml"
 "$dp" "$tmp/init-linux.yaml" "$tmp/linux-off.yaml" >/dev/null 2>&1
 check "init: the pinned policy refuses Secure Boot off" [ $? = 1 ]
+sed '/^  BootLoaderDigests:/,/^  [A-Za-z]/{/^    - /d}; s/^  BootLoaderDigests:.*/  BootLoaderDigests: []/' \
+	"$tmp/linux.yaml" >"$tmp/linux-nochain.yaml"
+check "(the edited claims list no boot images)" grep -q '^  BootLoaderDigests: \[\]' "$tmp/linux-nochain.yaml"
+"$dp" "$tmp/init-linux.yaml" "$tmp/linux-nochain.yaml" >/dev/null 2>"$tmp/err"
+check "init: the boot chain pin has its guard: an empty list fails it (exit 1)" \
+	test $? = 1 -a -n "$(grep 'rule pin-linux-BootLoaderDigests (deny): fail' "$tmp/err")"
 
 tap_end

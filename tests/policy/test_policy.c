@@ -24,6 +24,7 @@ static const char claims_text[] =
 	"  dbx: [\"x1\", \"x2\", \"x3\"]\n"
 	"linux:\n"
 	"  KernelCmdline: \"root=/dev/sda1 ro quiet\"\n"
+	"  BootLoaderDigests: []\n"
 	"windows:\n"
 	"  LoadedModules:\n"
 	"    - {Path: \"\\\\windows\\\\system32\\\\drivers\\\\wdboot.sys\", Validated: true}\n";
@@ -114,6 +115,48 @@ Test(policy, present)
 	FAIL("{fact: health.SBCPHash, present: true}");
 	PASS("{fact: health.SBCPHash, present: false}");
 	FAIL("{fact: health.CIPolicy, present: true}"); /* "unknown" is not established */
+	/* An empty list proves nothing is there: a guard does not pass on one. */
+	FAIL("{fact: linux.BootLoaderDigests, present: true}");
+	PASS("{fact: linux.BootLoaderDigests, present: false}");
+	PASS("{fact: secureboot.db, present: true}");
+}
+
+/* Evaluate cond on a claims document of our own. */
+static tcg_result eval_on(const char *doc, const char *cond)
+{
+	char text[1024];
+	tcg_claims_doc c;
+	tcg_policy *p;
+	tcg_evaluation ev;
+	tcg_err err;
+	tcg_err_clear(&err);
+	cr_assert_eq(tcg_claims_doc_parse((const uint8_t *)doc, strlen(doc), "c.yaml", &c, &err),
+	             TCG_OK, "%s", err.msg);
+	snprintf(text, sizeof text, "name: t\nversion: 1\nrules:\n"
+	         "  - {id: r, severity: deny, condition: %s}\n", cond);
+	cr_assert_eq(tcg_policy_parse((const uint8_t *)text, strlen(text), "p", &p, &err), TCG_OK);
+	cr_assert_eq(tcg_policy_evaluate(p, c.doc.root, &ev, &err), TCG_OK);
+	tcg_result r = ev.rules[0].result;
+	tcg_evaluation_free(&ev);
+	tcg_policy_free(p);
+	tcg_claims_doc_free(&c);
+	return r;
+}
+
+Test(policy, present_needs_verified_claims)
+{
+	static const char unverified[] =
+		"kind: dha-claims\nversion: 1\nverification: {verified: false}\n"
+		"linux: {BootLoaderDigests: [\"aa\"], Shim: true}\n";
+	static const char verified[] =
+		"kind: dha-claims\nversion: 1\nverification: {verified: true}\n"
+		"linux: {BootLoaderDigests: [\"aa\"], Shim: true}\n";
+	cr_expect_eq(eval_on(unverified, "{fact: linux.BootLoaderDigests, present: true}"),
+	             TCG_RES_FAIL, "a guard passed on facts nothing verified");
+	cr_expect_eq(eval_on(unverified, "{fact: linux.Shim, present: true}"), TCG_RES_FAIL);
+	cr_expect_eq(eval_on(verified, "{fact: linux.BootLoaderDigests, present: true}"),
+	             TCG_RES_PASS);
+	cr_expect_eq(eval_on(verified, "{fact: linux.Shim, present: true}"), TCG_RES_PASS);
 }
 
 Test(policy, subset_superset)
@@ -223,6 +266,19 @@ Test(policy_load, wrong_type)
 	           "policy-fact-path", "bad.yaml:4:47:");
 }
 
+/* The report writes these in attributes, where an escape would have no mark. */
+Test(policy_load, text_xml_cannot_hold)
+{
+	load_error("name: \"a\\x01\"\nversion: 1\nrules: []\n", "policy-text", "bad.yaml:1:7:");
+	load_error("name: t\nversion: \"1\\uFFFF\"\nrules: []\n", "policy-text", "bad.yaml:2:10:");
+	load_error(HEAD "  - {id: \"a\\uFFFE\", severity: deny, "
+	                "condition: {fact: health.X, present: true}}\n",
+	           "policy-text", "bad.yaml:4:10:");
+	load_error(HEAD "  - {id: a, description: \"\\e[2J\", severity: deny, "
+	                "condition: {fact: health.X, present: true}}\n",
+	           "policy-text", "bad.yaml:4:26:");
+}
+
 Test(policy_load, duplicate_id)
 {
 	load_error(HEAD "  - {id: a, severity: deny, condition: {fact: health.X, present: true}}\n"
@@ -303,6 +359,49 @@ Test(claims, refused)
 	}
 }
 
+/* Keys that are not names (the report names facts by them) and the quote's
+ * facts in claims no quote verified: refused with the rule and the key's line. */
+Test(claims, bad_keys_and_quote_facts)
+{
+	static const struct {
+		const char *doc, *rule, *where;
+	} bad[] = {
+		{"linux: {\"a b\": 1}\n", "claims-key", "c:4:9:"},
+		{"linux: {\"a.b\": 1}\n", "claims-key", "c:4:9:"},
+		{"linux: {\"\": 1}\n", "claims-key", "c:4:9:"},
+		{"linux: {\"k\\0\": 1}\n", "claims-key", "c:4:9:"},
+		{"windows: {LoadedModules: [{\"P<th\": x}]}\n", "claims-key", "c:4:28:"},
+		{"health: {AIKPresent: true}\n", "claims-quote-fact", "c:4:22:"},
+		{"health: {TpmVersion: 2}\n", "claims-quote-fact", "c:4:22:"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char doc[512];
+		tcg_claims_doc c;
+		tcg_err err;
+		snprintf(doc, sizeof doc,
+		         "kind: dha-claims\nversion: 1\nverification: {verified: true, pcrs: pcrs-file}\n"
+		         "%s", bad[i].doc);
+		tcg_err_clear(&err);
+		cr_expect_eq(tcg_claims_doc_parse((const uint8_t *)doc, strlen(doc), "c", &c, &err),
+		             TCG_E_FORMAT, "accepted: %s", doc);
+		cr_expect_str_eq(err.rule, bad[i].rule, "%s: %s", bad[i].doc, err.msg);
+		cr_expect(strstr(err.msg, bad[i].where) != NULL, "'%s' not in '%s'", bad[i].where,
+		          err.msg);
+	}
+	/* the same facts from a quote, and names of every kind claims use */
+	static const char good[] =
+		"kind: dha-claims\nversion: 1\nverification: {verified: true, pcrs: quote, "
+		"pcrs-verified: [0], dha: {ek-certificate-sha256: \"00\"}}\n"
+		"health: {AIKPresent: true, ResetCount: 1, RestartCount: 0, TpmVersion: 2}\n"
+		"windows: {_x: 1, LoadedModules: [{Path: \"a\"}]}\n";
+	tcg_claims_doc c;
+	tcg_err err;
+	tcg_err_clear(&err);
+	cr_expect_eq(tcg_claims_doc_parse((const uint8_t *)good, strlen(good), "c", &c, &err), TCG_OK,
+	             "%s", err.msg);
+	tcg_claims_doc_free(&c);
+}
+
 /* ---- report round trip ---- */
 
 TestSuite(report, .init = load_claims, .fini = free_claims);
@@ -335,7 +434,7 @@ Test(report, round_trip)
 	tcg_err_clear(&err);
 	cr_assert_eq(tcg_policy_parse((const uint8_t *)text, strlen(text), "p", &p, &err), TCG_OK);
 	cr_assert_eq(tcg_policy_evaluate(p, claims.doc.root, &ev, &err), TCG_OK);
-	cr_assert_eq(tcg_report_build(p, &ev, claims.doc.root, true, 1700000000, &r, &err), TCG_OK);
+	cr_assert_eq(tcg_report_build(p, &ev, claims.doc.root, 1700000000, &r, &err), TCG_OK);
 	cr_assert_eq(tcg_report_write_mem(&r, &x1, &l1, &err), TCG_OK);
 	cr_assert_eq(tcg_report_read((const uint8_t *)x1, l1, &back, &err), TCG_OK, "%s", err.msg);
 	cr_expect_eq(back.compliant, r.compliant);
@@ -386,4 +485,85 @@ Test(report, reader_refuses)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		cr_expect_eq(tcg_report_read((const uint8_t *)bad[i], strlen(bad[i]), &r, NULL),
 		             TCG_E_FORMAT, "accepted %s", bad[i]);
+}
+
+static char *report_of(const char *doc, tcg_report *r)
+{
+	static const char pol[] = "name: t\nversion: 1\nrules:\n"
+	                          "  - {id: a, severity: deny, condition: {fact: health.X, present: true}}\n";
+	tcg_claims_doc c;
+	tcg_policy *p;
+	tcg_evaluation ev;
+	tcg_err err;
+	char *xml;
+	size_t len;
+	tcg_err_clear(&err);
+	cr_assert_eq(tcg_claims_doc_parse((const uint8_t *)doc, strlen(doc), "c", &c, &err), TCG_OK,
+	             "%s", err.msg);
+	cr_assert_eq(tcg_policy_parse((const uint8_t *)pol, strlen(pol), "p", &p, &err), TCG_OK);
+	cr_assert_eq(tcg_policy_evaluate(p, c.doc.root, &ev, &err), TCG_OK);
+	cr_assert_eq(tcg_report_build(p, &ev, c.doc.root, 0, r, &err), TCG_OK, "%s", err.msg);
+	cr_assert_eq(tcg_report_write_mem(r, &xml, &len, &err), TCG_OK);
+	tcg_evaluation_free(&ev);
+	tcg_policy_free(p);
+	tcg_claims_doc_free(&c);
+	return xml;
+}
+
+Test(report, offline_follows_the_claims)
+{
+	tcg_report r;
+	char *x = report_of("kind: dha-claims\nversion: 1\nverification: {verified: true, pcrs: quote}\n"
+	                    "health: {AIKPresent: true, SecureBootEnabled: true}\n", &r);
+	cr_expect_not(r.offline);
+	cr_expect(strstr(x, "<AIKPresent>true</AIKPresent>"), "%s", x);
+	cr_expect_null(strstr(x, "offline=\"true\""));
+	cr_expect(strstr(x, "<tcg:Unknown>ResetCount RestartCount DEPPolicy"), "%s", x);
+	tcg_report_free(&r);
+	free(x);
+	x = report_of("kind: dha-claims\nversion: 1\nverification: {verified: true, pcrs: pcrs-file}\n"
+	              "health: {SecureBootEnabled: true}\n", &r);
+	cr_expect(r.offline);
+	cr_expect(strstr(x, "tcg:offline=\"true\""), "%s", x);
+	cr_expect(strstr(x, "<tcg:Unknown>AIKPresent ResetCount RestartCount DEPPolicy"), "%s", x);
+	cr_expect(strstr(x, "<SecureBootEnabled>true</SecureBootEnabled>"), "%s", x);
+	tcg_report_free(&r);
+	free(x);
+	/* nothing verified: no Microsoft properties at all */
+	x = report_of("kind: dha-claims\nversion: 1\nverification: {verified: false}\n"
+	              "health: {SecureBootEnabled: true}\n", &r);
+	cr_expect(r.offline);
+	cr_expect_null(strstr(x, "HealthCertificateProperties"), "%s", x);
+	cr_expect_null(strstr(x, "tcg:Unknown"), "%s", x);
+	tcg_report_free(&r);
+	free(x);
+}
+
+/* The NUL case of issue 10: the whole value, escaped, and it reads back. */
+Test(report, nul_is_not_cut_short)
+{
+	tcg_report r, back;
+	tcg_err err;
+	char *x2;
+	size_t l2;
+	char *x = report_of("kind: dha-claims\nversion: 1\nverification: {verified: true}\n"
+	                    "linux: {KernelCmdline: \"ro quiet\\0 init=/bin/sh\\\\\"}\n", &r);
+	cr_expect(strstr(x, "escaped=\"true\">ro quiet\\u0000 init=/bin/sh\\\\</tcg:Fact>"), "%s",
+	          x);
+	tcg_err_clear(&err);
+	cr_assert_eq(tcg_report_read((const uint8_t *)x, strlen(x), &back, &err), TCG_OK, "%s",
+	             err.msg);
+	const tcg_report_fact *f = NULL;
+	for (size_t i = 0; i < back.nfacts; i++)
+		if (!strcmp(back.facts[i].path, "linux.KernelCmdline"))
+			f = &back.facts[i];
+	cr_assert_not_null(f);
+	cr_expect(f->escaped);
+	cr_expect_str_eq(f->value, "ro quiet\\u0000 init=/bin/sh\\\\");
+	cr_assert_eq(tcg_report_write_mem(&back, &x2, &l2, &err), TCG_OK);
+	cr_expect(l2 == strlen(x) && !memcmp(x, x2, l2), "write(read(write(r))) differs");
+	free(x2);
+	tcg_report_free(&back);
+	tcg_report_free(&r);
+	free(x);
 }

@@ -41,7 +41,10 @@ typedef struct {
 } tcg_claims_doc;
 
 /* Parse and check a claims document: kind, version (newer refused), known
- * top-level sections, verification.verified a boolean. */
+ * top-level sections, verification.verified a boolean, every key a name
+ * (tcg_claims_key_ok; rule claims-key), and health.AIKPresent, ResetCount,
+ * RestartCount and TpmVersion only in claims verified against a quote
+ * (verification.pcrs: quote; rule claims-quote-fact). */
 tcg_rc tcg_claims_doc_parse(const uint8_t *data, size_t len, const char *file,
                             tcg_claims_doc *c, tcg_err *err);
 /* The same checks on a node already parsed (a fixture's claims:). The node
@@ -49,6 +52,9 @@ tcg_rc tcg_claims_doc_parse(const uint8_t *data, size_t len, const char *file,
 tcg_rc tcg_claims_check(const tcg_ydoc *doc, const tcg_ynode *root, bool *verified,
                         tcg_err *err);
 void tcg_claims_doc_free(tcg_claims_doc *c);
+/* A claims key: 1..64 bytes of ASCII letters, digits, _ and -, starting with
+ * a letter or _ (an XML name, and a segment of a dotted fact path). */
+bool tcg_claims_key_ok(const tcg_ynode *k);
 
 tcg_rc tcg_policy_parse(const uint8_t *data, size_t len, const char *file, tcg_policy **out,
                         tcg_err *err);

@@ -3,11 +3,25 @@
  * namespace, element set and order, BitlockerStatus spelling) with our
  * appraisal in urn:tcglog:dha-report:1 (schema/tcglog-dha-report.xsd).
  *
- * HealthCertificateProperties is written only when the claims' health:
- * section establishes every element Microsoft's schema requires (Issued is
- * the appraisal time); nothing is guessed. Every fact of the claims (all
- * sections, verification included) is also in tcg:Facts, which is what the
- * reader reads back.
+ * HealthCertificateProperties is written for every verified claims document
+ * (verification.verified true): Issued (the appraisal time) and each element
+ * whose fact the claims' health: section establishes, in Microsoft's order;
+ * nothing is guessed. The elements Microsoft requires that are unknown are
+ * named, space-separated, in tcg:Unknown after Microsoft's elements.
+ *
+ * Offline: claims not verified against a quote (verification.pcrs other than
+ * "quote", or verified false). The root then carries tcg:offline="true" and
+ * tcg:Appraisal offline="true", the ErrorMessage says so, and AIKPresent,
+ * ResetCount, RestartCount and TpmVersion (a quote's facts) are unknown.
+ * Unverified claims get no HealthCertificateProperties.
+ *
+ * Text: facts are copied byte for byte when they are XML characters in UTF-8.
+ * Otherwise the fact carries escaped="true" and its text (every item of a
+ * list) is escaped: \uXXXX for a character XML cannot hold (controls, NUL,
+ * U+FFFE, U+FFFF), \xHH for a byte that is not UTF-8, \\ for a backslash.
+ * Claims keys must be names (tcg_claims_key_ok) or the report is refused
+ * (claims-key). Every fact of the claims (all sections, verification
+ * included) is also in tcg:Facts, which is what the reader reads back.
  *
  * A failed verification (claims as dha-verify writes them for a refused
  * input: verification {verified: false, result: failed, rule, message,
@@ -51,6 +65,7 @@ typedef struct {
 	char *value;
 	char **items;
 	size_t nitems;
+	bool escaped; /* value and items are in the escaped form (above) */
 } tcg_report_fact;
 
 typedef struct {
@@ -68,7 +83,7 @@ typedef struct {
 	char *error_message;
 	int protocol_version;
 	char *issued;          /* xs:dateTime, UTC */
-	bool offline;          /* an offline look at unverified claims */
+	bool offline;          /* claims not verified against a quote (above) */
 	char *policy_name, *policy_version, *policy_sha256; /* hex, lower case */
 	bool compliant;
 	tcg_report_rule *rules;
@@ -81,9 +96,9 @@ typedef struct {
 } tcg_report;
 
 /* Build a report from a policy, its evaluation and the claims; now is the
- * appraisal time. */
+ * appraisal time. Whether it is offline follows from the claims. */
 tcg_rc tcg_report_build(const tcg_policy *p, const tcg_evaluation *ev, const tcg_ynode *claims,
-                        bool offline, time_t now, tcg_report *r, tcg_err *err);
+                        time_t now, tcg_report *r, tcg_err *err);
 
 /*
  * Whether claims record a failed verification (verification.result present).
@@ -97,6 +112,11 @@ tcg_rc tcg_report_failed_check(const tcg_ydoc *doc, const tcg_ynode *claims, boo
 /* The report of a failed verification (claims checked by tcg_report_failed_check). */
 tcg_rc tcg_report_build_failed(const tcg_policy *p, const tcg_ynode *claims, time_t now,
                                tcg_report *r, tcg_err *err);
+
+/* Whether n bytes are UTF-8 made of characters XML 1.0 can hold: text that is
+ * written as it is (anything else is escaped, or refused where it has no
+ * mark: policy names, versions, descriptions and rule ids). */
+bool tcg_report_text_ok(const char *s, size_t n);
 
 tcg_rc tcg_report_write(const tcg_report *r, FILE *out, tcg_err *err);
 /* Write into a malloc'd buffer (*xml, *len). */
