@@ -1,6 +1,7 @@
 # Front door: installs what is missing (Debian), builds with meson, runs.
 #   make demo   a device and a server attest end to end on a software TPM: DHA-Report
 #   make test   every test, in a normal and a sanitizer build, then one summary line
+#   make fixtures  regenerate fixtures/ (logs, PCRs from swtpm, claims, reports)
 
 BUILD ?= build
 BUILD_SAN ?= build-san
@@ -12,7 +13,7 @@ DEBIAN_PACKAGES = meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 	tpm2-tools libtss2-tcti-swtpm0 swtpm swtpm-tools iproute2 \
 	libxml2-dev libxml2-utils libsqlite3-dev sqlite3 jq python3 python3-yaml xxd
 
-.PHONY: all deps build build-san test demo clean
+.PHONY: all deps build build-san test demo fixtures clean
 
 all: build
 
@@ -52,6 +53,11 @@ test: build build-san
 	-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		meson test -C $(BUILD_SAN) --no-rebuild --print-errorlogs --timeout-multiplier=3
 	@tests/summarize $(BUILD) $(BUILD_SAN)
+
+# The boots in fixtures/boots/*.boot, written again with everything derived from
+# them; commit the result when a description, the claims or the report changed.
+fixtures: build
+	sh tests/fixtures/regenerate.sh $(BUILD) $(CURDIR) $(CURDIR)/fixtures
 
 demo: build
 	@sh demo/dha-demo.sh $(BUILD) $(CURDIR) $(CORPUS)
