@@ -66,20 +66,31 @@ typedef struct {
 	 * an event log replayed for the quote's selection. */
 	const tcg_pcr_values *pcrs;
 	const tcg_log *log;
+	/* The selection the caller requires (banks in any order); NULL: any
+	 * selection that proves something (see tcg_quote_verify). */
+	const tcg_pcr_selection *require;
+	/* Accept a bare public key (PEM): it carries no TPM attributes, so
+	 * nothing shows it is a restricted, fixedTPM key and a quote signed by
+	 * any key that signs anything is accepted. Refused unless set. */
+	bool ak_unchecked;
 } tcg_quote_opts;
 
 typedef struct {
 	tcg_attest attest;
-	bool ak_checked;        /* false for a bare (PEM) key: no attributes to check */
+	bool ak_checked;        /* false for a bare (PEM) key (opts.ak_unchecked) */
 	uint16_t sig_scheme, sig_hash;
 	tcg_pcr_values pcrs;    /* the verified PCR values, by the quote's selection */
 } tcg_quote_result;
 
 /*
- * Verify: AK rules (tcg_ak_check), signature with the AK's own scheme and hash
- * only, magic TPM_GENERATED, type ATTEST_QUOTE, extraData equal to the nonce
- * (constant time), clock safe, selection equal to the values' selection, and
- * the PCR composite recomputed with the signing hash. TCG_E_MISMATCH with the
+ * Verify: AK rules (tcg_ak_check; a bare key only with ak_unchecked, else
+ * "ak-unchecked-pem"), signature with the AK's own scheme and hash only,
+ * magic TPM_GENERATED, type ATTEST_QUOTE, extraData equal to the nonce
+ * (constant time), clock safe, the selection: equal to opts->require when
+ * given ("quote-selection-required"), some PCR besides the resettable 16 and
+ * 23 ("quote-selection-resettable"), with a log some PCR the log extends
+ * ("quote-selection-unlogged"), with values the values' selection; and the
+ * PCR composite recomputed with the signing hash. TCG_E_MISMATCH with the
  * rule ("quote-...", "ak-...") when a check fails, TCG_E_FORMAT when the
  * structures cannot be parsed.
  */
