@@ -2,6 +2,7 @@
 #include "tcglog/dha.h"
 
 #include <openssl/crypto.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -397,4 +398,27 @@ tcg_rc tcg_dha_failure_write(FILE *out, const char *device, const tcg_err *failu
 	tcg_yaml_map_end(y);
 	tcg_msg_write_end(y);
 	return tcg_yaml_finish(y, err);
+}
+
+tcg_dha_retired tcg_dha_retired_key(const char *name, int64_t now)
+{
+	/* SECONDS-N.key, digits only, SECONDS without leading zeros */
+	const char *p = name;
+	int64_t t = 0;
+	if (!name || *p < '1' || *p > '9')
+		return TCG_DHA_RETIRED_UNDATED;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (t > (INT64_MAX - 9) / 10)
+			return TCG_DHA_RETIRED_UNDATED;
+		t = 10 * t + (*p - '0');
+	}
+	if (*p++ != '-' || *p < '0' || *p > '9')
+		return TCG_DHA_RETIRED_UNDATED;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (strcmp(p, ".key"))
+		return TCG_DHA_RETIRED_UNDATED;
+	/* a retirement in the future (a clock set back) keeps the key */
+	return now > t && now - t > TCG_DHA_MAX_VALIDITY ? TCG_DHA_RETIRED_EXPIRED
+	                                                 : TCG_DHA_RETIRED_NEEDED;
 }
