@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcglog/blob.h"
 #include "tcglog/device.h"
 #include "tcglog/dha.h"
 #include "tcglog/msg.h"
@@ -31,9 +32,10 @@ static void usage(FILE *f)
 	        "  -V, --version       the version\n"
 	        "\n"
 	        "Exit status: 0 written, 1 refused (credential-activate: the reply is not for\n"
-	        "this TPM's EK and AK; blob-auth: not for this device), 2 bad usage or a\n"
-	        "malformed message (msg-missing-key without credential or secret), 3 the TPM\n"
-	        "or a file failed.\n",
+	        "this TPM's EK and AK; blob-auth: not for this device; encblob-key-id: its\n"
+	        "key-id is not the service key the EncBlob is sealed under), 2 bad usage or a\n"
+	        "malformed message (msg-missing-key without credential or secret; blob-format:\n"
+	        "what it wraps is not an EncBlob), 3 the TPM or a file failed.\n",
 	        prog, TCG_DEV_DEFAULT_TCTI, TCG_DHA_DEFAULT_AK_HANDLE);
 }
 
@@ -156,7 +158,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (tcg_dha_unwrap(wrapped, wrapped_len, device, key, key_len, &encblob, &encblob_len,
-	                   &err)) {
+	                   &err) ||
+	    tcg_blob_check_key_id(encblob, encblob_len, key_id, key_id_len, &err)) {
 		status = tool_error(prog, name, &err);
 		goto out;
 	}
