@@ -73,7 +73,7 @@ tcg_rc tcg_dev_open(const char *tcti, tcg_dev **out, tcg_err *err)
 	tcg_dev *d = calloc(1, sizeof *d);
 	*out = NULL;
 	if (!d)
-		return tcg_err_set(err, TCG_E_NOMEM, "nomem", NOPOS, "out of memory");
+		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", NOPOS, "out of memory");
 	d->ek = d->ak = ESYS_TR_NONE;
 	if ((rc = Tss2_TctiLdr_Initialize(tcti, &d->tcti)) != TSS2_RC_SUCCESS) {
 		free(d);
@@ -337,7 +337,7 @@ tcg_rc tcg_dev_play(tcg_dev *d, const tcg_log *log, unsigned flags, tcg_dev_play
 	/* The replay's own reading of StartupLocality and H-CRTM, so the play and
 	 * tcglog-replay agree on PCR 0's initial value. */
 	if (!(rr = malloc(sizeof *rr)) || !(now = malloc(sizeof *now))) {
-		rc = tcg_err_set(err, TCG_E_NOMEM, "nomem", NOPOS, "out of memory");
+		rc = tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", NOPOS, "out of memory");
 		goto out;
 	}
 	if ((rc = tcg_replay(log, NULL, rr, err)))
@@ -562,7 +562,7 @@ static tcg_rc nv_read(tcg_dev *d, uint32_t index, uint32_t cap, uint8_t **out, s
 	else
 		auth = ESYS_TR_RH_PLATFORM;
 	if (!(buf = malloc(size))) {
-		trc = tcg_err_set(err, TCG_E_NOMEM, "nomem", NOPOS, "out of memory");
+		trc = tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", NOPOS, "out of memory");
 		goto out;
 	}
 	for (uint32_t off = 0; off < size;) {
@@ -639,7 +639,7 @@ static tcg_rc key_matches(const tcg_ekcert *cert, const uint8_t *pub, size_t len
 		return rc;
 	if (!(res = malloc(sizeof *res))) {
 		tcg_public_free(p);
-		return tcg_err_set(err, TCG_E_NOMEM, "nomem", NOPOS, "out of memory");
+		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", NOPOS, "out of memory");
 	}
 	tcg_ekcert_result_init(res);
 	tcg_ekcert_check_key(cert, p, res);
@@ -1222,7 +1222,7 @@ tcg_rc tcg_dev_quote(tcg_dev *d, const tcg_pcr_selection *sel, const uint8_t *qu
 	if ((rc = tcg_public_parse(d->ak_pub, d->ak_pub_len, &ak, err)))
 		return rc;
 	if (!(vr = malloc(sizeof *vr))) {
-		rc = tcg_err_set(err, TCG_E_NOMEM, "nomem", NOPOS, "out of memory");
+		rc = tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", NOPOS, "out of memory");
 		goto out;
 	}
 	for (int attempt = 0;; attempt++) {

@@ -124,7 +124,7 @@ static tcg_rc push(tcg_ynode *parent, size_t *count, size_t *cap, tcg_ynode *ite
 		size_t nc = *cap ? *cap * 2 : 8;
 		tcg_ynode **ni = realloc(parent->items, nc * sizeof *ni);
 		if (!ni)
-			return tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+			return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 			                   "out of memory");
 		parent->items = ni;
 		*cap = nc;
@@ -163,7 +163,7 @@ static tcg_rc build(builder *b, yaml_event_t *ev, unsigned depth, tcg_ynode **ou
 	}
 	if (!(n = calloc(1, sizeof *n))) {
 		yaml_event_delete(ev);
-		return tcg_err_set(b->err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+		return tcg_err_set(b->err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                   "out of memory");
 	}
 	n->line = (unsigned)(ev->start_mark.line + 1 > UINT_MAX ? UINT_MAX : ev->start_mark.line + 1);
@@ -177,7 +177,7 @@ static tcg_rc build(builder *b, yaml_event_t *ev, unsigned depth, tcg_ynode **ou
 			goto done;
 		n->len = ev->data.scalar.length;
 		if (!(n->str = malloc(n->len + 1))) {
-			rc = tcg_err_set(b->err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+			rc = tcg_err_set(b->err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 			                 "out of memory");
 			goto done;
 		}
@@ -231,7 +231,7 @@ static tcg_rc build(builder *b, yaml_event_t *ev, unsigned depth, tcg_ynode **ou
 	if (map && n->n > 1) {
 		tcg_ynode **keys = malloc(n->n * sizeof *keys);
 		if (!keys)
-			return tcg_err_set(b->err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+			return tcg_err_set(b->err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 			                   "out of memory");
 		for (size_t i = 0; i < n->n; i++)
 			keys[i] = n->items[2 * i];
@@ -280,7 +280,7 @@ tcg_rc tcg_ydoc_parse(const uint8_t *data, size_t len, const char *file, tcg_ydo
 		                   "%s:1:1: document of %zu bytes is over the cap of %u", doc->file,
 		                   len, TCG_YDOC_MAX_SIZE);
 	if (!yaml_parser_initialize(b.p))
-		return tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                   "out of memory");
 	yaml_parser_set_input_string(b.p, data, len);
 	yaml_parser_set_encoding(b.p, YAML_UTF8_ENCODING);
