@@ -13,23 +13,6 @@ const char *const tcg_dha_mismatch_names[TCG_DHA_MISMATCH_COUNT] = {
 	"ResumeCount", "RebootCount", "PCR", "BootAppSVN", "BootManagerSVNChain", "BootAppSVNChain",
 };
 
-/*
- * Rules tcg_quote_verify reports only after the signature, magic, type and
- * extraData have passed (see quote.c): the quote is then the TPM's own word
- * about its present state, which merely differs from the EncBlob's.
- */
-static bool state_rule(const tcg_err *e)
-{
-	static const char *const rules[] = {"quote-selection", "quote-pcr-digest",
-	                                    "quote-clock-unsafe", "quote-bank-sha1"};
-	if (e->rc != TCG_E_MISMATCH)
-		return false;
-	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
-		if (!strcmp(e->rule, rules[i]))
-			return true;
-	return false;
-}
-
 void tcg_dha_verdict_free(tcg_dha_verdict *v)
 {
 	if (!v)
@@ -95,7 +78,7 @@ static tcg_rc compare(const tcg_attest *a, const tcg_dha_content *c, bool quote_
 		!tcg_pcr_selection_equal(&a->selection, &c->selection) ||
 		a->pcr_digest_len != c->pcr_digest_len ||
 		CRYPTO_memcmp(a->pcr_digest, c->pcr_digest, a->pcr_digest_len) != 0 ||
-		(quote_state_failed && strcmp(quote_err->rule, "quote-clock-unsafe"));
+		quote_state_failed;
 	v->compared = true;
 	if (f[TCG_DHA_MISMATCH_REBOOT_COUNT])
 		return FAIL(TCG_E_MISMATCH, "dha-reboot",
@@ -180,9 +163,11 @@ tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_ve
 	qo.nonce_len = nonce_len;
 	qo.allow_sha1 = o->allow_sha1;
 	qo.pcrs = &c.pcrs;
+	qo.allow_unsafe_clock = true; /* dha-clock-unsafe, after the counts and PCRs */
 	tcg_err_clear(&qerr);
 	if (tcg_quote_verify(ak, attest, attest_len, sig, sig_len, &qo, qr, &qerr)) {
-		if (!state_rule(&qerr)) {
+		/* an authentic quote whose state differs is compared below */
+		if (!qr->authentic || qerr.rc != TCG_E_MISMATCH) {
 			if (err)
 				*err = qerr;
 			rc = qerr.rc;

@@ -354,7 +354,8 @@ tcg_rc tcg_quote_verify(const tcg_public *ak, const uint8_t *attest, size_t atte
 		return REFUSE("quote-type", "attestation type 0x%04x is not ATTEST_QUOTE", a->type);
 	if (a->extra_len != o->nonce_len || CRYPTO_memcmp(a->extra, o->nonce, o->nonce_len))
 		return REFUSE("quote-nonce", "extraData (%zu bytes) is not the nonce", a->extra_len);
-	if (!a->safe)
+	r->authentic = true;
+	if (!a->safe && !o->allow_unsafe_clock)
 		return REFUSE("quote-clock-unsafe", "the TPM's clock is not safe");
 	if (a->pcr_digest_len != tcg_alg_size(hash))
 		return REFUSE("quote-pcr-digest", "pcrDigest of %zu bytes for a %zu-byte signing hash",

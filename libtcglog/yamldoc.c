@@ -483,6 +483,11 @@ unsigned tcg_ydoc_stream_index(const tcg_ydoc_stream *s)
 	return s ? s->index : 0;
 }
 
+bool tcg_ydoc_stream_stopped(const tcg_ydoc_stream *s)
+{
+	return !s || s->failed;
+}
+
 size_t tcg_ydoc_stream_events(const tcg_ydoc_stream *s)
 {
 	return s ? s->events : 0;

@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (i == 1 || ek_alg != TCG_DEV_ALG_AUTO || ek_handle ||
-		    strcmp(err.rule, "ak-parent") != 0)
+		    tcg_dev_ak_last(dev) != TCG_DEV_AK_OTHER_PARENT)
 			break;
 		first = err;
 		tcg_dev_close(dev);
@@ -145,7 +145,7 @@ int main(int argc, char **argv)
 	}
 	if (!ak_ok) {
 		/* Without our AK no credential made for one can be activated here. */
-		if (!strcmp(err.rule, "ak-missing"))
+		if (tcg_dev_ak_last(dev) == TCG_DEV_AK_MISSING)
 			tcg_err_set(&err, TCG_E_MISMATCH, "credential-activate", TCG_NO_OFFSET,
 			            TCG_NO_EVENT, "no AK at handle 0x%08x: the reply is not for this TPM",
 			            ak_handle);

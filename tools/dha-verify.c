@@ -110,15 +110,15 @@ static void verify_file(run *r, const char *path)
 	for (;;) {
 		tcg_msg m;
 		bool done = false;
+		/* A stream stopped by an earlier fault: that document already has
+		 * its failure document. */
+		if (tcg_ydoc_stream_stopped(s))
+			break;
 		tcg_err_clear(&err);
 		tcg_rc rc = tcg_msg_next(s, accept, &m, &done, &err);
 		if (!rc && done)
 			break;
 		if (rc) {
-			/* A stream stopped by an earlier fault says so once more: that
-			 * document already has its failure document. */
-			if (!strcmp(err.rule, "yaml-stream"))
-				break;
 			docs++;
 			r->status = worse(r->status, tool_error(prog, NULL, &err));
 			failure(r, NULL, &err, NULL);

@@ -73,11 +73,17 @@ typedef struct {
 	 * nothing shows it is a restricted, fixedTPM key and a quote signed by
 	 * any key that signs anything is accepted. Refused unless set. */
 	bool ak_unchecked;
+	/* Leave attest.safe to the caller (who names its own rule for it). */
+	bool allow_unsafe_clock;
 } tcg_quote_opts;
 
 typedef struct {
 	tcg_attest attest;
 	bool ak_checked;        /* false for a bare (PEM) key (opts.ak_unchecked) */
+	/* The AK, the signature with its own scheme, magic, type and nonce
+	 * passed: the quote is the TPM's own word, and a refusal after this is
+	 * about the state it reports (clock, selection, PCR values). */
+	bool authentic;
 	uint16_t sig_scheme, sig_hash;
 	tcg_pcr_values pcrs;    /* the verified PCR values, by the quote's selection */
 } tcg_quote_result;
@@ -92,7 +98,8 @@ typedef struct {
  * ("quote-selection-unlogged"), with values the values' selection; and the
  * PCR composite recomputed with the signing hash. TCG_E_MISMATCH with the
  * rule ("quote-...", "ak-...") when a check fails, TCG_E_FORMAT when the
- * structures cannot be parsed.
+ * structures cannot be parsed. Callers tell an unauthentic quote from a
+ * state that differs by out->authentic, never by the rule's name.
  */
 tcg_rc tcg_quote_verify(const tcg_public *ak, const uint8_t *attest, size_t attest_len,
                         const uint8_t *sig, size_t sig_len, const tcg_quote_opts *opts,

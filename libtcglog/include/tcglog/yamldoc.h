@@ -83,6 +83,9 @@ tcg_ydoc_stream *tcg_ydoc_stream_open_buf(const uint8_t *data, size_t len, const
 tcg_rc tcg_ydoc_stream_next(tcg_ydoc_stream *s, tcg_ydoc *doc, bool *done, tcg_err *err);
 /* The number (1-based) of the document the last call read or refused. */
 unsigned tcg_ydoc_stream_index(const tcg_ydoc_stream *s);
+/* A fault stopped the stream: every later call fails (yaml-stream) and
+ * reads nothing, so a reader stops asking. */
+bool tcg_ydoc_stream_stopped(const tcg_ydoc_stream *s);
 /* The number of libyaml events the stream has read so far: the work done,
  * which tests and benchmarks bound (a refusal must not read on). */
 size_t tcg_ydoc_stream_events(const tcg_ydoc_stream *s);
