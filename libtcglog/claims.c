@@ -1326,7 +1326,7 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 	tcg_rc rc = TCG_OK;
 	*out = NULL;
 	if (!c || !r || !(c->h = tcg_hasher_new())) {
-		rc = tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+		rc = tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                 "out of memory");
 		goto fail;
 	}
@@ -1402,7 +1402,7 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 			goto fail;
 		}
 		if (!(want = calloc(1, sizeof *want))) {
-			rc = tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+			rc = tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 			                 "out of memory");
 			goto fail;
 		}
@@ -1969,7 +1969,7 @@ tcg_rc tcg_claims_write(const tcg_claims *c, FILE *f, tcg_err *err)
 {
 	tcg_yaml *y = tcg_yaml_new(f);
 	if (!y)
-		return tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                   "out of memory");
 	tcg_yaml_map_start(y);
 	tcg_yaml_kv_cstr(y, "kind", "dha-claims");

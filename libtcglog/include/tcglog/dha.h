@@ -260,6 +260,21 @@ tcg_rc tcg_dha_verify(const tcg_msg *signedblob, const tcg_dha_verify_opts *opts
 void tcg_dha_verdict_free(tcg_dha_verdict *v);
 
 /*
+ * A service key that `dha-server rotate` retired is named SECONDS-N.key,
+ * SECONDS its retirement time (since the epoch, UTC). Every EncBlob it sealed
+ * was issued before then and expires at most TCG_DHA_MAX_VALIDITY later, so
+ * once that has passed the key opens nothing that can verify: EXPIRED (the
+ * verifier leaves it out; rotate deletes it). A name of another form
+ * (UNDATED: retired by hand or by an older rotate) is kept.
+ */
+typedef enum {
+	TCG_DHA_RETIRED_NEEDED,
+	TCG_DHA_RETIRED_EXPIRED,
+	TCG_DHA_RETIRED_UNDATED,
+} tcg_dha_retired;
+tcg_dha_retired tcg_dha_retired_key(const char *name, int64_t now);
+
+/*
  * The dha-claims document of a verified verdict: the EncBlob's claims with
  * verification.verified: true, verification.pcrs: quote and a
  * verification.dha map (device, nonce, ak-name, ek-certificate-sha256,
