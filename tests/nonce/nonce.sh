@@ -90,7 +90,8 @@ expect_exit "purge with an argument" 2 "" "$dn" -s "$db" purge d
 expect_exit "unknown option" 2 "" "$dn" -s "$db" --frob purge
 
 # --- unusable stores: exit 3 ---
-expect_exit "store is a directory" 3 nonce-store "$dn" -s "$tmp" issue d
+mkdir -m 700 "$tmp/sub"
+expect_exit "store is a directory" 3 "nonce-store: " "$dn" -s "$tmp/sub" issue d
 expect_exit "store under a missing directory" 3 nonce-store "$dn" -s "$tmp/no/store.db" issue d
 head -c 8192 /dev/urandom >"$tmp/garbage.db"
 expect_exit "store is not a database" 3 nonce-store "$dn" -s "$tmp/garbage.db" purge
