@@ -229,6 +229,9 @@ check "$KILLS killed consumers: store ok, nonce whole (there, or consumed)" [ "$
 bad=0
 for i in $(seq 10); do
 	"$churn" "$db" >"$tmp/churn" 2>/dev/null & p=$!
+	# Kill it mid-work, not while it starts up (slow under the sanitizers on
+	# a loaded machine): first wait for its first consume, up to 10 s.
+	for _ in $(seq 100); do grep -q '^c ' "$tmp/churn" && break; sleep 0.1; done
 	sleep "0.$((i * 3))"
 	kill -KILL $p 2>/dev/null; wait $p 2>/dev/null
 	ic=$(sqlite3 "$db" 'PRAGMA integrity_check')

@@ -219,13 +219,12 @@ typedef struct {
  *      composite (quote-...); a PCR value of the wrong size for its bank is
  *      msg-size (TCG_E_FORMAT); a selection bank with no PCRs is
  *      dha-bootdata-selection;
- *   5. the log parses (log rules, TCG_E_FORMAT) and replays to every quoted
- *      PCR of every quoted bank (pcr-mismatch names the first that differs),
- *      then claims are derived in strict mode from the quoted values in the
- *      strongest quoted bank (claims.h rules);
- *   5b. before the replay: the quote covers the PCRs the service requires for
- *      the log's profile (selection-insufficient; opts->require, else the
- *      TCG_DHA_REQUIRE_* defaults); claims come from the strongest required bank;
+ *   5. the log parses (log rules, TCG_E_FORMAT); the quote covers the PCRs
+ *      the service requires for the log's profile (selection-insufficient;
+ *      opts->require, else the TCG_DHA_REQUIRE_* defaults); the log replays
+ *      to every quoted PCR of every quoted bank (pcr-mismatch names the first
+ *      that differs), then claims are derived in strict mode from the quoted
+ *      values in the strongest bank of the requirement (claims.h rules);
  *   6. with opts->store, the device name is bound to the EK certificate
  *      (tcg_registry_bind: device-ek-mismatch, device-unknown);
  *      content sealed under key (TCG_DHA_ENCBLOB_AAD), wrapped (tcg_dha_wrap),
