@@ -1224,6 +1224,17 @@ static void pcr4_event(tcg_claims *c, const tcg_event *e)
  * the digests, the order is (PCR 14 replays). */
 static const char *const mok_order[] = { "MokList", "MokListX" };
 
+/* Windows profile: the log closes PCR 12-14 with "WBCL" separators. */
+tcg_profile tcg_claims_log_profile(const tcg_log *log)
+{
+	for (size_t i = 0; i < tcg_log_num_events(log); i++) {
+		const tcg_event *e = tcg_log_event(log, i);
+		if (!e->header && e->pcr >= 12 && e->pcr <= 14 && is_wbcl_sep(e))
+			return TCG_PROFILE_WINDOWS;
+	}
+	return TCG_PROFILE_LINUX;
+}
+
 static void linux_event(tcg_claims *c, const tcg_event *e)
 {
 	linuxfacts *lx = &c->lx;
@@ -1467,12 +1478,7 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 			c->boot_end = i;
 	}
 
-	/* Windows profile: the log closes PCR 12-14 with "WBCL" separators. */
-	for (size_t i = 0; i < tcg_log_num_events(log); i++) {
-		const tcg_event *e = tcg_log_event(log, i);
-		if (!e->header && e->pcr >= 12 && e->pcr <= 14 && is_wbcl_sep(e))
-			c->windows = true;
-	}
+	c->windows = tcg_claims_log_profile(log) == TCG_PROFILE_WINDOWS;
 
 	bool wbcl_seen[TCG_NUM_PCRS] = { false };
 	for (size_t i = 0; i < tcg_log_num_events(log); i++) {
