@@ -3,6 +3,7 @@
 
 #include <openssl/crypto.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -65,6 +66,45 @@ static tcg_rc open_encblob(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_d
 		return rc;
 	/* (tcg_dha_content_decode has checked ak-name against it) */
 	return tcg_public_parse(c->ak_public, c->ak_public_len, ak, err);
+}
+
+static void hex32(const uint8_t *d, char out[2 * TCG_REGISTRY_DIGEST_SIZE + 1])
+{
+	for (size_t i = 0; i < TCG_REGISTRY_DIGEST_SIZE; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/*
+ * Step 2: the registry still binds the device to the EncBlob's EK
+ * certificate. An EncBlob stays valid until it expires, so without this an
+ * operator's re-bind (a replaced or stolen TPM) would not revoke the old
+ * TPM's EncBlob. A name the registry does not hold was bound at issue time
+ * (dha-issue requires the store), so the store was reset or the entry
+ * removed: nothing vouches for the binding any more.
+ */
+static tcg_rc check_binding(tcg_nonce_store *s, const tcg_dha_content *c, tcg_err *err)
+{
+	uint8_t bound[TCG_REGISTRY_DIGEST_SIZE];
+	char now_hex[2 * TCG_REGISTRY_DIGEST_SIZE + 1], was_hex[2 * TCG_REGISTRY_DIGEST_SIZE + 1];
+	bool found = false;
+	tcg_rc rc;
+	if ((rc = tcg_registry_lookup(s, c->device, bound, &found, err)))
+		return rc;
+	if (!found)
+		return FAIL(TCG_E_MISMATCH, "device-unknown",
+		            "'%s' is not in the device registry (the store was reset or the device "
+		            "removed); new boot data is needed",
+		            c->device);
+	/* Digests of public certificates: no secret to compare in constant time. */
+	if (memcmp(bound, c->ek_cert_sha256, sizeof bound) != 0) {
+		hex32(bound, now_hex);
+		hex32(c->ek_cert_sha256, was_hex);
+		return FAIL(TCG_E_MISMATCH, "device-ek-rebound",
+		            "'%s' was re-bound to the EK certificate of SHA-256 %s after this "
+		            "EncBlob was issued for %s; new boot data from its current TPM is needed",
+		            c->device, now_hex, was_hex);
+	}
+	return TCG_OK;
 }
 
 /* Step 5: what differs between the current quote and the EncBlob. */
@@ -153,6 +193,8 @@ tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_ve
 		          (long long)(o->now - c.expires));
 		goto out;
 	}
+	if ((rc = check_binding(o->store, &c, err)))
+		goto out;
 
 	/* 3. an authentic quote over this nonce, before the nonce is touched */
 	if (!(qr = OPENSSL_zalloc(sizeof *qr))) {

@@ -195,6 +195,10 @@ srv_ab init --ca "$(swtpm_ek_root "$tmp/tpm")" --untrusted "$(swtpm_ek_issuer "$
 srv_ab issue <"$tmp/bootdata.yaml" >"$tmp/out" 2>"$tmp/err"
 check "registry: A's boot data under kiosk-7 issued (first enrolment)" \
 	test $? -eq 0 -a -s "$tmp/out" || diag "$(cat "$tmp/err")"
+# TPM A keeps that EncBlob: still valid for a day, whatever the operator does.
+rm -rf "$tmp/device-abA"
+"$tools/dha-device" --state "$tmp/device-abA" activate <"$tmp/out" 2>"$tmp/err"
+check "... and activated on A" test $? -eq 0 || diag "$(cat "$tmp/err")"
 $edit "$tmp/bootdata.yaml" get ek-certificate | xxd -r -p >"$tmp/ekA.der"
 $edit "$tmp/bootdata-b.yaml" get ek-certificate | xxd -r -p >"$tmp/ekB.der"
 check "... kiosk-7 is bound to sha256sum of A's EK certificate" test \
@@ -217,6 +221,20 @@ check "... then TPM B's boot data is issued and activated on B" test $? -eq 0 ||
 srv_ab nonce "$dev" | "$tools/dha-device" --tcti "$tcti_b" --state "$tmp/device-ab" quote |
 	srv_ab verify >/dev/null 2>"$tmp/err"
 check "... and B's quote for kiosk-7 verifies (exit 0)" test $? -eq 0 || diag "$(cat "$tmp/err")"
+# The re-bind revokes: A's old EncBlob with A's fresh, genuine quote.
+srv_ab nonce "$dev" | "$tools/dha-device" --state "$tmp/device-abA" quote >"$tmp/signed-old.yaml"
+srv_ab verify <"$tmp/signed-old.yaml" >"$tmp/out" 2>"$tmp/err"
+check "after the re-bind, A's old EncBlob with A's fresh quote: refused (exit 1), device-ek-rebound" \
+	test $? -eq 1 -a -n "$(grep device-ek-rebound "$tmp/err")" \
+	-a "$(claim "$tmp/out" verification.verified)" = False \
+	-a "$(claim "$tmp/out" verification.rule)" = device-ek-rebound ||
+	diag "$(cat "$tmp/err")"
+check "... the message names A's certificate digest (sha256sum)" \
+	grep -q "$(sha256sum <"$tmp/ekA.der" | cut -c1-64)" "$tmp/err"
+"$tools/dha-nonce" --store "$tmp/server-ab/nonces.sqlite" consume "$dev" \
+	"$(claim "$tmp/signed-old.yaml" nonce)" 2>"$tmp/err"
+check "... and its nonce was not consumed (dha-nonce consume takes it, exit 0)" test $? -eq 0 ||
+	diag "$(cat "$tmp/err")"
 srv_ab issue <"$tmp/bootdata.yaml" >"$tmp/out" 2>"$tmp/err"
 check "... while A's boot data under kiosk-7 is now refused (device-ek-mismatch)" \
 	test $? -eq 1 -a -n "$(grep device-ek-mismatch "$tmp/err")" -a ! -s "$tmp/out"
@@ -261,8 +279,9 @@ TPM2TOOLS_TCTI=$tcti_b tpm2_quote -c "$ak_handle" -l "$SEL16" -q "$binding" -g s
 "$mkbootdata" message "$dev" "$tmp/mix-log" "$tmp/mix-ek-public" "$tmp/mix-ek-certificate" \
 	"$tmp/mix-ak-public" "$tmp/q16.attest" "$tmp/q16.sig" "$tmp/q16.pcrs" >"$tmp/q16.yaml"
 server issue <"$tmp/q16.yaml" >"$tmp/out" 2>"$tmp/err"
-check "boot data quoting sha256:16 alone: refused (exit 1), selection-insufficient" \
-	test $? -eq 1 -a -n "$(grep selection-insufficient "$tmp/err")" -a ! -s "$tmp/out"
+check "boot data quoting sha256:16 alone: refused (exit 1), quote-selection-resettable" \
+	test $? -eq 1 -a -n "$(grep quote-selection-resettable "$tmp/err")" -a ! -s "$tmp/out" ||
+	diag "$(cat "$tmp/err")"
 
 # Boot data whose EK certificate chains to no root the service trusts.
 "$tools/dha-server" --state "$tmp/server3" init --ca "$(swtpm_ek_root "$tmp/tpm-b")" 2>/dev/null

@@ -5,14 +5,17 @@
  *
  *   mkencblob --key KEY --device NAME --ak-public AK.pub --ek-cert CERT
  *             --attest QUOTE.msg --pcrs QUOTE.pcrs --claims CLAIMS.yaml
- *             [--age SECONDS] [--validity SECONDS] [--aad TEXT] -o BLOB
+ *             [--age SECONDS] [--validity SECONDS] [--aad TEXT] [--store STORE]
+ *             -o BLOB
  *
  * AK.pub is TPM2B_PUBLIC (tpm2_createak -u); CERT any file (its SHA-256 is
  * bound); QUOTE.msg the TPMS_ATTEST of the boot-data quote (tpm2_quote -m):
  * selection, composite, resetCount, restartCount and clock come from it;
  * QUOTE.pcrs the values it quoted (tpm2_quote -o). The EncBlob is issued
  * SECONDS (--age, default 0) ago and valid for --validity (default 3600).
- * --aad seals with other additional data than TCG_DHA_ENCBLOB_AAD.
+ * --aad seals with other additional data than TCG_DHA_ENCBLOB_AAD. --store
+ * binds NAME to CERT's digest in STORE's device registry, as dha-issue does
+ * (open registry; a name bound to another digest fails).
  */
 #include <getopt.h>
 #include <openssl/crypto.h>
@@ -25,6 +28,7 @@
 #include "tcglog/blob.h"
 #include "tcglog/dha.h"
 #include "tcglog/log.h"
+#include "tcglog/nonce.h"
 #include "tcglog/quote.h"
 
 static int fail(const char *what, const tcg_err *err)
@@ -39,7 +43,7 @@ static int usage(void)
 {
 	fputs("usage: mkencblob --key KEY --device NAME --ak-public AK.pub --ek-cert CERT "
 	      "--attest Q.msg --pcrs Q.pcrs --claims CLAIMS [--age S] [--validity S] "
-	      "[--aad TEXT] -o BLOB\n",
+	      "[--aad TEXT] [--store STORE] -o BLOB\n",
 	      stderr);
 	return 2;
 }
@@ -52,11 +56,12 @@ int main(int argc, char **argv)
 		{"attest", required_argument, NULL, 'm'}, {"pcrs", required_argument, NULL, 'p'},
 		{"claims", required_argument, NULL, 'c'}, {"age", required_argument, NULL, 'g'},
 		{"validity", required_argument, NULL, 'v'}, {"aad", required_argument, NULL, 'A'},
-		{"output", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0},
+		{"output", required_argument, NULL, 'o'}, {"store", required_argument, NULL, 's'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *key_path = NULL, *device = NULL, *ak_path = NULL, *cert_path = NULL,
 	           *attest_path = NULL, *pcrs_path = NULL, *claims_path = NULL, *out_path = NULL;
-	const char *aad = TCG_DHA_ENCBLOB_AAD;
+	const char *aad = TCG_DHA_ENCBLOB_AAD, *store_path = NULL;
 	long long age = 0, validity = 3600;
 	int c;
 
@@ -73,6 +78,7 @@ int main(int argc, char **argv)
 		case 'v': validity = atoll(optarg); break;
 		case 'A': aad = optarg; break;
 		case 'o': out_path = optarg; break;
+		case 's': store_path = optarg; break;
 		default: return usage();
 		}
 	}
@@ -105,6 +111,16 @@ int main(int argc, char **argv)
 	    !EVP_Digest(cert, cert_len, ct.ek_cert_sha256, &mdlen, EVP_sha256(), NULL)) {
 		status = fail(cert_path, &err);
 		goto out;
+	}
+	if (store_path) {
+		tcg_nonce_store *st = NULL;
+		if (tcg_nonce_store_open(store_path, &st, &err) ||
+		    tcg_registry_bind(st, device, ct.ek_cert_sha256, (int64_t)time(NULL), &err)) {
+			tcg_nonce_store_close(st);
+			status = fail(store_path, &err);
+			goto out;
+		}
+		tcg_nonce_store_close(st);
 	}
 	if (tcg_read_file(attest_path, 4096, &att, &att_len, NULL, &err) ||
 	    tcg_attest_parse(att, att_len, &a, &err)) {

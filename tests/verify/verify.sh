@@ -120,11 +120,14 @@ check "device A: boot-data quote (tpm2_quote)" bootquote $AK boot
 head -c 32 /dev/urandom >key
 head -c 32 /dev/urandom >key2
 chmod 600 key key2
+# The device is bound to ekcert.der in the registry of ${STORE:-st.db}, as
+# dha-issue binds it (dha-verify refuses a name bound to another certificate).
 mkblob() { # OUT AKPUB BOOTPREFIX [DEVICE] [KEY] [extra mkencblob options]
 	o=$1 p=$2 q=$3 d=${4:-devA} k=${5:-key}
 	shift 3; [ $# -gt 0 ] && shift; [ $# -gt 0 ] && shift
 	"$mkencblob" --key "$k" --device "$d" --ak-public "$p" --ek-cert ekcert.der \
-		--attest "$q.msg" --pcrs "$q.pcrs" --claims claims.yaml "$@" -o "$o"
+		--attest "$q.msg" --pcrs "$q.pcrs" --claims claims.yaml \
+		--store "${STORE:-st.db}" "$@" -o "$o"
 }
 mkblob encA.bin akA.pub boot 2>mk.err
 check "EncBlob of device A sealed (mkencblob)" test $? = 0
@@ -287,6 +290,30 @@ signed sbdev.yaml devB encA.bin
 run "device A's EncBlob sent as device B's: dha-device-mismatch" 1 dha-device-mismatch $V sbdev.yaml
 check "... the nonce is left unused" [ "$(present "$(cat sbdev.yaml.nonce)")" = 1 ]
 
+# --- the device registry: a re-bind revokes, a lost binding refuses ---
+# An EncBlob issued while devA was bound to another EK certificate (its old
+# TPM); the registry now binds devA to ekcert.der, as after enroll --rebind.
+head -c 600 /dev/urandom >ekold.der
+"$mkencblob" --key key --device devA --ak-public akA.pub --ek-cert ekold.der \
+	--attest boot.msg --pcrs boot.pcrs --claims claims.yaml -o encOldEk.bin
+signed sbrebound.yaml devA encOldEk.bin
+run "an EncBlob of the EK certificate devA was bound to before a re-bind: device-ek-rebound" \
+	1 device-ek-rebound $V sbrebound.yaml
+check "... the message names the current binding (sha256sum of ekcert.der)" \
+	grep -q "$(sha256sum <ekcert.der | cut -c1-64)" err.txt
+check "... and the EncBlob's (sha256sum of ekold.der)" \
+	grep -q "$(sha256sum <ekold.der | cut -c1-64)" err.txt
+check "... no mismatch flags (no HealthStatusMismatchFlags fits)" test -z "$(grep mismatch: out.yaml)"
+check "... the nonce is left unused" [ "$(present "$(cat sbrebound.yaml.nonce)")" = 1 ]
+signed sbcur.yaml
+run "... while the EncBlob of the current binding verifies" 0 "" $V sbcur.yaml
+# A store that lost its registry (reset): the name is not enrolled there.
+STORE=st-reset.db signed sbreset.yaml devA encA.bin
+run "a store without devA's binding (reset): device-unknown" 1 device-unknown \
+	--key key --store st-reset.db sbreset.yaml
+check "... the nonce is left unused" \
+	[ "$(sqlite3 st-reset.db "SELECT count(*) FROM nonces WHERE nonce = X'$(cat sbreset.yaml.nonce)'")" = 1 ]
+
 # --- the EncBlob attacked ---
 signed sbflip.yaml
 size=$(wc -c <encA.bin)
@@ -336,13 +363,13 @@ sverify() { # NAME STATUS RULE SIGNEDBLOB: dha-server verify
 		not_ok "$1"; diag "exit $r_got, wanted $2 ($3)" "$(cat err.txt)"
 	fi
 }
-mkblob encR0.bin akA.pub boot devA key
+STORE=$srv/nonces.sqlite mkblob encR0.bin akA.pub boot devA key
 rot_bad=0
 for i in $(seq 70); do server rotate 2>>rot.err || rot_bad=$((rot_bad + 1)); done
 check "70 dha-server rotate runs: exit 0 each" [ "$rot_bad" = 0 ]
 check "... 70 retired keys kept (all may still be needed)" \
 	[ "$(find "$srv/retired" -name '*.key' | wc -l)" = 70 ]
-mkblob encR.bin akA.pub boot devA "$srv/service.key"
+STORE=$srv/nonces.sqlite mkblob encR.bin akA.pub boot devA "$srv/service.key"
 STORE=$srv/nonces.sqlite signed sbR.yaml devA encR.bin
 sverify "after 70 rotations, a fresh EncBlob verifies (dha-server verify)" 0 "" sbR.yaml
 STORE=$srv/nonces.sqlite signed sbR0.yaml devA encR0.bin
@@ -354,7 +381,8 @@ first=$(ls "$srv/retired" | sort -t- -k1,1n -k2,2n | head -n 1)
 second=$(ls "$srv/retired" | sort -t- -k1,1n -k2,2n | sed -n 2p)
 mv "$srv/retired/$first" "$srv/retired/$((now - 31 * 86400))-0.key"
 mv "$srv/retired/$second" "$srv/retired/$((now - 29 * 86400))-0.key"
-mkblob encR29.bin akA.pub boot devA "$srv/retired/$((now - 29 * 86400))-0.key"
+STORE=$srv/nonces.sqlite mkblob encR29.bin akA.pub boot devA \
+	"$srv/retired/$((now - 29 * 86400))-0.key"
 STORE=$srv/nonces.sqlite signed sbR29.yaml devA encR29.bin
 sverify "a key retired 29 days ago still opens its EncBlob" 0 "" sbR29.yaml
 STORE=$srv/nonces.sqlite signed sbR0.yaml devA encR0.bin

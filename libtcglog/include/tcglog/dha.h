@@ -303,7 +303,12 @@ typedef struct {
  *     blob-auth), decode its content (dha-content), parse its claims
  *     (msg-*, dha-claims-unverified when they are not verified: true);
  *  2. dha-device-mismatch: the EncBlob is another device's; encblob-expired:
- *     now >= expires;
+ *     now >= expires; the device registry in the store no longer binds the
+ *     device to the EncBlob's EK certificate digest: device-ek-rebound (the
+ *     operator re-bound the name to another TPM since the EncBlob was
+ *     issued), device-unknown (the name is not enrolled: the store was reset
+ *     or the entry removed; dha-issue always binds it). No mismatch flag
+ *     fits these: v->compared stays false;
  *  3. the quote must be authentic with the EncBlob's AK and carry the
  *     message's nonce (quote-signature, quote-magic, quote-type, quote-nonce,
  *     ak-..., signature-...): refused before the nonce is touched, so a forger

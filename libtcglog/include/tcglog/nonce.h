@@ -17,7 +17,8 @@
  *                          link (exit 3)
  *   nonce-store-mode       the store file or its directory is writable by
  *                          others (exit 3)
- *   device-unknown         closed registry: the name is not enrolled (exit 1)
+ *   device-unknown         the name is not enrolled: refused by a closed
+ *                          registry, and by dha-verify in any mode (exit 1)
  *   device-ek-mismatch     the name is bound to another EK certificate (exit 1)
  *   device-enrolled        enrol without rebind: the name is bound to another
  *                          EK certificate (exit 1)
