@@ -239,6 +239,10 @@ int main(int argc, char **argv)
 		bool done = false;
 		char label[300];
 		int st;
+		/* A stream stopped by an earlier fault (syntax, size, read): that
+		 * fault is already reported, and every later read would fail. */
+		if (tcg_ydoc_stream_stopped(s))
+			break;
 		tcg_err_clear(&err);
 		tcg_rc rc = tcg_msg_next(s, accept, &m, &done, &err);
 		unsigned idx = tcg_ydoc_stream_index(s);
@@ -254,10 +258,6 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (rc) {
-			/* A stream stopped by an earlier fault (syntax, size, read)
-			 * says so once more: that fault is already reported. */
-			if (n && !strcmp(err.rule, "yaml-stream"))
-				break;
 			st = report(label, name, &err);
 			if (st > status)
 				status = st;

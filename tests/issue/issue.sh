@@ -166,6 +166,11 @@ check "bootdata on standard input" test $? -eq 0 -a -s out
 cat boot.yaml boot.yaml >two.yaml
 run two.yaml
 check "a stream of two bootdata: two replies" test $? -eq 0 -a "$(grep -c '^kind:' out)" -eq 2
+{ cat boot.yaml; printf -- '---\nkind: [dha-bootdata\n'; cat boot.yaml; } >stop.yaml
+run stop.yaml
+check "a YAML syntax error stops the stream: exit 2, the reply before it only, the fault named once" \
+	test $? -eq 2 -a "$(grep -c '^kind:' out)" -eq 1 -a "$(grep -c yaml-syntax err)" -eq 1 \
+	-a "$(wc -l <err)" -eq 1 || diag "$(cat err)"
 
 # ---- The attacker's side ----
 # EK certificate: chains to no trusted root; not the EK's key.
@@ -235,8 +240,10 @@ SEL=sha256:16
 quote ak.ctx sha256 dev-a boot.log ek.pub ek.der ak.pub q16 &&
 	message dev-a boot.log ek.pub ek.der ak.pub q16 >x.yaml
 issue_in sel.db x.yaml
-check "a quote over PCR 16 alone: exit 1, selection-insufficient, nothing issued" \
-	test $? -eq 1 -a -n "$(grep 'selection-insufficient' err)" -a ! -s out || diag "$(cat err)"
+# The quote step (before the PCR requirement) already refuses a quote that
+# proves nothing: only PCRs any process can reset.
+check "a quote over PCR 16 alone: exit 1, quote-selection-resettable, nothing issued" \
+	test $? -eq 1 -a -n "$(grep 'quote-selection-resettable' err)" -a ! -s out || diag "$(cat err)"
 "$dn" -s sel.db device dev-a >/dev/null 2>&1
 check "... and the refused boot data enrolled nobody" test $? -eq 1
 SEL=sha256:0,1,2,3,4,5,6,7,11,12,13,14
