@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FAIL(rc, rule, ...) tcg_err_set(err, rc, rule, TCG_NO_OFFSET, TCG_NO_EVENT, __VA_ARGS__)
-
 static const char binding_label[] = "tcglog dha-bootdata v1";
 static const char wrap_label[] = "tcglog dha-wrap v1";
 
@@ -38,7 +36,8 @@ tcg_rc tcg_dha_bootdata_binding(const char *device, const uint8_t *log, size_t l
 	const void *parts[] = {device, log, ek_public, ek_cert, ak_public};
 	for (size_t i = 0; i < 5; i++)
 		if (!parts[i] || lens[i] > UINT32_MAX)
-			return FAIL(TCG_E_USAGE, "dha-binding", "a bootdata field is missing or too large");
+			return tcg_fail(err, TCG_E_USAGE, "dha-binding",
+			                "a bootdata field is missing or too large");
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned n = 0;
 	int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
@@ -47,7 +46,7 @@ tcg_rc tcg_dha_bootdata_binding(const char *device, const uint8_t *log, size_t l
 		ok = hash_field(md, parts[i], lens[i]);
 	ok = ok && EVP_DigestFinal_ex(md, out, &n) == 1 && n == TCG_DHA_BINDING_SIZE;
 	EVP_MD_CTX_free(md);
-	return ok ? TCG_OK : FAIL(TCG_E_IO, "dha-binding", "SHA-256 failed");
+	return ok ? TCG_OK : tcg_fail(err, TCG_E_IO, "dha-binding", "SHA-256 failed");
 }
 
 /* Additional data of the outer layer: label, NUL, device name. */
@@ -70,14 +69,14 @@ tcg_rc tcg_dha_wrap(const uint8_t *encblob, size_t len, const char *device,
 	*out = NULL;
 	*out_len = 0;
 	if (!encblob || !device)
-		return FAIL(TCG_E_USAGE, "dha-wrap", "tcg_dha_wrap: missing argument");
+		return tcg_fail(err, TCG_E_USAGE, "dha-wrap", "tcg_dha_wrap: missing argument");
 	tcg_rc rc = tcg_random(key, TCG_DHA_WRAP_KEY_SIZE, err);
 	if (rc)
 		return rc;
 	size_t aad_len;
 	uint8_t *aad = wrap_aad(device, &aad_len);
 	if (!aad)
-		return FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+		return tcg_fail_nomem(err);
 	tcg_service_key k;
 	tcg_service_key_set(&k, key);
 	rc = tcg_blob_seal(&k, encblob, len, aad, aad_len, out, out_len, err);
@@ -95,14 +94,15 @@ tcg_rc tcg_dha_unwrap(const uint8_t *wrapped, size_t len, const char *device,
 	*encblob = NULL;
 	*out_len = 0;
 	if (!wrapped || !device || !key)
-		return FAIL(TCG_E_USAGE, "dha-wrap", "tcg_dha_unwrap: missing argument");
+		return tcg_fail(err, TCG_E_USAGE, "dha-wrap", "tcg_dha_unwrap: missing argument");
 	if (key_len != TCG_DHA_WRAP_KEY_SIZE)
-		return FAIL(TCG_E_MISMATCH, "dha-wrap", "the activated credential is %zu bytes, not %d",
-		            key_len, TCG_DHA_WRAP_KEY_SIZE);
+		return tcg_fail_mismatch(err, "dha-wrap",
+		                         "the activated credential is %zu bytes, not %d", key_len,
+		                         TCG_DHA_WRAP_KEY_SIZE);
 	size_t aad_len;
 	uint8_t *aad = wrap_aad(device, &aad_len);
 	if (!aad)
-		return FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+		return tcg_fail_nomem(err);
 	tcg_service_key k;
 	tcg_service_key_set(&k, key);
 	/* The EncBlob is no secret of the device's (it cannot open it): a plain
@@ -117,7 +117,7 @@ tcg_rc tcg_dha_unwrap(const uint8_t *wrapped, size_t len, const char *device,
 	*encblob = malloc(plen ? plen : 1);
 	if (!*encblob) {
 		tcg_blob_free_plaintext(plain, plen);
-		return FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+		return tcg_fail_nomem(err);
 	}
 	memcpy(*encblob, plain, plen);
 	*out_len = plen;
@@ -219,25 +219,28 @@ tcg_rc tcg_dha_content_encode(const tcg_dha_content *c, uint8_t **out, size_t *l
 	*out = NULL;
 	*len = 0;
 	if (!c || !device_ok(c->device, c->device ? strlen(c->device) : 0))
-		return FAIL(TCG_E_USAGE, "dha-content", "the device name must be 1..255 printable ASCII");
+		return tcg_fail(err, TCG_E_USAGE, "dha-content",
+		                "the device name must be 1..255 printable ASCII");
 	if (!c->ak_public || c->ak_public_len < 2 || c->ak_public_len > 1024 ||
 	    c->ak_name_len < 2 || c->ak_name_len > TCG_MAX_NAME)
-		return FAIL(TCG_E_USAGE, "dha-content", "AK public area or name missing or too large");
+		return tcg_fail(err, TCG_E_USAGE, "dha-content",
+		                "AK public area or name missing or too large");
 	if (!selection_ok(&c->selection, sel, sizeof sel) ||
 	    !pcrs_match_selection(&c->pcrs, &c->selection))
-		return FAIL(TCG_E_USAGE, "dha-content",
-		            "the PCR values do not exactly cover a valid selection");
+		return tcg_fail(err, TCG_E_USAGE, "dha-content",
+		                "the PCR values do not exactly cover a valid selection");
 	if (c->pcr_digest_len < 20 || c->pcr_digest_len > TCG_MAX_DIGEST)
-		return FAIL(TCG_E_USAGE, "dha-content", "PCR digest of %zu bytes", c->pcr_digest_len);
+		return tcg_fail(err, TCG_E_USAGE, "dha-content", "PCR digest of %zu bytes",
+		                c->pcr_digest_len);
 	if (c->clock > INT64_MAX || c->issued < 0 || c->expires < c->issued)
-		return FAIL(TCG_E_USAGE, "dha-content", "clock or validity out of range");
+		return tcg_fail(err, TCG_E_USAGE, "dha-content", "clock or validity out of range");
 	if (!c->claims || !c->claims_len || c->claims_len > CONTENT_MAX_CLAIMS)
-		return FAIL(TCG_E_USAGE, "dha-content", "claims missing or over %u bytes",
-		            CONTENT_MAX_CLAIMS);
+		return tcg_fail(err, TCG_E_USAGE, "dha-content", "claims missing or over %u bytes",
+		                CONTENT_MAX_CLAIMS);
 
 	FILE *f = open_memstream(&buf, &blen);
 	if (!f)
-		return FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+		return tcg_fail_nomem(err);
 	tcg_yaml *y = tcg_yaml_new(f);
 	if (y) {
 		tcg_msg_write_start(y, CONTENT_KIND, CONTENT_VERSION);
@@ -265,7 +268,7 @@ tcg_rc tcg_dha_content_encode(const tcg_dha_content *c, uint8_t **out, size_t *l
 	if (!rc)
 		rc = frc;
 	if (fclose(f) && !rc)
-		rc = FAIL(TCG_E_NOMEM, "out-of-memory", "cannot write the content");
+		rc = tcg_fail(err, TCG_E_NOMEM, TCG_RULE_OUT_OF_MEMORY, "cannot write the content");
 	if (rc) {
 		if (buf)
 			OPENSSL_cleanse(buf, blen);
@@ -293,7 +296,7 @@ tcg_rc tcg_dha_content_decode(const uint8_t *data, size_t len, tcg_dha_content *
 
 	memset(c, 0, sizeof *c);
 	if (!data)
-		return FAIL(TCG_E_USAGE, "dha-content", "no content");
+		return tcg_fail(err, TCG_E_USAGE, "dha-content", "no content");
 	if ((rc = tcg_msg_parse(data, len, "encblob-content", accept, &m, err)))
 		return rc;
 
@@ -305,7 +308,7 @@ tcg_rc tcg_dha_content_decode(const uint8_t *data, size_t len, tcg_dha_content *
 		goto fail;
 	}
 	if (!(c->device = strdup(dev))) {
-		rc = FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+		rc = tcg_fail_nomem(err);
 		goto fail;
 	}
 	if ((rc = tcg_msg_b64(&m, "ak-public", &c->ak_public, &c->ak_public_len, err)))
@@ -395,7 +398,7 @@ tcg_rc tcg_dha_content_decode(const uint8_t *data, size_t len, tcg_dha_content *
 		tcg_msg_free(&cm);
 	}
 	if (!(c->claims = malloc(n + 1))) {
-		rc = FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+		rc = tcg_fail_nomem(err);
 		goto fail;
 	}
 	memcpy(c->claims, bytes, n);
@@ -467,9 +470,9 @@ tcg_rc tcg_dha_duration_parse(const char *s, int64_t *seconds, tcg_err *err)
 	*seconds = v * unit;
 	return TCG_OK;
 bad:
-	return FAIL(TCG_E_USAGE, "dha-validity",
-	            "'%.32s' is not a duration of 1 second to %d days (N, Ns, Nm, Nh, Nd)",
-	            s ? s : "", TCG_DHA_MAX_VALIDITY / 86400);
+	return tcg_fail(err, TCG_E_USAGE, "dha-validity",
+	                "'%.32s' is not a duration of 1 second to %d days (N, Ns, Nm, Nh, Nd)",
+	                s ? s : "", TCG_DHA_MAX_VALIDITY / 86400);
 }
 
 void tcg_dha_reply_free(tcg_dha_reply *r)
@@ -513,17 +516,17 @@ tcg_rc tcg_dha_require_parse(const char *text, tcg_dha_issue_opts *o, tcg_err *e
 	}
 	tcg_pcr_selection req;
 	if (!tcg_pcr_selection_parse(sel, &req) || !req.num_banks)
-		return FAIL(TCG_E_USAGE, "dha-require-pcrs",
-		            "'%.64s' is not [windows=|linux=]SELECTION (like sha256:0,1,2,3)",
-		            text ? text : "");
+		return tcg_fail(err, TCG_E_USAGE, "dha-require-pcrs",
+		                "'%.64s' is not [windows=|linux=]SELECTION (like sha256:0,1,2,3)",
+		                text ? text : "");
 	for (size_t k = 0; k < req.num_banks; k++) {
 		if (!req.bank[k].mask)
-			return FAIL(TCG_E_USAGE, "dha-require-pcrs",
-			            "'%.64s': a required bank has no PCRs", text);
+			return tcg_fail(err, TCG_E_USAGE, "dha-require-pcrs",
+			                "'%.64s': a required bank has no PCRs", text);
 		if (req.bank[k].mask & RESETTABLE_PCRS)
-			return FAIL(TCG_E_USAGE, "dha-require-pcrs",
-			            "'%.64s': PCRs 16 and 23 can be reset by anyone and prove nothing",
-			            text);
+			return tcg_fail(err, TCG_E_USAGE, "dha-require-pcrs",
+			                "'%.64s': PCRs 16 and 23 can be reset by anyone and prove nothing",
+			                text);
 	}
 	for (int p = 0; p < TCG_PROFILE_COUNT; p++)
 		if (only < 0 || only == p) {
@@ -549,7 +552,7 @@ tcg_rc tcg_dha_selection_check(const tcg_pcr_selection *quoted,
                                tcg_err *err)
 {
 	if (!required->num_banks)
-		return FAIL(TCG_E_MISMATCH, "selection-insufficient", "no PCRs are required");
+		return tcg_fail_mismatch(err, "selection-insufficient", "no PCRs are required");
 	for (size_t k = 0; k < required->num_banks; k++) {
 		uint32_t want = required->bank[k].mask & ~RESETTABLE_PCRS, have = 0;
 		for (size_t j = 0; j < quoted->num_banks; j++)
@@ -564,10 +567,10 @@ tcg_rc tcg_dha_selection_check(const tcg_pcr_selection *quoted,
 					n += (size_t)snprintf(list + n, sizeof list - n, "%s%u",
 					                      n ? "," : "", i);
 			const char *bank = tcg_alg_name(required->bank[k].alg);
-			return FAIL(TCG_E_MISMATCH, "selection-insufficient",
-			            "the %s profile requires %s PCRs the quote leaves out: %s",
-			            tcg_profile_name(profile), bank ? bank : "unknown",
-			            want ? list : "all");
+			return tcg_fail_mismatch(err, "selection-insufficient",
+			                         "the %s profile requires %s PCRs the quote leaves out: %s",
+			                         tcg_profile_name(profile), bank ? bank : "unknown",
+			                         want ? list : "all");
 		}
 	}
 	return TCG_OK;
@@ -579,7 +582,7 @@ tcg_rc tcg_dha_ek_cert_sha256(const tcg_ekcert *cert, uint8_t out[32], tcg_err *
 	const uint8_t *der = cert ? tcg_ekcert_der(cert, &der_len) : NULL;
 	unsigned hl = 0;
 	if (!der || EVP_Digest(der, der_len, out, &hl, EVP_sha256(), NULL) != 1 || hl != 32)
-		return FAIL(TCG_E_IO, "dha-issue", "SHA-256 of the EK certificate failed");
+		return tcg_fail(err, TCG_E_IO, "dha-issue", "SHA-256 of the EK certificate failed");
 	return TCG_OK;
 }
 
@@ -590,10 +593,10 @@ tcg_rc tcg_dha_enroll(tcg_nonce_store *store, const char *device, const uint8_t 
 	uint8_t digest[32];
 	tcg_rc rc;
 	if (!store || !cert)
-		return FAIL(TCG_E_USAGE, "dha-enroll", "tcg_dha_enroll: missing argument");
+		return tcg_fail(err, TCG_E_USAGE, "dha-enroll", "tcg_dha_enroll: missing argument");
 	if (cert_len > TCG_EKCERT_MAX_SIZE)
-		return FAIL(TCG_E_FORMAT, "ekcert-size", "the EK certificate is over %u bytes",
-		            TCG_EKCERT_MAX_SIZE);
+		return tcg_fail_format(err, "ekcert-size", "the EK certificate is over %u bytes",
+		                       TCG_EKCERT_MAX_SIZE);
 	if (!(rc = tcg_ekcert_parse(cert, cert_len, &c, err)) &&
 	    !(rc = tcg_dha_ek_cert_sha256(c, digest, err)))
 		rc = tcg_registry_enroll(store, device, digest, rebind, now, err);
@@ -663,7 +666,7 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 		return tcg_ydoc_error(err, &m->doc, tcg_msg_get(m, "device"), "dha-bootdata-device",
 		                      "device must be 1..255 printable ASCII");
 	if (!(w->device = strdup(dev)))
-		return FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+		return tcg_fail_nomem(err);
 	if ((rc = tcg_msg_b64(m, "log", &w->log, &w->log_len, err)) ||
 	    (rc = tcg_msg_b64(m, "ek-public", &w->ek_pub, &w->ek_pub_len, err)) ||
 	    (rc = tcg_msg_b64(m, "ek-certificate", &w->ek_cert, &w->ek_cert_len, err)) ||
@@ -702,8 +705,8 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 		return rc;
 	const tcg_pcr_selection *sel = &w->quote.attest.selection;
 	if (!selection_ok(sel, w->selection, sizeof w->selection))
-		return FAIL(TCG_E_MISMATCH, "dha-bootdata-selection",
-		            "the quote's PCR selection has an empty or unknown bank");
+		return tcg_fail_mismatch(err, "dha-bootdata-selection",
+		                         "the quote's PCR selection has an empty or unknown bank");
 
 	/* 5. the log parses; its profile decides the PCRs the quote must cover
 	 * (the service's choice, not the device's) ... */
@@ -723,13 +726,13 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 	if (rc == TCG_E_MISMATCH && total) {
 		const tcg_pcr_mismatch *x = &w->mm[0];
 		const char *bank = tcg_alg_name(x->alg) ? tcg_alg_name(x->alg) : "unknown";
-		return FAIL(TCG_E_MISMATCH, "pcr-mismatch",
-		            "the log does not replay to the quote: %s PCR %u%s (%zu PCR%s differ)",
-		            bank, x->pcr,
-		            x->missing_bank    ? ": the log has no such bank"
-		            : x->unreplayable ? ": an event lacks this bank's digest"
-		                              : " differs",
-		            total, total == 1 ? "" : "s");
+		return tcg_fail_mismatch(err, "pcr-mismatch",
+		                         "the log does not replay to the quote: %s PCR %u%s (%zu PCR%s differ)",
+		                         bank, x->pcr,
+		                         x->missing_bank   ? ": the log has no such bank"
+		                         : x->unreplayable ? ": an event lacks this bank's digest"
+		                                           : " differs",
+		                         total, total == 1 ? "" : "s");
 	}
 	if (rc)
 		return rc;
@@ -737,7 +740,7 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 	uint8_t log_sha[32];
 	unsigned hl = 0;
 	if (EVP_Digest(w->log, w->log_len, log_sha, &hl, EVP_sha256(), NULL) != 1)
-		return FAIL(TCG_E_IO, "dha-issue", "SHA-256 failed");
+		return tcg_fail(err, TCG_E_IO, "dha-issue", "SHA-256 failed");
 	tcg_claims_opts co = {.expected = &w->quote.pcrs, .pcrs_source = "quote",
 	                      .bank = claims_bank(&required), .allow_sha1 = o->allow_sha1,
 	                      .log_sha256 = log_sha};
@@ -776,17 +779,19 @@ tcg_rc tcg_dha_issue(const tcg_msg *bootdata, const tcg_service_key *key,
 	if (out)
 		memset(out, 0, sizeof *out);
 	if (!bootdata || bootdata->schema != &tcg_msg_dha_bootdata || !key || !trust || !out)
-		return FAIL(TCG_E_USAGE, "dha-issue", "tcg_dha_issue: missing argument or not a "
-		                                      "dha-bootdata message");
+		return tcg_fail(err, TCG_E_USAGE, "dha-issue",
+		                "tcg_dha_issue: missing argument or not a "
+		                "dha-bootdata message");
 	if (!opts)
 		opts = &defaults;
 	int64_t validity = opts->validity ? opts->validity : TCG_DHA_DEFAULT_VALIDITY;
 	if (validity < 1 || validity > TCG_DHA_MAX_VALIDITY || now < 0 ||
 	    now > INT64_MAX - validity)
-		return FAIL(TCG_E_USAGE, "dha-validity", "validity %lld s from %lld is out of range",
-		            (long long)validity, (long long)now);
+		return tcg_fail(err, TCG_E_USAGE, "dha-validity",
+		                "validity %lld s from %lld is out of range", (long long)validity,
+		                (long long)now);
 	if (!(w = calloc(1, sizeof *w)))
-		return FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+		return tcg_fail_nomem(err);
 	if ((rc = issue_checks(bootdata, trust, opts, now, w, err)))
 		goto done;
 
@@ -800,12 +805,12 @@ tcg_rc tcg_dha_issue(const tcg_msg *bootdata, const tcg_service_key *key,
 	    (rc = tcg_registry_bind(opts->store, w->device, c->ek_cert_sha256, now, err)))
 		goto done;
 	if (!(f = open_memstream(&cbuf, &clen))) {
-		rc = FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+		rc = tcg_fail_nomem(err);
 		goto done;
 	}
 	rc = tcg_claims_write(w->claims, f, err);
 	if (fclose(f) && !rc)
-		rc = FAIL(TCG_E_NOMEM, "out-of-memory", "cannot write the claims");
+		rc = tcg_fail(err, TCG_E_NOMEM, TCG_RULE_OUT_OF_MEMORY, "cannot write the claims");
 	if (rc)
 		goto done;
 	c->device = w->device;
@@ -838,9 +843,10 @@ tcg_rc tcg_dha_issue(const tcg_msg *bootdata, const tcg_service_key *key,
 		goto done;
 	uint64_t cap = encblob_blob_cap();
 	if (cap && out->blob_len > cap) {
-		rc = FAIL(TCG_E_IO, "dha-encblob-size",
-		          "the EncBlob is %zu bytes (claims %zu bytes), over the dha-encblob cap of "
-		          "%llu", out->blob_len, c->claims_len, (unsigned long long)cap);
+		rc = tcg_fail(err, TCG_E_IO, "dha-encblob-size",
+		              "the EncBlob is %zu bytes (claims %zu bytes), over the dha-encblob cap of "
+		              "%llu",
+		              out->blob_len, c->claims_len, (unsigned long long)cap);
 		goto done;
 	}
 	memcpy(out->key_id, key->id, sizeof out->key_id);
@@ -875,10 +881,10 @@ tcg_rc tcg_dha_reply_write(const tcg_dha_reply *r, FILE *f, tcg_err *err)
 {
 	tcg_rc rc;
 	if (!r || !r->device || !r->blob)
-		return FAIL(TCG_E_USAGE, "dha-issue", "no reply to write");
+		return tcg_fail(err, TCG_E_USAGE, "dha-issue", "no reply to write");
 	tcg_yaml *y = tcg_yaml_new(f);
 	if (!y)
-		return FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+		return tcg_fail_nomem(err);
 	tcg_msg_write_start(y, "dha-encblob", 1);
 	tcg_yaml_kv_cstr(y, "device", r->device);
 	if (!(rc = tcg_msg_kv_b64(y, "key-id", r->key_id, sizeof r->key_id, err)) &&

@@ -8,8 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#define FAIL(rc, rule, ...) tcg_err_set(err, rc, rule, TCG_NO_OFFSET, TCG_NO_EVENT, __VA_ARGS__)
-
 const char *const tcg_dha_mismatch_names[TCG_DHA_MISMATCH_COUNT] = {
 	"ResumeCount", "RebootCount", "PCR", "BootAppSVN", "BootManagerSVNChain", "BootAppSVNChain",
 };
@@ -29,14 +27,14 @@ static tcg_rc parse_claims(const tcg_dha_content *c, tcg_msg *out, tcg_err *err)
 	bool verified = false;
 	tcg_rc rc;
 	if (!c->claims || !c->claims_len)
-		return FAIL(TCG_E_FORMAT, "dha-content", "the EncBlob holds no claims");
+		return tcg_fail_format(err, "dha-content", "the EncBlob holds no claims");
 	if ((rc = tcg_msg_parse((const uint8_t *)c->claims, c->claims_len, "encblob-claims", accept,
 	                        out, err)))
 		return rc;
 	if (!tcg_msg_bool(out, "verification.verified", &verified) || !verified) {
 		tcg_msg_free(out);
-		return FAIL(TCG_E_MISMATCH, "dha-claims-unverified",
-		            "the EncBlob's claims are not verified (verification.verified: false)");
+		return tcg_fail_mismatch(err, "dha-claims-unverified",
+		                         "the EncBlob's claims are not verified (verification.verified: false)");
 	}
 	return TCG_OK;
 }
@@ -91,18 +89,18 @@ static tcg_rc check_binding(tcg_nonce_store *s, const tcg_dha_content *c, tcg_er
 	if ((rc = tcg_registry_lookup(s, c->device, bound, &found, err)))
 		return rc;
 	if (!found)
-		return FAIL(TCG_E_MISMATCH, "device-unknown",
-		            "'%s' is not in the device registry (the store was reset or the device "
-		            "removed); new boot data is needed",
-		            c->device);
+		return tcg_fail_mismatch(err, "device-unknown",
+		                         "'%s' is not in the device registry (the store was reset or the device "
+		                         "removed); new boot data is needed",
+		                         c->device);
 	/* Digests of public certificates: no secret to compare in constant time. */
 	if (memcmp(bound, c->ek_cert_sha256, sizeof bound) != 0) {
 		hex32(bound, now_hex);
 		hex32(c->ek_cert_sha256, was_hex);
-		return FAIL(TCG_E_MISMATCH, "device-ek-rebound",
-		            "'%s' was re-bound to the EK certificate of SHA-256 %s after this "
-		            "EncBlob was issued for %s; new boot data from its current TPM is needed",
-		            c->device, now_hex, was_hex);
+		return tcg_fail_mismatch(err, "device-ek-rebound",
+		                         "'%s' was re-bound to the EK certificate of SHA-256 %s after this "
+		                         "EncBlob was issued for %s; new boot data from its current TPM is needed",
+		                         c->device, now_hex, was_hex);
 	}
 	return TCG_OK;
 }
@@ -121,23 +119,24 @@ static tcg_rc compare(const tcg_attest *a, const tcg_dha_content *c, bool quote_
 		quote_state_failed;
 	v->compared = true;
 	if (f[TCG_DHA_MISMATCH_REBOOT_COUNT])
-		return FAIL(TCG_E_MISMATCH, "dha-reboot",
-		            "the TPM was reset (rebooted) since the EncBlob was issued: resetCount "
-		            "%u, the EncBlob's %u%s",
-		            a->reset_count, c->reset_count,
-		            f[TCG_DHA_MISMATCH_PCR] ? "; the PCRs differ too" : "");
+		return tcg_fail_mismatch(err, "dha-reboot",
+		                         "the TPM was reset (rebooted) since the EncBlob was issued: resetCount "
+		                         "%u, the EncBlob's %u%s",
+		                         a->reset_count, c->reset_count,
+		                         f[TCG_DHA_MISMATCH_PCR] ? "; the PCRs differ too" : "");
 	if (f[TCG_DHA_MISMATCH_RESUME_COUNT])
-		return FAIL(TCG_E_MISMATCH, "dha-resume",
-		            "the TPM was restarted or resumed since the EncBlob was issued: "
-		            "restartCount %u, the EncBlob's %u%s",
-		            a->restart_count, c->restart_count,
-		            f[TCG_DHA_MISMATCH_PCR] ? "; the PCRs differ too" : "");
+		return tcg_fail_mismatch(err, "dha-resume",
+		                         "the TPM was restarted or resumed since the EncBlob was issued: "
+		                         "restartCount %u, the EncBlob's %u%s",
+		                         a->restart_count, c->restart_count,
+		                         f[TCG_DHA_MISMATCH_PCR] ? "; the PCRs differ too" : "");
 	if (f[TCG_DHA_MISMATCH_PCR])
-		return FAIL(TCG_E_MISMATCH, "dha-pcr-mismatch",
-		            "the quoted PCRs are not the EncBlob's (%s)",
-		            quote_state_failed ? quote_err->msg : "selection or composite differs");
+		return tcg_fail_mismatch(err, "dha-pcr-mismatch",
+		                         "the quoted PCRs are not the EncBlob's (%s)",
+		                         quote_state_failed ? quote_err->msg
+		                                            : "selection or composite differs");
 	if (!a->safe)
-		return FAIL(TCG_E_MISMATCH, "dha-clock-unsafe", "the TPM's clock is not safe");
+		return tcg_fail_mismatch(err, "dha-clock-unsafe", "the TPM's clock is not safe");
 	return TCG_OK;
 }
 
@@ -160,19 +159,21 @@ tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_ve
 	memset(v, 0, sizeof *v);
 	memset(&c, 0, sizeof c);
 	if (!m || m->schema != &tcg_msg_dha_signedblob || !o || !o->store || (!o->keys && o->nkeys))
-		return FAIL(TCG_E_USAGE, "dha-verify-usage", "a dha-signedblob, keys and a store");
+		return tcg_fail(err, TCG_E_USAGE, "dha-verify-usage",
+		                "a dha-signedblob, keys and a store");
 	device = tcg_msg_str(m, "device", &device_len);
 	if (!device || device_len != strlen(device) || device_len > TCG_NONCE_DEVICE_MAX)
-		return FAIL(TCG_E_FORMAT, "msg-type", "the device name is not a string of 1..%d bytes",
-		            TCG_NONCE_DEVICE_MAX);
+		return tcg_fail_format(err, "msg-type",
+		                       "the device name is not a string of 1..%d bytes",
+		                       TCG_NONCE_DEVICE_MAX);
 	memcpy(v->device, device, device_len + 1);
 	if ((rc = tcg_msg_b64(m, "nonce", &nonce, &nonce_len, err)) ||
 	    (rc = tcg_msg_b64(m, "quote.attest", &attest, &attest_len, err)) ||
 	    (rc = tcg_msg_b64(m, "quote.signature", &sig, &sig_len, err)))
 		goto out;
 	if (nonce_len != TCG_NONCE_SIZE) {
-		rc = FAIL(TCG_E_FORMAT, "msg-size", "the nonce is %zu bytes, not %d", nonce_len,
-		          TCG_NONCE_SIZE);
+		rc = tcg_fail_format(err, "msg-size", "the nonce is %zu bytes, not %d", nonce_len,
+		                     TCG_NONCE_SIZE);
 		goto out;
 	}
 	memcpy(v->nonce, nonce, TCG_NONCE_SIZE);
@@ -183,14 +184,15 @@ tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_ve
 
 	/* 2. whose, and still good */
 	if (strcmp(c.device, device)) {
-		rc = FAIL(TCG_E_MISMATCH, "dha-device-mismatch",
-		          "the EncBlob was issued to another device, not '%.64s'", device);
+		rc = tcg_fail_mismatch(err, "dha-device-mismatch",
+		                       "the EncBlob was issued to another device, not '%.64s'",
+		                       device);
 		goto out;
 	}
 	if (o->now >= c.expires) {
-		rc = FAIL(TCG_E_MISMATCH, "encblob-expired",
-		          "the EncBlob expired %lld seconds ago; new boot data is needed",
-		          (long long)(o->now - c.expires));
+		rc = tcg_fail_mismatch(err, "encblob-expired",
+		                       "the EncBlob expired %lld seconds ago; new boot data is needed",
+		                       (long long)(o->now - c.expires));
 		goto out;
 	}
 	if ((rc = check_binding(o->store, &c, err)))
@@ -198,7 +200,7 @@ tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_ve
 
 	/* 3. an authentic quote over this nonce, before the nonce is touched */
 	if (!(qr = OPENSSL_zalloc(sizeof *qr))) {
-		rc = FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+		rc = tcg_fail_nomem(err);
 		goto out;
 	}
 	qo.nonce = nonce;
@@ -373,11 +375,12 @@ tcg_rc tcg_dha_claims_write(const tcg_dha_verdict *v, FILE *out, tcg_err *err)
 {
 	const tcg_ynode *root = v ? v->claims.doc.root : NULL;
 	if (!v || !v->verified || !root || root->kind != TCG_YNODE_MAP)
-		return FAIL(TCG_E_USAGE, "dha-verify-usage", "no verified claims to write");
+		return tcg_fail(err, TCG_E_USAGE, "dha-verify-usage",
+		                "no verified claims to write");
 	bool health = tcg_ynode_get(root, "health") != NULL;
 	tcg_yaml *y = tcg_yaml_new(out);
 	if (!y)
-		return FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+		return tcg_fail_nomem(err);
 	tcg_yaml_map_start(y);
 	for (size_t i = 0; i < root->n; i++) {
 		const tcg_ynode *k = root->items[2 * i], *val = root->items[2 * i + 1];
@@ -405,7 +408,7 @@ tcg_rc tcg_dha_failure_write(FILE *out, const char *device, const tcg_err *failu
 {
 	tcg_yaml *y = tcg_yaml_new(out);
 	if (!y)
-		return FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
+		return tcg_fail_nomem(err);
 	tcg_msg_write_start(y, "dha-claims", 1);
 	tcg_yaml_key(y, "verification");
 	tcg_yaml_map_start(y);

@@ -4,20 +4,69 @@
 #include <stdio.h>
 #include <string.h>
 
-tcg_rc tcg_err_set(tcg_err *err, tcg_rc rc, const char *rule, uint64_t offset,
-                   long event, const char *fmt, ...)
+static tcg_rc err_vset(tcg_err *err, tcg_rc rc, const char *rule, uint64_t offset, long event,
+                       const char *fmt, va_list ap)
 {
-	va_list ap;
 	if (!err)
 		return rc;
 	err->rc = rc;
 	snprintf(err->rule, sizeof err->rule, "%s", rule ? rule : "");
 	err->offset = offset;
 	err->event = event;
-	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	return rc;
+}
+
+tcg_rc tcg_err_set(tcg_err *err, tcg_rc rc, const char *rule, uint64_t offset,
+                   long event, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err_vset(err, rc, rule, offset, event, fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+tcg_rc tcg_fail(tcg_err *err, tcg_rc rc, const char *rule, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err_vset(err, rc, rule, TCG_NO_OFFSET, TCG_NO_EVENT, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+tcg_rc tcg_fail_at(tcg_err *err, const char *rule, uint64_t offset, long event,
+                   const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err_vset(err, TCG_E_FORMAT, rule, offset, event, fmt, ap);
+	va_end(ap);
+	return TCG_E_FORMAT;
+}
+
+tcg_rc tcg_fail_format(tcg_err *err, const char *rule, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err_vset(err, TCG_E_FORMAT, rule, TCG_NO_OFFSET, TCG_NO_EVENT, fmt, ap);
+	va_end(ap);
+	return TCG_E_FORMAT;
+}
+
+tcg_rc tcg_fail_mismatch(tcg_err *err, const char *rule, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err_vset(err, TCG_E_MISMATCH, rule, TCG_NO_OFFSET, TCG_NO_EVENT, fmt, ap);
+	va_end(ap);
+	return TCG_E_MISMATCH;
+}
+
+tcg_rc tcg_fail_nomem(tcg_err *err)
+{
+	return tcg_fail(err, TCG_E_NOMEM, TCG_RULE_OUT_OF_MEMORY, "no memory");
 }
 
 void tcg_err_clear(tcg_err *err)

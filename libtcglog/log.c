@@ -69,8 +69,6 @@ static tcg_event *new_event(tcg_log *log)
 	return e;
 }
 
-#define FAIL(rule, off, ev, ...) tcg_err_set(err, TCG_E_FORMAT, rule, off, ev, __VA_ARGS__)
-
 /* Spec ID Event03 (TCG_EfiSpecIDEventStruct): bank list for the rest of the log. */
 static tcg_rc parse_specid03(tcg_log *log, tcg_buf b, long evno, tcg_err *err)
 {
@@ -81,51 +79,55 @@ static tcg_rc parse_specid03(tcg_log *log, tcg_buf b, long evno, tcg_err *err)
 	    !tcg_buf_u8(&b, &s->spec_minor) || !tcg_buf_u8(&b, &s->spec_major) ||
 	    !tcg_buf_u8(&b, &s->errata) || !tcg_buf_u8(&b, &s->uintn_size) ||
 	    !tcg_buf_u32le(&b, &n))
-		return FAIL("specid-truncated", b.base, evno, "Spec ID event data ends early");
+		return tcg_fail_at(err, "specid-truncated", b.base, evno,
+		                   "Spec ID event data ends early");
 	if (s->spec_major != 2 || s->spec_minor != 0)
-		return FAIL("specid-version", b.base, evno,
-		            "Spec ID Event03 declares version %u.%u, not 2.0", s->spec_major,
-		            s->spec_minor);
+		return tcg_fail_at(err, "specid-version", b.base, evno,
+		                   "Spec ID Event03 declares version %u.%u, not 2.0", s->spec_major,
+		                   s->spec_minor);
 	if (s->uintn_size != 1 && s->uintn_size != 2)
-		return FAIL("specid-uintn-size", b.base, evno,
-		            "uintnSize %u is neither 1 (UINT32) nor 2 (UINT64)", s->uintn_size);
+		return tcg_fail_at(err, "specid-uintn-size", b.base, evno,
+		                   "uintnSize %u is neither 1 (UINT32) nor 2 (UINT64)",
+		                   s->uintn_size);
 	if (n == 0 || n > TCG_MAX_BANKS)
-		return FAIL("specid-algorithm-count", b.base - 4, evno,
-		            "numberOfAlgorithms %u is not within 1..%d", n, TCG_MAX_BANKS);
+		return tcg_fail_at(err, "specid-algorithm-count", b.base - 4, evno,
+		                   "numberOfAlgorithms %u is not within 1..%d", n, TCG_MAX_BANKS);
 	s->num_algs = n;
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t off = b.base;
 		uint16_t id, size;
 		size_t known;
 		if (!tcg_buf_u16le(&b, &id) || !tcg_buf_u16le(&b, &size))
-			return FAIL("specid-truncated", b.base, evno,
-			            "Spec ID algorithm list ends early");
+			return tcg_fail_at(err, "specid-truncated", b.base, evno,
+			                   "Spec ID algorithm list ends early");
 		known = tcg_alg_size(id);
 		if (known && known != size)
-			return FAIL("specid-digest-size", off, evno,
-			            "algorithm %s declared with digest size %u, its real size is %zu",
-			            tcg_alg_name(id), size, known);
+			return tcg_fail_at(err, "specid-digest-size", off, evno,
+			                   "algorithm %s declared with digest size %u, its real size is %zu",
+			                   tcg_alg_name(id), size, known);
 		if (size == 0 || size > TCG_MAX_DIGEST)
-			return FAIL("specid-digest-size", off, evno,
-			            "algorithm 0x%04x declared with digest size %u", id, size);
+			return tcg_fail_at(err, "specid-digest-size", off, evno,
+			                   "algorithm 0x%04x declared with digest size %u", id,
+			                   size);
 		for (uint32_t j = 0; j < i; j++)
 			if (s->algs[j].alg == id)
-				return FAIL("specid-duplicate-algorithm", off, evno,
-				            "algorithm 0x%04x listed twice", id);
+				return tcg_fail_at(err, "specid-duplicate-algorithm", off, evno,
+				                   "algorithm 0x%04x listed twice", id);
 		s->algs[i].alg = id;
 		s->algs[i].size = size;
 		log->banks[i] = s->algs[i];
 	}
 	log->num_banks = n;
 	if (!tcg_buf_u8(&b, &s->vendor_info_size))
-		return FAIL("specid-truncated", b.base, evno, "vendorInfoSize missing");
+		return tcg_fail_at(err, "specid-truncated", b.base, evno, "vendorInfoSize missing");
 	if (!tcg_buf_bytes(&b, s->vendor_info_size, &s->vendor_info))
-		return FAIL("specid-vendor-info", b.base - 1, evno,
-		            "vendorInfoSize %u overruns the Spec ID event (%zu bytes left)",
-		            s->vendor_info_size, tcg_buf_left(&b));
+		return tcg_fail_at(err, "specid-vendor-info", b.base - 1, evno,
+		                   "vendorInfoSize %u overruns the Spec ID event (%zu bytes left)",
+		                   s->vendor_info_size, tcg_buf_left(&b));
 	if (tcg_buf_left(&b))
-		return FAIL("specid-trailing-data", b.base, evno,
-		            "%zu bytes after vendorInfo inside the Spec ID event", tcg_buf_left(&b));
+		return tcg_fail_at(err, "specid-trailing-data", b.base, evno,
+		                   "%zu bytes after vendorInfo inside the Spec ID event",
+		                   tcg_buf_left(&b));
 	return TCG_OK;
 }
 
@@ -137,17 +139,20 @@ static tcg_rc parse_specid_legacy(tcg_log *log, tcg_buf b, long evno, tcg_err *e
 	    !tcg_buf_u8(&b, &s->spec_minor) || !tcg_buf_u8(&b, &s->spec_major) ||
 	    !tcg_buf_u8(&b, &s->errata) || !tcg_buf_u8(&b, &s->uintn_size) ||
 	    !tcg_buf_u8(&b, &s->vendor_info_size))
-		return FAIL("specid-truncated", b.base, evno, "Spec ID event data ends early");
+		return tcg_fail_at(err, "specid-truncated", b.base, evno,
+		                   "Spec ID event data ends early");
 	if (s->spec_major != 1)
-		return FAIL("specid-version", b.base, evno,
-		            "Spec ID Event0%d declares version %u.%u, not 1.x", s->version,
-		            s->spec_major, s->spec_minor);
+		return tcg_fail_at(err, "specid-version", b.base, evno,
+		                   "Spec ID Event0%d declares version %u.%u, not 1.x", s->version,
+		                   s->spec_major, s->spec_minor);
 	if (!tcg_buf_bytes(&b, s->vendor_info_size, &s->vendor_info))
-		return FAIL("specid-vendor-info", b.base - 1, evno,
-		            "vendorInfoSize %u overruns the Spec ID event", s->vendor_info_size);
+		return tcg_fail_at(err, "specid-vendor-info", b.base - 1, evno,
+		                   "vendorInfoSize %u overruns the Spec ID event",
+		                   s->vendor_info_size);
 	if (tcg_buf_left(&b))
-		return FAIL("specid-trailing-data", b.base, evno,
-		            "%zu bytes after vendorInfo inside the Spec ID event", tcg_buf_left(&b));
+		return tcg_fail_at(err, "specid-trailing-data", b.base, evno,
+		                   "%zu bytes after vendorInfo inside the Spec ID event",
+		                   tcg_buf_left(&b));
 	return TCG_OK;
 }
 
@@ -163,14 +168,16 @@ static tcg_rc read_size_and_data(tcg_buf *b, tcg_event *e, tcg_err *err)
 {
 	uint64_t off = b->base;
 	if (!tcg_buf_u32le(b, &e->size))
-		return FAIL("event-truncated", off, e->number, "log ends inside the event header");
+		return tcg_fail_at(err, "event-truncated", off, e->number,
+		                   "log ends inside the event header");
 	if (e->size > TCG_MAX_EVENT_SIZE)
-		return FAIL("event-size-cap", off, e->number,
-		            "event size %u is over the cap of %u bytes", e->size, TCG_MAX_EVENT_SIZE);
+		return tcg_fail_at(err, "event-size-cap", off, e->number,
+		                   "event size %u is over the cap of %u bytes", e->size,
+		                   TCG_MAX_EVENT_SIZE);
 	if (!tcg_buf_bytes(b, e->size, &e->data))
-		return FAIL("event-truncated", off, e->number,
-		            "event size %u overruns the log (%zu bytes left)", e->size,
-		            tcg_buf_left(b));
+		return tcg_fail_at(err, "event-truncated", off, e->number,
+		                   "event size %u overruns the log (%zu bytes left)", e->size,
+		                   tcg_buf_left(b));
 	return TCG_OK;
 }
 
@@ -181,9 +188,9 @@ static tcg_rc check_pcr(const tcg_event *e, tcg_err *err)
 	/* SPDM NV-extend records (NvIndexInstance) name an NV index; they never extend. */
 	if (e->type == TCG_EV_NO_ACTION && (e->pcr >> 24) == 0x01)
 		return TCG_OK;
-	return FAIL("event-pcr-index", e->offset, e->number,
-	            "PCR index 0x%x is not within 0..23 (or 0xFFFFFFFF, or an NV index for EV_NO_ACTION)",
-	            e->pcr);
+	return tcg_fail_at(err, "event-pcr-index", e->offset, e->number,
+	                   "PCR index 0x%x is not within 0..23 (or 0xFFFFFFFF, or an NV index for EV_NO_ACTION)",
+	                   e->pcr);
 }
 
 static tcg_rc parse_event(tcg_log *log, tcg_buf *b, tcg_err *err)
@@ -192,29 +199,29 @@ static tcg_rc parse_event(tcg_log *log, tcg_buf *b, tcg_err *err)
 	tcg_rc rc;
 
 	if (!e)
-		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", b->base, TCG_NO_EVENT,
+		return tcg_err_set(err, TCG_E_NOMEM, TCG_RULE_OUT_OF_MEMORY, b->base, TCG_NO_EVENT,
 		                   "cannot hold more events");
 	e->offset = b->base;
 	if (!tcg_buf_u32le(b, &e->pcr) || !tcg_buf_u32le(b, &e->type))
-		return FAIL("event-truncated", e->offset, e->number,
-		            "log ends inside the event header");
+		return tcg_fail_at(err, "event-truncated", e->offset, e->number,
+		                   "log ends inside the event header");
 	if ((rc = check_pcr(e, err)))
 		return rc;
 	if (log->format == TCG_FMT_SHA1) {
 		if (!tcg_buf_bytes(b, 20, &e->digest[0]))
-			return FAIL("event-truncated", e->offset, e->number,
-			            "log ends inside the event digest");
+			return tcg_fail_at(err, "event-truncated", e->offset, e->number,
+			                   "log ends inside the event digest");
 		e->num_digests = 1;
 	} else {
 		uint32_t count;
 		uint64_t off = b->base;
 		if (!tcg_buf_u32le(b, &count))
-			return FAIL("event-truncated", e->offset, e->number,
-			            "log ends inside the event header");
+			return tcg_fail_at(err, "event-truncated", e->offset, e->number,
+			                   "log ends inside the event header");
 		if (count == 0 || count > log->num_banks)
-			return FAIL("event-digest-count", off, e->number,
-			            "event carries %u digests, the header declares %zu banks", count,
-			            log->num_banks);
+			return tcg_fail_at(err, "event-digest-count", off, e->number,
+			                   "event carries %u digests, the header declares %zu banks",
+			                   count, log->num_banks);
 		if (count < log->num_banks)
 			log->quirks |= TCG_QUIRK_PARTIAL_DIGESTS;
 		e->num_digests = (uint8_t)count;
@@ -223,19 +230,20 @@ static tcg_rc parse_event(tcg_log *log, tcg_buf *b, tcg_err *err)
 			int bank;
 			off = b->base;
 			if (!tcg_buf_u16le(b, &alg))
-				return FAIL("event-truncated", off, e->number,
-				            "log ends inside the digest list");
+				return tcg_fail_at(err, "event-truncated", off, e->number,
+				                   "log ends inside the digest list");
 			bank = tcg_log_bank_index(log, alg);
 			if (bank < 0)
-				return FAIL("event-digest-algorithm", off, e->number,
-				            "digest algorithm 0x%04x is not declared in the Spec ID header",
-				            alg);
+				return tcg_fail_at(err, "event-digest-algorithm", off, e->number,
+				                   "digest algorithm 0x%04x is not declared in the Spec ID header",
+				                   alg);
 			if (e->digest[bank])
-				return FAIL("event-digest-duplicate", off, e->number,
-				            "digest algorithm 0x%04x appears twice", alg);
+				return tcg_fail_at(err, "event-digest-duplicate", off, e->number,
+				                   "digest algorithm 0x%04x appears twice", alg);
 			if (!tcg_buf_bytes(b, log->banks[bank].size, &e->digest[bank]))
-				return FAIL("event-truncated", off, e->number,
-				            "log ends inside a %u-byte digest", log->banks[bank].size);
+				return tcg_fail_at(err, "event-truncated", off, e->number,
+				                   "log ends inside a %u-byte digest",
+				                   log->banks[bank].size);
 		}
 	}
 	return read_size_and_data(b, e, err);
@@ -263,13 +271,15 @@ tcg_rc tcg_log_parse(const uint8_t *data, size_t len, unsigned flags, tcg_log **
 
 	*out = NULL;
 	if (len == 0)
-		return FAIL("log-empty", 0, TCG_NO_EVENT, "the log is empty");
+		return tcg_fail_at(err, "log-empty", 0, TCG_NO_EVENT, "the log is empty");
 	if (len > TCG_MAX_LOG_SIZE)
-		return FAIL("log-size-cap", 0, TCG_NO_EVENT,
-		            "the log is %zu bytes, over the cap of %u", len, TCG_MAX_LOG_SIZE);
+		return tcg_fail_at(err, "log-size-cap", 0, TCG_NO_EVENT,
+		                   "the log is %zu bytes, over the cap of %u", len,
+		                   TCG_MAX_LOG_SIZE);
 	log = calloc(1, sizeof *log);
 	if (!log)
-		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", 0, TCG_NO_EVENT, "no memory");
+		return tcg_err_set(err, TCG_E_NOMEM, TCG_RULE_OUT_OF_MEMORY, 0, TCG_NO_EVENT,
+		                   "no memory");
 	log->size = len;
 	log->quirks = flags & TCG_QUIRK_UNSIZED_INPUT;
 	log->format = TCG_FMT_SHA1;
@@ -290,13 +300,13 @@ tcg_rc tcg_log_parse(const uint8_t *data, size_t len, unsigned flags, tcg_log **
 		if (first->pcr == 1 && !memcmp(first->data, "Spec ID Event03\0", 16)) {
 			log->cc = true;
 		} else if (first->pcr != 0) {
-			rc = FAIL("specid-pcr", first->offset, 0,
-			          "Spec ID event in PCR %u, not 0", first->pcr);
+			rc = tcg_fail_at(err, "specid-pcr", first->offset, 0,
+			                 "Spec ID event in PCR %u, not 0", first->pcr);
 			goto fail;
 		}
 		if (memcmp(first->digest[0], zero20, 20)) {
-			rc = FAIL("specid-digest", first->offset + 8, 0,
-			          "Spec ID event digest is not zero");
+			rc = tcg_fail_at(err, "specid-digest", first->offset + 8, 0,
+			                 "Spec ID event digest is not zero");
 			goto fail;
 		}
 		if (!memcmp(first->data, "Spec ID Event03\0", 16)) {
@@ -308,8 +318,9 @@ tcg_rc tcg_log_parse(const uint8_t *data, size_t len, unsigned flags, tcg_log **
 			log->specid.version = first->data[14] - '0';
 			rc = parse_specid_legacy(log, sb, 0, err);
 		} else {
-			rc = FAIL("specid-signature", first->offset + 32, 0,
-			          "unknown Spec ID signature \"%.15s\"", (const char *)first->data);
+			rc = tcg_fail_at(err, "specid-signature", first->offset + 32, 0,
+			                 "unknown Spec ID signature \"%.15s\"",
+			                 (const char *)first->data);
 		}
 		if (rc)
 			goto fail;
@@ -384,21 +395,18 @@ tcg_rc tcg_read_file(const char *path, size_t cap, uint8_t **data, size_t *len,
 	if (quirks)
 		*quirks = 0;
 	if (fd < 0)
-		return tcg_err_set(err, TCG_E_IO, "open", TCG_NO_OFFSET, TCG_NO_EVENT, "%s",
-		                   strerror(errno));
+		return tcg_fail(err, TCG_E_IO, "open", "%s", strerror(errno));
 	if (fstat(fd, &st) < 0) {
-		rc = tcg_err_set(err, TCG_E_IO, "stat", TCG_NO_OFFSET, TCG_NO_EVENT, "%s",
-		                 strerror(errno));
+		rc = tcg_fail(err, TCG_E_IO, "stat", "%s", strerror(errno));
 		goto out;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		rc = tcg_err_set(err, TCG_E_IO, "read", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                 "is a directory");
+		rc = tcg_fail(err, TCG_E_IO, "read", "is a directory");
 		goto out;
 	}
 	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > cap) {
-		rc = tcg_err_set(err, TCG_E_FORMAT, "input-size-cap", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                 "%lld bytes, over the cap of %zu", (long long)st.st_size, cap);
+		rc = tcg_fail_format(err, "input-size-cap", "%lld bytes, over the cap of %zu",
+		                     (long long)st.st_size, cap);
 		goto out;
 	}
 	/* st_size is only a hint: read to EOF, never past cap + 1. */
@@ -409,37 +417,34 @@ tcg_rc tcg_read_file(const char *path, size_t cap, uint8_t **data, size_t *len,
 			size_t na = alloc > cap / 2 ? cap + 1 : alloc * 2;
 			uint8_t *nb;
 			if (na <= alloc) {
-				rc = tcg_err_set(err, TCG_E_FORMAT, "input-size-cap", TCG_NO_OFFSET,
-				                 TCG_NO_EVENT, "over the cap of %zu bytes", cap);
+				rc = tcg_fail_format(err, "input-size-cap",
+				                     "over the cap of %zu bytes", cap);
 				goto out;
 			}
 			nb = realloc(buf, na);
 			if (!nb) {
-				rc = tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET,
-				                 TCG_NO_EVENT, "no memory");
+				rc = tcg_fail_nomem(err);
 				goto out;
 			}
 			buf = nb;
 			alloc = na;
 		} else if (!buf && !(buf = malloc(alloc))) {
-			rc = tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET,
-			                 TCG_NO_EVENT, "no memory");
+			rc = tcg_fail_nomem(err);
 			goto out;
 		}
 		r = read(fd, buf + n, alloc - n);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = tcg_err_set(err, TCG_E_IO, "read", TCG_NO_OFFSET, TCG_NO_EVENT, "%s",
-			                 strerror(errno));
+			rc = tcg_fail(err, TCG_E_IO, "read", "%s", strerror(errno));
 			goto out;
 		}
 		if (r == 0)
 			break;
 		n += (size_t)r;
 		if (n > cap) {
-			rc = tcg_err_set(err, TCG_E_FORMAT, "input-size-cap", TCG_NO_OFFSET,
-			                 TCG_NO_EVENT, "over the cap of %zu bytes", cap);
+			rc = tcg_fail_format(err, "input-size-cap", "over the cap of %zu bytes",
+			                     cap);
 			goto out;
 		}
 	}

@@ -58,8 +58,8 @@ static const char *const schema[TCG_STORE_SCHEMA_VERSION + 1] = {
 
 static tcg_rc store_err(sqlite3 *db, tcg_err *err, const char *what)
 {
-	return tcg_err_set(err, TCG_E_IO, "nonce-store", TCG_NO_OFFSET, TCG_NO_EVENT, "%s: %s",
-	                   what, db ? sqlite3_errmsg(db) : "out of memory");
+	return tcg_fail(err, TCG_E_IO, "nonce-store", "%s: %s", what,
+	                db ? sqlite3_errmsg(db) : "out of memory");
 }
 
 static tcg_rc prepare(tcg_nonce_store *s, const char *sql, sqlite3_stmt **st, tcg_err *err)
@@ -121,10 +121,10 @@ static tcg_rc schema_upgrade(tcg_nonce_store *s, tcg_err *err)
 		goto fail;
 	if (version < 0 || version > TCG_STORE_SCHEMA_VERSION) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		return tcg_err_set(err, TCG_E_IO, "nonce-store", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                   "the store's schema version %ld is not one this tool knows "
-		                   "(0 to %d)",
-		                   version, TCG_STORE_SCHEMA_VERSION);
+		return tcg_fail(err, TCG_E_IO, "nonce-store",
+		                "the store's schema version %ld is not one this tool knows "
+		                "(0 to %d)",
+		                version, TCG_STORE_SCHEMA_VERSION);
 	}
 	/* Step 0 again on a version-0 store: every statement of it is IF NOT EXISTS. */
 	for (long v = version ? version + 1 : 0; v <= TCG_STORE_SCHEMA_VERSION; v++)
@@ -158,19 +158,18 @@ static tcg_rc check_dir(const char *path, tcg_err *err)
 	else
 		dir = strndup(path, (size_t)(slash - path));
 	if (!dir)
-		return tcg_err_set(err, TCG_E_NOMEM, "nonce-store", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                   "out of memory");
+		return tcg_fail_nomem(err);
 	tcg_rc rc = TCG_OK;
 	if (lstat(dir, &st) != 0)
-		rc = tcg_err_set(err, TCG_E_IO, "nonce-store", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                 "cannot look at the store's directory: %s", strerror(errno));
+		rc = tcg_fail(err, TCG_E_IO, "nonce-store",
+		              "cannot look at the store's directory: %s", strerror(errno));
 	else if (S_ISLNK(st.st_mode))
-		rc = tcg_err_set(err, TCG_E_IO, "nonce-store-symlink", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                 "the store's directory is a symbolic link");
+		rc = tcg_fail(err, TCG_E_IO, "nonce-store-symlink",
+		              "the store's directory is a symbolic link");
 	else if (st.st_mode & S_IWOTH)
-		rc = tcg_err_set(err, TCG_E_IO, "nonce-store-mode", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                 "the store's directory is writable by others (mode %04o)",
-		                 (unsigned)(st.st_mode & 07777));
+		rc = tcg_fail(err, TCG_E_IO, "nonce-store-mode",
+		              "the store's directory is writable by others (mode %04o)",
+		              (unsigned)(st.st_mode & 07777));
 	free(dir);
 	return rc;
 }
@@ -189,26 +188,24 @@ tcg_rc tcg_nonce_store_open(const char *path, tcg_nonce_store **out, tcg_err *er
 	 * shared-memory files the database file's mode. */
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
 	if (fd < 0 && errno == ELOOP)
-		return tcg_err_set(err, TCG_E_IO, "nonce-store-symlink", TCG_NO_OFFSET,
-		                   TCG_NO_EVENT, "the store is a symbolic link");
+		return tcg_fail(err, TCG_E_IO, "nonce-store-symlink",
+		                "the store is a symbolic link");
 	if (fd < 0)
-		return tcg_err_set(err, TCG_E_IO, "nonce-store", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                   "cannot open the store: %s", strerror(errno));
+		return tcg_fail(err, TCG_E_IO, "nonce-store", "cannot open the store: %s",
+		                strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return tcg_err_set(err, TCG_E_IO, "nonce-store", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                   "the store is not a regular file");
+		return tcg_fail(err, TCG_E_IO, "nonce-store", "the store is not a regular file");
 	}
 	close(fd);
 	if (st.st_mode & S_IWOTH)
-		return tcg_err_set(err, TCG_E_IO, "nonce-store-mode", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                   "the store is writable by others (mode %04o)",
-		                   (unsigned)(st.st_mode & 07777));
+		return tcg_fail(err, TCG_E_IO, "nonce-store-mode",
+		                "the store is writable by others (mode %04o)",
+		                (unsigned)(st.st_mode & 07777));
 
 	s = calloc(1, sizeof *s);
 	if (!s)
-		return tcg_err_set(err, TCG_E_NOMEM, "nonce-store", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                   "out of memory");
+		return tcg_fail_nomem(err);
 	/* ":memory:" would name SQLite's in-memory database, not this file. */
 	if (sqlite3_open_v2(strcmp(path, ":memory:") == 0 ? "./:memory:" : path, &s->db,
 	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
@@ -224,8 +221,8 @@ tcg_rc tcg_nonce_store_open(const char *path, tcg_nonce_store **out, tcg_err *er
 		goto fail;
 	}
 	if (!wal) {
-		rc = tcg_err_set(err, TCG_E_IO, "nonce-store", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                 "the store cannot use a WAL journal here (a network file system?)");
+		rc = tcg_fail(err, TCG_E_IO, "nonce-store",
+		              "the store cannot use a WAL journal here (a network file system?)");
 		goto fail;
 	}
 	if (sqlite3_exec(s->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK) {
@@ -265,19 +262,17 @@ tcg_rc tcg_nonce_check_device(const char *device, tcg_err *err)
 {
 	size_t n = device ? strnlen(device, TCG_NONCE_DEVICE_MAX + 1) : 0;
 	if (n == 0)
-		return tcg_err_set(err, TCG_E_USAGE, "nonce-device", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                   "the device name is empty");
+		return tcg_fail(err, TCG_E_USAGE, "nonce-device", "the device name is empty");
 	if (n > TCG_NONCE_DEVICE_MAX)
-		return tcg_err_set(err, TCG_E_USAGE, "nonce-device", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                   "the device name is longer than %d bytes", TCG_NONCE_DEVICE_MAX);
+		return tcg_fail(err, TCG_E_USAGE, "nonce-device",
+		                "the device name is longer than %d bytes", TCG_NONCE_DEVICE_MAX);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)device[i];
 		if (c < 0x20 || c > 0x7e)
-			return tcg_err_set(err, TCG_E_USAGE, "nonce-device", TCG_NO_OFFSET,
-			                   TCG_NO_EVENT,
-			                   "the device name has byte 0x%02x at %zu: only printable "
-			                   "ASCII is allowed",
-			                   c, i);
+			return tcg_fail(err, TCG_E_USAGE, "nonce-device",
+			                "the device name has byte 0x%02x at %zu: only printable "
+			                "ASCII is allowed",
+			                c, i);
 	}
 	return TCG_OK;
 }
@@ -286,8 +281,8 @@ tcg_rc tcg_nonce_from_hex(const char *hex, uint8_t out[TCG_NONCE_SIZE], tcg_err 
 {
 	size_t n = hex ? strnlen(hex, 2 * TCG_NONCE_SIZE + 1) : 0;
 	if (n != 2 * TCG_NONCE_SIZE)
-		return tcg_err_set(err, TCG_E_FORMAT, "nonce-hex", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                   "a nonce is exactly %d hex digits", 2 * TCG_NONCE_SIZE);
+		return tcg_fail_format(err, "nonce-hex", "a nonce is exactly %d hex digits",
+		                       2 * TCG_NONCE_SIZE);
 	for (size_t i = 0; i < TCG_NONCE_SIZE; i++) {
 		int hi = OPENSSL_hexchar2int((unsigned char)hex[2 * i]);
 		int lo = OPENSSL_hexchar2int((unsigned char)hex[2 * i + 1]);
@@ -304,8 +299,8 @@ tcg_rc tcg_nonce_from_hex(const char *hex, uint8_t out[TCG_NONCE_SIZE], tcg_err 
 tcg_rc tcg_nonce_check_ttl(int64_t ttl, tcg_err *err)
 {
 	if (ttl < 1 || ttl > TCG_NONCE_TTL_MAX)
-		return tcg_err_set(err, TCG_E_USAGE, "nonce-ttl", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                   "the lifetime must be 1 to %d seconds", TCG_NONCE_TTL_MAX);
+		return tcg_fail(err, TCG_E_USAGE, "nonce-ttl",
+		                "the lifetime must be 1 to %d seconds", TCG_NONCE_TTL_MAX);
 	return TCG_OK;
 }
 
@@ -315,8 +310,7 @@ static tcg_rc check_time(int64_t ttl, int64_t now, tcg_err *err)
 	if (rc)
 		return rc;
 	if (now < 0 || now > INT64_MAX - TCG_NONCE_TTL_MAX)
-		return tcg_err_set(err, TCG_E_USAGE, "nonce-ttl", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                   "the current time is out of range");
+		return tcg_fail(err, TCG_E_USAGE, "nonce-ttl", "the current time is out of range");
 	return TCG_OK;
 }
 
@@ -335,9 +329,9 @@ tcg_rc tcg_nonce_issue(tcg_nonce_store *s, const char *device, int64_t ttl, int6
 		if ((rc = tcg_registry_lookup(s, device, ek, &found, err)))
 			return rc;
 		if (!found)
-			return tcg_err_set(err, TCG_E_MISMATCH, "device-unknown", TCG_NO_OFFSET,
-			                   TCG_NO_EVENT,
-			                   "the registry is closed and '%s' is not enrolled", device);
+			return tcg_fail_mismatch(err, "device-unknown",
+			                         "the registry is closed and '%s' is not enrolled",
+			                         device);
 	}
 	while (got < TCG_NONCE_SIZE) {
 		ssize_t n = getrandom(out + got, TCG_NONCE_SIZE - got, 0);
@@ -345,8 +339,8 @@ tcg_rc tcg_nonce_issue(tcg_nonce_store *s, const char *device, int64_t ttl, int6
 			if (errno == EINTR)
 				continue;
 			OPENSSL_cleanse(out, TCG_NONCE_SIZE);
-			return tcg_err_set(err, TCG_E_IO, "nonce-random", TCG_NO_OFFSET, TCG_NO_EVENT,
-			                   "getrandom: %s", strerror(errno));
+			return tcg_fail(err, TCG_E_IO, "nonce-random", "getrandom: %s",
+			                strerror(errno));
 		}
 		got += (size_t)n;
 	}
@@ -379,28 +373,26 @@ static tcg_rc refusal(tcg_nonce_store *s, const char *device, const uint8_t *non
 		return store_err(s->db, err, "cannot look the nonce up");
 	r = sqlite3_step(s->why);
 	if (r == SQLITE_DONE) {
-		rc = tcg_err_set(err, TCG_E_MISMATCH, "nonce-unknown", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                 "the nonce was never issued, is already used, or was purged");
+		rc = tcg_fail_mismatch(err, "nonce-unknown",
+		                       "the nonce was never issued, is already used, or was purged");
 	} else if (r != SQLITE_ROW) {
-		rc = tcg_err_set(err, TCG_E_MISMATCH, "nonce-unknown", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                 "the nonce was not consumed (and the store could not say why: "
-		                 "%s)",
-		                 sqlite3_errmsg(s->db));
+		rc = tcg_fail_mismatch(err, "nonce-unknown",
+		                       "the nonce was not consumed (and the store could not say why: "
+		                       "%s)",
+		                       sqlite3_errmsg(s->db));
 	} else {
 		const unsigned char *dev = sqlite3_column_text(s->why, 0);
 		int64_t expires = sqlite3_column_int64(s->why, 1);
 		if (!dev || strcmp((const char *)dev, device) != 0)
-			rc = tcg_err_set(err, TCG_E_MISMATCH, "nonce-device-mismatch", TCG_NO_OFFSET,
-			                 TCG_NO_EVENT,
-			                 "the nonce was issued for another device (it stays "
-			                 "unused)");
+			rc = tcg_fail_mismatch(err, "nonce-device-mismatch",
+			                       "the nonce was issued for another device (it stays "
+			                       "unused)");
 		else if (expires <= now)
-			rc = tcg_err_set(err, TCG_E_MISMATCH, "nonce-expired", TCG_NO_OFFSET,
-			                 TCG_NO_EVENT, "the nonce expired %lld s ago",
-			                 (long long)(now - expires));
+			rc = tcg_fail_mismatch(err, "nonce-expired", "the nonce expired %lld s ago",
+			                       (long long)(now - expires));
 		else /* Issued again after the refusal: cannot happen with 256 random bits. */
-			rc = tcg_err_set(err, TCG_E_MISMATCH, "nonce-unknown", TCG_NO_OFFSET,
-			                 TCG_NO_EVENT, "the nonce was not found when consumed");
+			rc = tcg_fail_mismatch(err, "nonce-unknown",
+			                       "the nonce was not found when consumed");
 	}
 	sqlite3_reset(s->why);
 	sqlite3_clear_bindings(s->why);
@@ -481,8 +473,8 @@ tcg_rc tcg_registry_lookup(tcg_nonce_store *s, const char *device,
 		/* The schema's CHECK keeps it a 32-byte blob. */
 		const void *d = sqlite3_column_blob(s->reg_get, 0);
 		if (!d || sqlite3_column_bytes(s->reg_get, 0) != TCG_REGISTRY_DIGEST_SIZE) {
-			rc = tcg_err_set(err, TCG_E_IO, "nonce-store", TCG_NO_OFFSET, TCG_NO_EVENT,
-			                 "the registry entry of '%s' is damaged", device);
+			rc = tcg_fail(err, TCG_E_IO, "nonce-store",
+			              "the registry entry of '%s' is damaged", device);
 			goto out;
 		}
 		memcpy(ek, d, TCG_REGISTRY_DIGEST_SIZE);
@@ -533,18 +525,16 @@ tcg_rc tcg_registry_bind(tcg_nonce_store *s, const char *device,
 	if ((rc = tcg_registry_lookup(s, device, bound, &found, err)))
 		return rc;
 	if (!found)
-		return tcg_err_set(err, TCG_E_MISMATCH, "device-unknown", TCG_NO_OFFSET,
-		                   TCG_NO_EVENT, "the registry is closed and '%s' is not enrolled",
-		                   device);
+		return tcg_fail_mismatch(err, "device-unknown",
+		                         "the registry is closed and '%s' is not enrolled", device);
 	/* Digests of public certificates: no secret to compare in constant time. */
 	if (memcmp(bound, ek, TCG_REGISTRY_DIGEST_SIZE) != 0) {
 		char want[2 * TCG_REGISTRY_DIGEST_SIZE + 1];
 		hex32(bound, want);
-		return tcg_err_set(err, TCG_E_MISMATCH, "device-ek-mismatch", TCG_NO_OFFSET,
-		                   TCG_NO_EVENT,
-		                   "'%s' is enrolled with the EK certificate of SHA-256 %s, not "
-		                   "this one (the operator re-binds a replaced TPM)",
-		                   device, want);
+		return tcg_fail_mismatch(err, "device-ek-mismatch",
+		                         "'%s' is enrolled with the EK certificate of SHA-256 %s, not "
+		                         "this one (the operator re-binds a replaced TPM)",
+		                         device, want);
 	}
 	return TCG_OK;
 }
@@ -569,11 +559,10 @@ tcg_rc tcg_registry_enroll(tcg_nonce_store *s, const char *device,
 	if (memcmp(bound, ek, TCG_REGISTRY_DIGEST_SIZE) != 0) {
 		char want[2 * TCG_REGISTRY_DIGEST_SIZE + 1];
 		hex32(bound, want);
-		return tcg_err_set(err, TCG_E_MISMATCH, "device-enrolled", TCG_NO_OFFSET,
-		                   TCG_NO_EVENT,
-		                   "'%s' is already enrolled with the EK certificate of SHA-256 %s "
-		                   "(re-binding it is an explicit step)",
-		                   device, want);
+		return tcg_fail_mismatch(err, "device-enrolled",
+		                         "'%s' is already enrolled with the EK certificate of SHA-256 %s "
+		                         "(re-binding it is an explicit step)",
+		                         device, want);
 	}
 	return TCG_OK;
 }

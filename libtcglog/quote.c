@@ -11,28 +11,28 @@
 
 #include "tcglog/replay.h"
 
-#define FAIL(rule, ...) tcg_err_set(err, TCG_E_FORMAT, rule, TCG_NO_OFFSET, TCG_NO_EVENT, __VA_ARGS__)
-#define REFUSE(rule, ...) tcg_err_set(err, TCG_E_MISMATCH, rule, TCG_NO_OFFSET, TCG_NO_EVENT, __VA_ARGS__)
-#define NOMEM() tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT, "no memory")
-
 static tcg_rc selection_from_tpml(const TPML_PCR_SELECTION *s, tcg_pcr_selection *out,
                                   tcg_err *err)
 {
 	memset(out, 0, sizeof *out);
 	if (s->count > TCG_MAX_SELECTION_BANKS)
-		return FAIL("quote-selection", "%u banks in the PCR selection", s->count);
+		return tcg_fail_format(err, "quote-selection", "%u banks in the PCR selection",
+		                       s->count);
 	for (uint32_t i = 0; i < s->count; i++) {
 		const TPMS_PCR_SELECTION *b = &s->pcrSelections[i];
 		uint32_t mask = 0;
 		if (b->sizeofSelect > sizeof b->pcrSelect)
-			return FAIL("quote-selection", "sizeofSelect %u", b->sizeofSelect);
+			return tcg_fail_format(err, "quote-selection", "sizeofSelect %u",
+			                       b->sizeofSelect);
 		for (unsigned k = 0; k < b->sizeofSelect; k++)
 			mask |= (uint32_t)b->pcrSelect[k] << (8 * k);
 		if (mask >> TCG_NUM_PCRS)
-			return FAIL("quote-selection", "PCRs above 23 selected in bank 0x%04x", b->hash);
+			return tcg_fail_format(err, "quote-selection",
+			                       "PCRs above 23 selected in bank 0x%04x", b->hash);
 		for (uint32_t j = 0; j < i; j++)
 			if (out->bank[j].alg == b->hash)
-				return FAIL("quote-selection", "bank 0x%04x selected twice", b->hash);
+				return tcg_fail_format(err, "quote-selection",
+				                       "bank 0x%04x selected twice", b->hash);
 		out->bank[i].alg = b->hash;
 		out->bank[i].mask = mask;
 	}
@@ -49,18 +49,22 @@ tcg_rc tcg_attest_parse(const uint8_t *data, size_t len, tcg_attest *out, tcg_er
 	memset(out, 0, sizeof *out);
 	memset(&a, 0, sizeof a);
 	if (len > sizeof re)
-		return FAIL("attest-size", "%zu bytes is more than any TPMS_ATTEST", len);
+		return tcg_fail_format(err, "attest-size", "%zu bytes is more than any TPMS_ATTEST",
+		                       len);
 	if (Tss2_MU_TPMS_ATTEST_Unmarshal(data, len, &off, &a) != TSS2_RC_SUCCESS)
-		return FAIL("attest-unmarshal", "not a TPMS_ATTEST (%zu bytes)", len);
+		return tcg_fail_format(err, "attest-unmarshal", "not a TPMS_ATTEST (%zu bytes)",
+		                       len);
 	if (off != len)
-		return FAIL("attest-trailing-data", "%zu bytes after the TPMS_ATTEST", len - off);
+		return tcg_fail_format(err, "attest-trailing-data",
+		                       "%zu bytes after the TPMS_ATTEST", len - off);
 	if (Tss2_MU_TPMS_ATTEST_Marshal(&a, re, sizeof re, &moff) != TSS2_RC_SUCCESS ||
 	    moff != len || memcmp(re, data, len))
-		return FAIL("attest-noncanonical", "the TPMS_ATTEST does not re-marshal to itself");
+		return tcg_fail_format(err, "attest-noncanonical",
+		                       "the TPMS_ATTEST does not re-marshal to itself");
 	out->magic = a.magic;
 	out->type = a.type;
 	if (a.qualifiedSigner.size > sizeof out->signer || a.extraData.size > sizeof out->extra)
-		return FAIL("attest-size", "oversized name or extraData");
+		return tcg_fail_format(err, "attest-size", "oversized name or extraData");
 	memcpy(out->signer, a.qualifiedSigner.name, a.qualifiedSigner.size);
 	out->signer_len = a.qualifiedSigner.size;
 	memcpy(out->extra, a.extraData.buffer, a.extraData.size);
@@ -76,7 +80,7 @@ tcg_rc tcg_attest_parse(const uint8_t *data, size_t len, tcg_attest *out, tcg_er
 		if (rc)
 			return rc;
 		if (q->pcrDigest.size > sizeof out->pcr_digest)
-			return FAIL("attest-size", "oversized pcrDigest");
+			return tcg_fail_format(err, "attest-size", "oversized pcrDigest");
 		memcpy(out->pcr_digest, q->pcrDigest.buffer, q->pcrDigest.size);
 		out->pcr_digest_len = q->pcrDigest.size;
 	}
@@ -119,11 +123,11 @@ static tcg_rc verify_signature(EVP_PKEY *key, const TPMT_SIGNATURE *sig, const u
 	int dlen = 0, ok = 0;
 
 	if (!ctx)
-		return NOMEM();
+		return tcg_fail_nomem(err);
 	if (!md) {
 		EVP_MD_CTX_free(ctx);
-		return REFUSE("quote-signature-hash", "unknown signing hash 0x%04x",
-		              sig->signature.any.hashAlg);
+		return tcg_fail_mismatch(err, "quote-signature-hash", "unknown signing hash 0x%04x",
+		                         sig->signature.any.hashAlg);
 	}
 	switch (sig->sigAlg) {
 	case TPM2_ALG_RSASSA:
@@ -138,15 +142,16 @@ static tcg_rc verify_signature(EVP_PKEY *key, const TPMT_SIGNATURE *sig, const u
 			goto wrong_key;
 		if (!(der = ecdsa_der(&sig->signature.ecdsa, &dlen))) {
 			EVP_MD_CTX_free(ctx);
-			return NOMEM();
+			return tcg_fail_nomem(err);
 		}
 		s = der;
 		slen = (size_t)dlen;
 		break;
 	default:
 		EVP_MD_CTX_free(ctx);
-		return REFUSE("quote-signature-scheme", "signature scheme 0x%04x is not RSASSA, RSAPSS or ECDSA",
-		              sig->sigAlg);
+		return tcg_fail_mismatch(err, "quote-signature-scheme",
+		                         "signature scheme 0x%04x is not RSASSA, RSAPSS or ECDSA",
+		                         sig->sigAlg);
 	}
 	if (EVP_DigestVerifyInit_ex(ctx, &pctx, md, NULL, NULL, key, NULL) > 0) {
 		ok = 1;
@@ -161,11 +166,13 @@ static tcg_rc verify_signature(EVP_PKEY *key, const TPMT_SIGNATURE *sig, const u
 	OPENSSL_free(der);
 	EVP_MD_CTX_free(ctx);
 	return ok ? TCG_OK
-	          : REFUSE("quote-signature", "the signature does not verify with the AK's key");
+	          : tcg_fail_mismatch(err, "quote-signature",
+	                              "the signature does not verify with the AK's key");
 wrong_key:
 	EVP_MD_CTX_free(ctx);
-	return REFUSE("quote-signature-scheme", "a %s signature for a key of another type",
-	              sig->sigAlg == TPM2_ALG_ECDSA ? "ECDSA" : "RSA");
+	return tcg_fail_mismatch(err, "quote-signature-scheme",
+	                         "a %s signature for a key of another type",
+	                         sig->sigAlg == TPM2_ALG_ECDSA ? "ECDSA" : "RSA");
 }
 
 static tcg_rc parse_signature(const uint8_t *data, size_t len, TPMT_SIGNATURE *sig, tcg_err *err)
@@ -174,14 +181,18 @@ static tcg_rc parse_signature(const uint8_t *data, size_t len, TPMT_SIGNATURE *s
 	size_t off = 0, moff = 0;
 	memset(sig, 0, sizeof *sig);
 	if (len > sizeof re)
-		return FAIL("signature-size", "%zu bytes is more than any TPMT_SIGNATURE", len);
+		return tcg_fail_format(err, "signature-size",
+		                       "%zu bytes is more than any TPMT_SIGNATURE", len);
 	if (Tss2_MU_TPMT_SIGNATURE_Unmarshal(data, len, &off, sig) != TSS2_RC_SUCCESS)
-		return FAIL("signature-unmarshal", "not a TPMT_SIGNATURE (%zu bytes)", len);
+		return tcg_fail_format(err, "signature-unmarshal",
+		                       "not a TPMT_SIGNATURE (%zu bytes)", len);
 	if (off != len)
-		return FAIL("signature-trailing-data", "%zu bytes after the TPMT_SIGNATURE", len - off);
+		return tcg_fail_format(err, "signature-trailing-data",
+		                       "%zu bytes after the TPMT_SIGNATURE", len - off);
 	if (Tss2_MU_TPMT_SIGNATURE_Marshal(sig, re, sizeof re, &moff) != TSS2_RC_SUCCESS ||
 	    moff != len || memcmp(re, data, len))
-		return FAIL("signature-noncanonical", "the TPMT_SIGNATURE does not re-marshal to itself");
+		return tcg_fail_format(err, "signature-noncanonical",
+		                       "the TPMT_SIGNATURE does not re-marshal to itself");
 	return TCG_OK;
 }
 
@@ -225,15 +236,15 @@ static tcg_rc selected_values(const tcg_attest *a, const tcg_quote_opts *o, tcg_
 	memset(out, 0, sizeof *out);
 	if (o->log) {
 		if (!(r = OPENSSL_zalloc(sizeof *r)))
-			return NOMEM();
+			return tcg_fail_nomem(err);
 		if ((rc = tcg_replay(o->log, NULL, r, err)))
 			goto out;
 		src = &r->pcrs;
 		/* PCRs the log never extends hold what any boot's hold: a quote
 		 * over only those matches every log. */
 		if (!(selected_evidence(&a->selection) & r->extended)) {
-			rc = REFUSE("quote-selection-unlogged",
-			            "the quote covers no PCR the log extends: it proves nothing about it");
+			rc = tcg_fail_mismatch(err, "quote-selection-unlogged",
+			                       "the quote covers no PCR the log extends: it proves nothing about it");
 			goto out;
 		}
 	} else {
@@ -244,9 +255,10 @@ static tcg_rc selected_values(const tcg_attest *a, const tcg_quote_opts *o, tcg_
 				if (a->selection.bank[k].alg == src->bank[i].alg)
 					want = a->selection.bank[k].mask;
 			if (src->bank[i].present != want) {
-				rc = REFUSE("quote-selection",
-				            "the %s values given cover PCRs 0x%06x, the quote selects 0x%06x",
-				            tcg_alg_name(src->bank[i].alg), src->bank[i].present, want);
+				rc = tcg_fail_mismatch(err, "quote-selection",
+				                       "the %s values given cover PCRs 0x%06x, the quote selects 0x%06x",
+				                       tcg_alg_name(src->bank[i].alg),
+				                       src->bank[i].present, want);
 				goto out;
 			}
 		}
@@ -259,19 +271,20 @@ static tcg_rc selected_values(const tcg_attest *a, const tcg_quote_opts *o, tcg_
 		if (!mask)
 			continue;
 		if (!hash_allowed(alg, o->allow_sha1)) {
-			rc = REFUSE("quote-bank-sha1", "the quote selects the %s bank (SHA-1 not allowed)",
-			            tcg_alg_name(alg) ? tcg_alg_name(alg) : "unknown");
+			rc = tcg_fail_mismatch(err, "quote-bank-sha1",
+			                       "the quote selects the %s bank (SHA-1 not allowed)",
+			                       tcg_alg_name(alg) ? tcg_alg_name(alg) : "unknown");
 			goto out;
 		}
 		if (!b || (b->present & mask) != mask) {
-			rc = REFUSE(o->log ? "quote-log-bank" : "quote-selection",
-			            o->log ? "the log cannot replay every selected %s PCR"
-			                   : "no values for every selected %s PCR",
-			            tcg_alg_name(alg) ? tcg_alg_name(alg) : "unknown");
+			rc = tcg_fail_mismatch(err, o->log ? "quote-log-bank" : "quote-selection",
+			                       o->log ? "the log cannot replay every selected %s PCR"
+			                              : "no values for every selected %s PCR",
+			                       tcg_alg_name(alg) ? tcg_alg_name(alg) : "unknown");
 			goto out;
 		}
 		if (!(ob = tcg_pcrs_add_bank(out, alg))) {
-			rc = REFUSE("quote-selection", "bank 0x%04x", alg);
+			rc = tcg_fail_mismatch(err, "quote-selection", "bank 0x%04x", alg);
 			goto out;
 		}
 		for (uint32_t p = 0; p < TCG_NUM_PCRS; p++)
@@ -301,7 +314,7 @@ static tcg_rc composite(const tcg_attest *a, const tcg_pcr_values *v, uint16_t h
 	ok = ok && EVP_DigestFinal_ex(ctx, out, &n);
 	EVP_MD_free(md);
 	EVP_MD_CTX_free(ctx);
-	return ok ? TCG_OK : NOMEM();
+	return ok ? TCG_OK : tcg_fail_nomem(err);
 }
 
 tcg_rc tcg_quote_verify(const tcg_public *ak, const uint8_t *attest, size_t attest_len,
@@ -316,18 +329,18 @@ tcg_rc tcg_quote_verify(const tcg_public *ak, const uint8_t *attest, size_t atte
 
 	memset(r, 0, sizeof *r);
 	if ((!o->pcrs) == (!o->log))
-		return tcg_err_set(err, TCG_E_USAGE, "quote-usage", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                   "give either PCR values or an event log");
+		return tcg_fail(err, TCG_E_USAGE, "quote-usage",
+		                "give either PCR values or an event log");
 	if (!o->nonce || !o->nonce_len)
-		return tcg_err_set(err, TCG_E_USAGE, "quote-nonce-missing", TCG_NO_OFFSET,
-		                   TCG_NO_EVENT, "a quote is only verified against a nonce");
+		return tcg_fail(err, TCG_E_USAGE, "quote-nonce-missing",
+		                "a quote is only verified against a nonce");
 	if ((rc = tcg_attest_parse(attest, attest_len, a, err)) ||
 	    (rc = parse_signature(sigdata, sig_len, &sig, err)))
 		return rc;
 	if (!tcg_public_has_area(ak) && !o->ak_unchecked)
-		return REFUSE("ak-unchecked-pem",
-		              "a bare public key carries no TPM attributes: nothing shows it is a "
-		              "restricted, fixedTPM attestation key");
+		return tcg_fail_mismatch(err, "ak-unchecked-pem",
+		                         "a bare public key carries no TPM attributes: nothing shows it is a "
+		                         "restricted, fixedTPM attestation key");
 	if (tcg_public_has_area(ak)) {
 		if ((rc = tcg_ak_check(ak, o->allow_sha1, err)))
 			return rc;
@@ -335,53 +348,58 @@ tcg_rc tcg_quote_verify(const tcg_public *ak, const uint8_t *attest, size_t atte
 		/* Only the AK's declared scheme and hash: no trying other paddings. */
 		if (sig.sigAlg != tcg_public_scheme(ak) ||
 		    sig.signature.any.hashAlg != tcg_public_scheme_hash(ak))
-			return REFUSE("quote-signature-scheme",
-			              "signature scheme 0x%04x/0x%04x is not the AK's 0x%04x/0x%04x",
-			              sig.sigAlg, sig.signature.any.hashAlg, tcg_public_scheme(ak),
-			              tcg_public_scheme_hash(ak));
+			return tcg_fail_mismatch(err, "quote-signature-scheme",
+			                         "signature scheme 0x%04x/0x%04x is not the AK's 0x%04x/0x%04x",
+			                         sig.sigAlg, sig.signature.any.hashAlg,
+			                         tcg_public_scheme(ak), tcg_public_scheme_hash(ak));
 	}
 	hash = sig.signature.any.hashAlg;
 	r->sig_scheme = sig.sigAlg;
 	r->sig_hash = hash;
 	if (!hash_allowed(hash, o->allow_sha1))
-		return REFUSE("quote-signature-hash", "signing hash 0x%04x%s", hash,
-		              hash == TCG_ALG_SHA1 ? " is SHA-1, not allowed" : " is unknown");
+		return tcg_fail_mismatch(err, "quote-signature-hash", "signing hash 0x%04x%s", hash,
+		                         hash == TCG_ALG_SHA1 ? " is SHA-1, not allowed"
+		                                              : " is unknown");
 	if ((rc = verify_signature(tcg_public_pkey(ak), &sig, attest, attest_len, err)))
 		return rc;
 	if (a->magic != TCG_TPM_GENERATED)
-		return REFUSE("quote-magic", "magic 0x%08x is not TPM_GENERATED", a->magic);
+		return tcg_fail_mismatch(err, "quote-magic", "magic 0x%08x is not TPM_GENERATED",
+		                         a->magic);
 	if (a->type != TCG_ST_ATTEST_QUOTE)
-		return REFUSE("quote-type", "attestation type 0x%04x is not ATTEST_QUOTE", a->type);
+		return tcg_fail_mismatch(err, "quote-type",
+		                         "attestation type 0x%04x is not ATTEST_QUOTE", a->type);
 	if (a->extra_len != o->nonce_len || CRYPTO_memcmp(a->extra, o->nonce, o->nonce_len))
-		return REFUSE("quote-nonce", "extraData (%zu bytes) is not the nonce", a->extra_len);
+		return tcg_fail_mismatch(err, "quote-nonce",
+		                         "extraData (%zu bytes) is not the nonce", a->extra_len);
 	r->authentic = true;
 	if (!a->safe && !o->allow_unsafe_clock)
-		return REFUSE("quote-clock-unsafe", "the TPM's clock is not safe");
+		return tcg_fail_mismatch(err, "quote-clock-unsafe", "the TPM's clock is not safe");
 	if (a->pcr_digest_len != tcg_alg_size(hash))
-		return REFUSE("quote-pcr-digest", "pcrDigest of %zu bytes for a %zu-byte signing hash",
-		              a->pcr_digest_len, tcg_alg_size(hash));
+		return tcg_fail_mismatch(err, "quote-pcr-digest",
+		                         "pcrDigest of %zu bytes for a %zu-byte signing hash",
+		                         a->pcr_digest_len, tcg_alg_size(hash));
 	if (o->require && !selection_same(&a->selection, o->require)) {
 		char got[512], want[512];
 		if (!tcg_pcr_selection_format(&a->selection, got, sizeof got))
 			snprintf(got, sizeof got, "?");
 		if (!tcg_pcr_selection_format(o->require, want, sizeof want))
 			snprintf(want, sizeof want, "?");
-		return REFUSE("quote-selection-required", "the quote selects %s, not the required %s",
-		              got, want);
+		return tcg_fail_mismatch(err, "quote-selection-required",
+		                         "the quote selects %s, not the required %s", got, want);
 	}
 	if (!selected_evidence(&a->selection))
-		return REFUSE("quote-selection-resettable",
-		              "the quote selects no PCR but the resettable 16 and 23: it proves "
-		              "nothing about the boot");
+		return tcg_fail_mismatch(err, "quote-selection-resettable",
+		                         "the quote selects no PCR but the resettable 16 and 23: it proves "
+		                         "nothing about the boot");
 	if ((rc = selected_values(a, o, &r->pcrs, err)) ||
 	    (rc = composite(a, &r->pcrs, hash, digest, err)))
 		return rc;
 	if (CRYPTO_memcmp(digest, a->pcr_digest, a->pcr_digest_len)) {
 		memset(&r->pcrs, 0, sizeof r->pcrs);
-		return o->log ? REFUSE("quote-log-mismatch",
-		                       "the log does not replay to the quoted PCR composite")
-		              : REFUSE("quote-pcr-digest",
-		                       "the PCR values do not hash to the quoted composite");
+		return o->log ? tcg_fail_mismatch(err, "quote-log-mismatch",
+		                                  "the log does not replay to the quoted PCR composite")
+		              : tcg_fail_mismatch(err, "quote-pcr-digest",
+		                                  "the PCR values do not hash to the quoted composite");
 	}
 	return TCG_OK;
 }

@@ -2,8 +2,6 @@
 
 #include <string.h>
 
-#define FAIL(rule, off, ev, ...) tcg_err_set(err, TCG_E_FORMAT, rule, off, ev, __VA_ARGS__)
-
 static bool is_drtm_pcr(uint32_t pcr) { return pcr >= 17 && pcr <= 22; }
 
 /* StartupLocality: exactly "StartupLocality\0" plus one locality byte. */
@@ -26,20 +24,25 @@ static tcg_rc initial_state(const tcg_log *log, tcg_replay_result *r, tcg_err *e
 			continue;
 		if (is_startup_locality(e)) {
 			if (e->pcr != 0)
-				return FAIL("startup-locality-pcr", e->offset, e->number,
-				            "StartupLocality in PCR %u, not 0", e->pcr);
+				return tcg_fail_at(err, "startup-locality-pcr", e->offset,
+				                   e->number, "StartupLocality in PCR %u, not 0",
+				                   e->pcr);
 			if (e->size != 17)
-				return FAIL("startup-locality-size", e->offset, e->number,
-				            "StartupLocality data is %u bytes, not 17", e->size);
+				return tcg_fail_at(err, "startup-locality-size", e->offset,
+				                   e->number,
+				                   "StartupLocality data is %u bytes, not 17",
+				                   e->size);
 			if (r->startup_locality >= 0)
-				return FAIL("startup-locality-duplicate", e->offset, e->number,
-				            "a second StartupLocality record");
+				return tcg_fail_at(err, "startup-locality-duplicate", e->offset,
+				                   e->number, "a second StartupLocality record");
 			if (pcr0_extended)
-				return FAIL("startup-locality-late", e->offset, e->number,
-				            "StartupLocality after PCR 0 was extended");
+				return tcg_fail_at(err, "startup-locality-late", e->offset,
+				                   e->number,
+				                   "StartupLocality after PCR 0 was extended");
 			if (e->data[16] != 0 && e->data[16] != 3)
-				return FAIL("startup-locality-value", e->offset, e->number,
-				            "locality %u is neither 0 nor 3", e->data[16]);
+				return tcg_fail_at(err, "startup-locality-value", e->offset,
+				                   e->number, "locality %u is neither 0 nor 3",
+				                   e->data[16]);
 			r->startup_locality = e->data[16];
 			continue;
 		}
@@ -47,8 +50,8 @@ static tcg_rc initial_state(const tcg_log *log, tcg_replay_result *r, tcg_err *e
 			continue;
 		if (e->type == TCG_EV_EFI_HCRTM_EVENT) {
 			if (e->pcr != 0 || pcr0_extended)
-				return FAIL("hcrtm-position", e->offset, e->number,
-				            "H-CRTM event must be the first PCR 0 event");
+				return tcg_fail_at(err, "hcrtm-position", e->offset, e->number,
+				                   "H-CRTM event must be the first PCR 0 event");
 			r->hcrtm = true;
 		}
 		if (e->pcr == 0)
@@ -58,8 +61,8 @@ static tcg_rc initial_state(const tcg_log *log, tcg_replay_result *r, tcg_err *e
 		r->extended |= 1u << e->pcr;
 	}
 	if (r->hcrtm && r->startup_locality >= 0)
-		return FAIL("hcrtm-startup-locality", TCG_NO_OFFSET, TCG_NO_EVENT,
-		            "log has both an H-CRTM event and a StartupLocality record");
+		return tcg_fail_at(err, "hcrtm-startup-locality", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "log has both an H-CRTM event and a StartupLocality record");
 	return TCG_OK;
 }
 
@@ -88,8 +91,7 @@ tcg_rc tcg_replay(const tcg_log *log, tcg_hasher *hasher, tcg_replay_result *r,
 	if ((rc = initial_state(log, r, err)))
 		return rc;
 	if (!hasher && !(hasher = own = tcg_hasher_new()))
-		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                   "no memory");
+		return tcg_fail_nomem(err);
 	for (size_t i = 0; i < nb; i++) {
 		tcg_bank bk = tcg_log_bank(log, i);
 		slot[i] = -1;
@@ -214,8 +216,7 @@ tcg_rc tcg_replay_compare(const tcg_log *log, tcg_hasher *hasher, tcg_replay_res
 				continue;
 			if (p == 5 && ebs_ok && want->size == got->size) {
 				if (!hasher && !(hasher = own = tcg_hasher_new())) {
-					rc = tcg_err_set(err, TCG_E_NOMEM, "out-of-memory",
-					                 TCG_NO_OFFSET, TCG_NO_EVENT, "no memory");
+					rc = tcg_fail_nomem(err);
 					goto out;
 				}
 				rc = try_ebs(hasher, got, want->value[5], &r->ebs_variant);
@@ -233,8 +234,8 @@ tcg_rc tcg_replay_compare(const tcg_log *log, tcg_hasher *hasher, tcg_replay_res
 #undef ADD
 	*total = count;
 	if (count)
-		rc = tcg_err_set(err, TCG_E_MISMATCH, "pcr-mismatch", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                 "%zu PCR value(s) differ from the replay", count);
+		rc = tcg_fail_mismatch(err, "pcr-mismatch",
+		                       "%zu PCR value(s) differ from the replay", count);
 out:
 	tcg_hasher_free(own);
 	return rc;

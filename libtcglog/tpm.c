@@ -18,9 +18,6 @@ struct tcg_public {
 	EVP_PKEY *pkey;
 };
 
-#define FAIL(rule, ...) tcg_err_set(err, TCG_E_FORMAT, rule, TCG_NO_OFFSET, TCG_NO_EVENT, __VA_ARGS__)
-#define NOMEM() tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT, "no memory")
-
 const char *tcg_ecc_curve_name(uint16_t c)
 {
 	switch (c) {
@@ -70,18 +67,19 @@ static tcg_rc area_to_pkey(tcg_public *p, tcg_err *err)
 	tcg_rc rc = TCG_OK;
 
 	if (!bld)
-		return NOMEM();
+		return tcg_fail_nomem(err);
 	if (a->type == TPM2_ALG_RSA) {
 		uint32_t exp = a->parameters.rsaDetail.exponent ? a->parameters.rsaDetail.exponent : 65537;
 		const TPM2B_PUBLIC_KEY_RSA *m = &a->unique.rsa;
 		/* An exponent of 1 (or any even one) makes "signatures" trivial to forge. */
 		if (exp < 3 || !(exp & 1)) {
-			rc = FAIL("public-rsa-exponent", "RSA exponent %u", exp);
+			rc = tcg_fail_format(err, "public-rsa-exponent", "RSA exponent %u", exp);
 			goto out;
 		}
 		if (m->size == 0 || m->size * 8u != a->parameters.rsaDetail.keyBits) {
-			rc = FAIL("public-rsa-modulus", "RSA modulus is %u bytes for a %u-bit key", m->size,
-			          a->parameters.rsaDetail.keyBits);
+			rc = tcg_fail_format(err, "public-rsa-modulus",
+			                     "RSA modulus is %u bytes for a %u-bit key", m->size,
+			                     a->parameters.rsaDetail.keyBits);
 			goto out;
 		}
 		n = BN_bin2bn(m->buffer, m->size, NULL);
@@ -89,7 +87,7 @@ static tcg_rc area_to_pkey(tcg_public *p, tcg_err *err)
 		if (!n || !e || !BN_set_word(e, exp) ||
 		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
 		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e)) {
-			rc = NOMEM();
+			rc = tcg_fail_nomem(err);
 			goto out;
 		}
 		p->pkey = pkey_from_params("RSA", bld);
@@ -99,13 +97,15 @@ static tcg_rc area_to_pkey(tcg_public *p, tcg_err *err)
 		const TPMS_ECC_POINT *pt = &a->unique.ecc;
 		uint8_t point[1 + 2 * 66];
 		if (!curve) {
-			rc = FAIL("public-ecc-curve", "unsupported ECC curve 0x%04x",
-			          a->parameters.eccDetail.curveID);
+			rc = tcg_fail_format(err, "public-ecc-curve",
+			                     "unsupported ECC curve 0x%04x",
+			                     a->parameters.eccDetail.curveID);
 			goto out;
 		}
 		if (pt->x.size == 0 || pt->x.size > bytes || pt->y.size == 0 || pt->y.size > bytes) {
-			rc = FAIL("public-ecc-point", "ECC point coordinates of %u and %u bytes on %s",
-			          pt->x.size, pt->y.size, curve);
+			rc = tcg_fail_format(err, "public-ecc-point",
+			                     "ECC point coordinates of %u and %u bytes on %s",
+			                     pt->x.size, pt->y.size, curve);
 			goto out;
 		}
 		/* Uncompressed point; TPM coordinates may omit leading zero bytes. */
@@ -116,16 +116,18 @@ static tcg_rc area_to_pkey(tcg_public *p, tcg_err *err)
 		if (!OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curve, 0) ||
 		    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point,
 		                                      1 + 2 * bytes)) {
-			rc = NOMEM();
+			rc = tcg_fail_nomem(err);
 			goto out;
 		}
 		p->pkey = pkey_from_params("EC", bld);
 	} else {
-		rc = FAIL("public-type", "public area of type 0x%04x is not an RSA or ECC key", a->type);
+		rc = tcg_fail_format(err, "public-type",
+		                     "public area of type 0x%04x is not an RSA or ECC key",
+		                     a->type);
 		goto out;
 	}
 	if (!p->pkey)
-		rc = FAIL("public-key", "the public area's key is not a valid key");
+		rc = tcg_fail_format(err, "public-key", "the public area's key is not a valid key");
 out:
 	BN_free(n);
 	BN_free(e);
@@ -144,15 +146,18 @@ tcg_rc tcg_public_parse(const uint8_t *data, size_t len, tcg_public **out, tcg_e
 	*out = NULL;
 	memset(&pub, 0, sizeof pub);
 	if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(data, len, &off, &pub) != TSS2_RC_SUCCESS)
-		return FAIL("public-unmarshal", "not a TPM2B_PUBLIC (%zu bytes)", len);
+		return tcg_fail_format(err, "public-unmarshal", "not a TPM2B_PUBLIC (%zu bytes)",
+		                       len);
 	if (off != len)
-		return FAIL("public-trailing-data", "%zu bytes after the TPM2B_PUBLIC", len - off);
+		return tcg_fail_format(err, "public-trailing-data",
+		                       "%zu bytes after the TPM2B_PUBLIC", len - off);
 	/* Canonical encoding only: the bytes must be exactly what marshaling produces. */
 	if (Tss2_MU_TPM2B_PUBLIC_Marshal(&pub, re, sizeof re, &moff) != TSS2_RC_SUCCESS ||
 	    moff != len || memcmp(re, data, len))
-		return FAIL("public-noncanonical", "the TPM2B_PUBLIC does not re-marshal to itself");
+		return tcg_fail_format(err, "public-noncanonical",
+		                       "the TPM2B_PUBLIC does not re-marshal to itself");
 	if (!(p = calloc(1, sizeof *p)))
-		return NOMEM();
+		return tcg_fail_nomem(err);
 	p->has_area = true;
 	p->area = pub.publicArea;
 	memcpy(p->marshaled, data + 2, len - 2);
@@ -172,16 +177,16 @@ tcg_rc tcg_public_from_pem(const uint8_t *data, size_t len, tcg_public **out, tc
 
 	*out = NULL;
 	if (len > INT32_MAX || !(bio = BIO_new_mem_buf(data, (int)len)))
-		return NOMEM();
+		return tcg_fail_nomem(err);
 	if (!(p = calloc(1, sizeof *p))) {
 		BIO_free(bio);
-		return NOMEM();
+		return tcg_fail_nomem(err);
 	}
 	p->pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
 	BIO_free(bio);
 	if (!p->pkey) {
 		free(p);
-		return FAIL("public-pem", "not a PEM public key");
+		return tcg_fail_format(err, "public-pem", "not a PEM public key");
 	}
 	if (EVP_PKEY_is_a(p->pkey, "RSA")) {
 		p->area.type = TPM2_ALG_RSA;
@@ -189,7 +194,7 @@ tcg_rc tcg_public_from_pem(const uint8_t *data, size_t len, tcg_public **out, tc
 		p->area.type = TPM2_ALG_ECC;
 	} else {
 		tcg_public_free(p);
-		return FAIL("public-type", "PEM key is neither RSA nor EC");
+		return tcg_fail_format(err, "public-type", "PEM key is neither RSA nor EC");
 	}
 	*out = p;
 	return TCG_OK;
@@ -268,11 +273,12 @@ tcg_rc tcg_public_name(const tcg_public *p, uint8_t name[TCG_MAX_NAME], size_t *
 	tcg_rc rc;
 
 	if (!p->has_area)
-		return FAIL("public-no-area", "a PEM key has no TPM name");
+		return tcg_fail_format(err, "public-no-area", "a PEM key has no TPM name");
 	if (!hlen || hlen + 2 > TCG_MAX_NAME)
-		return FAIL("public-name-alg", "nameAlg 0x%04x is not a known hash", p->area.nameAlg);
+		return tcg_fail_format(err, "public-name-alg", "nameAlg 0x%04x is not a known hash",
+		                       p->area.nameAlg);
 	if (!(h = tcg_hasher_new()))
-		return NOMEM();
+		return tcg_fail_nomem(err);
 	name[0] = (uint8_t)(p->area.nameAlg >> 8);
 	name[1] = (uint8_t)p->area.nameAlg;
 	rc = tcg_hash(h, p->area.nameAlg, p->marshaled, p->marshaled_len, name + 2);
@@ -283,8 +289,6 @@ tcg_rc tcg_public_name(const tcg_public *p, uint8_t name[TCG_MAX_NAME], size_t *
 	*len = hlen + 2;
 	return TCG_OK;
 }
-
-#define REFUSE(rule, ...) tcg_err_set(err, TCG_E_MISMATCH, rule, TCG_NO_OFFSET, TCG_NO_EVENT, __VA_ARGS__)
 
 tcg_rc tcg_ak_check(const tcg_public *ak, bool allow_sha1, tcg_err *err)
 {
@@ -305,35 +309,47 @@ tcg_rc tcg_ak_check(const tcg_public *ak, bool allow_sha1, tcg_err *err)
 	uint16_t scheme = tcg_public_scheme(ak), hash = tcg_public_scheme_hash(ak);
 
 	if (!ak->has_area)
-		return REFUSE("ak-no-public-area", "a bare key carries no TPM attributes to check");
+		return tcg_fail_mismatch(err, "ak-no-public-area",
+		                         "a bare key carries no TPM attributes to check");
 	for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
 		if (!!(a & attrs[i].bit) != attrs[i].want)
-			return REFUSE(attrs[i].rule, "the AK %s %s (objectAttributes 0x%08x)",
-			              attrs[i].want ? "lacks" : "has", attrs[i].what, a);
+			return tcg_fail_mismatch(err, attrs[i].rule,
+			                         "the AK %s %s (objectAttributes 0x%08x)",
+			                         attrs[i].want ? "lacks" : "has", attrs[i].what, a);
 	if (!tcg_alg_is_strong(ak->area.nameAlg, allow_sha1))
-		return REFUSE("ak-name-alg", "nameAlg 0x%04x is not SHA-256 or stronger%s",
-		              ak->area.nameAlg, ak->area.nameAlg == TCG_ALG_SHA1 ? " (SHA-1 not allowed)" : "");
+		return tcg_fail_mismatch(err, "ak-name-alg",
+		                         "nameAlg 0x%04x is not SHA-256 or stronger%s",
+		                         ak->area.nameAlg,
+		                         ak->area.nameAlg == TCG_ALG_SHA1 ? " (SHA-1 not allowed)"
+		                                                          : "");
 	if (ak->area.type == TPM2_ALG_RSA) {
 		if (ak->area.parameters.rsaDetail.keyBits < 2048)
-			return REFUSE("ak-key-size", "RSA key of %u bits, under 2048",
-			              ak->area.parameters.rsaDetail.keyBits);
+			return tcg_fail_mismatch(err, "ak-key-size",
+			                         "RSA key of %u bits, under 2048",
+			                         ak->area.parameters.rsaDetail.keyBits);
 		if (scheme != TCG_ALG_RSASSA && scheme != TCG_ALG_RSAPSS)
-			return REFUSE("ak-scheme", "RSA scheme 0x%04x is neither RSASSA nor RSAPSS", scheme);
+			return tcg_fail_mismatch(err, "ak-scheme",
+			                         "RSA scheme 0x%04x is neither RSASSA nor RSAPSS",
+			                         scheme);
 		if (ak->area.parameters.rsaDetail.symmetric.algorithm != TPM2_ALG_NULL)
-			return REFUSE("ak-symmetric", "a signing key with a symmetric algorithm");
+			return tcg_fail_mismatch(err, "ak-symmetric",
+			                         "a signing key with a symmetric algorithm");
 	} else if (ak->area.type == TPM2_ALG_ECC) {
 		uint16_t c = ak->area.parameters.eccDetail.curveID;
 		if (c != TPM2_ECC_NIST_P256 && c != TPM2_ECC_NIST_P384)
-			return REFUSE("ak-curve", "ECC curve 0x%04x is neither P-256 nor P-384", c);
+			return tcg_fail_mismatch(err, "ak-curve",
+			                         "ECC curve 0x%04x is neither P-256 nor P-384", c);
 		if (scheme != TCG_ALG_ECDSA)
-			return REFUSE("ak-scheme", "ECC scheme 0x%04x is not ECDSA", scheme);
+			return tcg_fail_mismatch(err, "ak-scheme", "ECC scheme 0x%04x is not ECDSA",
+			                         scheme);
 		if (ak->area.parameters.eccDetail.kdf.scheme != TPM2_ALG_NULL)
-			return REFUSE("ak-kdf", "an ECC signing key with a KDF");
+			return tcg_fail_mismatch(err, "ak-kdf", "an ECC signing key with a KDF");
 	} else {
-		return REFUSE("ak-type", "key type 0x%04x", ak->area.type);
+		return tcg_fail_mismatch(err, "ak-type", "key type 0x%04x", ak->area.type);
 	}
 	if (!tcg_alg_is_strong(hash, allow_sha1))
-		return REFUSE("ak-scheme-hash", "signing hash 0x%04x is not SHA-256 or stronger%s", hash,
-		              hash == TCG_ALG_SHA1 ? " (SHA-1 not allowed)" : "");
+		return tcg_fail_mismatch(err, "ak-scheme-hash",
+		                         "signing hash 0x%04x is not SHA-256 or stronger%s", hash,
+		                         hash == TCG_ALG_SHA1 ? " (SHA-1 not allowed)" : "");
 	return TCG_OK;
 }

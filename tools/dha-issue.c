@@ -95,12 +95,9 @@ static int issue_one(const tcg_msg *m, const tcg_service_key *key, const tcg_ekc
 	if (tcg_dha_issue(m, key, trust, o, (int64_t)time(NULL), &reply, &err))
 		return report(label, file, &err);
 	FILE *f = open_memstream(&buf, &len);
-	tcg_rc rc = f ? tcg_dha_reply_write(&reply, f, &err)
-	              : tcg_err_set(&err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET,
-	                            TCG_NO_EVENT, "no memory");
+	tcg_rc rc = f ? tcg_dha_reply_write(&reply, f, &err) : tcg_fail_nomem(&err);
 	if (f && fclose(f) && !rc)
-		rc = tcg_err_set(&err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                 "cannot write the reply");
+		rc = tcg_fail(&err, TCG_E_NOMEM, TCG_RULE_OUT_OF_MEMORY, "cannot write the reply");
 	tcg_dha_reply_free(&reply);
 	if (rc) {
 		free(buf);

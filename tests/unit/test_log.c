@@ -409,3 +409,35 @@ Test(event, nv_index_only_for_no_action)
 	cr_assert_eq(err.event, 2);
 	tcg_writer_free(w);
 }
+
+/* The shared error helpers (error.h): each sets the code its name says, no
+ * location unless _at, and the tool exit status of DESIGN.md. */
+Test(error, helpers)
+{
+	tcg_err err;
+	char line[512];
+	cr_assert_eq(tcg_fail_format(&err, "r-format", "n=%d", 7), TCG_E_FORMAT);
+	cr_expect_eq(err.rc, TCG_E_FORMAT);
+	cr_expect_str_eq(err.rule, "r-format");
+	cr_expect_str_eq(err.msg, "n=7");
+	cr_expect_eq(err.offset, TCG_NO_OFFSET);
+	cr_expect_eq(err.event, TCG_NO_EVENT);
+	cr_expect_eq(tcg_exit_status(err.rc), 2);
+	cr_assert_eq(tcg_fail_mismatch(&err, "r-mismatch", "%s", "differs"), TCG_E_MISMATCH);
+	cr_expect_eq(err.rc, TCG_E_MISMATCH);
+	cr_expect_str_eq(err.rule, "r-mismatch");
+	cr_expect_eq(tcg_exit_status(err.rc), 1);
+	cr_assert_eq(tcg_fail(&err, TCG_E_IO, "r-io", "disk"), TCG_E_IO);
+	cr_expect_eq(err.rc, TCG_E_IO);
+	cr_expect_eq(tcg_exit_status(err.rc), 3);
+	cr_assert_eq(tcg_fail_nomem(&err), TCG_E_NOMEM);
+	cr_expect_str_eq(err.rule, "out-of-memory");
+	cr_expect_str_eq(err.rule, TCG_RULE_OUT_OF_MEMORY);
+	cr_expect_eq(tcg_exit_status(err.rc), 3);
+	cr_assert_eq(tcg_fail_at(&err, "r-at", 12, 3, "bad"), TCG_E_FORMAT);
+	tcg_err_format(&err, line, sizeof line);
+	cr_expect_str_eq(line, "offset 12: event 3: r-at: bad");
+	/* err may be NULL: the code still comes back */
+	cr_expect_eq(tcg_fail_mismatch(NULL, "r", "x"), TCG_E_MISMATCH);
+	cr_expect_eq(tcg_fail_nomem(NULL), TCG_E_NOMEM);
+}

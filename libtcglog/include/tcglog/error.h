@@ -38,6 +38,28 @@ tcg_rc tcg_err_set(tcg_err *err, tcg_rc rc, const char *rule, uint64_t offset,
 
 void tcg_err_clear(tcg_err *err);
 
+/* The one rule name for an allocation that failed (TCG_E_NOMEM). */
+#define TCG_RULE_OUT_OF_MEMORY "out-of-memory"
+
+/*
+ * The helpers every module fails with (err may be NULL; each returns its
+ * code). Without _at, the error has no offset and no event.
+ *   tcg_fail           any code
+ *   tcg_fail_at        input that cannot be parsed, at offset and event
+ *   tcg_fail_format    input that cannot be parsed (TCG_E_FORMAT)
+ *   tcg_fail_mismatch  a check failed on well-formed input (TCG_E_MISMATCH)
+ *   tcg_fail_nomem     out-of-memory, "no memory" (TCG_E_NOMEM)
+ */
+tcg_rc tcg_fail(tcg_err *err, tcg_rc rc, const char *rule, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+tcg_rc tcg_fail_at(tcg_err *err, const char *rule, uint64_t offset, long event,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+tcg_rc tcg_fail_format(tcg_err *err, const char *rule, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+tcg_rc tcg_fail_mismatch(tcg_err *err, const char *rule, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+tcg_rc tcg_fail_nomem(tcg_err *err);
+
 /* "offset 123: event 4: rule: message" (parts that are unknown are left out). */
 void tcg_err_format(const tcg_err *err, char *out, size_t outlen);
 
