@@ -4,8 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static tcg_rc err_vset(tcg_err *err, tcg_rc rc, const char *rule, uint64_t offset, long event,
-                       const char *fmt, va_list ap)
+__attribute__((format(printf, 6, 0))) static tcg_rc
+err_vset(tcg_err *err, tcg_rc rc, const char *rule, uint64_t offset, long event, const char *fmt,
+         va_list ap)
 {
 	if (!err)
 		return rc;
