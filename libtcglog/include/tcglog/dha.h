@@ -291,7 +291,7 @@ typedef struct {
 typedef struct {
 	const tcg_service_key *keys; /* the service keys (rotation: old and new) */
 	size_t nkeys;
-	tcg_nonce_store *store;
+	tcg_nonce_store *store;      /* the nonces and dha-issue's device registry */
 	int64_t now;                 /* seconds since the epoch, UTC */
 	bool allow_sha1;
 } tcg_dha_verify_opts;
