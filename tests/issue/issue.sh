@@ -235,8 +235,8 @@ SEL=sha256:16
 quote ak.ctx sha256 dev-a boot.log ek.pub ek.der ak.pub q16 &&
 	message dev-a boot.log ek.pub ek.der ak.pub q16 >x.yaml
 issue_in sel.db x.yaml
-check "a quote over PCR 16 alone: exit 1, selection-insufficient, nothing issued" \
-	test $? -eq 1 -a -n "$(grep 'selection-insufficient' err)" -a ! -s out || diag "$(cat err)"
+check "a quote over PCR 16 alone: exit 1, quote-selection-resettable, nothing issued" \
+	test $? -eq 1 -a -n "$(grep 'quote-selection-resettable' err)" -a ! -s out || diag "$(cat err)"
 "$dn" -s sel.db device dev-a >/dev/null 2>&1
 check "... and the refused boot data enrolled nobody" test $? -eq 1
 SEL=sha256:0,1,2,3,4,5,6,7,11,12,13,14
