@@ -13,7 +13,24 @@ root=$tmp/root
 for t in meson pkg-config jq cc readelf nm; do
 	if ! command -v "$t" >/dev/null; then
 		skip "installed tree" "$t is not installed"
-		tap_end
+		# The role scripts: --version from the build, --help naming this installation's files.
+datadir=$prefix/$(opt datadir)
+for s in dha-server dha-device; do
+	out=$(PATH=$root$bindir:$PATH "$root$bindir/$s" --version 2>&1)
+	check "installed $s --version prints '$s (tcglog) $version'" test "$out" = "$s (tcglog) $version"
+done
+"$root$bindir/dha-server" --help >"$tmp/help" 2>&1
+grep -o "$datadir/tcglog/[A-Za-z0-9/._-]*" "$tmp/help" | sort -u >"$tmp/paths"
+missing=
+while read -r p; do [ -e "$root$p" ] || missing="$missing $p"; done <"$tmp/paths"
+check "dha-server --help names $(wc -l <"$tmp/paths") paths under $datadir/tcglog, each installed" \
+	test -s "$tmp/paths" -a -z "$missing"
+[ -n "$missing" ] && diag "not installed:$missing"
+check "dha-server --help names the shipped windows-dha.yaml policy" grep -qx "$datadir/tcglog/policies/windows-dha.yaml" "$tmp/paths"
+"$root$bindir/dha-device" --help >"$tmp/help" 2>&1
+check "dha-device --help names the bindir its tools are installed in" grep -q "installed in $bindir\.$" "$tmp/help"
+
+tap_end
 		exit 0
 	fi
 done
@@ -78,5 +95,22 @@ else
 	check "all $n installed tools are PIE, link libtcglog.so.0 and libcrypto.so, and run" test "$n" -gt 10 -a -z "$bad"
 	[ -n "$bad" ] && diag "$bad"
 fi
+
+# The role scripts: --version from the build, --help naming this installation's files.
+datadir=$prefix/$(opt datadir)
+for s in dha-server dha-device; do
+	out=$(PATH=$root$bindir:$PATH "$root$bindir/$s" --version 2>&1)
+	check "installed $s --version prints '$s (tcglog) $version'" test "$out" = "$s (tcglog) $version"
+done
+"$root$bindir/dha-server" --help >"$tmp/help" 2>&1
+grep -o "$datadir/tcglog/[A-Za-z0-9/._-]*" "$tmp/help" | sort -u >"$tmp/paths"
+missing=
+while read -r p; do [ -e "$root$p" ] || missing="$missing $p"; done <"$tmp/paths"
+check "dha-server --help names $(wc -l <"$tmp/paths") paths under $datadir/tcglog, each installed" \
+	test -s "$tmp/paths" -a -z "$missing"
+[ -n "$missing" ] && diag "not installed:$missing"
+check "dha-server --help names the shipped windows-dha.yaml policy" grep -qx "$datadir/tcglog/policies/windows-dha.yaml" "$tmp/paths"
+"$root$bindir/dha-device" --help >"$tmp/help" 2>&1
+check "dha-device --help names the bindir its tools are installed in" grep -q "installed in $bindir\.$" "$tmp/help"
 
 tap_end
