@@ -30,6 +30,20 @@ check "dha-server --help names the shipped windows-dha.yaml policy" grep -qx "$d
 "$root$bindir/dha-device" --help >"$tmp/help" 2>&1
 check "dha-device --help names the bindir its tools are installed in" grep -q "installed in $bindir\.$" "$tmp/help"
 
+# Completions where bash-completion looks, one per tool, each defining its tool's.
+compdir=$(opt bash_completionsdir)
+[ -n "$compdir" ] || compdir=$datadir/bash-completion/completions
+case $compdir in /*) ;; *) compdir=$prefix/$compdir ;; esac
+bad=
+n=0
+for t in "$root$bindir"/*; do
+	n=$((n + 1))
+	f=$root$compdir/${t##*/}
+	bash -c '. "$1" && complete -p "$2"' - "$f" "${t##*/}" >/dev/null 2>&1 || bad="$bad ${t##*/}"
+done
+check "each of the $n installed tools has a completion in $compdir" test "$n" -gt 10 -a -z "$bad"
+[ -n "$bad" ] && diag "no completion:$bad"
+
 tap_end
 		exit 0
 	fi
@@ -112,5 +126,19 @@ check "dha-server --help names $(wc -l <"$tmp/paths") paths under $datadir/tcglo
 check "dha-server --help names the shipped windows-dha.yaml policy" grep -qx "$datadir/tcglog/policies/windows-dha.yaml" "$tmp/paths"
 "$root$bindir/dha-device" --help >"$tmp/help" 2>&1
 check "dha-device --help names the bindir its tools are installed in" grep -q "installed in $bindir\.$" "$tmp/help"
+
+# Completions where bash-completion looks, one per tool, each defining its tool's.
+compdir=$(opt bash_completionsdir)
+[ -n "$compdir" ] || compdir=$datadir/bash-completion/completions
+case $compdir in /*) ;; *) compdir=$prefix/$compdir ;; esac
+bad=
+n=0
+for t in "$root$bindir"/*; do
+	n=$((n + 1))
+	f=$root$compdir/${t##*/}
+	bash -c '. "$1" && complete -p "$2"' - "$f" "${t##*/}" >/dev/null 2>&1 || bad="$bad ${t##*/}"
+done
+check "each of the $n installed tools has a completion in $compdir" test "$n" -gt 10 -a -z "$bad"
+[ -n "$bad" ] && diag "no completion:$bad"
 
 tap_end
