@@ -40,7 +40,8 @@ done
 
 if command -v lintian >/dev/null; then
 	lintian "$tmp"/*.changes >"$tmp/lintian" 2>&1
-	check "lintian reports no error" sh -c '! grep -q "^E: " "$1"' - "$tmp/lintian"
+	rc=$?
+	check "lintian reports no error" sh -c '[ "$1" -eq 0 ] && ls "$2"/*.changes >/dev/null 2>&1 && ! grep -q "^E: " "$3"' - "$rc" "$tmp" "$tmp/lintian"
 	diag "$(grep -E '^(E|W): ' "$tmp/lintian")"
 else
 	skip "lintian reports no error" "lintian is not installed"
