@@ -10,41 +10,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 root=$tmp/root
 
-for t in meson pkg-config jq cc readelf nm; do
-	if ! command -v "$t" >/dev/null; then
-		skip "installed tree" "$t is not installed"
-		# The role scripts: --version from the build, --help naming this installation's files.
-datadir=$prefix/$(opt datadir)
-for s in dha-server dha-device; do
-	out=$(PATH=$root$bindir:$PATH "$root$bindir/$s" --version 2>&1)
-	check "installed $s --version prints '$s (tcglog) $version'" test "$out" = "$s (tcglog) $version"
-done
-"$root$bindir/dha-server" --help >"$tmp/help" 2>&1
-grep -o "$datadir/tcglog/[A-Za-z0-9/._-]*" "$tmp/help" | sort -u >"$tmp/paths"
-missing=
-while read -r p; do [ -e "$root$p" ] || missing="$missing $p"; done <"$tmp/paths"
-check "dha-server --help names $(wc -l <"$tmp/paths") paths under $datadir/tcglog, each installed" \
-	test -s "$tmp/paths" -a -z "$missing"
-[ -n "$missing" ] && diag "not installed:$missing"
-check "dha-server --help names the shipped windows-dha.yaml policy" grep -qx "$datadir/tcglog/policies/windows-dha.yaml" "$tmp/paths"
-"$root$bindir/dha-device" --help >"$tmp/help" 2>&1
-check "dha-device --help names the bindir its tools are installed in" grep -q "installed in $bindir\.$" "$tmp/help"
-
-# Completions where bash-completion looks, one per tool, each defining its tool's.
-compdir=$(opt bash_completionsdir)
-[ -n "$compdir" ] || compdir=$datadir/bash-completion/completions
-case $compdir in /*) ;; *) compdir=$prefix/$compdir ;; esac
-bad=
-n=0
-for t in "$root$bindir"/*; do
-	n=$((n + 1))
-	f=$root$compdir/${t##*/}
-	bash -c '. "$1" && complete -p "$2"' - "$f" "${t##*/}" >/dev/null 2>&1 || bad="$bad ${t##*/}"
-done
-check "each of the $n installed tools has a completion in $compdir" test "$n" -gt 10 -a -z "$bad"
-[ -n "$bad" ] && diag "no completion:$bad"
-
-tap_end
+for need in meson pkg-config jq readelf nm; do
+	if ! command -v "$need" >/dev/null; then
+		skip "installed tree" "$need is not installed"
+		tap_end
 		exit 0
 	fi
 done
@@ -78,8 +47,12 @@ int main(void)
 	return 0;
 }
 C
-# shellcheck disable=SC2086 # flags is a word list
-cc -std=c11 -Wall -Werror -o "$tmp/prog" "$tmp/prog.c" $flags >"$tmp/out" 2>&1
+# A sanitizer build's library needs its runtime in the program too.
+san=$(opt b_sanitize)
+cc=$(jq -r '.[0].command | split(" ")[0]' "$build/compile_commands.json")
+[ "$san" = none ] && sanflags= || sanflags=-fsanitize=$san
+# shellcheck disable=SC2086 # cc, sanflags and flags are word lists
+$cc -std=c11 -Wall -Werror $sanflags -o "$tmp/prog" "$tmp/prog.c" $flags >"$tmp/out" 2>&1
 check "a program compiles and links with pkg-config --cflags --libs tcglog" test $? -eq 0 || diag "$(cat "$tmp/out")"
 out=$(LD_LIBRARY_PATH=$root$libdir "$tmp/prog")
 check "it runs on the installed libtcglog: tcg_hash SHA-256(\"abc\") is FIPS 180-2's value" \
