@@ -101,9 +101,13 @@ sh "$fetch" -M "file://$corpus" -o "$tmp/c1" >"$tmp/out" 2>"$tmp/err"
 check "-M from a corpus copy exits 0" test $? -eq 0
 check "-M fetches all files, the changed one replaced" diff -r -x MANIFEST.md "$corpus" "$tmp/c1"
 
-# Bad manifest lines are refused before anything is written.
+# A bad manifest line stops the fetch (exit 2); nothing is fetched for it.
 printf '%s  ../escape  raw  o/r  c  p\n' "$(entries | awk '{print $1; exit}')" >"$tmp/bad.manifest"
 sh "$fetch" -m "$tmp/bad.manifest" -s "file://$up" -o "$tmp/c3" >/dev/null 2>"$tmp/err"
 check "a manifest path leaving CORPUS exits 2" sh -c 'test $0 -eq 2 && grep -q "bad path" "$1"' $? "$tmp/err"
+printf '%s  tpm2-tools/x.bin  raw\n' "$(entries | awk '{print $1; exit}')" >"$tmp/bad.manifest"
+sh "$fetch" -m "$tmp/bad.manifest" -s "file://$up" -o "$tmp/c3" >/dev/null 2>"$tmp/err"
+check "a manifest line short of fields exits 2" sh -c 'test $0 -eq 2 && grep -q "6 fields expected" "$1"' $? "$tmp/err"
+check "nothing was written for the bad manifests" test ! -e "$tmp/c3/tpm2-tools" -a ! -e "$tmp/escape"
 
 tap_end

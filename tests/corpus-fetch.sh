@@ -65,6 +65,7 @@ while read -r sum path method repository commit upath; do
 	*[!0-9a-f]*) echo "$me: $manifest: line $line: not a SHA-256: $sum" >&2; exit 2 ;;
 	esac
 	[ ${#sum} -eq 64 ] || { echo "$me: $manifest: line $line: not a SHA-256: $sum" >&2; exit 2; }
+	[ -n "$upath" ] || { echo "$me: $manifest: line $line: 6 fields expected" >&2; exit 2; }
 	# No path may leave CORPUS.
 	case /$path/ in
 	*/../* | */./* | //*) echo "$me: $manifest: line $line: bad path: $path" >&2; exit 2 ;;
