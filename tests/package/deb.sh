@@ -62,6 +62,15 @@ deps=$(dpkg-deb -f "$tmp"/tcglog_*.deb Depends)
 check "tcglog depends on libtcglog0 and OpenSSL's library (shlibs)" \
 	sh -c 'echo "$1" | grep -q "libtcglog0" && echo "$1" | grep -q "libssl3"' - "$deps"
 diag "tcglog Depends: $deps"
+# tcglog.pc's Requires.private must resolve wherever libtcglog-dev is installed.
+devdeps=$(dpkg-deb -f "$tmp"/libtcglog-dev_*.deb Depends)
+missing=
+for r in $(sed -n 's/^Requires.private: *//p' "$(find "$root/usr/lib" -name tcglog.pc | head -n 1)" | tr -d ',' | tr ' ' '\n' | grep -v '^[<>=0-9.]*$'); do
+	f=$(pkg-config --path "$r" 2>/dev/null) && p=$(dpkg -S "$f" 2>/dev/null | cut -d: -f1) || p=
+	echo "$devdeps" | grep -q "\b${p:-unknown-$r}\b" || missing="$missing $r(${p:-?})"
+done
+check "libtcglog-dev depends on the -dev package of each module tcglog.pc requires" test -z "$missing"
+[ -n "$missing" ] && diag "not depended on:$missing"
 check "dha-server --help names /usr/share/tcglog/policies/windows-dha.yaml, which the package holds" \
 	sh -c '"$1/usr/bin/dha-server" --help | grep -q " /usr/share/tcglog/policies/windows-dha.yaml$" &&
 		test -f "$1/usr/share/tcglog/policies/windows-dha.yaml"' - "$root"
