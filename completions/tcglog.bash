@@ -14,13 +14,13 @@ _tcglog_spec()
 	tcglog-claims) echo "$common -f=file --pcrs=file -b=alg --bank=alg -1 --allow-sha1 -l --lenient" ;;
 	tcglog-play) echo "$common $tpm -f --force -s --startup" ;;
 	tpm-ekcert-verify) echo "$common -c=filedir --ca=filedir -u=file --untrusted=file -e=file --ek=file -l --lenient" ;;
-	tpm-quote-verify) echo "$common -u=file --ak=file -m=file --msg=file -s=file --sig=file -n=none --nonce=none -f=file --pcrs=file -l=file --log=file --allow-sha1" ;;
+	tpm-quote-verify) echo "$common -u=file --ak=file -m=file --msg=file -s=file --sig=file -n=none --nonce=none -f=file --pcrs=file -l=file --log=file -L=none --pcr-list=none --ak-unchecked-pem --allow-sha1" ;;
 	dha-bootdata) echo "$common $tpm -d=none --device=none -l=file --log=file -p=none --pcr-list=none -e=keyalg --ek-alg=keyalg -E=none --ek-handle=none -a=none --ak-handle=none -A=keyalg --ak-alg=keyalg" ;;
 	dha-activate) echo "$common $tpm -e=keyalg --ek-alg=keyalg -E=none --ek-handle=none -a=none --ak-handle=none" ;;
 	dha-quote) echo "$common $tpm -n=none --nonce=none -b=file --encblob=file -a=none --ak-handle=none -p=none --pcr-list=none" ;;
-	dha-issue) echo "$common -k=file --key=file -c=filedir --ca=filedir -u=file --untrusted=file -t=none --validity=none --allow-sha1 -n=file --new-key=file" ;;
-	dha-verify) echo "$common -k=file --key=file -s=file --store=file --allow-sha1" ;;
-	dha-nonce) echo "$common -s=file --store=file -t=none --ttl=none" ;;
+	dha-issue) echo "$common -k=file --key=file -c=filedir --ca=filedir -u=file --untrusted=file -s=file --store=file --closed -r=none --require-pcrs=none -t=none --validity=none --allow-sha1 -n=file --new-key=file" ;;
+	dha-verify) echo "$common -k=file --key=file -r=dir --retired=dir --expired-keys -s=file --store=file --allow-sha1" ;;
+	dha-nonce) echo "$common -s=file --store=file -t=none --ttl=none --closed --rebind" ;;
 	dha-policy) echo "$common -o --offline" ;;
 	dha-device) echo "-h --help --version --tcti=none --state=dir" ;;
 	dha-server) echo "-h --help --version --state=dir" ;;
@@ -32,8 +32,8 @@ _tcglog_steps()
 {
 	case $1 in
 	dha-device) echo "bootdata activate quote" ;;
-	dha-server) echo "init issue nonce verify report purge rotate" ;;
-	dha-nonce) echo "issue consume purge" ;;
+	dha-server) echo "init enroll issue nonce verify report purge rotate" ;;
+	dha-nonce) echo "issue consume purge enroll device" ;;
 	dha-policy) echo "test init" ;;
 	esac
 }
