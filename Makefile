@@ -2,6 +2,7 @@
 #   make demo   a device and a server attest end to end on a software TPM: DHA-Report
 #   make test   every test, in a normal and a sanitizer build, then one summary line
 #   make fixtures  regenerate fixtures/ (logs, PCRs from swtpm, claims, reports)
+#   make corpus download the public event logs the tests read into CORPUS, hashes checked
 
 BUILD ?= build
 BUILD_SAN ?= build-san
@@ -13,7 +14,7 @@ DEBIAN_PACKAGES = meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 	tpm2-tools libtss2-tcti-swtpm0 swtpm swtpm-tools iproute2 \
 	libxml2-dev libxml2-utils libsqlite3-dev sqlite3 jq python3 python3-yaml xxd
 
-.PHONY: all deps build build-san test demo fixtures clean
+.PHONY: all deps build build-san test demo fixtures clean corpus
 
 all: build
 
@@ -61,6 +62,10 @@ fixtures: build
 
 demo: build
 	@sh demo/dha-demo.sh $(BUILD) $(CURDIR) $(CORPUS)
+
+# CORPUS_SOURCE / CORPUS_MIRROR: see tests/corpus-fetch.sh -h (-s / -M).
+corpus:
+	sh tests/corpus-fetch.sh -o $(CORPUS) $(if $(CORPUS_SOURCE),-s $(CORPUS_SOURCE)) $(if $(CORPUS_MIRROR),-M $(CORPUS_MIRROR))
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)

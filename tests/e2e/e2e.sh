@@ -280,8 +280,7 @@ TPM2TOOLS_TCTI=$tcti_b tpm2_quote -c "$ak_handle" -l "$SEL16" -q "$binding" -g s
 	"$tmp/mix-ak-public" "$tmp/q16.attest" "$tmp/q16.sig" "$tmp/q16.pcrs" >"$tmp/q16.yaml"
 server issue <"$tmp/q16.yaml" >"$tmp/out" 2>"$tmp/err"
 check "boot data quoting sha256:16 alone: refused (exit 1), quote-selection-resettable" \
-	test $? -eq 1 -a -n "$(grep quote-selection-resettable "$tmp/err")" -a ! -s "$tmp/out" ||
-	diag "$(cat "$tmp/err")"
+	test $? -eq 1 -a -n "$(grep quote-selection-resettable "$tmp/err")" -a ! -s "$tmp/out"
 
 # Boot data whose EK certificate chains to no root the service trusts.
 "$tools/dha-server" --state "$tmp/server3" init --ca "$(swtpm_ek_root "$tmp/tpm-b")" 2>/dev/null

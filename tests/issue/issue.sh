@@ -240,8 +240,6 @@ SEL=sha256:16
 quote ak.ctx sha256 dev-a boot.log ek.pub ek.der ak.pub q16 &&
 	message dev-a boot.log ek.pub ek.der ak.pub q16 >x.yaml
 issue_in sel.db x.yaml
-# The quote step (before the PCR requirement) already refuses a quote that
-# proves nothing: only PCRs any process can reset.
 check "a quote over PCR 16 alone: exit 1, quote-selection-resettable, nothing issued" \
 	test $? -eq 1 -a -n "$(grep 'quote-selection-resettable' err)" -a ! -s out || diag "$(cat err)"
 "$dn" -s sel.db device dev-a >/dev/null 2>&1
