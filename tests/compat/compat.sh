@@ -84,9 +84,9 @@ for log in $(find "$corpus" -type f | sort); do
 	shift 3
 	equal=$((equal + e)) compared=$((compared + c))
 	if [ "$e" -eq "$c" ]; then
-		ok "$name: $e/$c events equal tpm2_eventlog's (exit $status) $*"
+		ok "$name: $e/$c events equal tpm2_eventlog's (exit $status)${*:+ $*}"
 	else
-		not_ok "$name: $e/$c events equal tpm2_eventlog's (exit $status) $*"
+		not_ok "$name: $e/$c events equal tpm2_eventlog's (exit $status)${*:+ $*}"
 		diag "$(grep -v '^#' "$tmp/cmp" | head -5 | cut -c1-400)"
 	fi
 	pline=$(grep '^# pcrs ' "$tmp/cmp") || continue
@@ -95,9 +95,9 @@ for log in $(find "$corpus" -type f | sort); do
 	shift 3
 	pequal=$((pequal + e)) pcompared=$((pcompared + c))
 	if [ "$e" -eq "$c" ]; then
-		ok "$name: $e/$c replayed PCR values equal tpm2_eventlog's $*"
+		ok "$name: $e/$c replayed PCR values equal tpm2_eventlog's${*:+ $*}"
 	else
-		not_ok "$name: $e/$c replayed PCR values equal tpm2_eventlog's $*"
+		not_ok "$name: $e/$c replayed PCR values equal tpm2_eventlog's${*:+ $*}"
 		diag "$(grep '^pcrs:' "$tmp/cmp" | head -5)"
 	fi
 done
