@@ -15,6 +15,9 @@ tcglog-dump(1) lists under "Where tpm2-tools is wrong", each by its name:
   hex-truncated    tpm2_eventlog cuts hex event data after 1024 bytes
   gpt-null-name    tpm2_eventlog writes "(null)" for a partition name that is not
                    ASCII
+  invalid-yaml     tpm2_eventlog writes text raw into the YAML: an event whose
+                   text is not YAML (control characters, bytes that are not
+                   UTF-8, a newline in an action string) cannot be read back
   unquoted-hex     tpm2_eventlog writes SignatureData unquoted, so hex made only
                    of decimal digits reads back as a number
   pcr0-no-action   (PCR values) tpm2-tools 5.4 extends PCR 0 with the zero digests
@@ -26,8 +29,7 @@ The replayed PCRs (pcrs) are compared the same way, as a second figure.
 Prints one line per differing event, then
 "# agreement EQUAL/COMPARED excluded NAME=N ..." and
 "# pcrs EQUAL/COMPARED excluded NAME=N ...". Exit 0 when that line was
-printed, 2 when tpm2_eventlog's output is not YAML (the log is not comparable:
-invalid-yaml).
+printed, 2 when tpm2_eventlog's output has no events list at all.
 """
 import re
 import sys
@@ -35,20 +37,40 @@ import sys
 import yaml
 
 
+def parse_chunk(chunk):
+    """One event's text: its mapping, or None when that text is not YAML."""
+    try:
+        node = yaml.safe_load(chunk.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return None
+    return node[0] if isinstance(node, list) and len(node) == 1 and isinstance(node[0], dict) else None
+
+
 def load_theirs(path):
+    """tpm2_eventlog's output, read event by event so one unreadable event
+    (invalid-yaml) leaves the others comparable."""
     with open(path, "rb") as f:
-        text = f.read().decode("utf-8")
-    sha1 = False
-    m = re.search(r"^events:\n", text, re.M)
-    if m and text[m.end():].startswith("  PCRIndex:"):
-        # One mapping per log: each event starts at its PCRIndex key.
-        sha1 = True
-        head, body = text[: m.end()], text[m.end():]
-        end = re.search(r"^\S", body, re.M)
-        events, tail = (body[: end.start()], body[end.start():]) if end else (body, "")
-        events = re.sub(r"^  PCRIndex:", "- PCRIndex:", events, flags=re.M)
-        text = head + events + tail
-    return yaml.safe_load(text), sha1
+        text = f.read()
+    m = re.search(rb"^events:\n", text, re.M)
+    if not m:
+        return None, False
+    body = text[m.end():]
+    end = re.search(rb"^pcrs:", body, re.M)
+    events, tail = (body[: end.start()], body[end.start():]) if end else (body, b"")
+    # A SHA-1 log: one mapping for all events, each starting at its PCRIndex key.
+    sha1 = events.startswith(b"  PCRIndex:")
+    if sha1:
+        events = re.sub(rb"^  PCRIndex:", b"- PCRIndex:", events, flags=re.M)
+    marker = b"- PCRIndex:" if sha1 else b"- EventNum:"
+    starts = [i.start() for i in re.finditer(rb"^" + re.escape(marker), events, re.M)]
+    chunks = [events[a:b] for a, b in zip(starts, starts[1:] + [len(events)])]
+    doc = {"events": [parse_chunk(c) for c in chunks]}
+    try:
+        pcrs = yaml.safe_load(tail.decode("utf-8")) if tail else None
+        doc["pcrs"] = pcrs.get("pcrs") if isinstance(pcrs, dict) else None
+    except (yaml.YAMLError, UnicodeDecodeError):
+        doc["pcrs"] = None
+    return doc, sha1
 
 
 def truncated_hex(t, o):
@@ -101,12 +123,11 @@ def compare_pcrs(theirs, ours, tev):
 def main(ours_path, theirs_path, status):
     with open(ours_path, encoding="utf-8") as f:
         ours = yaml.safe_load(f)
-    try:
-        theirs, sha1 = load_theirs(theirs_path)
-    except (yaml.YAMLError, UnicodeDecodeError):
-        return 2
-    if not isinstance(theirs, dict):
-        return 2
+    theirs, sha1 = load_theirs(theirs_path)
+    if theirs is None:
+        if status == 0:
+            return 2
+        theirs = {"events": [], "pcrs": None}
     tev = theirs.get("events") or []
     oev = ours["events"]
     excluded = {}
@@ -123,6 +144,9 @@ def main(ours_path, theirs_path, status):
     equal = compared = 0
     for i, t in enumerate(tev):
         o = oev[i] if i < len(oev) else None
+        if t is None:
+            exclude("invalid-yaml")
+            continue
         te, oe = (t or {}).get("Event"), (o or {}).get("Event")
         if o is not None and truncated_hex(te, oe):
             exclude("hex-truncated")
@@ -147,8 +171,8 @@ def main(ours_path, theirs_path, status):
         print(f"events {len(tev)}..{len(oev) - 1}: only in tcglog-dump")
     names = " ".join(f"{k}={v}" for k, v in sorted(excluded.items()))
     print(f"# agreement {equal}/{compared}" + (f" excluded {names}" if names else ""))
-    if status == 0:
-        compare_pcrs(theirs, ours, tev)
+    if status == 0 and theirs["pcrs"] is not None:
+        compare_pcrs(theirs, ours, [e for e in tev if e is not None])
     if sha1:
         print("# sha1-log-layout: events split into a list and compared without EventNum")
     return 0
