@@ -177,8 +177,10 @@ static bool ascii_name(tcg_buf b, char *out, size_t max)
 /* Text up to its first NUL: tpm2-tools prints these with %.*s. */
 static void t2_text(tcg_yaml *y, tcg_buf b)
 {
-	const uint8_t *nul = b.len ? memchr(b.p, 0, b.len) : NULL;
-	tcg_yaml_str(y, (const char *)b.p, nul ? (size_t)(nul - b.p) : b.len);
+	size_t n = 0;
+	while (n < b.len && b.p[n])
+		n++;
+	tcg_yaml_str(y, (const char *)b.p, n);
 }
 
 /*
@@ -191,41 +193,43 @@ static void t2_escaped_lines(tcg_yaml *y, tcg_buf b)
 {
 	size_t n = 0;
 	char *s;
+	/* At most 2 bytes per input byte, 3 per line (quotes, newline). */
 	if (b.len > (SIZE_MAX - 8) / 4 || !(s = malloc(b.len * 4 + 8))) {
 		tcg_yaml_fail_nomem(y);
 		return;
 	}
-	size_t i = 0;
-	do {
-		const uint8_t *nl = i < b.len ? memchr(b.p + i, '\n', b.len - i) : NULL;
-		size_t len = nl ? (size_t)(nl - (b.p + i)) : b.len - i;
-		if (n)
-			s[n++] = '\n';
-		s[n++] = '"';
-		for (size_t j = i; j < i + len; j++) {
-			char esc = 0;
-			switch (b.p[j]) {
-			case '\0': esc = '0'; break;
-			case '\a': esc = 'a'; break;
-			case '\b': esc = 'b'; break;
-			case '\t': esc = 't'; break;
-			case '\v': esc = 'v'; break;
-			case '\f': esc = 'f'; break;
-			case '\r': esc = 'r'; break;
-			case 0x1b: esc = 'e'; break;
-			case '\'': esc = '\''; break;
-			case '\\': esc = '\\'; break;
+	s[n++] = '"';
+	for (size_t j = 0; j < b.len; j++) {
+		char esc = 0;
+		if (b.p[j] == '\n') {
+			s[n++] = '"';
+			if (j + 1 < b.len) {
+				s[n++] = '\n';
+				s[n++] = '"';
 			}
-			if (esc) {
-				s[n++] = '\\';
-				s[n++] = esc;
-			} else {
-				s[n++] = (char)b.p[j];
-			}
+			continue;
 		}
+		switch (b.p[j]) {
+		case '\0': esc = '0'; break;
+		case '\a': esc = 'a'; break;
+		case '\b': esc = 'b'; break;
+		case '\t': esc = 't'; break;
+		case '\v': esc = 'v'; break;
+		case '\f': esc = 'f'; break;
+		case '\r': esc = 'r'; break;
+		case 0x1b: esc = 'e'; break;
+		case '\'': esc = '\''; break;
+		case '\\': esc = '\\'; break;
+		}
+		if (esc) {
+			s[n++] = '\\';
+			s[n++] = esc;
+		} else {
+			s[n++] = (char)b.p[j];
+		}
+	}
+	if (!b.len || b.p[b.len - 1] != '\n')
 		s[n++] = '"';
-		i += len + 1;
-	} while (i < b.len);
 	tcg_yaml_str(y, s, n);
 	free(s);
 }
@@ -350,12 +354,14 @@ static bool t2_var_data(tcg_yaml *y, uint32_t type, const char *name, tcg_buf da
 			tcg_yaml_key(y, "VariableData");
 			return t2_enabled(y, data);
 		}
-		if ((!strcmp(name, "db") || !strcmp(name, "Shim")) && data.len >= 16) {
+		const uint8_t *owner;
+		tcg_buf sig = data;
+		if ((!strcmp(name, "db") || !strcmp(name, "Shim")) && tcg_buf_bytes(&sig, 16, &owner)) {
 			tcg_yaml_key(y, "VariableData");
 			tcg_yaml_seq_start(y);
 			tcg_yaml_map_start(y);
-			tcg_yaml_kv_guid(y, "SignatureOwner", data.p);
-			tcg_yaml_kv_hex(y, "SignatureData", data.p + 16, data.len - 16);
+			tcg_yaml_kv_guid(y, "SignatureOwner", owner);
+			tcg_yaml_kv_hex(y, "SignatureData", sig.p, sig.len);
 			tcg_yaml_map_end(y);
 			tcg_yaml_seq_end(y);
 			return true;
