@@ -63,6 +63,8 @@
 #define SIPA_CATEGORY_MASK 0x000F0000u
 
 #define MAX_PROBLEMS 256
+/* PCRs facts come from (DESIGN.md: Windows 0-7, 11-14; UEFI Linux 0-9, 14; systemd 11, 12). */
+#define FACT_PCRS 0x7BFFu
 #define MAX_VARS 64
 #define MAX_MODULES 4096
 #define MAX_ELAM 16
@@ -148,6 +150,8 @@ typedef struct {
 	int enabled;
 	bool debug, dma;
 	bool sep;
+	/* databases whose variable was measured (an unmeasured one is unknown, not empty) */
+	bool pk_known, kek_known, db_known, dbx_known;
 	size_t nvars;
 	struct {
 		uint8_t guid[16];
@@ -161,10 +165,13 @@ typedef struct {
 	bool shim, grub, sdboot;
 	hlist mok, bootloaders, moklist_digest;
 	bytes sbat;
-	bytes cmdline; /* ASCII (GRUB) */
+	bytes cmdline; /* ASCII (GRUB), pinned by the GRUB linux command */
+	bytes linux_arg; /* argument of the last GRUB linux command in PCR 8 */
+	size_t pcr14_n; /* PCR 14 extends so far: shim's MOK labels are checked by position */
 	bytes cmdline16; /* UTF-16 (systemd) */
+	bool cmdline_conflict; /* both: which one the kernel got is not proven */
 	size_t nsections;
-	bytes sections[16];
+	char sections[16][16]; /* UKI PE section names, ASCII */
 } linuxfacts;
 
 struct tcg_claims {
@@ -181,6 +188,14 @@ struct tcg_claims {
 	uint8_t log_sha[32];
 	unsigned quirks;
 	bool shim_stray_byte, sb_empty, fw_unbound;
+	/* firmware habits seen in real logs, accepted by name (the output lists them) */
+	bool wa_boot_guard, wa_utf16_odd, wa_vendor_type, wa_compact_pcr2;
+	uint32_t gap;      /* PCRs with an event refused: facts needing every extend are unknown */
+	uint32_t extended; /* PCRs the log extends */
+	uint32_t ignored;  /* PCRs no fact uses whose values differ from the replay */
+	size_t boot_end;   /* index of "Exit Boot Services Invocation", or SIZE_MAX */
+	size_t nlate;
+	long late[64];     /* boot-chain events after the end of boot: listed, not believed */
 	size_t nprob;
 	tcg_err prob[MAX_PROBLEMS];
 	size_t prob_dropped;
@@ -234,9 +249,13 @@ static void problem(tcg_claims *c, const tcg_event *e, const char *rule, const c
 static void problem(tcg_claims *c, const tcg_event *e, const char *rule, const char *fmt, ...)
 {
 	if (c->nprob == MAX_PROBLEMS) {
+		if (e && !e->header && e->pcr < TCG_NUM_PCRS)
+			c->gap |= 1u << e->pcr;
 		c->prob_dropped++;
 		return;
 	}
+	if (e && !e->header && e->pcr < TCG_NUM_PCRS)
+		c->gap |= 1u << e->pcr;
 	tcg_err *p = &c->prob[c->nprob++];
 	char msg[256];
 	va_list ap;
@@ -832,8 +851,55 @@ static void winfacts_init(winfacts *w)
 
 /* ---- PCR 7: Secure Boot (dha.md §5.6) and shim ---- */
 
+/* What a PCR 7 variable's name allows (PFP 3.3.4.8, shim, dha.md §5.6): the event
+ * type is not covered by the digest, the name is, so the name decides the type. */
+enum var_kind {
+	VAR_CONFIG,    /* Secure Boot policy variables: EV_EFI_VARIABLE_DRIVER_CONFIG only */
+	VAR_DB,        /* db: the database (DRIVER_CONFIG) or a certificate from it (AUTHORITY) */
+	VAR_SHIM,      /* shim's MokList, SbatLevel, ...: EV_EFI_VARIABLE_AUTHORITY only */
+	VAR_DEVDB,     /* the SPDM device database: EV_EFI_SPDM_DEVICE_* only */
+	VAR_OTHER,     /* vendor names: DRIVER_CONFIG or AUTHORITY */
+};
+
 static const uint8_t guid_shim[16] = { 0x50, 0xab, 0x5d, 0x60, 0x46, 0xe0, 0x00, 0x43,
 	                               0xab, 0xb6, 0x3d, 0xd8, 0x10, 0xdd, 0x8b, 0x23 };
+
+static enum var_kind var_kind(const uefivar *v)
+{
+	static const char *const global[] = { "SecureBoot", "PK", "KEK", "SetupMode",
+		                              "AuditMode", "DeployedMode" };
+	static const char *const imagesec[] = { "dbx", "dbt", "dbr" };
+	static const char *const shim[] = { "MokList", "MokListX", "MokListTrusted", "SbatLevel",
+		                            "Shim", "MokSBState" };
+	for (size_t i = 0; i < sizeof global / sizeof global[0]; i++)
+		if (!strcmp(v->name, global[i]))
+			return VAR_CONFIG;
+	for (size_t i = 0; i < sizeof imagesec / sizeof imagesec[0]; i++)
+		if (!strcmp(v->name, imagesec[i]))
+			return VAR_CONFIG;
+	if (!strcmp(v->name, "db"))
+		return VAR_DB;
+	for (size_t i = 0; i < sizeof shim / sizeof shim[0]; i++)
+		if (!strcmp(v->name, shim[i]))
+			return VAR_SHIM;
+	if (!strcmp(v->name, "devdb"))
+		return VAR_DEVDB;
+	return VAR_OTHER;
+}
+
+/* DER SEQUENCE with a long-form length that spans exactly len bytes. */
+static bool is_der(const uint8_t *p, size_t len)
+{
+	if (len < 4 || p[0] != 0x30)
+		return false;
+	if (p[1] == 0x81)
+		return len == 3 + (size_t)p[2];
+	if (p[1] == 0x82)
+		return len == 4 + ((size_t)p[2] << 8 | p[3]);
+	if (p[1] == 0x83 && len >= 5)
+		return len == 5 + ((size_t)p[2] << 16 | (size_t)p[3] << 8 | p[4]);
+	return false;
+}
 
 static void pcr7_event(tcg_claims *c, const tcg_event *e)
 {
@@ -860,6 +926,11 @@ static void pcr7_event(tcg_claims *c, const tcg_event *e)
 	case EV_EFI_VARIABLE_DRIVER_CONFIG:
 		if (!parse_var(e, &v)) {
 			problem(c, e, "uefi-variable-malformed", "UEFI_VARIABLE_DATA does not parse");
+			return;
+		}
+		if (var_kind(&v) == VAR_SHIM || var_kind(&v) == VAR_DEVDB) {
+			problem(c, e, "secureboot-variable-retyped",
+			        "%s measured as EV_EFI_VARIABLE_DRIVER_CONFIG", v.name);
 			return;
 		}
 		if (sb->sep) {
@@ -896,19 +967,22 @@ static void pcr7_event(tcg_claims *c, const tcg_event *e)
 			return;
 		}
 		hlist *l = NULL;
+		bool *known = NULL;
 		if (!memcmp(v.guid, guid_global, 16) && !strcmp(v.name, "PK"))
-			l = &sb->pk;
+			l = &sb->pk, known = &sb->pk_known;
 		else if (!memcmp(v.guid, guid_global, 16) && !strcmp(v.name, "KEK"))
-			l = &sb->kek;
+			l = &sb->kek, known = &sb->kek_known;
 		else if (!memcmp(v.guid, guid_imagesec, 16) && !strcmp(v.name, "db"))
-			l = &sb->db;
+			l = &sb->db, known = &sb->db_known;
 		else if (!memcmp(v.guid, guid_imagesec, 16) && !strcmp(v.name, "dbx"))
-			l = &sb->dbx;
+			l = &sb->dbx, known = &sb->dbx_known;
 		else if (!strcmp(v.name, "CurrentPolicy"))
 			sb->current_policy = (bytes){ v.data, v.len };
 		if (l && !parse_siglists(c, v.data, v.len, l))
 			problem(c, e, "signature-list-malformed", "%s: EFI_SIGNATURE_LIST does not parse",
 			        v.name);
+		else if (known)
+			*known = true;
 		return;
 	case EV_EFI_VARIABLE_AUTHORITY:
 		/* Shim appends stray bytes after the variable (covered by the digest). */
@@ -916,20 +990,45 @@ static void pcr7_event(tcg_claims *c, const tcg_event *e)
 			problem(c, e, "uefi-variable-malformed", "UEFI_VARIABLE_DATA does not parse");
 			return;
 		}
-		if (!memcmp(v.guid, guid_shim, 16) || !strcmp(v.name, "MokList") ||
-		    !strcmp(v.name, "SbatLevel") || !strcmp(v.name, "MokListTrusted"))
+		if (var_kind(&v) == VAR_CONFIG || var_kind(&v) == VAR_DEVDB) {
+			problem(c, e, "secureboot-variable-retyped",
+			        "%s measured as EV_EFI_VARIABLE_AUTHORITY", v.name);
+			return;
+		}
+		if (!memcmp(v.guid, guid_shim, 16) || var_kind(&v) == VAR_SHIM)
 			c->lx.shim = true;
 		if (!strcmp(v.name, "SbatLevel")) {
-			c->lx.sbat = (bytes){ v.data, v.len };
-		} else if (v.len > 16 && strcmp(v.name, "MokListTrusted")) {
-			uint8_t d[32];
-			/* EFI_SIGNATURE_DATA (owner GUID, DER), or a bare DER certificate */
-			size_t skip = v.data[0] == 0x30 && v.data[1] == 0x82 ? 0 : 16;
-			if (!tcg_hash(c->h, TCG_ALG_SHA256, v.data + skip, v.len - skip, d))
-				hlist_add(!strcmp(v.name, "MokList") ? &c->lx.mok : &sb->auth, d, 32);
+			if (!c->lx.sbat.p) /* the first value wins */
+				c->lx.sbat = (bytes){ v.data, v.len };
+			return;
 		}
+		if (!strcmp(v.name, "MokListTrusted"))
+			return;
+		/* One certificate: EFI_SIGNATURE_DATA (owner GUID, DER or an image hash), or
+		 * bare DER. Anything else is another variable's data under this type. */
+		size_t skip = is_der(v.data, v.len) ? 0 : 16, h = v.len - 16;
+		if (skip && !(v.len > 16 && (is_der(v.data + 16, h) || h == 20 || h == 28 ||
+		                             h == 32 || h == 48 || h == 64))) {
+			problem(c, e, "authority-malformed",
+			        "%s: authority data is not one certificate or image hash", v.name);
+			return;
+		}
+		uint8_t d[32];
+		if (!tcg_hash(c->h, TCG_ALG_SHA256, v.data + skip, v.len - skip, d))
+			hlist_add(!strcmp(v.name, "MokList") ? &c->lx.mok : &sb->auth, d, 32);
 		return;
-	default: /* SPDM device policy and authority: allowed, no facts yet */
+	case EV_EFI_SPDM_DEVICE_POLICY:
+	case EV_EFI_SPDM_DEVICE_AUTHORITY:
+		/* Same data layout as an authority: only the device database may use it. */
+		if (!parse_var_n(e->data, e->size, false, &v)) {
+			problem(c, e, "uefi-variable-malformed", "UEFI_VARIABLE_DATA does not parse");
+			return;
+		}
+		if (var_kind(&v) != VAR_DEVDB)
+			problem(c, e, "secureboot-variable-retyped", "%s measured as an SPDM event",
+			        v.name);
+		return;
+	default:
 		return;
 	}
 }
@@ -1025,6 +1124,19 @@ static bool digest_matches(tcg_claims *c, const tcg_event *e, const uint8_t *p, 
 	return any;
 }
 
+/* Whether the data with one more zero byte hashes to e's digest in every bank. */
+static bool utf16_odd_matches(tcg_claims *c, const tcg_event *e)
+{
+	uint8_t *p = malloc((size_t)e->size + 1);
+	if (!p)
+		return false;
+	memcpy(p, e->data, e->size);
+	p[e->size] = 0;
+	bool ok = digest_matches(c, e, p, (size_t)e->size + 1);
+	free(p);
+	return ok;
+}
+
 /* ---- derivation ---- */
 
 static const uint16_t strength[] = { TCG_ALG_SHA512, TCG_ALG_SHA3_512, TCG_ALG_SHA384,
@@ -1036,32 +1148,149 @@ static bool is_wbcl_sep(const tcg_event *e)
 	return e->type == EV_SEPARATOR && e->size == 4 && !memcmp(e->data, "WBCL", 4);
 }
 
+/* GRUB's PCR 8 strings: a label, then the text the digest covers (binding.c). */
+enum grub_kind { GRUB_NONE, GRUB_CMD, GRUB_KERNEL, GRUB_MODULE };
+
+static enum grub_kind grub_text(tcg_claims *c, const tcg_event *e, bytes *text)
+{
+	static const struct {
+		const char *p;
+		enum grub_kind k;
+	} labels[] = {
+		{ "grub_cmd: ", GRUB_CMD },        { "kernel_cmdline: ", GRUB_KERNEL },
+		{ "module_cmdline: ", GRUB_MODULE }, { "grub_cmd ", GRUB_CMD },
+		{ "kernel_cmdline ", GRUB_KERNEL }, { "module_cmdline ", GRUB_MODULE },
+		{ "grub_kernel_cmdline ", GRUB_KERNEL },
+	};
+	size_t n = e->size;
+	while (n && !e->data[n - 1])
+		n--;
+	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+		size_t k = strlen(labels[i].p);
+		if (n < k || memcmp(e->data, labels[i].p, k))
+			continue;
+		/* The label is not measured: only a text whose hash is the digest counts. */
+		if (digest_matches(c, e, e->data + k, n - k) ||
+		    (n < e->size && digest_matches(c, e, e->data + k, n - k + 1))) {
+			*text = (bytes){ e->data + k, n - k };
+			return labels[i].k;
+		}
+	}
+	return GRUB_NONE;
+}
+
+/* The argument of a GRUB command that loads a kernel, or false. */
+static bool grub_linux_arg(bytes cmd, bytes *arg)
+{
+	static const char *const cmds[] = { "linux ", "linuxefi ", "linux16 " };
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		size_t k = strlen(cmds[i]);
+		if (cmd.len >= k && !memcmp(cmd.p, cmds[i], k)) {
+			*arg = (bytes){ cmd.p + k, cmd.len - k };
+			return true;
+		}
+	}
+	return false;
+}
+
+/* GRUB quotes the words of the kernel command line that hold spaces (and escapes quotes
+ * and backslashes), which its measured linux command does not: equal but for those. */
+static bool same_unquoted(bytes a, bytes b)
+{
+	size_t i = 0, j = 0;
+	for (;;) {
+		while (i < a.len && (a.p[i] == '"' || a.p[i] == '\\'))
+			i++;
+		while (j < b.len && (b.p[j] == '"' || b.p[j] == '\\'))
+			j++;
+		if (i == a.len || j == b.len)
+			return i == a.len && j == b.len;
+		if (a.p[i++] != b.p[j++])
+			return false;
+	}
+}
+
+/* PCR 4: every extend that is not a measured constant is an image the firmware ran. The
+ * type is not covered by the digest, so an image retyped as a driver or EV_IPL still counts;
+ * types that bind their data (separator, actions) were checked against it already. */
+static void pcr4_event(tcg_claims *c, const tcg_event *e)
+{
+	if (tcg_type_binds(e->pcr, e->type))
+		return;
+	hlist_add(&c->lx.bootloaders, e->digest[c->bidx], tcg_alg_size(c->bank));
+}
+
+/* shim measures its MOK variables into PCR 14 in this order; the labels are not covered by
+ * the digests, the order is (PCR 14 replays). */
+static const char *const mok_order[] = { "MokList", "MokListX" };
+
+/* Windows profile: the log closes PCR 12-14 with "WBCL" separators. */
+tcg_profile tcg_claims_log_profile(const tcg_log *log)
+{
+	for (size_t i = 0; i < tcg_log_num_events(log); i++) {
+		const tcg_event *e = tcg_log_event(log, i);
+		if (!e->header && e->pcr >= 12 && e->pcr <= 14 && is_wbcl_sep(e))
+			return TCG_PROFILE_WINDOWS;
+	}
+	return TCG_PROFILE_LINUX;
+}
+
 static void linux_event(tcg_claims *c, const tcg_event *e)
 {
 	linuxfacts *lx = &c->lx;
 	const uint8_t *d = e->digest[c->bidx];
-	if (e->pcr == 4 && e->type == EV_EFI_BOOT_SERVICES_APPLICATION)
-		hlist_add(&lx->bootloaders, d, tcg_alg_size(c->bank));
+	if (e->pcr == 14) {
+		size_t pos = lx->pcr14_n++;
+		if (e->type != EV_IPL)
+			return;
+		for (size_t i = 0; i < sizeof mok_order / sizeof mok_order[0]; i++) {
+			size_t k = strlen(mok_order[i]);
+			if (e->size < k || memcmp(e->data, mok_order[i], k) ||
+			    (e->size > k && (e->size != k + 1 || e->data[k])))
+				continue;
+			if (pos != i) {
+				problem(c, e, "moklist-label-order",
+				        "%s label on PCR 14 extend %zu: shim measures it as extend %zu",
+				        mok_order[i], pos + 1, i + 1);
+				return;
+			}
+			lx->shim = true;
+			if (i == 0)
+				hlist_add(&lx->moklist_digest, d, tcg_alg_size(c->bank));
+			return;
+		}
+		if ((e->size == 10 && !memcmp(e->data, "MokSBState", 10)) ||
+		    (e->size == 14 && !memcmp(e->data, "MokListTrusted", 14)))
+			lx->shim = true;
+		return;
+	}
 	if (e->type != EV_IPL)
 		return;
-	size_t n = e->size;
-	while (n && !e->data[n - 1])
-		n--;
 	if (e->pcr == 8) {
-		lx->grub = true;
-		if (n >= 16 && !memcmp(e->data, "kernel_cmdline: ", 16))
-			lx->cmdline = (bytes){ e->data + 16, n - 16 };
-		else if (n >= 15 && !memcmp(e->data, "kernel_cmdline ", 15))
-			lx->cmdline = (bytes){ e->data + 15, n - 15 };
-		else if (n >= 20 && !memcmp(e->data, "grub_kernel_cmdline ", 20))
-			lx->cmdline = (bytes){ e->data + 20, n - 20 };
-	} else if (e->pcr == 14) {
-		if ((n == 7 && !memcmp(e->data, "MokList", 7))) {
-			lx->shim = true;
-			hlist_add(&lx->moklist_digest, d, tcg_alg_size(c->bank));
-		} else if ((n == 8 && !memcmp(e->data, "MokListX", 8)) ||
-		           (n == 10 && !memcmp(e->data, "MokSBState", 10))) {
-			lx->shim = true;
+		bytes text, arg;
+		switch (grub_text(c, e, &text)) {
+		case GRUB_NONE:
+			return;
+		case GRUB_CMD:
+			lx->grub = true;
+			if (grub_linux_arg(text, &arg))
+				lx->linux_arg = arg;
+			return;
+		case GRUB_KERNEL:
+			lx->grub = true;
+			/* The label is not measured: the text must be what the last measured
+			 * linux command loaded, else it could be any GRUB string. */
+			if (!lx->linux_arg.p || !same_unquoted(lx->linux_arg, text)) {
+				problem(c, e, "kernel-cmdline-unverified",
+				        "kernel command line is not the argument of a GRUB linux command");
+				return;
+			}
+			if (!lx->cmdline.p) /* the first value wins */
+				lx->cmdline = text;
+			return;
+		case GRUB_MODULE:
+			lx->grub = true;
+			return;
 		}
 	} else if (e->pcr == 12) {
 		/* systemd-stub: the kernel command line, UTF-16LE */
@@ -1070,9 +1299,33 @@ static void linux_event(tcg_claims *c, const tcg_event *e)
 			lx->cmdline16 = (bytes){ e->data, e->size };
 	} else if (e->pcr == 11) {
 		lx->sdboot = true;
-		if (lx->nsections < 16 && n && n < 64 && e->data[0] == '.')
-			lx->sections[lx->nsections++] = (bytes){ e->data, n };
+		/* systemd-stub logs each section twice, both described by the name in UTF-16:
+		 * the name (digest = ASCII name and NUL) and the contents. Only the first
+		 * kind measures the name. */
+		char name[16];
+		size_t k = 0;
+		for (size_t i = 0; i + 1 < e->size && k + 1 < sizeof name; i += 2) {
+			uint16_t u = (uint16_t)(e->data[i] | e->data[i + 1] << 8);
+			if (!u)
+				break;
+			if (u < 0x21 || u > 0x7e)
+				return;
+			name[k++] = (char)u;
+		}
+		name[k] = 0;
+		if (k && name[0] == '.' && lx->nsections < 16 &&
+		    digest_matches(c, e, (const uint8_t *)name, k + 1))
+			memcpy(lx->sections[lx->nsections++], name, k + 1);
 	}
+}
+
+/* PCRs the boot chain measures into after the firmware: no event may extend them after
+ * ExitBootServices (PCR 7 in every profile, the rest for Linux). */
+static bool boot_chain_pcr(const tcg_claims *c, uint32_t pcr)
+{
+	if (pcr == 7)
+		return true;
+	return !c->windows && (pcr == 4 || pcr == 8 || pcr == 9 || (pcr >= 11 && pcr <= 14));
 }
 
 tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claims **out,
@@ -1084,7 +1337,7 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 	tcg_rc rc = TCG_OK;
 	*out = NULL;
 	if (!c || !r || !(c->h = tcg_hasher_new())) {
-		rc = tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+		rc = tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                 "out of memory");
 		goto fail;
 	}
@@ -1143,6 +1396,13 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 		memcpy(c->pcr0, rb->value[0], rb->size);
 	}
 
+	c->boot_end = SIZE_MAX;
+	for (size_t i = 0; i < tcg_log_num_events(log); i++) {
+		const tcg_event *e = tcg_log_event(log, i);
+		if (!e->header && e->type != TCG_EV_NO_ACTION && e->pcr < TCG_NUM_PCRS)
+			c->extended |= 1u << e->pcr;
+	}
+
 	/* Which PCRs replay to the given values. */
 	if (o->expected) {
 		const tcg_pcr_bank *eb = tcg_pcrs_bank_const(o->expected, c->bank);
@@ -1153,7 +1413,7 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 			goto fail;
 		}
 		if (!(want = calloc(1, sizeof *want))) {
-			rc = tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+			rc = tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 			                 "out of memory");
 			goto fail;
 		}
@@ -1175,10 +1435,15 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 		c->usable = c->pcrs_ok;
 		if (eb->present & 1)
 			memcpy(c->pcr0, eb->value[0], eb->size), c->has_pcr0 = !(bad & 1);
-		/* Name each PCR that does not replay, at its first event. */
+		/* Name each PCR that does not replay, at its first event. A PCR no fact comes
+		 * from and the log never extends (IMA's 10, the OS's 15, 16, 23) spoils nothing. */
 		for (uint32_t p = 0; p < TCG_NUM_PCRS; p++) {
 			if (!(bad & (1u << p)))
 				continue;
+			if (!(FACT_PCRS & (1u << p)) && !(c->extended & (1u << p))) {
+				c->ignored |= 1u << p;
+				continue;
+			}
 			const tcg_event *first = NULL;
 			for (size_t i = 0; i < tcg_log_num_events(log) && !first; i++) {
 				const tcg_event *e = tcg_log_event(log, i);
@@ -1204,12 +1469,16 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 		}
 	size_t dsize = tcg_alg_size(c->bank);
 
-	/* Windows profile: the log closes PCR 12-14 with "WBCL" separators. */
-	for (size_t i = 0; i < tcg_log_num_events(log); i++) {
+	/* The end of boot: the first ExitBootServices action (its digest checked, its type
+	 * and data checked with the well-known events below). */
+	for (size_t i = 0; i < tcg_log_num_events(log) && c->boot_end == SIZE_MAX; i++) {
 		const tcg_event *e = tcg_log_event(log, i);
-		if (!e->header && e->pcr >= 12 && e->pcr <= 14 && is_wbcl_sep(e))
-			c->windows = true;
+		if (!e->header && e->pcr == 5 && e->type == EV_EFI_ACTION && e->digest[c->bidx] &&
+		    !memcmp(e->digest[c->bidx], c->wk[4], dsize))
+			c->boot_end = i;
 	}
+
+	c->windows = tcg_claims_log_profile(log) == TCG_PROFILE_WINDOWS;
 
 	bool wbcl_seen[TCG_NUM_PCRS] = { false };
 	for (size_t i = 0; i < tcg_log_num_events(log); i++) {
@@ -1223,7 +1492,13 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 			continue;
 		}
 		const char *tname = tcg_event_type_name(e->type);
-		if (!type_allowed(c, e->pcr, e->type)) {
+		/* Types some firmware uses where no fact reads events. */
+		if (!type_allowed(c, e->pcr, e->type) && !tname && e->pcr <= 3) {
+			c->wa_vendor_type = true; /* e.g. Intel TXT types in PCR 0 */
+		} else if (!type_allowed(c, e->pcr, e->type) && e->pcr == 2 &&
+		           e->type == EV_COMPACT_HASH) {
+			c->wa_compact_pcr2 = true;
+		} else if (!type_allowed(c, e->pcr, e->type)) {
 			char what[96];
 			snprintf(what, sizeof what, "%s in PCR %u", tname ? tname : "unknown type",
 			         e->pcr);
@@ -1231,6 +1506,8 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 			        what);
 			continue;
 		}
+		if (!tname)
+			tname = "an unknown type";
 		const uint8_t *d = e->digest[c->bidx];
 		if (!d) {
 			problem(c, e, "event-bank-missing", "the event has no %s digest",
@@ -1255,6 +1532,12 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 				b = TCG_BIND_OK;
 				c->fw_unbound = true;
 			}
+			/* systemd measures a UTF-16 string with its last byte cut from the log. */
+			if (b != TCG_BIND_OK && e->type == EV_IPL && (e->size & 1) && e->size > 1 &&
+			    !e->data[e->size - 1] && utf16_odd_matches(c, e)) {
+				b = TCG_BIND_OK;
+				c->wa_utf16_odd = true;
+			}
 			if (b != TCG_BIND_OK) {
 				problem(c, e, "data-digest-mismatch", "%s data does not match its digest",
 				        tname);
@@ -1266,6 +1549,11 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 		for (size_t k = 0; k < 8 && !wk_bad; k++) {
 			if (memcmp(d, c->wk[k], dsize))
 				continue;
+			/* Intel Boot Guard measures its S-CRTM as the digest of four zero bytes. */
+			if (k == 0 && e->pcr == 0 && e->type == EV_S_CRTM_CONTENTS) {
+				c->wa_boot_guard = true;
+				continue;
+			}
 			uint32_t want_type = well_known[k].separator ? EV_SEPARATOR : EV_EFI_ACTION;
 			if ((e->type != want_type && !(want_type == EV_EFI_ACTION && e->type == EV_ACTION)) ||
 			    e->size != well_known[k].len || memcmp(e->data, well_known[k].s, e->size))
@@ -1296,14 +1584,31 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 		}
 		if (!(c->usable & (1u << e->pcr)))
 			continue; /* PCR not verified: no facts (named above when it mismatched) */
+		/* Root can extend these PCRs after boot and append matching events. */
+		if (i > c->boot_end && boot_chain_pcr(c, e->pcr)) {
+			if (c->nlate < sizeof c->late / sizeof c->late[0])
+				c->late[c->nlate++] = (long)e->number;
+			uint32_t gap = c->gap; /* not believed, so it leaves no gap either */
+			problem(c, e, "event-after-boot",
+			        "PCR %u extended after ExitBootServices: not believed", e->pcr);
+			c->gap = gap;
+			continue;
+		}
 		if (e->pcr == 7)
 			pcr7_event(c, e);
+		else if (e->pcr == 4)
+			pcr4_event(c, e);
 		else if (c->windows && e->pcr >= 12 && e->pcr <= 14 && e->type == EV_EVENT_TAG)
 			windows_event(c, e);
 		else if (!c->windows)
 			linux_event(c, e);
-		else if (e->pcr == 4 && e->type == EV_EFI_BOOT_SERVICES_APPLICATION)
-			hlist_add(&c->lx.bootloaders, d, dsize);
+	}
+	/* GRUB's and systemd-stub's command lines in one boot: root could have appended either
+	 * (an event placed early in the file), and nothing shows which the kernel got. */
+	if (c->lx.cmdline.p && c->lx.cmdline16.p) {
+		c->lx.cmdline_conflict = true;
+		problem(c, NULL, "kernel-cmdline-conflict",
+		        "both GRUB (PCR 8) and systemd-stub (PCR 12) measured a kernel command line");
 	}
 	/* PFP / dha.md §5.6: Secure Boot on means its databases were measured and used. */
 	if (c->sb.enabled == 1 && (!c->sb.pk.n || !c->sb.kek.n || !c->sb.db.n || !c->sb.auth.n))
@@ -1585,18 +1890,44 @@ static void write_windows(const tcg_claims *c, tcg_yaml *y)
 	tcg_yaml_map_end(y);
 }
 
+/* A PCR whose every extend was accounted for: a fact from the absence of an event holds. */
+static bool pcr_complete(const tcg_claims *c, uint32_t pcr)
+{
+	return (c->usable & (1u << pcr)) && !(c->gap & (1u << pcr));
+}
+
+/* A PCR that replays to its initial value: nothing measured into it. */
+static bool pcr_untouched(const tcg_claims *c, uint32_t pcr)
+{
+	return pcr_complete(c, pcr) && !(c->extended & (1u << pcr));
+}
+
+/* true when seen, false only when its PCRs prove nothing was measured, else unknown */
+static void kv_seen(tcg_yaml *y, const char *k, bool seen, bool none)
+{
+	if (seen || none)
+		tcg_yaml_kv_bool(y, k, seen);
+}
+
 static void write_secureboot(const tcg_claims *c, tcg_yaml *y)
 {
 	const sbfacts *sb = &c->sb;
+	bool all7 = pcr_complete(c, 7);
 	tcg_yaml_key(y, "secureboot");
 	tcg_yaml_map_start(y);
-	tcg_yaml_kv_bool(y, "UEFIDebugMode", sb->debug);
-	tcg_yaml_kv_bool(y, "DMAProtectionDisabled", sb->dma);
-	kv_hlist(y, "PK", &sb->pk);
-	kv_hlist(y, "KEK", &sb->kek);
-	kv_hlist(y, "db", &sb->db);
-	kv_hlist(y, "dbx", &sb->dbx);
-	kv_hlist(y, "Authorities", &sb->auth);
+	kv_seen(y, "UEFIDebugMode", sb->debug, all7);
+	kv_seen(y, "DMAProtectionDisabled", sb->dma, all7);
+	/* A database is known only when its variable was measured. */
+	if (sb->pk_known)
+		kv_hlist(y, "PK", &sb->pk);
+	if (sb->kek_known)
+		kv_hlist(y, "KEK", &sb->kek);
+	if (sb->db_known)
+		kv_hlist(y, "db", &sb->db);
+	if (sb->dbx_known)
+		kv_hlist(y, "dbx", &sb->dbx);
+	if (all7)
+		kv_hlist(y, "Authorities", &sb->auth);
 	tcg_yaml_map_end(y);
 }
 
@@ -1605,29 +1936,35 @@ static void write_linux(const tcg_claims *c, tcg_yaml *y)
 	const linuxfacts *lx = &c->lx;
 	tcg_yaml_key(y, "linux");
 	tcg_yaml_map_start(y);
-	tcg_yaml_kv_bool(y, "Shim", lx->shim);
+	/* shim always measures its MOK variables into PCR 14 */
+	kv_seen(y, "Shim", lx->shim, pcr_untouched(c, 14) && pcr_complete(c, 7));
 	if (lx->shim) {
-		kv_hlist(y, "MokList", &lx->mok);
-		kv_hlist(y, "MokListDigests", &lx->moklist_digest);
+		if (pcr_complete(c, 7))
+			kv_hlist(y, "MokList", &lx->mok);
+		if (lx->moklist_digest.n && pcr_complete(c, 14))
+			kv_hlist(y, "MokListDigests", &lx->moklist_digest);
 	}
 	if (lx->sbat.p)
 		tcg_yaml_kv_str(y, "SbatLevel", (const char *)lx->sbat.p, lx->sbat.len);
-	kv_hlist(y, "BootLoaderDigests", &lx->bootloaders);
-	tcg_yaml_kv_bool(y, "Grub", lx->grub);
-	if (lx->cmdline.p) {
+	if (pcr_complete(c, 4))
+		kv_hlist(y, "BootLoaderDigests", &lx->bootloaders);
+	kv_seen(y, "Grub", lx->grub, pcr_untouched(c, 8));
+	if (lx->cmdline_conflict) {
+		/* unknown */
+	} else if (lx->cmdline.p) {
 		tcg_yaml_kv_str(y, "KernelCmdline", (const char *)lx->cmdline.p, lx->cmdline.len);
 	} else if (lx->cmdline16.p) {
 		tcg_yaml_key(y, "KernelCmdline");
 		tcg_yaml_utf16(y, lx->cmdline16.p, lx->cmdline16.len);
 	}
-	tcg_yaml_kv_bool(y, "SystemdBoot", lx->sdboot);
+	kv_seen(y, "SystemdBoot", lx->sdboot, pcr_untouched(c, 11) && pcr_untouched(c, 12));
 	if (lx->nsections) {
 		tcg_yaml_key(y, "UKI");
 		tcg_yaml_map_start(y);
 		tcg_yaml_key(y, "Sections");
 		tcg_yaml_seq_start(y);
 		for (size_t i = 0; i < lx->nsections; i++)
-			tcg_yaml_str(y, (const char *)lx->sections[i].p, lx->sections[i].len);
+			tcg_yaml_cstr(y, lx->sections[i]);
 		tcg_yaml_seq_end(y);
 		tcg_yaml_map_end(y);
 	}
@@ -1638,7 +1975,7 @@ tcg_rc tcg_claims_write(const tcg_claims *c, FILE *f, tcg_err *err)
 {
 	tcg_yaml *y = tcg_yaml_new(f);
 	if (!y)
-		return tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                   "out of memory");
 	tcg_yaml_map_start(y);
 	tcg_yaml_kv_cstr(y, "kind", "dha-claims");
@@ -1666,6 +2003,14 @@ tcg_rc tcg_claims_write(const tcg_claims *c, FILE *f, tcg_err *err)
 		tcg_yaml_cstr(y, "unbound-firmware-data");
 	if (c->shim_stray_byte)
 		tcg_yaml_cstr(y, "shim-authority-trailing-byte");
+	if (c->wa_boot_guard)
+		tcg_yaml_cstr(y, "boot-guard-separator-digest");
+	if (c->wa_utf16_odd)
+		tcg_yaml_cstr(y, "utf16-odd-length");
+	if (c->wa_vendor_type)
+		tcg_yaml_cstr(y, "vendor-event-type");
+	if (c->wa_compact_pcr2)
+		tcg_yaml_cstr(y, "compact-hash-pcr2");
 	tcg_yaml_seq_end(y);
 	tcg_yaml_key(y, "pcrs-verified");
 	tcg_yaml_seq_start(y);
@@ -1673,6 +2018,21 @@ tcg_rc tcg_claims_write(const tcg_claims *c, FILE *f, tcg_err *err)
 		if (c->pcrs_ok & (1u << p))
 			tcg_yaml_u64(y, p);
 	tcg_yaml_seq_end(y);
+	if (c->ignored) {
+		tcg_yaml_key(y, "pcrs-ignored");
+		tcg_yaml_seq_start(y);
+		for (unsigned p = 0; p < TCG_NUM_PCRS; p++)
+			if (c->ignored & (1u << p))
+				tcg_yaml_u64(y, p);
+		tcg_yaml_seq_end(y);
+	}
+	if (c->nlate) {
+		tcg_yaml_key(y, "late-events");
+		tcg_yaml_seq_start(y);
+		for (size_t i = 0; i < c->nlate; i++)
+			tcg_yaml_u64(y, (uint64_t)c->late[i]);
+		tcg_yaml_seq_end(y);
+	}
 	tcg_yaml_key(y, "problems");
 	tcg_yaml_seq_start(y);
 	for (size_t i = 0; i < c->nprob; i++) {
@@ -1691,8 +2051,9 @@ tcg_rc tcg_claims_write(const tcg_claims *c, FILE *f, tcg_err *err)
 	write_health(c, y);
 	if (c->windows || c->win.any)
 		write_windows(c, y);
-	if (c->sb.pcr7)
-		write_secureboot(c, y);
+	if (c->sb.pcr7 && (pcr_complete(c, 7) || c->sb.debug || c->sb.dma || c->sb.pk_known ||
+	                   c->sb.kek_known || c->sb.db_known || c->sb.dbx_known))
+		write_secureboot(c, y); /* not an empty map when nothing is known */
 	if (!c->windows)
 		write_linux(c, y);
 	tcg_yaml_map_end(y);
