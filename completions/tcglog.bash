@@ -3,13 +3,14 @@
 # are each tool's --help; tests/package/completion.sh keeps them equal.
 
 # _tcglog_spec TOOL: the tool's options, one word each; OPT=KIND for an option
-# that takes a value (file, dir, filedir, alg, keyalg, pcrs, none).
+# that takes a value (file, dir, filedir, alg, keyalg, pcrs, quirk, format,
+# evversion, none).
 _tcglog_spec()
 {
 	local common='-h --help -V --version'
 	local tpm='-T=none --tcti=none'
 	case $1 in
-	tcglog-dump) echo "$common -p=pcrs --pcr=pcrs -b=alg --bank=alg -x --hex -s --strict" ;;
+	tcglog-dump) echo "$common -p=pcrs --pcr=pcrs -b=alg --bank=alg -x --hex -f=format --format=format --eventlog-version=evversion -s --strict" ;;
 	tcglog-replay) echo "$common -f=file --pcrs=file -b=alg --bank=alg -q=quirk --quirk=quirk -s --strict" ;;
 	tcglog-claims) echo "$common -f=file --pcrs=file -b=alg --bank=alg -1 --allow-sha1 -l --lenient" ;;
 	tcglog-play) echo "$common $tpm -f --force -s --startup" ;;
@@ -49,6 +50,8 @@ _tcglog_value()
 	keyalg) compgen -W "rsa ecc" -- "$cur" ;;
 	pcrs) compgen -W "all none" -- "$cur" ;;
 	quirk) compgen -W "missing-ebs" -- "$cur" ;;
+	format) compgen -W "tcglog tpm2-tools" -- "$cur" ;;
+	evversion) compgen -W "2" -- "$cur" ;;
 	esac
 }
 

@@ -130,6 +130,14 @@ void tcg_yaml_plain(tcg_yaml *y, const char *s)
 
 void tcg_yaml_null(tcg_yaml *y) { scalar(y, "", 0, YAML_PLAIN_SCALAR_STYLE); }
 
+void tcg_yaml_fail_nomem(tcg_yaml *y)
+{
+	if (y->failed)
+		return;
+	y->failed = 1;
+	snprintf(y->problem, sizeof y->problem, "no memory");
+}
+
 void tcg_yaml_squoted(tcg_yaml *y, const char *s)
 {
 	scalar(y, s, strlen(s), YAML_SINGLE_QUOTED_SCALAR_STYLE);

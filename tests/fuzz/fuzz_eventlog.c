@@ -1,7 +1,7 @@
 /*
  * libFuzzer target over the whole read path of an untrusted event log:
  * tcg_log_parse, then (when it parses) tcg_replay, tcg_event_binding on every
- * event and tcg_dump_yaml; and tcg_pcrs_parse on the same bytes, since
+ * event and tcg_dump_yaml (both formats); and tcg_pcrs_parse on the same bytes, since
  * expected-PCR files are untrusted input too.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I libtcglog/include \
@@ -118,6 +118,12 @@ static void fuzz_log(const uint8_t *data, size_t size)
 	FILE *out = null_stream();
 	tcg_err_clear(&err);
 	rc = tcg_dump_yaml(log, NULL, out, &err);
+	check_err(&err, rc);
+	clearerr(out);
+	/* The tpm2-tools layout decodes the same bytes with its own readers. */
+	static const tcg_dump_opts tpm2_tools = { .tpm2_tools = true };
+	tcg_err_clear(&err);
+	rc = tcg_dump_yaml(log, &tpm2_tools, out, &err);
 	check_err(&err, rc);
 	clearerr(out);
 

@@ -16,12 +16,16 @@ typedef struct {
 	size_t num_banks;    /* 0 = every bank */
 	uint16_t banks[TCG_MAX_BANKS];
 	bool no_decode;      /* event data as hex only */
+	bool tpm2_tools;     /* tpm2_eventlog --eventlog-version=2 (tpm2-tools 5.4) values only */
 } tcg_dump_opts;
 
 /*
  * Header and banks, every event (number, offset, PCR, type, digests, size,
  * decoded data, data binding), then the replayed PCRs. Key names follow
  * tpm2_eventlog --eventlog-version=2 where both print the same thing.
+ * With tpm2_tools: only tpm2-tools 5.4's keys, with its values once parsed
+ * (tcglog-dump(1) lists where they differ on purpose). A bank asked for that
+ * the log lacks is refused (TCG_E_USAGE, rule pcr-bank-missing).
  */
 tcg_rc tcg_dump_yaml(const tcg_log *log, const tcg_dump_opts *opts, FILE *out, tcg_err *err);
 

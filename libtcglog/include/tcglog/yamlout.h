@@ -44,6 +44,8 @@ void tcg_yaml_bool(tcg_yaml *y, int v);              /* true / false */
 void tcg_yaml_hex(tcg_yaml *y, const uint8_t *p, size_t len); /* "00ff..." lower case */
 void tcg_yaml_guid(tcg_yaml *y, const uint8_t p[16]); /* 8be4df61-93ca-11d2-... */
 void tcg_yaml_null(tcg_yaml *y);                      /* an empty value */
+/* A caller's own allocation failed: the output fails as "no memory". */
+void tcg_yaml_fail_nomem(tcg_yaml *y);
 
 /* key + value in one call. */
 void tcg_yaml_kv_str(tcg_yaml *y, const char *key, const char *s, size_t len);
