@@ -17,50 +17,8 @@
 #include "tcglog/events.h"
 #include "tcglog/replay.h"
 #include "tcglog/yamlout.h"
-
-/* SIPA items (dha.md §4.3). */
-#define SIPA_CONTAINER_MASK 0x000F0000u
-#define SIPA_CONTAINER 0x00010000u
-#define SIPA_ELAM_AGGREGATION 0x40010002u
-#define SIPA_LOADEDMODULE_AGGREGATION 0x40010003u
-#define SIPA_BOOTCOUNTER 0x00020002u
-#define SIPA_TRANSFER_CONTROL 0x00020003u
-#define SIPA_BITLOCKER_UNLOCK 0x00020005u
-#define SIPA_EVENTCOUNTER 0x00020006u
-#define SIPA_COUNTERID 0x00020007u
-#define SIPA_APPLICATION_SVN 0x00020009u
-#define SIPA_BOOTDEBUGGING 0x00040001u
-#define SIPA_BOOT_REVOCATION_LIST 0x00040002u
-#define SIPA_OSKERNELDEBUG 0x00050001u
-#define SIPA_CODEINTEGRITY 0x00050002u
-#define SIPA_TESTSIGNING 0x00050003u
-#define SIPA_DEP 0x00050004u
-#define SIPA_SAFEMODE 0x00050005u
-#define SIPA_WINPE 0x00050006u
-#define SIPA_HYPERVISOR_LAUNCH_TYPE 0x0005000Au
-#define SIPA_HYPERVISOR_IOMMU_POLICY 0x0005000Cu
-#define SIPA_HYPERVISOR_DEBUG 0x0005000Du
-#define SIPA_SI_POLICY 0x0005000Fu
-#define SIPA_VSM_LAUNCH_TYPE 0x00050012u
-#define SIPA_OS_REVOCATION_LIST 0x00050013u
-#define SIPA_SMT_STATUS 0x00050014u
-#define SIPA_FLIGHTSIGNING 0x00050021u
-#define SIPA_LSAISO_CONFIG 0x00050028u
-#define SIPA_SBCP_INFO 0x00050029u
-#define SIPA_FILEPATH 0x00070001u
-#define SIPA_HASHALGORITHMID 0x00070003u
-#define SIPA_AUTHENTICODEHASH 0x00070004u
-#define SIPA_AUTHORITYISSUER 0x00070005u
-#define SIPA_AUTHORITYPUBLISHER 0x00070008u
-#define SIPA_IMAGEVALIDATED 0x0007000Au
-#define SIPA_MODULE_SVN 0x0007000Bu
-#define SIPA_ELAM_KEYNAME 0x00090001u
-/* VBS: one-byte "required" flags 0x000A0001-0x000A000A, HVCI policy UINT64. */
-#define SIPA_VBS_FIRST 0x000A0001u
-#define SIPA_VBS_HVCI_POLICY 0x000A0007u
-#define SIPA_VBS_LAST 0x000A000Au
-#define SIPA_DRTM_CATEGORY 0x000C0000u
-#define SIPA_CATEGORY_MASK 0x000F0000u
+#include "sipa.h"
+#include "uefi.h"
 
 #define MAX_PROBLEMS 256
 /* PCRs facts come from (DESIGN.md: Windows 0-7, 11-14; UEFI Linux 0-9, 14; systemd 11, 12). */
@@ -68,13 +26,6 @@
 #define MAX_VARS 64
 #define MAX_MODULES 4096
 #define MAX_ELAM 16
-
-static const uint8_t guid_global[16] = { 0x61, 0xdf, 0xe4, 0x8b, 0xca, 0x93, 0xd2, 0x11,
-	                                 0xaa, 0x0d, 0x00, 0xe0, 0x98, 0x03, 0x2b, 0x8c };
-static const uint8_t guid_imagesec[16] = { 0xcb, 0xb2, 0x19, 0xd7, 0x3a, 0x3d, 0x96, 0x45,
-	                                   0xa3, 0xbc, 0xda, 0xd0, 0x0e, 0x67, 0x65, 0x6f };
-static const uint8_t guid_cert_x509[16] = { 0xa1, 0x59, 0xc0, 0xa5, 0xe4, 0x94, 0xa7, 0x4a,
-	                                    0x87, 0xb5, 0xab, 0x15, 0x5c, 0x2b, 0xf0, 0x72 };
 
 /* A byte string pointing into the log. */
 typedef struct {
@@ -279,7 +230,7 @@ static void utf16_ascii(const uint8_t *p, size_t len, char *out, size_t outlen)
 	out[k] = 0;
 }
 
-/* UEFI_VARIABLE_DATA. */
+/* UEFI_VARIABLE_DATA, its name in ASCII. */
 typedef struct {
 	const uint8_t *guid;
 	char name[32]; /* ASCII; '?' for others; truncated names end in '?' */
@@ -289,23 +240,13 @@ typedef struct {
 
 static bool parse_var_n(const uint8_t *p, size_t size, bool trailing, uefivar *v)
 {
-	tcg_buf b = tcg_buf_init(p, size), name, data;
-	uint64_t nlen, dlen;
-	if (!tcg_buf_bytes(&b, 16, &v->guid) || !tcg_buf_u64le(&b, &nlen) ||
-	    !tcg_buf_u64le(&b, &dlen) || nlen > SIZE_MAX / 2 ||
-	    !tcg_buf_sub64(&b, nlen * 2, &name) || !tcg_buf_sub64(&b, dlen, &data) ||
-	    (tcg_buf_left(&b) && !trailing))
+	tcg_uefi_var u;
+	if (!tcg_uefi_var_parse(p, size, &u) || (tcg_buf_left(&u.rest) && !trailing))
 		return false;
-	size_t k = 0;
-	for (size_t i = 0; i + 1 < name.len && k + 1 < sizeof v->name; i += 2) {
-		uint16_t u = (uint16_t)(name.p[i] | name.p[i + 1] << 8);
-		v->name[k++] = (u >= 0x20 && u < 0x7f) ? (char)u : '?';
-	}
-	if (name.len / 2 >= sizeof v->name)
-		v->name[sizeof v->name - 2] = '?';
-	v->name[k] = 0;
-	v->data = data.p;
-	v->len = data.len;
+	v->guid = u.guid;
+	tcg_uefi_var_ascii(&u, v->name, sizeof v->name);
+	v->data = u.data.p;
+	v->len = u.data.len;
 	return true;
 }
 
@@ -317,95 +258,24 @@ static bool parse_var(const tcg_event *e, uefivar *v)
 /* EFI_SIGNATURE_LIST entries into l: SHA-256 of X.509 DER, else the data. */
 static bool parse_siglists(tcg_claims *c, const uint8_t *p, size_t len, hlist *l)
 {
-	tcg_buf b = tcg_buf_init(p, len);
-	while (tcg_buf_left(&b)) {
-		const uint8_t *type;
-		uint32_t lsize, hsize, ssize;
-		tcg_buf list;
-		if (!tcg_buf_bytes(&b, 16, &type) || !tcg_buf_u32le(&b, &lsize) ||
-		    !tcg_buf_u32le(&b, &hsize) || !tcg_buf_u32le(&b, &ssize) || lsize < 28 ||
-		    !tcg_buf_sub(&b, lsize - 28, &list) || !tcg_buf_skip(&list, hsize) ||
-		    ssize < 16 || tcg_buf_left(&list) % ssize)
-			return false;
-		while (tcg_buf_left(&list)) {
-			const uint8_t *sig;
+	tcg_buf b = tcg_buf_init(p, len), sig;
+	tcg_siglist sl;
+	enum tcg_siglist_rc rc;
+	const uint8_t *owner;
+	while ((rc = tcg_siglist_next(&b, &sl)) == TCG_SIGLIST_OK) {
+		while (tcg_siglist_entry(&sl, &owner, &sig)) {
 			uint8_t d[32];
-			if (!tcg_buf_bytes(&list, ssize, &sig))
-				return false;
-			if (!memcmp(type, guid_cert_x509, 16)) {
-				if (tcg_hash(c->h, TCG_ALG_SHA256, sig + 16, ssize - 16, d))
+			if (tcg_guid_is(sl.type, TCG_GUID_CERT_X509)) {
+				if (tcg_hash(c->h, TCG_ALG_SHA256, sig.p, sig.len, d))
 					return false;
 				if (!hlist_add(l, d, 32))
 					return false;
-			} else if (!hlist_add(l, sig + 16, ssize - 16)) {
+			} else if (!hlist_add(l, sig.p, sig.len)) {
 				return false;
 			}
 		}
 	}
-	return true;
-}
-
-/* ---- SIPA walker ---- */
-
-static tcg_rc walk_items(tcg_buf *b, const tcg_sipa_visitor *v, void *ctx, unsigned depth,
-                         tcg_err *err)
-{
-	while (tcg_buf_left(b)) {
-		uint32_t id, size;
-		tcg_buf sub;
-		uint64_t off = tcg_buf_offset(b);
-		if (!tcg_buf_u32le(b, &id) || !tcg_buf_u32le(b, &size) || !tcg_buf_sub(b, size, &sub))
-			return tcg_err_set(err, TCG_E_MISMATCH, "sipa-malformed", off, TCG_NO_EVENT,
-			                   "SIPA item overruns its container");
-		if ((id & SIPA_CONTAINER_MASK) == SIPA_CONTAINER) {
-			/* the outermost container is depth 0 */
-			if (depth > TCG_SIPA_MAX_DEPTH)
-				return tcg_err_set(err, TCG_E_MISMATCH, "sipa-depth", off, TCG_NO_EVENT,
-				                   "SIPA containers nested deeper than %d",
-				                   TCG_SIPA_MAX_DEPTH);
-			if (v && v->enter && v->enter(ctx, id, depth))
-				goto stop;
-			tcg_rc rc = walk_items(&sub, v, ctx, depth + 1, err);
-			if (rc)
-				return rc;
-			if (v && v->leave && v->leave(ctx, id, depth))
-				goto stop;
-		} else if (v && v->item && v->item(ctx, id, sub.p, sub.len, depth)) {
-			goto stop;
-		}
-		continue;
-	stop:
-		return tcg_err_set(err, TCG_E_MISMATCH, "sipa-item", off, TCG_NO_EVENT,
-		                   "SIPA item 0x%08x refused", id);
-	}
-	return TCG_OK;
-}
-
-tcg_rc tcg_sipa_walk(const uint8_t *data, size_t len, const tcg_sipa_visitor *v, void *ctx,
-                     tcg_err *err)
-{
-	tcg_buf b = tcg_buf_init(data, len), sub;
-	uint32_t id, size;
-	if (!tcg_buf_u32le(&b, &id) || !tcg_buf_u32le(&b, &size) || size != tcg_buf_left(&b) ||
-	    !tcg_buf_sub(&b, size, &sub))
-		return tcg_err_set(err, TCG_E_MISMATCH, "sipa-malformed", 0, TCG_NO_EVENT,
-		                   "tagged event size does not match its data");
-	if ((id & SIPA_CONTAINER_MASK) == SIPA_CONTAINER) {
-		if (v && v->enter && v->enter(ctx, id, 0))
-			goto stop;
-		tcg_rc rc = walk_items(&sub, v, ctx, 1, err);
-		if (rc)
-			return rc;
-		if (v && v->leave && v->leave(ctx, id, 0))
-			goto stop;
-		return TCG_OK;
-	}
-	if (v && v->item && v->item(ctx, id, sub.p, sub.len, 0))
-		goto stop;
-	return TCG_OK;
-stop:
-	return tcg_err_set(err, TCG_E_MISMATCH, "sipa-item", 0, TCG_NO_EVENT,
-	                   "SIPA item 0x%08x refused", id);
+	return rc == TCG_SIGLIST_END;
 }
 
 /* ---- Windows facts ---- */
@@ -588,7 +458,7 @@ static int sipa_check(sipa_ctx *s, uint32_t id, const uint8_t *p, size_t len)
 	case SIPA_IMAGEVALIDATED:
 	case SIPA_HYPERVISOR_DEBUG:
 		return len != 1 ? refuse(s, id, "sipa-item-size", "a SIPA boolean is not one byte") : 0;
-	case SIPA_DEP:
+	case SIPA_DATAEXECUTIONPREVENTION:
 	case SIPA_HYPERVISOR_LAUNCH_TYPE:
 	case SIPA_HYPERVISOR_IOMMU_POLICY:
 	case SIPA_VSM_LAUNCH_TYPE:
@@ -688,7 +558,7 @@ static int sipa_item(void *vctx, uint32_t id, const uint8_t *p, size_t len, unsi
 	case SIPA_CODEINTEGRITY:
 		all_on(&w->ci, on);
 		break;
-	case SIPA_DEP:
+	case SIPA_DATAEXECUTIONPREVENTION:
 		/* The BCD nx setting (dha.md §4.7): 0 OptIn, 1 OptOut, 2 AlwaysOff, 3 AlwaysOn. */
 		if (num_once(s, id, &w->dep_num, le(p, 8))) {
 			w->dep = UNK;
@@ -861,9 +731,6 @@ enum var_kind {
 	VAR_OTHER,     /* vendor names: DRIVER_CONFIG or AUTHORITY */
 };
 
-static const uint8_t guid_shim[16] = { 0x50, 0xab, 0x5d, 0x60, 0x46, 0xe0, 0x00, 0x43,
-	                               0xab, 0xb6, 0x3d, 0xd8, 0x10, 0xdd, 0x8b, 0x23 };
-
 static enum var_kind var_kind(const uefivar *v)
 {
 	static const char *const global[] = { "SecureBoot", "PK", "KEK", "SetupMode",
@@ -951,7 +818,7 @@ static void pcr7_event(tcg_claims *c, const tcg_event *e)
 		memcpy(sb->vars[sb->nvars].guid, v.guid, 16);
 		strcpy(sb->vars[sb->nvars].name, v.name);
 		sb->nvars++;
-		if (!memcmp(v.guid, guid_global, 16) && !strcmp(v.name, "SecureBoot")) {
+		if (tcg_guid_is(v.guid, TCG_GUID_GLOBAL_VARIABLE) && !strcmp(v.name, "SecureBoot")) {
 			if (v.len == 0) {
 				/* Firmware without Secure Boot measures the variable empty. */
 				c->sb_empty = true;
@@ -968,13 +835,13 @@ static void pcr7_event(tcg_claims *c, const tcg_event *e)
 		}
 		hlist *l = NULL;
 		bool *known = NULL;
-		if (!memcmp(v.guid, guid_global, 16) && !strcmp(v.name, "PK"))
+		if (tcg_guid_is(v.guid, TCG_GUID_GLOBAL_VARIABLE) && !strcmp(v.name, "PK"))
 			l = &sb->pk, known = &sb->pk_known;
-		else if (!memcmp(v.guid, guid_global, 16) && !strcmp(v.name, "KEK"))
+		else if (tcg_guid_is(v.guid, TCG_GUID_GLOBAL_VARIABLE) && !strcmp(v.name, "KEK"))
 			l = &sb->kek, known = &sb->kek_known;
-		else if (!memcmp(v.guid, guid_imagesec, 16) && !strcmp(v.name, "db"))
+		else if (tcg_guid_is(v.guid, TCG_GUID_IMAGE_SECURITY) && !strcmp(v.name, "db"))
 			l = &sb->db, known = &sb->db_known;
-		else if (!memcmp(v.guid, guid_imagesec, 16) && !strcmp(v.name, "dbx"))
+		else if (tcg_guid_is(v.guid, TCG_GUID_IMAGE_SECURITY) && !strcmp(v.name, "dbx"))
 			l = &sb->dbx, known = &sb->dbx_known;
 		else if (!strcmp(v.name, "CurrentPolicy"))
 			sb->current_policy = (bytes){ v.data, v.len };
@@ -995,7 +862,7 @@ static void pcr7_event(tcg_claims *c, const tcg_event *e)
 			        "%s measured as EV_EFI_VARIABLE_AUTHORITY", v.name);
 			return;
 		}
-		if (!memcmp(v.guid, guid_shim, 16) || var_kind(&v) == VAR_SHIM)
+		if (tcg_guid_is(v.guid, TCG_GUID_SHIM_LOCK) || var_kind(&v) == VAR_SHIM)
 			c->lx.shim = true;
 		if (!strcmp(v.name, "SbatLevel")) {
 			if (!c->lx.sbat.p) /* the first value wins */
