@@ -26,7 +26,7 @@ static const struct {
 	bool separator;
 	const char *s;
 	size_t len;
-} well_known[8] = {
+} well_known[WK_COUNT] = {
 	{ true, "\0\0\0\0", 4 },
 	{ true, "\xff\xff\xff\xff", 4 },
 	{ true, "WBCL", 4 },
@@ -205,38 +205,39 @@ static bool boot_chain_pcr(const tcg_claims *c, uint32_t pcr)
 	return !c->windows && (pcr == 4 || pcr == 8 || pcr == 9 || (pcr >= 11 && pcr <= 14));
 }
 
-tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claims **out,
-                         tcg_err *err)
+static tcg_rc nomem(tcg_err *err)
+{
+	return tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT, "out of memory");
+}
+
+static tcg_claims *claims_new(const tcg_log *log, const tcg_claims_opts *o)
 {
 	tcg_claims *c = calloc(1, sizeof *c);
-	tcg_replay_result *r = malloc(sizeof *r);
-	tcg_pcr_values *want = NULL;
-	tcg_rc rc = TCG_OK;
-	*out = NULL;
-	if (!c || !r || !(c->h = tcg_hasher_new())) {
-		rc = tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                 "out of memory");
-		goto fail;
+	if (!c)
+		return NULL;
+	if (!(c->h = tcg_hasher_new())) {
+		free(c);
+		return NULL;
 	}
 	c->log = log;
 	c->strict = !o->lenient;
 	c->verified = o->expected != NULL;
 	c->pcrs_source = o->pcrs_source ? o->pcrs_source : (o->expected ? "pcrs-file" : "none");
-	c->win.bootdebug = c->win.oskd = c->win.testsign = c->win.flight = UNK;
-	c->win.safemode = c->win.winpe = c->win.hv = c->win.vsm = c->win.ci = c->win.dep = UNK;
-	c->win.bitlocker = c->win.coldboot = UNK;
 	tcg_cl_winfacts_init(&c->win);
-	c->sb.enabled = UNK;
+	c->sb.enabled = TRI_UNK;
 	if (o->log_sha256) {
 		c->has_log_sha = true;
 		memcpy(c->log_sha, o->log_sha256, 32);
 	}
+	c->boot_end = SIZE_MAX;
+	return c;
+}
 
-	if ((rc = tcg_replay(log, c->h, r, err)))
-		goto fail;
-	c->quirks = tcg_log_quirks(log) | r->quirks;
-
-	/* The bank: given, or the strongest the log, the replay and the values share. */
+/* The bank: given, or the strongest the log, the replay and the values share. */
+static tcg_rc choose_bank(tcg_claims *c, const tcg_claims_opts *o, const tcg_replay_result *r,
+                          tcg_err *err)
+{
+	const tcg_log *log = c->log;
 	if (o->bank) {
 		c->bank = o->bank;
 	} else {
@@ -248,257 +249,314 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 				continue;
 			c->bank = a;
 		}
-		if (!c->bank) {
-			rc = tcg_err_set(err, TCG_E_MISMATCH, "bank-none", TCG_NO_OFFSET, TCG_NO_EVENT,
-			                 "no bank that the log%s carries can be replayed",
-			                 o->expected ? " and the PCR values" : "");
-			goto fail;
-		}
+		if (!c->bank)
+			return tcg_err_set(err, TCG_E_MISMATCH, "bank-none", TCG_NO_OFFSET,
+			                   TCG_NO_EVENT, "no bank that the log%s carries can be replayed",
+			                   o->expected ? " and the PCR values" : "");
 	}
-	if (c->bank == TCG_ALG_SHA1 && !o->allow_sha1) {
-		rc = tcg_err_set(err, TCG_E_MISMATCH, "bank-sha1", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                 "only the SHA-1 bank is available; SHA-1 needs an explicit allow");
-		goto fail;
-	}
+	if (c->bank == TCG_ALG_SHA1 && !o->allow_sha1)
+		return tcg_err_set(err, TCG_E_MISMATCH, "bank-sha1", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "only the SHA-1 bank is available; SHA-1 needs an explicit allow");
 	if ((c->bidx = tcg_log_bank_index(log, c->bank)) < 0 ||
-	    !tcg_pcrs_bank_const(&r->pcrs, c->bank)) {
-		rc = tcg_err_set(err, TCG_E_MISMATCH, "bank-missing", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                 "the log carries no replayable %s bank",
-		                 tcg_alg_name(c->bank) ? tcg_alg_name(c->bank) : "such");
-		goto fail;
-	}
+	    !tcg_pcrs_bank_const(&r->pcrs, c->bank))
+		return tcg_err_set(err, TCG_E_MISMATCH, "bank-missing", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "the log carries no replayable %s bank",
+		                   tcg_alg_name(c->bank) ? tcg_alg_name(c->bank) : "such");
 	const tcg_pcr_bank *rb = tcg_pcrs_bank_const(&r->pcrs, c->bank);
 	if (rb->present & 1) {
 		c->has_pcr0 = true;
 		memcpy(c->pcr0, rb->value[0], rb->size);
 	}
+	return TCG_OK;
+}
 
-	c->boot_end = SIZE_MAX;
-	for (size_t i = 0; i < tcg_log_num_events(log); i++) {
-		const tcg_event *e = tcg_log_event(log, i);
+static void find_extended(tcg_claims *c)
+{
+	for (size_t i = 0; i < tcg_log_num_events(c->log); i++) {
+		const tcg_event *e = tcg_log_event(c->log, i);
 		if (!e->header && e->type != TCG_EV_NO_ACTION && e->pcr < TCG_NUM_PCRS)
 			c->extended |= 1u << e->pcr;
 	}
+}
 
-	/* Which PCRs replay to the given values. */
-	if (o->expected) {
-		const tcg_pcr_bank *eb = tcg_pcrs_bank_const(o->expected, c->bank);
-		if (!eb) {
-			rc = tcg_err_set(err, TCG_E_MISMATCH, "bank-missing", TCG_NO_OFFSET,
-			                 TCG_NO_EVENT, "the PCR values carry no %s bank",
-			                 tcg_alg_name(c->bank));
-			goto fail;
+/* Name each PCR that does not replay, at its first event. A PCR no fact comes from and
+ * the log never extends (IMA's 10, the OS's 15, 16, 23) spoils nothing. */
+static void name_mismatches(tcg_claims *c, uint32_t bad)
+{
+	for (uint32_t p = 0; p < TCG_NUM_PCRS; p++) {
+		if (!(bad & (1u << p)))
+			continue;
+		if (!(FACT_PCRS & (1u << p)) && !(c->extended & (1u << p))) {
+			c->ignored |= 1u << p;
+			continue;
 		}
-		if (!(want = calloc(1, sizeof *want))) {
-			rc = tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
-			                 "out of memory");
-			goto fail;
+		const tcg_event *first = NULL;
+		for (size_t i = 0; i < tcg_log_num_events(c->log) && !first; i++) {
+			const tcg_event *e = tcg_log_event(c->log, i);
+			if (!e->header && e->pcr == p && e->type != TCG_EV_NO_ACTION)
+				first = e;
 		}
-		want->num_banks = 1;
-		want->bank[0] = *eb;
-		tcg_pcr_mismatch mm[TCG_NUM_PCRS];
-		size_t total = 0;
-		tcg_err e2;
-		tcg_rc crc = tcg_replay_compare(log, c->h, r, want, 0, mm, TCG_NUM_PCRS, &total, &e2);
-		if (crc && crc != TCG_E_MISMATCH) {
-			rc = tcg_err_set(err, crc, e2.rule, e2.offset, e2.event, "%s", e2.msg);
-			goto fail;
-		}
-		uint32_t bad = 0;
-		for (size_t i = 0; i < total && i < TCG_NUM_PCRS; i++)
-			if (mm[i].pcr < TCG_NUM_PCRS)
-				bad |= 1u << mm[i].pcr;
-		c->pcrs_ok = eb->present & ~bad;
-		c->usable = c->pcrs_ok;
-		if (eb->present & 1)
-			memcpy(c->pcr0, eb->value[0], eb->size), c->has_pcr0 = !(bad & 1);
-		/* Name each PCR that does not replay, at its first event. A PCR no fact comes
-		 * from and the log never extends (IMA's 10, the OS's 15, 16, 23) spoils nothing. */
-		for (uint32_t p = 0; p < TCG_NUM_PCRS; p++) {
-			if (!(bad & (1u << p)))
-				continue;
-			if (!(FACT_PCRS & (1u << p)) && !(c->extended & (1u << p))) {
-				c->ignored |= 1u << p;
-				continue;
-			}
-			const tcg_event *first = NULL;
-			for (size_t i = 0; i < tcg_log_num_events(log) && !first; i++) {
-				const tcg_event *e = tcg_log_event(log, i);
-				if (!e->header && e->pcr == p && e->type != TCG_EV_NO_ACTION)
-					first = e;
-			}
-			char what[32];
-			snprintf(what, sizeof what, "%u", p);
-			tcg_cl_problem(c, first, "pcr-mismatch",
-			        "PCR %s does not replay to the given value: its events give no facts",
-			        what);
-		}
-	} else {
+		char what[32];
+		snprintf(what, sizeof what, "%u", p);
+		tcg_cl_problem(c, first, "pcr-mismatch",
+		               "PCR %s does not replay to the given value: its events give no facts",
+		               what);
+	}
+}
+
+/* Which PCRs replay to the given values: facts come only from those. */
+static tcg_rc compare_pcrs(tcg_claims *c, const tcg_claims_opts *o, tcg_replay_result *r,
+                           tcg_err *err)
+{
+	if (!o->expected) {
 		c->usable = 0xFFFFFFFFu;
+		return TCG_OK;
 	}
+	const tcg_pcr_bank *eb = tcg_pcrs_bank_const(o->expected, c->bank);
+	if (!eb)
+		return tcg_err_set(err, TCG_E_MISMATCH, "bank-missing", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "the PCR values carry no %s bank", tcg_alg_name(c->bank));
+	tcg_pcr_values *want = calloc(1, sizeof *want);
+	if (!want)
+		return nomem(err);
+	want->num_banks = 1;
+	want->bank[0] = *eb;
+	tcg_pcr_mismatch mm[TCG_NUM_PCRS];
+	size_t total = 0;
+	tcg_err e2;
+	tcg_rc crc = tcg_replay_compare(c->log, c->h, r, want, 0, mm, TCG_NUM_PCRS, &total, &e2);
+	free(want);
+	if (crc && crc != TCG_E_MISMATCH)
+		return tcg_err_set(err, crc, e2.rule, e2.offset, e2.event, "%s", e2.msg);
+	uint32_t bad = 0;
+	for (size_t i = 0; i < total && i < TCG_NUM_PCRS; i++)
+		if (mm[i].pcr < TCG_NUM_PCRS)
+			bad |= 1u << mm[i].pcr;
+	c->pcrs_ok = eb->present & ~bad;
+	c->usable = c->pcrs_ok;
+	if (eb->present & 1)
+		memcpy(c->pcr0, eb->value[0], eb->size), c->has_pcr0 = !(bad & 1);
+	name_mismatches(c, bad);
+	return TCG_OK;
+}
 
-	/* Well-known digests in the chosen bank. */
-	for (size_t i = 0; i < 8; i++)
-		if (tcg_hash(c->h, c->bank, well_known[i].s, well_known[i].len, c->wk[i])) {
-			rc = tcg_err_set(err, TCG_E_IO, "hash", TCG_NO_OFFSET, TCG_NO_EVENT,
-			                 "cannot hash with %s", tcg_alg_name(c->bank));
-			goto fail;
-		}
+/* What the whole log shows before any event is read: the well-known digests in the bank,
+ * the end of boot, the profile. */
+static tcg_rc scan_log(tcg_claims *c, tcg_err *err)
+{
+	const tcg_log *log = c->log;
 	size_t dsize = tcg_alg_size(c->bank);
-
-	/* The end of boot: the first ExitBootServices action (its digest checked, its type
-	 * and data checked with the well-known events below). */
-	for (size_t i = 0; i < tcg_log_num_events(log) && c->boot_end == SIZE_MAX; i++) {
-		const tcg_event *e = tcg_log_event(log, i);
-		if (!e->header && e->pcr == 5 && e->type == EV_EFI_ACTION && e->digest[c->bidx] &&
-		    !memcmp(e->digest[c->bidx], c->wk[4], dsize))
-			c->boot_end = i;
-	}
-
-	/* Windows profile: the log closes PCR 12-14 with "WBCL" separators. */
-	for (size_t i = 0; i < tcg_log_num_events(log); i++) {
-		const tcg_event *e = tcg_log_event(log, i);
-		if (!e->header && e->pcr >= 12 && e->pcr <= 14 && is_wbcl_sep(e))
-			c->windows = true;
-	}
-
-	bool wbcl_seen[TCG_NUM_PCRS] = { false };
+	for (size_t i = 0; i < WK_COUNT; i++)
+		if (tcg_hash(c->h, c->bank, well_known[i].s, well_known[i].len, c->wk[i]))
+			return tcg_err_set(err, TCG_E_IO, "hash", TCG_NO_OFFSET, TCG_NO_EVENT,
+			                   "cannot hash with %s", tcg_alg_name(c->bank));
 	for (size_t i = 0; i < tcg_log_num_events(log); i++) {
 		const tcg_event *e = tcg_log_event(log, i);
 		if (e->header)
 			continue;
-		if (e->type == TCG_EV_NO_ACTION)
-			continue; /* never extended, no facts */
-		if (e->pcr >= TCG_NUM_PCRS) {
-			tcg_cl_problem(c, e, "event-pcr-unexpected", "only EV_NO_ACTION may use PCR -1");
+		/* The end of boot: the first ExitBootServices action (its digest checked, its
+		 * type and data checked with the well-known events in event_evidence). */
+		if (c->boot_end == SIZE_MAX && e->pcr == 5 && e->type == EV_EFI_ACTION &&
+		    e->digest[c->bidx] && !memcmp(e->digest[c->bidx], c->wk[WK_EXIT_BOOT_SERVICES], dsize))
+			c->boot_end = i;
+		/* Windows profile: the log closes PCR 12-14 with "WBCL" separators. */
+		if (e->pcr >= 12 && e->pcr <= 14 && is_wbcl_sep(e))
+			c->windows = true;
+	}
+	return TCG_OK;
+}
+
+/* The event's type is in the platform profile for its PCR, or a named firmware habit. */
+static bool type_ok(tcg_claims *c, const tcg_event *e, const char *tname)
+{
+	if (type_allowed(c, e->pcr, e->type))
+		return true;
+	/* Types some firmware uses where no fact reads events. */
+	if (!tname && e->pcr <= 3) {
+		c->wa_vendor_type = true; /* e.g. Intel TXT types in PCR 0 */
+		return true;
+	}
+	if (e->pcr == 2 && e->type == EV_COMPACT_HASH) {
+		c->wa_compact_pcr2 = true;
+		return true;
+	}
+	char what[96];
+	snprintf(what, sizeof what, "%s in PCR %u", tname ? tname : "unknown type", e->pcr);
+	tcg_cl_problem(c, e, "event-type-unexpected", "%s is not in the platform profile", what);
+	return false;
+}
+
+/* Data bound by the digest (all banks the event carries), or a named firmware habit. */
+static bool binding_ok(tcg_claims *c, const tcg_event *e, const char *tname)
+{
+	if (!tcg_type_binds(e->pcr, e->type))
+		return true;
+	tcg_binding b = tcg_event_binding(c->log, e, c->h, NULL);
+	if (b == TCG_BIND_OK)
+		return true;
+	/* Old shim measures one stray byte after the certificate. */
+	if (e->type == EV_EFI_VARIABLE_AUTHORITY && e->size > 1 &&
+	    tcg_cl_digest_matches(c, e, e->data, e->size - 1)) {
+		c->shim_stray_byte = true;
+		return true;
+	}
+	/* Firmware blobs whose data some vendors do not hash as PFP says; claims never read
+	 * their data. */
+	if (e->type == EV_NONHOST_INFO || e->type == EV_PLATFORM_CONFIG_FLAGS ||
+	    e->type == EV_TABLE_OF_DEVICES || e->type == EV_S_CRTM_VERSION) {
+		c->fw_unbound = true;
+		return true;
+	}
+	/* systemd measures a UTF-16 string with its last byte cut from the log. */
+	if (e->type == EV_IPL && (e->size & 1) && e->size > 1 && !e->data[e->size - 1] &&
+	    utf16_odd_matches(c, e)) {
+		c->wa_utf16_odd = true;
+		return true;
+	}
+	tcg_cl_problem(c, e, "data-digest-mismatch", "%s data does not match its digest", tname);
+	return false;
+}
+
+/* A well-known event's digest only with its type and data. */
+static bool well_known_ok(tcg_claims *c, const tcg_event *e, const char *tname)
+{
+	const uint8_t *d = e->digest[c->bidx];
+	size_t dsize = tcg_alg_size(c->bank);
+	for (size_t k = 0; k < WK_COUNT; k++) {
+		if (memcmp(d, c->wk[k], dsize))
+			continue;
+		/* Intel Boot Guard measures its S-CRTM as the digest of four zero bytes. */
+		if (k == WK_SEPARATOR_ZERO && e->pcr == 0 && e->type == EV_S_CRTM_CONTENTS) {
+			c->wa_boot_guard = true;
 			continue;
 		}
-		const char *tname = tcg_event_type_name(e->type);
-		/* Types some firmware uses where no fact reads events. */
-		if (!type_allowed(c, e->pcr, e->type) && !tname && e->pcr <= 3) {
-			c->wa_vendor_type = true; /* e.g. Intel TXT types in PCR 0 */
-		} else if (!type_allowed(c, e->pcr, e->type) && e->pcr == 2 &&
-		           e->type == EV_COMPACT_HASH) {
-			c->wa_compact_pcr2 = true;
-		} else if (!type_allowed(c, e->pcr, e->type)) {
-			char what[96];
-			snprintf(what, sizeof what, "%s in PCR %u", tname ? tname : "unknown type",
-			         e->pcr);
-			tcg_cl_problem(c, e, "event-type-unexpected", "%s is not in the platform profile",
-			        what);
-			continue;
-		}
-		if (!tname)
-			tname = "an unknown type";
-		const uint8_t *d = e->digest[c->bidx];
-		if (!d) {
-			tcg_cl_problem(c, e, "event-bank-missing", "the event has no %s digest",
-			        tcg_alg_name(c->bank));
-			continue;
-		}
-		/* Data bound by the digest (all banks the event carries). */
-		if (tcg_type_binds(e->pcr, e->type)) {
-			tcg_binding b = tcg_event_binding(log, e, c->h, NULL);
-			/* Old shim measures one stray byte after the certificate. */
-			if (b != TCG_BIND_OK && e->type == EV_EFI_VARIABLE_AUTHORITY && e->size > 1 &&
-			    tcg_cl_digest_matches(c, e, e->data, e->size - 1)) {
-				b = TCG_BIND_OK;
-				c->shim_stray_byte = true;
-			}
-			/* Firmware blobs whose data some vendors do not hash as PFP says;
-			 * claims never read their data. */
-			if (b != TCG_BIND_OK && (e->type == EV_NONHOST_INFO ||
-			                         e->type == EV_PLATFORM_CONFIG_FLAGS ||
-			                         e->type == EV_TABLE_OF_DEVICES ||
-			                         e->type == EV_S_CRTM_VERSION)) {
-				b = TCG_BIND_OK;
-				c->fw_unbound = true;
-			}
-			/* systemd measures a UTF-16 string with its last byte cut from the log. */
-			if (b != TCG_BIND_OK && e->type == EV_IPL && (e->size & 1) && e->size > 1 &&
-			    !e->data[e->size - 1] && utf16_odd_matches(c, e)) {
-				b = TCG_BIND_OK;
-				c->wa_utf16_odd = true;
-			}
-			if (b != TCG_BIND_OK) {
-				tcg_cl_problem(c, e, "data-digest-mismatch", "%s data does not match its digest",
-				        tname);
-				continue;
-			}
-		}
-		/* A well-known event's digest with another type or other data. */
-		bool wk_bad = false;
-		for (size_t k = 0; k < 8 && !wk_bad; k++) {
-			if (memcmp(d, c->wk[k], dsize))
-				continue;
-			/* Intel Boot Guard measures its S-CRTM as the digest of four zero bytes. */
-			if (k == 0 && e->pcr == 0 && e->type == EV_S_CRTM_CONTENTS) {
-				c->wa_boot_guard = true;
-				continue;
-			}
-			uint32_t want_type = well_known[k].separator ? EV_SEPARATOR : EV_EFI_ACTION;
-			if ((e->type != want_type && !(want_type == EV_EFI_ACTION && e->type == EV_ACTION)) ||
-			    e->size != well_known[k].len || memcmp(e->data, well_known[k].s, e->size))
-				wk_bad = true;
-		}
-		if (wk_bad) {
+		uint32_t want_type = well_known[k].separator ? EV_SEPARATOR : EV_EFI_ACTION;
+		if ((e->type != want_type && !(want_type == EV_EFI_ACTION && e->type == EV_ACTION)) ||
+		    e->size != well_known[k].len || memcmp(e->data, well_known[k].s, e->size)) {
 			tcg_cl_problem(c, e, "well-known-digest-retyped",
-			        "%s carries the digest of a well-known event with another type or data",
-			        tname);
-			continue;
+			               "%s carries the digest of a well-known event with another type or "
+			               "data",
+			               tname);
+			return false;
 		}
-		/* Windows: only EV_EVENT_TAG before the WBCL separator of its PCR. */
-		if (c->windows && e->pcr >= 12 && e->pcr <= 14) {
-			if (e->type == EV_SEPARATOR) {
-				if (!is_wbcl_sep(e))
-					tcg_cl_problem(c, e, "wbcl-separator", "separator in PCR 12-14 is not WBCL");
-				else if (wbcl_seen[e->pcr])
-					tcg_cl_problem(c, e, "wbcl-separator-duplicate",
-					        "a second WBCL separator in its PCR");
-				wbcl_seen[e->pcr] = true;
-				continue;
-			}
-			if (wbcl_seen[e->pcr]) {
-				tcg_cl_problem(c, e, "wbcl-after-separator",
-				        "EV_EVENT_TAG after the WBCL separator of its PCR");
-				continue;
-			}
-		}
-		if (!(c->usable & (1u << e->pcr)))
-			continue; /* PCR not verified: no facts (named above when it mismatched) */
-		/* Root can extend these PCRs after boot and append matching events. */
-		if (i > c->boot_end && boot_chain_pcr(c, e->pcr)) {
-			if (c->nlate < sizeof c->late / sizeof c->late[0])
-				c->late[c->nlate++] = (long)e->number;
-			uint32_t gap = c->gap; /* not believed, so it leaves no gap either */
-			tcg_cl_problem(c, e, "event-after-boot",
-			        "PCR %u extended after ExitBootServices: not believed", e->pcr);
-			c->gap = gap;
-			continue;
-		}
-		if (e->pcr == 7)
-			tcg_cl_pcr7_event(c, e);
-		else if (e->pcr == 4)
-			tcg_cl_pcr4_event(c, e);
-		else if (c->windows && e->pcr >= 12 && e->pcr <= 14 && e->type == EV_EVENT_TAG)
-			tcg_cl_windows_event(c, e);
-		else if (!c->windows)
-			tcg_cl_linux_event(c, e);
+	}
+	return true;
+}
+
+/* Windows: only EV_EVENT_TAG before the WBCL separator of its PCR (12-14). False when
+ * the event gives no facts. */
+static bool wbcl_ok(tcg_claims *c, const tcg_event *e, bool wbcl_seen[TCG_NUM_PCRS])
+{
+	if (!c->windows || e->pcr < 12 || e->pcr > 14)
+		return true;
+	if (e->type == EV_SEPARATOR) {
+		if (!is_wbcl_sep(e))
+			tcg_cl_problem(c, e, "wbcl-separator", "separator in PCR 12-14 is not WBCL");
+		else if (wbcl_seen[e->pcr])
+			tcg_cl_problem(c, e, "wbcl-separator-duplicate",
+			               "a second WBCL separator in its PCR");
+		wbcl_seen[e->pcr] = true;
+		return false;
+	}
+	if (wbcl_seen[e->pcr]) {
+		tcg_cl_problem(c, e, "wbcl-after-separator",
+		               "EV_EVENT_TAG after the WBCL separator of its PCR");
+		return false;
+	}
+	return true;
+}
+
+/* Root can extend the boot chain's PCRs after boot and append matching events. */
+static bool before_boot_end(tcg_claims *c, size_t i, const tcg_event *e)
+{
+	if (i <= c->boot_end || !boot_chain_pcr(c, e->pcr))
+		return true;
+	if (c->nlate < sizeof c->late / sizeof c->late[0])
+		c->late[c->nlate++] = (long)e->number;
+	uint32_t gap = c->gap; /* not believed, so it leaves no gap either */
+	tcg_cl_problem(c, e, "event-after-boot",
+	               "PCR %u extended after ExitBootServices: not believed", e->pcr);
+	c->gap = gap;
+	return false;
+}
+
+/* Whether event i may give facts: every evidence rule, in order, each naming what it
+ * refuses. */
+static bool event_evidence(tcg_claims *c, size_t i, const tcg_event *e,
+                           bool wbcl_seen[TCG_NUM_PCRS])
+{
+	if (e->pcr >= TCG_NUM_PCRS) {
+		tcg_cl_problem(c, e, "event-pcr-unexpected", "only EV_NO_ACTION may use PCR -1");
+		return false;
+	}
+	const char *tname = tcg_event_type_name(e->type);
+	if (!type_ok(c, e, tname))
+		return false;
+	if (!tname)
+		tname = "an unknown type";
+	if (!e->digest[c->bidx]) {
+		tcg_cl_problem(c, e, "event-bank-missing", "the event has no %s digest",
+		               tcg_alg_name(c->bank));
+		return false;
+	}
+	if (!binding_ok(c, e, tname) || !well_known_ok(c, e, tname) || !wbcl_ok(c, e, wbcl_seen))
+		return false;
+	if (!(c->usable & (1u << e->pcr)))
+		return false; /* PCR not verified: no facts (named when it mismatched) */
+	return before_boot_end(c, i, e);
+}
+
+/* The profile that reads the event's facts. */
+static void event_facts(tcg_claims *c, const tcg_event *e)
+{
+	if (e->pcr == 7)
+		tcg_cl_pcr7_event(c, e);
+	else if (e->pcr == 4)
+		tcg_cl_pcr4_event(c, e);
+	else if (c->windows && e->pcr >= 12 && e->pcr <= 14 && e->type == EV_EVENT_TAG)
+		tcg_cl_windows_event(c, e);
+	else if (!c->windows)
+		tcg_cl_linux_event(c, e);
+}
+
+tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claims **out,
+                         tcg_err *err)
+{
+	tcg_claims *c = claims_new(log, o);
+	tcg_replay_result *r = malloc(sizeof *r);
+	tcg_rc rc = TCG_OK;
+	*out = NULL;
+	if (!c || !r) {
+		rc = nomem(err);
+		goto fail;
+	}
+	if ((rc = tcg_replay(log, c->h, r, err)))
+		goto fail;
+	c->quirks = tcg_log_quirks(log) | r->quirks;
+	if ((rc = choose_bank(c, o, r, err)))
+		goto fail;
+	find_extended(c);
+	if ((rc = compare_pcrs(c, o, r, err)) || (rc = scan_log(c, err)))
+		goto fail;
+	free(r);
+
+	bool wbcl_seen[TCG_NUM_PCRS] = { false };
+	for (size_t i = 0; i < tcg_log_num_events(log); i++) {
+		const tcg_event *e = tcg_log_event(log, i);
+		/* EV_NO_ACTION is never extended: no facts */
+		if (!e->header && e->type != TCG_EV_NO_ACTION && event_evidence(c, i, e, wbcl_seen))
+			event_facts(c, e);
 	}
 	tcg_cl_linux_finish(c);
 	tcg_cl_secureboot_finish(c);
-	free(want);
-	free(r);
+	*out = c;
 	if (c->nprob && c->strict) {
 		if (err)
 			*err = c->prob[0];
-		*out = c;
 		return TCG_E_MISMATCH;
 	}
-	*out = c;
 	return TCG_OK;
 fail:
-	free(want);
 	free(r);
 	tcg_claims_free(c);
 	return rc;
@@ -548,9 +606,9 @@ uint16_t tcg_claims_bank(const tcg_claims *c)
 
 /* ---- output ---- */
 
-void tcg_cl_kv_tri(tcg_yaml *y, const char *k, int v)
+void tcg_cl_kv_tri(tcg_yaml *y, const char *k, tri v)
 {
-	if (v != UNK)
+	if (v != TRI_UNK)
 		tcg_yaml_kv_bool(y, k, v);
 }
 

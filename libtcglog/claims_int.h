@@ -25,6 +25,18 @@
 #define MAX_MODULES 4096
 #define MAX_ELAM 16
 
+/* A fact that may be unknown. */
+typedef enum { TRI_UNK = -1, TRI_FALSE = 0, TRI_TRUE = 1 } tri;
+
+/* BootAppSVN is the APPLICATION_SVN in PCR 12 after the boot manager transferred control
+ * (PCR 12) and the boot application's image was measured (a MODULE_SVN in PCR 13). */
+enum basvn_state {
+	BASVN_BEFORE_TRANSFER, /* the boot manager's own SVN comes first */
+	BASVN_TRANSFERRED,     /* TRANSFER_CONTROL 1 or 2 seen in PCR 12 */
+	BASVN_APP_MEASURED,    /* then a MODULE_SVN in PCR 13 */
+	BASVN_TAKEN,           /* then the APPLICATION_SVN: BootAppSVN */
+};
+
 /* A byte string pointing into the log. */
 typedef struct {
 	const uint8_t *p;
@@ -43,7 +55,7 @@ typedef struct {
 typedef struct {
 	bytes path, hash, issuer, publisher;
 	uint32_t alg, svn;
-	int validated; /* -1 unknown */
+	tri validated;
 	bool has_alg, has_svn;
 	uint32_t count; /* loads of this image (path and hash) */
 } module;
@@ -63,22 +75,19 @@ typedef struct {
 	uint64_t v;
 } sipa_num;
 
-/* Unknown, false, true. */
-enum { UNK = -1 };
-
 typedef struct {
 	bool any;
-	int bootdebug, oskd, testsign, flight, safemode, winpe, hv, vsm, ci, dep;
+	tri bootdebug, oskd, testsign, flight, safemode, winpe, hv, vsm, ci, dep;
 	uint64_t dep_raw;
-	int bitlocker;
+	tri bitlocker;
 	uint64_t bl_flags;
 	bool bootcount_seen;
 	uint64_t bootcount;
-	int coldboot;
+	tri coldboot;
 	bool elam;
 	bool bmsvn_seen, basvn_seen;
 	uint32_t bmsvn, basvn;
-	int basvn_state;
+	enum basvn_state basvn_state;
 	bytes cipolicy, sbcp;
 	revlist bootrev, osrev;
 	size_t nmod;
@@ -89,14 +98,14 @@ typedef struct {
 	module elamdrv[MAX_ELAM];
 	bytes elamkey[MAX_ELAM];
 	sipa_num evcount, counterid, dep_num, hvci, iommu_policy, smt, lsaiso;
-	int hvdebug;
-	int vbs[SIPA_VBS_LAST - SIPA_VBS_FIRST + 1]; /* tri-state, all values on */
+	tri hvdebug;
+	tri vbs[SIPA_VBS_LAST - SIPA_VBS_FIRST + 1]; /* true when every value is on */
 	bool drtm;
 } winfacts;
 
 typedef struct {
 	bool pcr7; /* PCR 7 events were used */
-	int enabled;
+	tri enabled;
 	bool debug, dma;
 	bool sep;
 	/* databases whose variable was measured (an unmeasured one is unknown, not empty) */
@@ -122,6 +131,19 @@ typedef struct {
 	size_t nsections;
 	char sections[16][16]; /* UKI PE section names, ASCII */
 } linuxfacts;
+
+/* Events whose data is a constant (the well_known table in claims.c, in this order). */
+enum well_known_id {
+	WK_SEPARATOR_ZERO,
+	WK_SEPARATOR_FF,
+	WK_SEPARATOR_WBCL,
+	WK_CALLING_BOOT_OPTION,
+	WK_EXIT_BOOT_SERVICES,
+	WK_UEFI_DEBUG_MODE,
+	WK_DMA_PROTECTION_DISABLED,
+	WK_RETURNING_BOOT_OPTION,
+	WK_COUNT
+};
 
 struct tcg_claims {
 	const tcg_log *log;
@@ -153,7 +175,7 @@ struct tcg_claims {
 	linuxfacts lx;
 	tcg_hasher *h;
 	/* well-known digests in the chosen bank */
-	uint8_t wk[8][TCG_MAX_DIGEST];
+	uint8_t wk[WK_COUNT][TCG_MAX_DIGEST];
 };
 
 
@@ -170,7 +192,7 @@ bool tcg_cl_digest_matches(tcg_claims *c, const tcg_event *e, const uint8_t *p, 
 bool tcg_cl_pcr_complete(const tcg_claims *c, uint32_t pcr);
 /* A PCR that replays to its initial value: nothing measured into it. */
 bool tcg_cl_pcr_untouched(const tcg_claims *c, uint32_t pcr);
-void tcg_cl_kv_tri(tcg_yaml *y, const char *k, int v);
+void tcg_cl_kv_tri(tcg_yaml *y, const char *k, tri v);
 void tcg_cl_kv_bytes(tcg_yaml *y, const char *k, bytes b);
 void tcg_cl_kv_hlist(tcg_yaml *y, const char *k, const hlist *l);
 /* true when seen, false only when its PCRs prove nothing was measured, else unknown */

@@ -108,6 +108,122 @@ static bool is_der(const uint8_t *p, size_t len)
 	return false;
 }
 
+/* The SecureBoot variable: one byte 0 or 1, or empty on firmware without Secure Boot. */
+static void secureboot_var(tcg_claims *c, const tcg_event *e, const uefivar *v)
+{
+	if (v->len == 0) {
+		c->sb_empty = true;
+		c->sb.enabled = TRI_FALSE;
+		return;
+	}
+	if (v->len != 1 || v->data[0] > 1) {
+		tcg_cl_problem(c, e, "secureboot-value",
+		               "SecureBoot data is not exactly one byte 0 or 1");
+		return;
+	}
+	c->sb.enabled = v->data[0] ? TRI_TRUE : TRI_FALSE;
+}
+
+/* PK, KEK, db, dbx (known only once parsed whole), CurrentPolicy; other names give no fact. */
+static void database_var(tcg_claims *c, const tcg_event *e, const uefivar *v)
+{
+	sbfacts *sb = &c->sb;
+	hlist *l = NULL;
+	bool *known = NULL;
+	bool global = tcg_guid_is(v->guid, TCG_GUID_GLOBAL_VARIABLE);
+	bool imagesec = tcg_guid_is(v->guid, TCG_GUID_IMAGE_SECURITY);
+	if (global && !strcmp(v->name, "PK"))
+		l = &sb->pk, known = &sb->pk_known;
+	else if (global && !strcmp(v->name, "KEK"))
+		l = &sb->kek, known = &sb->kek_known;
+	else if (imagesec && !strcmp(v->name, "db"))
+		l = &sb->db, known = &sb->db_known;
+	else if (imagesec && !strcmp(v->name, "dbx"))
+		l = &sb->dbx, known = &sb->dbx_known;
+	else if (!strcmp(v->name, "CurrentPolicy"))
+		sb->current_policy = (bytes){ v->data, v->len };
+	if (l && !parse_siglists(c, v->data, v->len, l))
+		tcg_cl_problem(c, e, "signature-list-malformed",
+		               "%s: EFI_SIGNATURE_LIST does not parse", v->name);
+	else if (known)
+		*known = true;
+}
+
+/* A Secure Boot policy variable (EV_EFI_VARIABLE_DRIVER_CONFIG), before the separator, once. */
+static void config_var(tcg_claims *c, const tcg_event *e)
+{
+	sbfacts *sb = &c->sb;
+	uefivar v;
+	if (!parse_var(e, &v)) {
+		tcg_cl_problem(c, e, "uefi-variable-malformed", "UEFI_VARIABLE_DATA does not parse");
+		return;
+	}
+	if (var_kind(&v) == VAR_SHIM || var_kind(&v) == VAR_DEVDB) {
+		tcg_cl_problem(c, e, "secureboot-variable-retyped",
+		               "%s measured as EV_EFI_VARIABLE_DRIVER_CONFIG", v.name);
+		return;
+	}
+	if (sb->sep) {
+		tcg_cl_problem(c, e, "secureboot-variable-after-separator",
+		               "Secure Boot variable %s measured after the separator", v.name);
+		return;
+	}
+	for (size_t i = 0; i < sb->nvars; i++)
+		if (!memcmp(sb->vars[i].guid, v.guid, 16) && !strcmp(sb->vars[i].name, v.name)) {
+			tcg_cl_problem(c, e, "secureboot-variable-repeated",
+			               "Secure Boot variable %s measured twice", v.name);
+			return;
+		}
+	if (sb->nvars == MAX_VARS) {
+		tcg_cl_problem(c, e, "secureboot-variable-repeated", "too many PCR 7 variables");
+		return;
+	}
+	memcpy(sb->vars[sb->nvars].guid, v.guid, 16);
+	strcpy(sb->vars[sb->nvars].name, v.name);
+	sb->nvars++;
+	if (tcg_guid_is(v.guid, TCG_GUID_GLOBAL_VARIABLE) && !strcmp(v.name, "SecureBoot"))
+		secureboot_var(c, e, &v);
+	else
+		database_var(c, e, &v);
+}
+
+/* One certificate or image hash that verified a boot image (EV_EFI_VARIABLE_AUTHORITY). */
+static void authority(tcg_claims *c, const tcg_event *e)
+{
+	uefivar v;
+	/* Shim appends stray bytes after the variable (covered by the digest). */
+	if (!parse_var_n(e->data, e->size, true, &v)) {
+		tcg_cl_problem(c, e, "uefi-variable-malformed", "UEFI_VARIABLE_DATA does not parse");
+		return;
+	}
+	if (var_kind(&v) == VAR_CONFIG || var_kind(&v) == VAR_DEVDB) {
+		tcg_cl_problem(c, e, "secureboot-variable-retyped",
+		               "%s measured as EV_EFI_VARIABLE_AUTHORITY", v.name);
+		return;
+	}
+	if (tcg_guid_is(v.guid, TCG_GUID_SHIM_LOCK) || var_kind(&v) == VAR_SHIM)
+		c->lx.shim = true;
+	if (!strcmp(v.name, "SbatLevel")) {
+		if (!c->lx.sbat.p) /* the first value wins */
+			c->lx.sbat = (bytes){ v.data, v.len };
+		return;
+	}
+	if (!strcmp(v.name, "MokListTrusted"))
+		return;
+	/* One certificate: EFI_SIGNATURE_DATA (owner GUID, DER or an image hash), or
+	 * bare DER. Anything else is another variable's data under this type. */
+	size_t skip = is_der(v.data, v.len) ? 0 : 16, h = v.len - 16;
+	if (skip && !(v.len > 16 && (is_der(v.data + 16, h) || h == 20 || h == 28 || h == 32 ||
+	                             h == 48 || h == 64))) {
+		tcg_cl_problem(c, e, "authority-malformed",
+		               "%s: authority data is not one certificate or image hash", v.name);
+		return;
+	}
+	uint8_t d[32];
+	if (!tcg_hash(c->h, TCG_ALG_SHA256, v.data + skip, v.len - skip, d))
+		tcg_cl_hlist_add(!strcmp(v.name, "MokList") ? &c->lx.mok : &c->sb.auth, d, 32);
+}
+
 void tcg_cl_pcr7_event(tcg_claims *c, const tcg_event *e)
 {
 	sbfacts *sb = &c->sb;
@@ -128,118 +244,31 @@ void tcg_cl_pcr7_event(tcg_claims *c, const tcg_event *e)
 			sb->dma = true;
 		else
 			tcg_cl_problem(c, e, "event-type-unexpected",
-			        "EV_EFI_ACTION in PCR 7 other than UEFI Debug Mode or DMA Protection Disabled");
+			               "EV_EFI_ACTION in PCR 7 other than UEFI Debug Mode or DMA "
+			               "Protection Disabled");
 		return;
 	case EV_EFI_VARIABLE_DRIVER_CONFIG:
-		if (!parse_var(e, &v)) {
-			tcg_cl_problem(c, e, "uefi-variable-malformed", "UEFI_VARIABLE_DATA does not parse");
-			return;
-		}
-		if (var_kind(&v) == VAR_SHIM || var_kind(&v) == VAR_DEVDB) {
-			tcg_cl_problem(c, e, "secureboot-variable-retyped",
-			        "%s measured as EV_EFI_VARIABLE_DRIVER_CONFIG", v.name);
-			return;
-		}
-		if (sb->sep) {
-			tcg_cl_problem(c, e, "secureboot-variable-after-separator",
-			        "Secure Boot variable %s measured after the separator", v.name);
-			return;
-		}
-		for (size_t i = 0; i < sb->nvars; i++)
-			if (!memcmp(sb->vars[i].guid, v.guid, 16) && !strcmp(sb->vars[i].name, v.name)) {
-				tcg_cl_problem(c, e, "secureboot-variable-repeated",
-				        "Secure Boot variable %s measured twice", v.name);
-				return;
-			}
-		if (sb->nvars == MAX_VARS) {
-			tcg_cl_problem(c, e, "secureboot-variable-repeated", "too many PCR 7 variables");
-			return;
-		}
-		memcpy(sb->vars[sb->nvars].guid, v.guid, 16);
-		strcpy(sb->vars[sb->nvars].name, v.name);
-		sb->nvars++;
-		if (tcg_guid_is(v.guid, TCG_GUID_GLOBAL_VARIABLE) && !strcmp(v.name, "SecureBoot")) {
-			if (v.len == 0) {
-				/* Firmware without Secure Boot measures the variable empty. */
-				c->sb_empty = true;
-				sb->enabled = 0;
-				return;
-			}
-			if (v.len != 1 || v.data[0] > 1) {
-				tcg_cl_problem(c, e, "secureboot-value",
-				        "SecureBoot data is not exactly one byte 0 or 1");
-				return;
-			}
-			sb->enabled = v.data[0];
-			return;
-		}
-		hlist *l = NULL;
-		bool *known = NULL;
-		if (tcg_guid_is(v.guid, TCG_GUID_GLOBAL_VARIABLE) && !strcmp(v.name, "PK"))
-			l = &sb->pk, known = &sb->pk_known;
-		else if (tcg_guid_is(v.guid, TCG_GUID_GLOBAL_VARIABLE) && !strcmp(v.name, "KEK"))
-			l = &sb->kek, known = &sb->kek_known;
-		else if (tcg_guid_is(v.guid, TCG_GUID_IMAGE_SECURITY) && !strcmp(v.name, "db"))
-			l = &sb->db, known = &sb->db_known;
-		else if (tcg_guid_is(v.guid, TCG_GUID_IMAGE_SECURITY) && !strcmp(v.name, "dbx"))
-			l = &sb->dbx, known = &sb->dbx_known;
-		else if (!strcmp(v.name, "CurrentPolicy"))
-			sb->current_policy = (bytes){ v.data, v.len };
-		if (l && !parse_siglists(c, v.data, v.len, l))
-			tcg_cl_problem(c, e, "signature-list-malformed", "%s: EFI_SIGNATURE_LIST does not parse",
-			        v.name);
-		else if (known)
-			*known = true;
+		config_var(c, e);
 		return;
 	case EV_EFI_VARIABLE_AUTHORITY:
-		/* Shim appends stray bytes after the variable (covered by the digest). */
-		if (!parse_var_n(e->data, e->size, true, &v)) {
-			tcg_cl_problem(c, e, "uefi-variable-malformed", "UEFI_VARIABLE_DATA does not parse");
-			return;
-		}
-		if (var_kind(&v) == VAR_CONFIG || var_kind(&v) == VAR_DEVDB) {
-			tcg_cl_problem(c, e, "secureboot-variable-retyped",
-			        "%s measured as EV_EFI_VARIABLE_AUTHORITY", v.name);
-			return;
-		}
-		if (tcg_guid_is(v.guid, TCG_GUID_SHIM_LOCK) || var_kind(&v) == VAR_SHIM)
-			c->lx.shim = true;
-		if (!strcmp(v.name, "SbatLevel")) {
-			if (!c->lx.sbat.p) /* the first value wins */
-				c->lx.sbat = (bytes){ v.data, v.len };
-			return;
-		}
-		if (!strcmp(v.name, "MokListTrusted"))
-			return;
-		/* One certificate: EFI_SIGNATURE_DATA (owner GUID, DER or an image hash), or
-		 * bare DER. Anything else is another variable's data under this type. */
-		size_t skip = is_der(v.data, v.len) ? 0 : 16, h = v.len - 16;
-		if (skip && !(v.len > 16 && (is_der(v.data + 16, h) || h == 20 || h == 28 ||
-		                             h == 32 || h == 48 || h == 64))) {
-			tcg_cl_problem(c, e, "authority-malformed",
-			        "%s: authority data is not one certificate or image hash", v.name);
-			return;
-		}
-		uint8_t d[32];
-		if (!tcg_hash(c->h, TCG_ALG_SHA256, v.data + skip, v.len - skip, d))
-			tcg_cl_hlist_add(!strcmp(v.name, "MokList") ? &c->lx.mok : &sb->auth, d, 32);
+		authority(c, e);
 		return;
 	case EV_EFI_SPDM_DEVICE_POLICY:
 	case EV_EFI_SPDM_DEVICE_AUTHORITY:
 		/* Same data layout as an authority: only the device database may use it. */
 		if (!parse_var_n(e->data, e->size, false, &v)) {
-			tcg_cl_problem(c, e, "uefi-variable-malformed", "UEFI_VARIABLE_DATA does not parse");
+			tcg_cl_problem(c, e, "uefi-variable-malformed",
+			               "UEFI_VARIABLE_DATA does not parse");
 			return;
 		}
 		if (var_kind(&v) != VAR_DEVDB)
-			tcg_cl_problem(c, e, "secureboot-variable-retyped", "%s measured as an SPDM event",
-			        v.name);
+			tcg_cl_problem(c, e, "secureboot-variable-retyped",
+			               "%s measured as an SPDM event", v.name);
 		return;
 	default:
 		return;
 	}
 }
-
 
 /* PCR 4: every extend that is not a measured constant is an image the firmware ran. The
  * type is not covered by the digest, so an image retyped as a driver or EV_IPL still counts;
@@ -278,7 +307,7 @@ void tcg_cl_write_secureboot(const tcg_claims *c, tcg_yaml *y)
 void tcg_cl_secureboot_finish(tcg_claims *c)
 {
 	/* PFP / dha.md §5.6: Secure Boot on means its databases were measured and used. */
-	if (c->sb.enabled == 1 && (!c->sb.pk.n || !c->sb.kek.n || !c->sb.db.n || !c->sb.auth.n))
+	if (c->sb.enabled == TRI_TRUE && (!c->sb.pk.n || !c->sb.kek.n || !c->sb.db.n || !c->sb.auth.n))
 		tcg_cl_problem(c, NULL, "secureboot-incomplete",
 		        "Secure Boot is on but %s", !c->sb.pk.n ? "PK is empty"
 		                                    : !c->sb.kek.n ? "KEK is empty"

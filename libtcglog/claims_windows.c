@@ -34,20 +34,27 @@ typedef struct {
 	module cur;
 } sipa_ctx;
 
-static void latch(int *f, bool on)
+/* Any value on makes the fact true. */
+static void latch(tri *f, bool on)
 {
 	if (on)
-		*f = 1;
-	else if (*f == UNK)
-		*f = 0;
+		*f = TRI_TRUE;
+	else if (*f == TRI_UNK)
+		*f = TRI_FALSE;
 }
 
-static void all_on(int *f, bool on)
+/* Every value must be on for the fact to be true. */
+static void all_on(tri *f, bool on)
 {
 	if (!on)
-		*f = 0;
-	else if (*f == UNK)
-		*f = 1;
+		*f = TRI_FALSE;
+	else if (*f == TRI_UNK)
+		*f = TRI_TRUE;
+}
+
+static tri tri_of(bool b)
+{
+	return b ? TRI_TRUE : TRI_FALSE;
 }
 
 static uint64_t le(const uint8_t *p, size_t n)
@@ -85,7 +92,7 @@ static int sipa_enter(void *vctx, uint32_t id, unsigned depth)
 	(void)depth;
 	if (id == SIPA_LOADEDMODULE_AGGREGATION) {
 		memset(&s->cur, 0, sizeof s->cur);
-		s->cur.validated = UNK;
+		s->cur.validated = TRI_UNK;
 		s->in_lma = true;
 	} else if (id == SIPA_ELAM_AGGREGATION) {
 		s->in_elam = true;
@@ -113,8 +120,10 @@ static bool add_image(module *list, size_t *n, size_t cap, const module *m)
 		if (same_bytes(list[i].path, m->path) && same_bytes(list[i].hash, m->hash)) {
 			list[i].count++;
 			/* validated only if every load was */
-			if (m->validated != 1)
-				list[i].validated = m->validated == UNK && list[i].validated == UNK ? UNK : 0;
+			if (m->validated != TRI_TRUE)
+				list[i].validated = m->validated == TRI_UNK && list[i].validated == TRI_UNK
+				                            ? TRI_UNK
+				                            : TRI_FALSE;
 			return true;
 		}
 	if (*n == cap)
@@ -145,7 +154,7 @@ static int sipa_leave(void *vctx, uint32_t id, unsigned depth)
 		              ends_with(path, "\\drivers\\wd\\wdboot.sys");
 		if (strstr(path, "\\drivers\\"))
 			w->drivers_measured = true;
-		if (s->cur.validated == 1 && wdboot)
+		if (s->cur.validated == TRI_TRUE && wdboot)
 			w->elam = true;
 		if ((wdboot || !strcmp(pub, elam_publisher)) &&
 		    !add_image(w->elamdrv, &w->nelam, MAX_ELAM, &s->cur))
@@ -254,28 +263,9 @@ static void revlist_fact(sipa_ctx *s, revlist *r, const uint8_t *p, size_t len, 
 		        what);
 }
 
-static int sipa_item(void *vctx, uint32_t id, const uint8_t *p, size_t len, unsigned depth)
+/* One-byte flags and launch types: true when any value is on (CODEINTEGRITY: every one). */
+static void sipa_flag(winfacts *w, uint32_t id, const uint8_t *p, bool on)
 {
-	sipa_ctx *s = vctx;
-	winfacts *w = &s->c->win;
-	uint32_t pcr = s->e->pcr;
-	(void)depth;
-
-	if (sipa_check(s, id, p, len))
-		return 1;
-	if (s->dry)
-		return 0;
-	w->any = true;
-
-	bool on = len && p[0];
-	if (id >= SIPA_VBS_FIRST && id <= SIPA_VBS_LAST) {
-		if (id == SIPA_VBS_HVCI_POLICY)
-			return num_once(s, id, &w->hvci, le(p, 8));
-		all_on(&w->vbs[id - SIPA_VBS_FIRST], on);
-		return 0;
-	}
-	if ((id & SIPA_CATEGORY_MASK) == SIPA_DRTM_CATEGORY)
-		w->drtm = true;
 	switch (id) {
 	case SIPA_BOOTDEBUGGING:
 		latch(&w->bootdebug, on);
@@ -301,27 +291,41 @@ static int sipa_item(void *vctx, uint32_t id, const uint8_t *p, size_t len, unsi
 	case SIPA_CODEINTEGRITY:
 		all_on(&w->ci, on);
 		break;
-	case SIPA_DATAEXECUTIONPREVENTION:
-		/* The BCD nx setting (dha.md §4.7): 0 OptIn, 1 OptOut, 2 AlwaysOff, 3 AlwaysOn. */
-		if (num_once(s, id, &w->dep_num, le(p, 8))) {
-			w->dep = UNK;
-			return 1;
-		}
-		w->dep_raw = w->dep_num.v;
-		w->dep = w->dep_raw > 3 ? UNK : w->dep_raw != 2;
-		break;
 	case SIPA_HYPERVISOR_LAUNCH_TYPE:
 		latch(&w->hv, le(p, 8) != 0);
 		break;
+	case SIPA_VSM_LAUNCH_TYPE:
+		latch(&w->vsm, le(p, 8) != 0);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Numbers measured once per boot: a different second value refuses the event. */
+static int sipa_number(sipa_ctx *s, uint32_t id, const uint8_t *p)
+{
+	winfacts *w = &s->c->win;
+	switch (id) {
+	case SIPA_DATAEXECUTIONPREVENTION:
+		/* The BCD nx setting (dha.md §4.7): 0 OptIn, 1 OptOut, 2 AlwaysOff, 3 AlwaysOn. */
+		if (num_once(s, id, &w->dep_num, le(p, 8))) {
+			w->dep = TRI_UNK;
+			return 1;
+		}
+		w->dep_raw = w->dep_num.v;
+		w->dep = w->dep_raw > 3 ? TRI_UNK : tri_of(w->dep_raw != 2);
+		return 0;
 	case SIPA_HYPERVISOR_IOMMU_POLICY:
 		return num_once(s, id, &w->iommu_policy, le(p, 8));
 	case SIPA_SMT_STATUS:
 		return num_once(s, id, &w->smt, le(p, 4));
 	case SIPA_LSAISO_CONFIG:
 		return num_once(s, id, &w->lsaiso, le(p, 4));
-	case SIPA_VSM_LAUNCH_TYPE:
-		latch(&w->vsm, le(p, 8) != 0);
-		break;
+	case SIPA_EVENTCOUNTER:
+		return num_once(s, id, &w->evcount, le(p, 8));
+	case SIPA_COUNTERID:
+		return num_once(s, id, &w->counterid, le(p, 8));
 	case SIPA_BOOTCOUNTER: {
 		uint64_t v = le(p, 8);
 		if (w->bootcount_seen && w->bootcount != v)
@@ -329,19 +333,26 @@ static int sipa_item(void *vctx, uint32_t id, const uint8_t *p, size_t len, unsi
 			              "SIPA boot counts differ between events");
 		w->bootcount_seen = true;
 		w->bootcount = v;
-		break;
+		return 0;
 	}
-	case SIPA_EVENTCOUNTER:
-		return num_once(s, id, &w->evcount, le(p, 8));
-	case SIPA_COUNTERID:
-		return num_once(s, id, &w->counterid, le(p, 8));
+	default:
+		return 0;
+	}
+}
+
+/* The boot manager's items in PCR 12 (PCR 13 repeats some): boot type, BitLocker, SVNs. */
+static void sipa_boot(sipa_ctx *s, uint32_t id, const uint8_t *p, size_t len)
+{
+	winfacts *w = &s->c->win;
+	uint32_t pcr = s->e->pcr;
+	switch (id) {
 	case SIPA_TRANSFER_CONTROL: {
 		uint32_t v = (uint32_t)le(p, 4);
 		if (pcr == 12 && (v == 1 || v == 2)) {
-			if (w->coldboot == UNK)
-				w->coldboot = v == 1;
-			if (w->basvn_state == 0)
-				w->basvn_state = 1;
+			if (w->coldboot == TRI_UNK)
+				w->coldboot = tri_of(v == 1);
+			if (w->basvn_state == BASVN_BEFORE_TRANSFER)
+				w->basvn_state = BASVN_TRANSFERRED;
 		}
 		break;
 	}
@@ -349,10 +360,10 @@ static int sipa_item(void *vctx, uint32_t id, const uint8_t *p, size_t len, unsi
 		/* PCR 13 repeats PCR 12: BitLocker comes from PCR 12 only. */
 		if (pcr == 12) {
 			uint64_t v = le(p, len);
-			if (w->bitlocker == UNK)
-				w->bitlocker = 0;
-			if (v && w->bitlocker == 0) {
-				w->bitlocker = 1;
+			if (w->bitlocker == TRI_UNK)
+				w->bitlocker = TRI_FALSE;
+			if (v && w->bitlocker == TRI_FALSE) {
+				w->bitlocker = TRI_TRUE;
 				w->bl_flags = v;
 			}
 		}
@@ -363,10 +374,10 @@ static int sipa_item(void *vctx, uint32_t id, const uint8_t *p, size_t len, unsi
 			if (!w->bmsvn_seen) {
 				w->bmsvn_seen = true;
 				w->bmsvn = v;
-			} else if (w->basvn_state == 2) {
+			} else if (w->basvn_state == BASVN_APP_MEASURED) {
 				w->basvn_seen = true;
 				w->basvn = v;
-				w->basvn_state = 3;
+				w->basvn_state = BASVN_TAKEN;
 			}
 		}
 		break;
@@ -375,9 +386,20 @@ static int sipa_item(void *vctx, uint32_t id, const uint8_t *p, size_t len, unsi
 			s->cur.svn = (uint32_t)le(p, 4);
 			s->cur.has_svn = true;
 		}
-		if (pcr == 13 && w->basvn_state == 1)
-			w->basvn_state = 2;
+		if (pcr == 13 && w->basvn_state == BASVN_TRANSFERRED)
+			w->basvn_state = BASVN_APP_MEASURED;
 		break;
+	default:
+		break;
+	}
+}
+
+/* Payloads kept as they are: revocation lists, CI policy, SBCP, ELAM key names. */
+static void sipa_payload(sipa_ctx *s, uint32_t id, const uint8_t *p, size_t len)
+{
+	winfacts *w = &s->c->win;
+	uint32_t pcr = s->e->pcr;
+	switch (id) {
 	case SIPA_BOOT_REVOCATION_LIST:
 		revlist_fact(s, &w->bootrev, p, len, "boot");
 		break;
@@ -409,31 +431,65 @@ static int sipa_item(void *vctx, uint32_t id, const uint8_t *p, size_t len, unsi
 	default:
 		break;
 	}
-	if (s->in_lma) {
-		switch (id) {
-		case SIPA_FILEPATH:
-			s->cur.path = (bytes){ p, len };
-			break;
-		case SIPA_AUTHENTICODEHASH:
-			s->cur.hash = (bytes){ p, len };
-			break;
-		case SIPA_AUTHORITYISSUER:
-			s->cur.issuer = (bytes){ p, len };
-			break;
-		case SIPA_AUTHORITYPUBLISHER:
-			s->cur.publisher = (bytes){ p, len };
-			break;
-		case SIPA_HASHALGORITHMID:
-			s->cur.alg = (uint32_t)le(p, 4);
-			s->cur.has_alg = true;
-			break;
-		case SIPA_IMAGEVALIDATED:
-			s->cur.validated = on;
-			break;
-		default:
-			break;
-		}
+}
+
+/* An item of a loaded-module aggregation: the image being described. */
+static void sipa_module(sipa_ctx *s, uint32_t id, const uint8_t *p, size_t len, bool on)
+{
+	switch (id) {
+	case SIPA_FILEPATH:
+		s->cur.path = (bytes){ p, len };
+		break;
+	case SIPA_AUTHENTICODEHASH:
+		s->cur.hash = (bytes){ p, len };
+		break;
+	case SIPA_AUTHORITYISSUER:
+		s->cur.issuer = (bytes){ p, len };
+		break;
+	case SIPA_AUTHORITYPUBLISHER:
+		s->cur.publisher = (bytes){ p, len };
+		break;
+	case SIPA_HASHALGORITHMID:
+		s->cur.alg = (uint32_t)le(p, 4);
+		s->cur.has_alg = true;
+		break;
+	case SIPA_IMAGEVALIDATED:
+		s->cur.validated = tri_of(on);
+		break;
+	default:
+		break;
 	}
+}
+
+static int sipa_item(void *vctx, uint32_t id, const uint8_t *p, size_t len, unsigned depth)
+{
+	sipa_ctx *s = vctx;
+	winfacts *w = &s->c->win;
+	(void)depth;
+
+	if (sipa_check(s, id, p, len))
+		return 1;
+	if (s->dry)
+		return 0;
+	w->any = true;
+
+	bool on = len && p[0];
+	if (id >= SIPA_VBS_FIRST && id <= SIPA_VBS_LAST) {
+		if (id == SIPA_VBS_HVCI_POLICY)
+			return num_once(s, id, &w->hvci, le(p, 8));
+		all_on(&w->vbs[id - SIPA_VBS_FIRST], on);
+		return 0;
+	}
+	if ((id & SIPA_CATEGORY_MASK) == SIPA_DRTM_CATEGORY)
+		w->drtm = true;
+	/* each id belongs to one group */
+	sipa_flag(w, id, p, on);
+	if (sipa_number(s, id, p))
+		return 1;
+	sipa_boot(s, id, p, len);
+	sipa_payload(s, id, p, len);
+	if (s->in_lma)
+		sipa_module(s, id, p, len, on);
 	return 0;
 }
 
@@ -457,9 +513,11 @@ void tcg_cl_windows_event(tcg_claims *c, const tcg_event *e)
 /* The facts that start unknown (the rest start zero). */
 void tcg_cl_winfacts_init(winfacts *w)
 {
-	w->hvdebug = UNK;
+	w->bootdebug = w->oskd = w->testsign = w->flight = TRI_UNK;
+	w->safemode = w->winpe = w->hv = w->vsm = w->ci = w->dep = TRI_UNK;
+	w->bitlocker = w->coldboot = w->hvdebug = TRI_UNK;
 	for (size_t i = 0; i < sizeof w->vbs / sizeof w->vbs[0]; i++)
-		w->vbs[i] = UNK;
+		w->vbs[i] = TRI_UNK;
 }
 
 
@@ -563,9 +621,9 @@ void tcg_cl_write_health(const tcg_claims *c, tcg_yaml *y)
 		if (w->elam || w->drivers_measured || w->elam_hive)
 			tcg_yaml_kv_bool(y, "ELAMDriverLoaded", w->elam);
 		tcg_cl_kv_tri(y, "VSMEnabled", w->vsm);
-		if (w->dep != UNK)
+		if (w->dep != TRI_UNK)
 			tcg_yaml_kv_u64(y, "DEPPolicy", (uint64_t)w->dep);
-		if (w->bitlocker != UNK)
+		if (w->bitlocker != TRI_UNK)
 			tcg_yaml_kv_u64(y, "BitlockerStatus", (uint64_t)w->bitlocker);
 		if (w->bootrev.raw.p && w->bootrev.time_ok)
 			tcg_yaml_kv_u64(y, "BootManagerRevListVersion", w->bootrev.secs);
@@ -596,7 +654,7 @@ void tcg_cl_write_windows(const tcg_claims *c, tcg_yaml *y)
 	const winfacts *w = &c->win;
 	tcg_yaml_key(y, "windows");
 	tcg_yaml_map_start(y);
-	if (w->coldboot != UNK)
+	if (w->coldboot != TRI_UNK)
 		tcg_yaml_kv_cstr(y, "BootType", w->coldboot ? "cold" : "resume");
 	/* TPM 1.2: no boot counter (0), the TPM's monotonic counter instead (dha.md §4.3). */
 	if (w->bootcount_seen && !w->bootcount && w->evcount.seen && !w->evcount.conflict) {
@@ -609,7 +667,7 @@ void tcg_cl_write_windows(const tcg_claims *c, tcg_yaml *y)
 	kv_num(y, "EventCounter", &w->evcount);
 	kv_num(y, "CounterID", &w->counterid);
 	tcg_cl_kv_tri(y, "ColdBoot", w->coldboot);
-	if (w->bitlocker != UNK)
+	if (w->bitlocker != TRI_UNK)
 		tcg_yaml_kv_u64(y, "BitlockerUnlockFlags", w->bl_flags);
 	tcg_cl_kv_tri(y, "HypervisorLaunched", w->hv);
 	tcg_cl_kv_tri(y, "HypervisorDebugEnabled", w->hvdebug);
@@ -623,7 +681,7 @@ void tcg_cl_write_windows(const tcg_claims *c, tcg_yaml *y)
 	kv_num(y, "LSAIsoConfig", &w->lsaiso);
 	bool vbs = w->hvci.seen && !w->hvci.conflict;
 	for (size_t i = 0; i < sizeof w->vbs / sizeof w->vbs[0]; i++)
-		vbs = vbs || w->vbs[i] != UNK;
+		vbs = vbs || w->vbs[i] != TRI_UNK;
 	if (vbs) {
 		tcg_yaml_key(y, "VBS");
 		tcg_yaml_map_start(y);
