@@ -270,13 +270,32 @@ static tcg_rc choose_bank(tcg_claims *c, const tcg_claims_opts *o, const tcg_rep
 	return TCG_OK;
 }
 
+static bool all_zero(const uint8_t *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (d[i])
+			return false;
+	return true;
+}
+
+/* The PCRs the log extends, and the banks it lists but never extends: the firmware left
+ * those PCRs at their reset value, so software can extend them with anything it likes. */
 static void find_extended(tcg_claims *c)
 {
+	size_t nb = tcg_log_num_banks(c->log);
+	uint32_t seen = 0;
 	for (size_t i = 0; i < tcg_log_num_events(c->log); i++) {
 		const tcg_event *e = tcg_log_event(c->log, i);
-		if (!e->header && e->type != TCG_EV_NO_ACTION && e->pcr < TCG_NUM_PCRS)
-			c->extended |= 1u << e->pcr;
+		if (e->header || e->type == TCG_EV_NO_ACTION || e->pcr >= TCG_NUM_PCRS)
+			continue;
+		c->extended |= 1u << e->pcr;
+		for (size_t b = 0; b < nb && b < 32; b++)
+			if (e->digest[b] && !all_zero(e->digest[b], tcg_log_bank(c->log, b).size))
+				seen |= 1u << b;
 	}
+	for (size_t b = 0; b < nb && b < 32; b++)
+		if (!(seen & (1u << b)))
+			c->unextended |= 1u << b;
 }
 
 /* Name each PCR that does not replay, at its first event. A PCR no fact comes from and
@@ -578,6 +597,7 @@ void tcg_claims_free(tcg_claims *c)
 	hlist_free(&c->sb.db);
 	hlist_free(&c->sb.dbx);
 	hlist_free(&c->sb.auth);
+	tcg_cl_secureboot_free(c);
 	hlist_free(&c->lx.mok);
 	hlist_free(&c->lx.bootloaders);
 	hlist_free(&c->lx.moklist_digest);
@@ -701,6 +721,16 @@ tcg_rc tcg_claims_write(const tcg_claims *c, FILE *f, tcg_err *err)
 		for (unsigned p = 0; p < TCG_NUM_PCRS; p++)
 			if (c->ignored & (1u << p))
 				tcg_yaml_u64(y, p);
+		tcg_yaml_seq_end(y);
+	}
+	if (c->unextended) {
+		tcg_yaml_key(y, "banks-unextended");
+		tcg_yaml_seq_start(y);
+		for (size_t b = 0; b < tcg_log_num_banks(c->log) && b < 32; b++)
+			if (c->unextended & (1u << b))
+				tcg_yaml_cstr(y, tcg_alg_name(tcg_log_bank(c->log, b).alg)
+				                         ? tcg_alg_name(tcg_log_bank(c->log, b).alg)
+				                         : "unknown");
 		tcg_yaml_seq_end(y);
 	}
 	if (c->nlate) {

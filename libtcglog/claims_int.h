@@ -103,6 +103,24 @@ typedef struct {
 	bool drtm;
 } winfacts;
 
+/* Strings the facts own; bad: one could not be derived, so the list is unknown. */
+typedef struct {
+	size_t n, cap;
+	char **s;
+	bool bad;
+} strlist;
+
+/* Entries per EFI_SIGNATURE_LIST type, in order of first appearance. */
+#define MAX_SIGTYPES 16
+typedef struct {
+	size_t n;
+	struct {
+		const uint8_t *type;
+		uint64_t count;
+	} t[MAX_SIGTYPES];
+	bool bad;
+} typecount;
+
 typedef struct {
 	bool pcr7; /* PCR 7 events were used */
 	tri enabled;
@@ -116,6 +134,9 @@ typedef struct {
 		char name[32];
 	} vars[MAX_VARS];
 	hlist pk, kek, db, dbx, auth;
+	/* certificate subjects (RFC 2253) beside the digests */
+	strlist pk_subj, kek_subj, db_subj, auth_subj;
+	typecount dbx_types;
 	bytes current_policy;
 } sbfacts;
 
@@ -164,6 +185,7 @@ struct tcg_claims {
 	uint32_t gap;      /* PCRs with an event refused: facts needing every extend are unknown */
 	uint32_t extended; /* PCRs the log extends */
 	uint32_t ignored;  /* PCRs no fact uses whose values differ from the replay */
+	uint32_t unextended; /* bank indexes of the log no event extends (all-zero digests) */
 	size_t boot_end;   /* index of "Exit Boot Services Invocation", or SIZE_MAX */
 	size_t nlate;
 	long late[64];     /* boot-chain events after the end of boot: listed, not believed */
@@ -213,6 +235,7 @@ void tcg_cl_pcr4_event(tcg_claims *c, const tcg_event *e);
 /* After the last event: the rules on the whole of PCR 7. */
 void tcg_cl_secureboot_finish(tcg_claims *c);
 void tcg_cl_write_secureboot(const tcg_claims *c, tcg_yaml *y);
+void tcg_cl_secureboot_free(tcg_claims *c);
 
 /* ---- Linux boot chain: shim, GRUB, systemd (claims_linux.c) ---- */
 

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bio.h>
+#include <openssl/x509.h>
+
 #include "tcglog/binding.h"
 #include "uefi.h"
 
@@ -35,8 +38,81 @@ static bool parse_var(const tcg_event *e, uefivar *v)
 	return parse_var_n(e->data, e->size, false, v);
 }
 
-/* EFI_SIGNATURE_LIST entries into l: SHA-256 of X.509 DER, else the data. */
-static bool parse_siglists(tcg_claims *c, const uint8_t *p, size_t len, hlist *l)
+static bool strlist_add(strlist *l, char *s)
+{
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 8;
+		char **ns = nc > 65536 ? NULL : realloc(l->s, nc * sizeof *ns);
+		if (!ns) {
+			free(s);
+			return false;
+		}
+		l->s = ns;
+		l->cap = nc;
+	}
+	l->s[l->n++] = s;
+	return true;
+}
+
+static void strlist_free(strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->s[i]);
+	free(l->s);
+}
+
+/* Subject names longer than this are cut (and the list is unknown). */
+#define MAX_SUBJECT 1024
+
+/* The subject of one whole DER certificate in RFC 2253 form, or NULL. */
+static char *cert_subject(const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	char *out = NULL, *text;
+	if (len > MAX_SUBJECT * 64)
+		return NULL;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+	BIO *b = BIO_new(BIO_s_mem());
+	if (x && b && p == der + len &&
+	    X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) >= 0) {
+		long n = BIO_get_mem_data(b, &text);
+		if (n >= 0 && n <= MAX_SUBJECT && (out = malloc((size_t)n + 1))) {
+			memcpy(out, text, (size_t)n);
+			out[n] = 0;
+		}
+	}
+	BIO_free(b);
+	X509_free(x);
+	return out;
+}
+
+/* Add the subject of a certificate to l; one that does not parse makes l unknown. */
+static void add_subject(strlist *l, const uint8_t *der, size_t len)
+{
+	char *s = cert_subject(der, len);
+	if (!s || !strlist_add(l, s))
+		l->bad = true;
+}
+
+static void count_type(typecount *t, const uint8_t *type)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!memcmp(t->t[i].type, type, 16)) {
+			t->t[i].count++;
+			return;
+		}
+	if (t->n == MAX_SIGTYPES) {
+		t->bad = true;
+		return;
+	}
+	t->t[t->n].type = type;
+	t->t[t->n++].count = 1;
+}
+
+/* EFI_SIGNATURE_LIST entries into l: SHA-256 of X.509 DER, else the data. Subjects of the
+ * X.509 entries into subj, entries per type into types (each when not NULL). */
+static bool parse_siglists(tcg_claims *c, const uint8_t *p, size_t len, hlist *l,
+                           strlist *subj, typecount *types)
 {
 	tcg_buf b = tcg_buf_init(p, len), sig;
 	tcg_siglist sl;
@@ -45,11 +121,15 @@ static bool parse_siglists(tcg_claims *c, const uint8_t *p, size_t len, hlist *l
 	while ((rc = tcg_siglist_next(&b, &sl)) == TCG_SIGLIST_OK) {
 		while (tcg_siglist_entry(&sl, &owner, &sig)) {
 			uint8_t d[32];
+			if (types)
+				count_type(types, sl.type);
 			if (tcg_guid_is(sl.type, TCG_GUID_CERT_X509)) {
 				if (tcg_hash(c->h, TCG_ALG_SHA256, sig.p, sig.len, d))
 					return false;
 				if (!tcg_cl_hlist_add(l, d, 32))
 					return false;
+				if (subj)
+					add_subject(subj, sig.p, sig.len);
 			} else if (!tcg_cl_hlist_add(l, sig.p, sig.len)) {
 				return false;
 			}
@@ -58,6 +138,13 @@ static bool parse_siglists(tcg_claims *c, const uint8_t *p, size_t len, hlist *l
 	return rc == TCG_SIGLIST_END;
 }
 
+void tcg_cl_secureboot_free(tcg_claims *c)
+{
+	strlist_free(&c->sb.pk_subj);
+	strlist_free(&c->sb.kek_subj);
+	strlist_free(&c->sb.db_subj);
+	strlist_free(&c->sb.auth_subj);
+}
 
 /* ---- PCR 7: Secure Boot (dha.md §5.6) and shim ---- */
 
@@ -130,19 +217,21 @@ static void database_var(tcg_claims *c, const tcg_event *e, const uefivar *v)
 	sbfacts *sb = &c->sb;
 	hlist *l = NULL;
 	bool *known = NULL;
+	strlist *subj = NULL;
+	typecount *types = NULL;
 	bool global = tcg_guid_is(v->guid, TCG_GUID_GLOBAL_VARIABLE);
 	bool imagesec = tcg_guid_is(v->guid, TCG_GUID_IMAGE_SECURITY);
 	if (global && !strcmp(v->name, "PK"))
-		l = &sb->pk, known = &sb->pk_known;
+		l = &sb->pk, known = &sb->pk_known, subj = &sb->pk_subj;
 	else if (global && !strcmp(v->name, "KEK"))
-		l = &sb->kek, known = &sb->kek_known;
+		l = &sb->kek, known = &sb->kek_known, subj = &sb->kek_subj;
 	else if (imagesec && !strcmp(v->name, "db"))
-		l = &sb->db, known = &sb->db_known;
+		l = &sb->db, known = &sb->db_known, subj = &sb->db_subj;
 	else if (imagesec && !strcmp(v->name, "dbx"))
-		l = &sb->dbx, known = &sb->dbx_known;
+		l = &sb->dbx, known = &sb->dbx_known, types = &sb->dbx_types;
 	else if (!strcmp(v->name, "CurrentPolicy"))
 		sb->current_policy = (bytes){ v->data, v->len };
-	if (l && !parse_siglists(c, v->data, v->len, l))
+	if (l && !parse_siglists(c, v->data, v->len, l, subj, types))
 		tcg_cl_problem(c, e, "signature-list-malformed",
 		               "%s: EFI_SIGNATURE_LIST does not parse", v->name);
 	else if (known)
@@ -220,8 +309,11 @@ static void authority(tcg_claims *c, const tcg_event *e)
 		return;
 	}
 	uint8_t d[32];
+	bool mok = !strcmp(v.name, "MokList");
 	if (!tcg_hash(c->h, TCG_ALG_SHA256, v.data + skip, v.len - skip, d))
-		tcg_cl_hlist_add(!strcmp(v.name, "MokList") ? &c->lx.mok : &c->sb.auth, d, 32);
+		tcg_cl_hlist_add(mok ? &c->lx.mok : &c->sb.auth, d, 32);
+	if (!mok && is_der(v.data + skip, v.len - skip))
+		add_subject(&c->sb.auth_subj, v.data + skip, v.len - skip);
 }
 
 void tcg_cl_pcr7_event(tcg_claims *c, const tcg_event *e)
@@ -281,6 +373,37 @@ void tcg_cl_pcr4_event(tcg_claims *c, const tcg_event *e)
 }
 
 
+static void kv_subjects(tcg_yaml *y, const char *k, const strlist *l)
+{
+	if (l->bad)
+		return;
+	tcg_yaml_key(y, k);
+	tcg_yaml_seq_start(y);
+	for (size_t i = 0; i < l->n; i++)
+		tcg_yaml_cstr(y, l->s[i]);
+	tcg_yaml_seq_end(y);
+}
+
+/* dbx entries per signature type: SHA256, X509, ... (EFI_CERT_<name>_GUID), else the GUID. */
+static void kv_types(tcg_yaml *y, const char *k, const typecount *t)
+{
+	if (t->bad)
+		return;
+	tcg_yaml_key(y, k);
+	tcg_yaml_map_start(y);
+	for (size_t i = 0; i < t->n; i++) {
+		const char *name = tcg_guid_name(t->t[i].type);
+		char key[40];
+		size_t n = name ? strlen(name) : 0;
+		if (n > 14 && !strncmp(name, "EFI_CERT_", 9) && !strcmp(name + n - 5, "_GUID"))
+			snprintf(key, sizeof key, "%.*s", (int)(n - 14), name + 9);
+		else
+			tcg_guid_format(t->t[i].type, key);
+		tcg_yaml_kv_u64(y, key, t->t[i].count);
+	}
+	tcg_yaml_map_end(y);
+}
+
 void tcg_cl_write_secureboot(const tcg_claims *c, tcg_yaml *y)
 {
 	const sbfacts *sb = &c->sb;
@@ -290,16 +413,26 @@ void tcg_cl_write_secureboot(const tcg_claims *c, tcg_yaml *y)
 	tcg_cl_kv_seen(y, "UEFIDebugMode", sb->debug, all7);
 	tcg_cl_kv_seen(y, "DMAProtectionDisabled", sb->dma, all7);
 	/* A database is known only when its variable was measured. */
-	if (sb->pk_known)
+	if (sb->pk_known) {
 		tcg_cl_kv_hlist(y, "PK", &sb->pk);
-	if (sb->kek_known)
+		kv_subjects(y, "PKSubjects", &sb->pk_subj);
+	}
+	if (sb->kek_known) {
 		tcg_cl_kv_hlist(y, "KEK", &sb->kek);
-	if (sb->db_known)
+		kv_subjects(y, "KEKSubjects", &sb->kek_subj);
+	}
+	if (sb->db_known) {
 		tcg_cl_kv_hlist(y, "db", &sb->db);
-	if (sb->dbx_known)
+		kv_subjects(y, "dbSubjects", &sb->db_subj);
+	}
+	if (sb->dbx_known) {
 		tcg_cl_kv_hlist(y, "dbx", &sb->dbx);
-	if (all7)
+		kv_types(y, "dbxEntryCounts", &sb->dbx_types);
+	}
+	if (all7) {
 		tcg_cl_kv_hlist(y, "Authorities", &sb->auth);
+		kv_subjects(y, "AuthoritySubjects", &sb->auth_subj);
+	}
 	tcg_yaml_map_end(y);
 }
 
