@@ -8,6 +8,7 @@ corpus=$2
 here=$(dirname "$0")
 . "$here/../tap.sh"
 claims=$build/tools/tcglog-claims
+attack=$build/tests/claims/claims-attack
 dump=$build/tools/tcglog-dump
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -15,6 +16,20 @@ trap 'rm -rf "$tmp"' EXIT
 if [ ! -d "$corpus" ]; then
 	skip "subjects" "no corpus at $corpus"
 	
+# A db certificate that is no certificate: its subject is unknown, so dbSubjects is absent
+# (never a shorter list), while db still lists its digest.
+gcp=$corpus/go-attestation/windows_gcp_shielded_vm.bin
+if [ -f "$gcp" ] && "$attack" db-cert-garbled "$gcp" "$tmp/garbled.bin"; then
+	"$claims" --allow-sha1 --lenient "$tmp/garbled.bin" >"$tmp/garbled.claims" 2>/dev/null
+	check "garbled db certificate: db still listed" grep -q '^  db:$' "$tmp/garbled.claims"
+	check "garbled db certificate: dbSubjects absent" \
+		sh -c "! grep -q '^  dbSubjects:' '$tmp/garbled.claims'"
+	check "garbled db certificate: KEKSubjects still there" \
+		grep -q '^  KEKSubjects:$' "$tmp/garbled.claims"
+else
+	skip "garbled db certificate" "GCP log not in the corpus"
+fi
+
 # banks-unextended: the tpm2-tools logs, whose tpm2_eventlog output the corpus keeps
 notes=0
 for y in "$corpus"/tpm2-tools/expected/event-raw/*.yaml; do
@@ -37,6 +52,20 @@ fi
 if ! python3 -c 'import yaml' 2>/dev/null || ! command -v openssl >/dev/null; then
 	skip "subjects" "python3 with yaml or openssl not installed"
 	
+# A db certificate that is no certificate: its subject is unknown, so dbSubjects is absent
+# (never a shorter list), while db still lists its digest.
+gcp=$corpus/go-attestation/windows_gcp_shielded_vm.bin
+if [ -f "$gcp" ] && "$attack" db-cert-garbled "$gcp" "$tmp/garbled.bin"; then
+	"$claims" --allow-sha1 --lenient "$tmp/garbled.bin" >"$tmp/garbled.claims" 2>/dev/null
+	check "garbled db certificate: db still listed" grep -q '^  db:$' "$tmp/garbled.claims"
+	check "garbled db certificate: dbSubjects absent" \
+		sh -c "! grep -q '^  dbSubjects:' '$tmp/garbled.claims'"
+	check "garbled db certificate: KEKSubjects still there" \
+		grep -q '^  KEKSubjects:$' "$tmp/garbled.claims"
+else
+	skip "garbled db certificate" "GCP log not in the corpus"
+fi
+
 # banks-unextended: the tpm2-tools logs, whose tpm2_eventlog output the corpus keeps
 notes=0
 for y in "$corpus"/tpm2-tools/expected/event-raw/*.yaml; do
@@ -80,6 +109,20 @@ done
 check "logs with a measured db compared ($total)" [ "$total" -gt 0 ]
 # Windows logs of the corpus hold Microsoft's Windows Production PCA 2011 in db.
 check "dbSubjects names Windows Production PCA 2011 ($with_pca logs)" [ "$with_pca" -gt 0 ]
+
+# A db certificate that is no certificate: its subject is unknown, so dbSubjects is absent
+# (never a shorter list), while db still lists its digest.
+gcp=$corpus/go-attestation/windows_gcp_shielded_vm.bin
+if [ -f "$gcp" ] && "$attack" db-cert-garbled "$gcp" "$tmp/garbled.bin"; then
+	"$claims" --allow-sha1 --lenient "$tmp/garbled.bin" >"$tmp/garbled.claims" 2>/dev/null
+	check "garbled db certificate: db still listed" grep -q '^  db:$' "$tmp/garbled.claims"
+	check "garbled db certificate: dbSubjects absent" \
+		sh -c "! grep -q '^  dbSubjects:' '$tmp/garbled.claims'"
+	check "garbled db certificate: KEKSubjects still there" \
+		grep -q '^  KEKSubjects:$' "$tmp/garbled.claims"
+else
+	skip "garbled db certificate" "GCP log not in the corpus"
+fi
 
 # banks-unextended: the tpm2-tools logs, whose tpm2_eventlog output the corpus keeps
 notes=0
