@@ -1,26 +1,20 @@
 /*
- * Health facts from a verified event log: Secure Boot (PCR 7), Windows SIPA
- * (PCR 12-14), Linux boot (shim, GRUB, systemd). See doc/claims-format.md
- * and reference/dha.md §4.8 and §5.6 for the rules.
+ * Health facts from a verified event log, the driver: bank choice, replay
+ * comparison, the evidence rules every event passes before a profile reads
+ * it, problems, and the output. The profiles: claims_windows.c (SIPA, PCR
+ * 12-14), claims_uefi.c (Secure Boot, PCR 7; images, PCR 4), claims_linux.c
+ * (shim, GRUB, systemd). See doc/claims-format.md and reference/dha.md §4.8
+ * and §5.6 for the rules.
  */
-#include "tcglog/claims.h"
-#include "evtypes.h"
+#include "claims_int.h"
 
-#include <ctype.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tcglog/binding.h"
-#include "tcglog/buf.h"
-#include "tcglog/digest.h"
-#include "tcglog/events.h"
 #include "tcglog/replay.h"
-#include "tcglog/yamlout.h"
-#include "sipa.h"
-#include "uefi.h"
-
-#include "claims_int.h"
 
 static const struct {
 	bool separator;
@@ -78,7 +72,6 @@ void tcg_cl_problem(tcg_claims *c, const tcg_event *e, const char *rule, const c
 	tcg_err_set(p, TCG_E_MISMATCH, rule, e ? e->offset : TCG_NO_OFFSET,
 	            e ? (long)e->number : TCG_NO_EVENT, "%s", msg);
 }
-
 
 /* ---- per-PCR allow-list ---- */
 
@@ -194,7 +187,6 @@ static bool is_wbcl_sep(const tcg_event *e)
 {
 	return e->type == EV_SEPARATOR && e->size == 4 && !memcmp(e->data, "WBCL", 4);
 }
-
 
 /* PCRs the boot chain measures into after the firmware: no event may extend them after
  * ExitBootServices (PCR 7 in every profile, the rest for Linux). */
@@ -375,8 +367,9 @@ static tcg_rc scan_log(tcg_claims *c, tcg_err *err)
 			continue;
 		/* The end of boot: the first ExitBootServices action (its digest checked, its
 		 * type and data checked with the well-known events in event_evidence). */
-		if (c->boot_end == SIZE_MAX && e->pcr == 5 && e->type == EV_EFI_ACTION &&
-		    e->digest[c->bidx] && !memcmp(e->digest[c->bidx], c->wk[WK_EXIT_BOOT_SERVICES], dsize))
+		const uint8_t *d = e->digest[c->bidx];
+		if (c->boot_end == SIZE_MAX && e->pcr == 5 && e->type == EV_EFI_ACTION && d &&
+		    !memcmp(d, c->wk[WK_EXIT_BOOT_SERVICES], dsize))
 			c->boot_end = i;
 		/* Windows profile: the log closes PCR 12-14 with "WBCL" separators. */
 		if (e->pcr >= 12 && e->pcr <= 14 && is_wbcl_sep(e))
@@ -647,7 +640,6 @@ void tcg_cl_kv_hlist(tcg_yaml *y, const char *k, const hlist *l)
 	tcg_yaml_seq_end(y);
 }
 
-
 /* A PCR whose every extend was accounted for: a fact from the absence of an event holds. */
 bool tcg_cl_pcr_complete(const tcg_claims *c, uint32_t pcr)
 {
@@ -666,7 +658,6 @@ void tcg_cl_kv_seen(tcg_yaml *y, const char *k, bool seen, bool none)
 	if (seen || none)
 		tcg_yaml_kv_bool(y, k, seen);
 }
-
 
 tcg_rc tcg_claims_write(const tcg_claims *c, FILE *f, tcg_err *err)
 {
@@ -758,8 +749,9 @@ tcg_rc tcg_claims_write(const tcg_claims *c, FILE *f, tcg_err *err)
 	tcg_cl_write_health(c, y);
 	if (c->windows || c->win.any)
 		tcg_cl_write_windows(c, y);
-	if (c->sb.pcr7 && (tcg_cl_pcr_complete(c, 7) || c->sb.debug || c->sb.dma || c->sb.pk_known ||
-	                   c->sb.kek_known || c->sb.db_known || c->sb.dbx_known))
+	const sbfacts *sb = &c->sb;
+	if (sb->pcr7 && (tcg_cl_pcr_complete(c, 7) || sb->debug || sb->dma || sb->pk_known ||
+	                 sb->kek_known || sb->db_known || sb->dbx_known))
 		tcg_cl_write_secureboot(c, y); /* not an empty map when nothing is known */
 	if (!c->windows)
 		tcg_cl_write_linux(c, y);

@@ -1,6 +1,7 @@
 /*
  * Claims, private: the state the driver (claims.c) and the profiles share
- * (claims_windows.c, claims_uefi.c, claims_linux.c).
+ * (claims_windows.c, claims_uefi.c, claims_linux.c). Their functions are tcg_cl_*:
+ * exported from the library only because the profiles are separate files.
  */
 #ifndef TCGLOG_CLAIMS_INT_H
 #define TCGLOG_CLAIMS_INT_H
@@ -199,7 +200,6 @@ struct tcg_claims {
 	/* well-known digests in the chosen bank */
 	uint8_t wk[WK_COUNT][TCG_MAX_DIGEST];
 };
-
 
 /* ---- the driver's services (claims.c) ---- */
 

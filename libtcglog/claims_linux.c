@@ -69,7 +69,6 @@ static bool same_unquoted(bytes a, bytes b)
 	}
 }
 
-
 /* shim measures its MOK variables into PCR 14 in this order; the labels are not covered by
  * the digests, the order is (PCR 14 replays). */
 static const char *const mok_order[] = { "MokList", "MokListX" };
@@ -158,14 +157,14 @@ void tcg_cl_linux_event(tcg_claims *c, const tcg_event *e)
 	}
 }
 
-
 void tcg_cl_write_linux(const tcg_claims *c, tcg_yaml *y)
 {
 	const linuxfacts *lx = &c->lx;
 	tcg_yaml_key(y, "linux");
 	tcg_yaml_map_start(y);
 	/* shim always measures its MOK variables into PCR 14 */
-	tcg_cl_kv_seen(y, "Shim", lx->shim, tcg_cl_pcr_untouched(c, 14) && tcg_cl_pcr_complete(c, 7));
+	tcg_cl_kv_seen(y, "Shim", lx->shim,
+	               tcg_cl_pcr_untouched(c, 14) && tcg_cl_pcr_complete(c, 7));
 	if (lx->shim) {
 		if (tcg_cl_pcr_complete(c, 7))
 			tcg_cl_kv_hlist(y, "MokList", &lx->mok);
@@ -185,7 +184,8 @@ void tcg_cl_write_linux(const tcg_claims *c, tcg_yaml *y)
 		tcg_yaml_key(y, "KernelCmdline");
 		tcg_yaml_utf16(y, lx->cmdline16.p, lx->cmdline16.len);
 	}
-	tcg_cl_kv_seen(y, "SystemdBoot", lx->sdboot, tcg_cl_pcr_untouched(c, 11) && tcg_cl_pcr_untouched(c, 12));
+	tcg_cl_kv_seen(y, "SystemdBoot", lx->sdboot,
+	               tcg_cl_pcr_untouched(c, 11) && tcg_cl_pcr_untouched(c, 12));
 	if (lx->nsections) {
 		tcg_yaml_key(y, "UKI");
 		tcg_yaml_map_start(y);
@@ -198,7 +198,6 @@ void tcg_cl_write_linux(const tcg_claims *c, tcg_yaml *y)
 	}
 	tcg_yaml_map_end(y);
 }
-
 
 void tcg_cl_linux_finish(tcg_claims *c)
 {

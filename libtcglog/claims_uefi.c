@@ -372,7 +372,6 @@ void tcg_cl_pcr4_event(tcg_claims *c, const tcg_event *e)
 	tcg_cl_hlist_add(&c->lx.bootloaders, e->digest[c->bidx], tcg_alg_size(c->bank));
 }
 
-
 static void kv_subjects(tcg_yaml *y, const char *k, const strlist *l)
 {
 	if (l->bad)
@@ -435,7 +434,6 @@ void tcg_cl_write_secureboot(const tcg_claims *c, tcg_yaml *y)
 	}
 	tcg_yaml_map_end(y);
 }
-
 
 void tcg_cl_secureboot_finish(tcg_claims *c)
 {

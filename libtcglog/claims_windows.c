@@ -22,7 +22,6 @@ static void utf16_ascii(const uint8_t *p, size_t len, char *out, size_t outlen)
 	out[k] = 0;
 }
 
-
 typedef struct {
 	tcg_claims *c;
 	const tcg_event *e;
@@ -121,9 +120,10 @@ static bool add_image(module *list, size_t *n, size_t cap, const module *m)
 			list[i].count++;
 			/* validated only if every load was */
 			if (m->validated != TRI_TRUE)
-				list[i].validated = m->validated == TRI_UNK && list[i].validated == TRI_UNK
-				                            ? TRI_UNK
-				                            : TRI_FALSE;
+				list[i].validated =
+				        m->validated == TRI_UNK && list[i].validated == TRI_UNK
+				                ? TRI_UNK
+				                : TRI_FALSE;
 			return true;
 		}
 	if (*n == cap)
@@ -519,7 +519,6 @@ void tcg_cl_winfacts_init(winfacts *w)
 	for (size_t i = 0; i < sizeof w->vbs / sizeof w->vbs[0]; i++)
 		w->vbs[i] = TRI_UNK;
 }
-
 
 /* "YYYY-MM-DDTHH:MM:SSZ" for seconds since 1970 (proleptic Gregorian, UTC). */
 static void iso_time(uint64_t secs, char out[32])

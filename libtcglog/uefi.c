@@ -83,8 +83,8 @@ bool tcg_uefi_var_parse(const uint8_t *p, size_t len, tcg_uefi_var *v)
 	    !tcg_buf_u64le(&b, &dlen))
 		return false;
 	/* name_units counts UTF-16 units: bound it before doubling it. */
-	if (v->name_units > tcg_buf_left(&b) / 2 || !tcg_buf_sub64(&b, v->name_units * 2, &v->name) ||
-	    !tcg_buf_sub64(&b, dlen, &v->data))
+	if (v->name_units > tcg_buf_left(&b) / 2 ||
+	    !tcg_buf_sub64(&b, v->name_units * 2, &v->name) || !tcg_buf_sub64(&b, dlen, &v->data))
 		return false;
 	v->rest = b;
 	return true;
