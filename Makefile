@@ -1,6 +1,8 @@
 # Front door: installs what is missing (Debian), builds with meson, runs.
 #   make demo   a device and a server attest end to end on a software TPM: DHA-Report
 #   make test   every test, in a normal and a sanitizer build, then one summary line
+#   make fixtures  regenerate fixtures/ (logs, PCRs from swtpm, claims, reports)
+#   make corpus download the public event logs the tests read into CORPUS, hashes checked
 
 BUILD ?= build
 BUILD_SAN ?= build-san
@@ -12,7 +14,7 @@ DEBIAN_PACKAGES = meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 	tpm2-tools libtss2-tcti-swtpm0 swtpm swtpm-tools iproute2 \
 	libxml2-dev libxml2-utils libsqlite3-dev sqlite3 jq python3 python3-yaml xxd
 
-.PHONY: all deps build build-san test demo clean
+.PHONY: all deps build build-san test demo fixtures clean corpus
 
 all: build
 
@@ -53,8 +55,17 @@ test: build build-san
 		meson test -C $(BUILD_SAN) --no-rebuild --print-errorlogs --timeout-multiplier=3
 	@tests/summarize $(BUILD) $(BUILD_SAN)
 
+# The boots in fixtures/boots/*.boot, written again with everything derived from
+# them; commit the result when a description, the claims or the report changed.
+fixtures: build
+	sh tests/fixtures/regenerate.sh $(BUILD) $(CURDIR) $(CURDIR)/fixtures
+
 demo: build
 	@sh demo/dha-demo.sh $(BUILD) $(CURDIR) $(CORPUS)
+
+# CORPUS_SOURCE / CORPUS_MIRROR: see tests/corpus-fetch.sh -h (-s / -M).
+corpus:
+	sh tests/corpus-fetch.sh -o $(CORPUS) $(if $(CORPUS_SOURCE),-s $(CORPUS_SOURCE)) $(if $(CORPUS_MIRROR),-M $(CORPUS_MIRROR))
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)

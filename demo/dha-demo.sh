@@ -1,9 +1,9 @@
 #!/bin/sh
 # The whole Device Health Attestation on one machine: a software TPM with EK
-# certificates from swtpm's local CA holds the PCRs of a real Windows boot,
-# the device and service roles talk through pipes, and a shipped policy turns
-# the verified facts into a DHA-Report.
-# Usage: dha-demo.sh BUILDDIR SOURCEDIR CORPUSDIR [rsa|ecc]
+# certificates from swtpm's local CA holds the PCRs of a Windows 11 boot (the
+# project's fixture), the device and service roles talk through pipes, and a
+# shipped policy turns the verified facts into a DHA-Report.
+# Usage: [DEMO_LOG=FILE] dha-demo.sh BUILDDIR SOURCEDIR CORPUSDIR [rsa|ecc]
 set -u
 build=$1
 src=$2
@@ -30,17 +30,21 @@ swtpm_ek_setup "$work/tpm" || die "swtpm_setup failed: $(tail -5 "$work/tpm/setu
 swtpm_ek_start "$work/tpm" || die "swtpm did not start"
 echo "swtpm (pid $SWTPM_PID) at $TPM2TOOLS_TCTI" >&2
 
-# A crypto-agile Windows boot from the corpus when it is beside the checkout
-# (Lenovo Yoga X1 v2: Secure Boot, BitLocker, ELAM; SIPA events in PCRs 12-14),
-# otherwise a log the project generates.
-log=$corpus/guard-oss/tpm2_windows_lenovo_yogax1v2
-if [ -f "$log" ]; then
-	say "the TPM replays a real Windows boot: $log"
+# The boot: the project's own Windows 11 fixture (fixtures/windows11.bin), the
+# same on every machine, corpus or not. It is preferred to the corpus's Lenovo
+# Yoga X1 log even when the corpus is there because it shows more: every
+# HealthCertificateProperties element (the Lenovo boot measures no SI policy
+# or SBCP, so CIPolicy and SBCPHash are absent) and VSM on. DEMO_LOG=FILE
+# plays another Windows log instead, e.g. the corpus's
+# guard-oss/tpm2_windows_lenovo_yogax1v2.
+log=${DEMO_LOG:-$src/fixtures/windows11.bin}
+[ -f "$log" ] || die "no boot log at $log"
+if [ -n "${DEMO_LOG:-}" ]; then
+	say "the TPM replays the boot log $log"
 else
-	log=$work/generated.bin
-	"$build/tests/mklog" strings >"$log" || die "cannot generate a log"
-	say "no corpus at $corpus: the TPM replays a generated log"
-	policy=$src/policies/linux-secureboot.yaml
+	say "the TPM replays the fixture Windows 11 boot (fixtures/windows11.bin)"
+	real=$corpus/guard-oss/tpm2_windows_lenovo_yogax1v2
+	[ -f "$real" ] && echo "(DEMO_LOG=$real plays a real boot from the corpus)" >&2
 fi
 "$tools/tcglog-play" "$log" >&2 || die "tcglog-play failed"
 
@@ -71,12 +75,23 @@ verdict=$(xp 'string(//*[local-name()="Verdict"])')
 failing=$(ids '//*[local-name()="Rule"][@outcome="fail"][@severity="deny"]/@id')
 warnings=$(ids '//*[local-name()="Rule"][@outcome="fail"][@severity!="deny"]/@id')
 passed=$(xp 'count(//*[local-name()="Rule"][@outcome="pass"])')
+# Microsoft's part: the elements of HealthCertificateProperties, against the
+# schema's list (reference/dha.md §3.2).
+hcp_type='//*[local-name()="complexType"][@name="HealthCertificatePublicProperties"]//*[local-name()="element"]/@name'
+all=$(xmllint --xpath "$hcp_type" "$src/schema/tcglog-dha-report.xsd" 2>/dev/null |
+	sed 's/ *name="\([^"]*\)"/\1\n/g' | sed '/^$/d')
+missing=
+for el in $all; do
+	[ "$(xp "count(//*[local-name()='HealthCertificateProperties']/*[local-name()='$el'])")" = 1 ] ||
+		missing="$missing $el"
+done
 say "summary"
 cat <<EOF
 device:        $device ($ek EK, certificate from swtpm's local CA)
-boot log:      $log
+boot log:      ${log#"$src"/}
 policy:        $policy
 verification:  $([ "$verify_rc" -eq 0 ] && echo "quote, nonce and EncBlob verified" || echo "FAILED (dha-verify exit $verify_rc)")
+Microsoft:     $(echo "$all" | wc -l) HealthCertificateProperties elements${missing:+; missing:$missing}
 verdict:       $verdict ($passed rules passed${failing:+; failing: $failing}${warnings:+; warnings: $warnings})
 Secure Boot:   $(fact SecureBootEnabled)
 BitLocker:     $(fact BitlockerStatus)

@@ -360,6 +360,27 @@ tcg_rc tcg_blob_key_id(const uint8_t *blob, size_t len,
 	return TCG_OK;
 }
 
+tcg_rc tcg_blob_check_key_id(const uint8_t *blob, size_t len, const uint8_t *id, size_t id_len,
+                             tcg_err *err)
+{
+	uint8_t have[TCG_SERVICE_KEY_ID_SIZE];
+	char a[2 * TCG_SERVICE_KEY_ID_SIZE + 1] = "", b[2 * TCG_SERVICE_KEY_ID_SIZE + 1] = "";
+	tcg_rc rc = tcg_blob_key_id(blob, len, have, err);
+	if (rc != TCG_OK)
+		return rc;
+	if (id && id_len == sizeof have && memcmp(id, have, sizeof have) == 0)
+		return TCG_OK;
+	for (size_t i = 0; i < sizeof have; i++) {
+		snprintf(b + 2 * i, 3, "%02x", have[i]);
+		if (id && i < id_len)
+			snprintf(a + 2 * i, 3, "%02x", id[i]);
+	}
+	return tcg_err_set(err, TCG_E_MISMATCH, "encblob-key-id", OFF_KEY_ID, TCG_NO_EVENT,
+	                   "the message names service key '%s' (%zu bytes), the EncBlob is sealed "
+	                   "under %s",
+	                   a, id_len, b);
+}
+
 tcg_rc tcg_blob_open(const tcg_service_key *keys, size_t nkeys, const uint8_t *blob,
                      size_t len, const uint8_t *aad, size_t aad_len, uint8_t **plaintext,
                      size_t *plen, tcg_err *err)

@@ -199,7 +199,8 @@ static bool boot_chain_pcr(const tcg_claims *c, uint32_t pcr)
 
 static tcg_rc nomem(tcg_err *err)
 {
-	return tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT, "out of memory");
+	return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
+	                   "out of memory");
 }
 
 static tcg_claims *claims_new(const tcg_log *log, const tcg_claims_opts *o)
@@ -223,6 +224,17 @@ static tcg_claims *claims_new(const tcg_log *log, const tcg_claims_opts *o)
 	}
 	c->boot_end = SIZE_MAX;
 	return c;
+}
+
+/* Windows profile: the log closes PCR 12-14 with "WBCL" separators. */
+tcg_profile tcg_claims_log_profile(const tcg_log *log)
+{
+	for (size_t i = 0; i < tcg_log_num_events(log); i++) {
+		const tcg_event *e = tcg_log_event(log, i);
+		if (!e->header && e->pcr >= 12 && e->pcr <= 14 && is_wbcl_sep(e))
+			return TCG_PROFILE_WINDOWS;
+	}
+	return TCG_PROFILE_LINUX;
 }
 
 /* The bank: given, or the strongest the log, the replay and the values share. */
@@ -371,10 +383,8 @@ static tcg_rc scan_log(tcg_claims *c, tcg_err *err)
 		if (c->boot_end == SIZE_MAX && e->pcr == 5 && e->type == EV_EFI_ACTION && d &&
 		    !memcmp(d, c->wk[WK_EXIT_BOOT_SERVICES], dsize))
 			c->boot_end = i;
-		/* Windows profile: the log closes PCR 12-14 with "WBCL" separators. */
-		if (e->pcr >= 12 && e->pcr <= 14 && is_wbcl_sep(e))
-			c->windows = true;
 	}
+	c->windows = tcg_claims_log_profile(log) == TCG_PROFILE_WINDOWS;
 	return TCG_OK;
 }
 
@@ -663,7 +673,7 @@ tcg_rc tcg_claims_write(const tcg_claims *c, FILE *f, tcg_err *err)
 {
 	tcg_yaml *y = tcg_yaml_new(f);
 	if (!y)
-		return tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                   "out of memory");
 	tcg_yaml_map_start(y);
 	tcg_yaml_kv_cstr(y, "kind", "dha-claims");

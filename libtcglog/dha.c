@@ -481,6 +481,126 @@ void tcg_dha_reply_free(tcg_dha_reply *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* ---- what the service requires quoted ---- */
+
+static const char *const require_default[TCG_PROFILE_COUNT] = {
+	[TCG_PROFILE_LINUX] = TCG_DHA_REQUIRE_LINUX,
+	[TCG_PROFILE_WINDOWS] = TCG_DHA_REQUIRE_WINDOWS,
+};
+static const char *const profile_names[TCG_PROFILE_COUNT] = {
+	[TCG_PROFILE_LINUX] = "linux",
+	[TCG_PROFILE_WINDOWS] = "windows",
+};
+/* Resettable by any process at any time: never evidence, never required. */
+#define RESETTABLE_PCRS ((1u << 16) | (1u << 23))
+
+const char *tcg_profile_name(tcg_profile p)
+{
+	return p < TCG_PROFILE_COUNT ? profile_names[p] : "unknown";
+}
+
+tcg_rc tcg_dha_require_parse(const char *text, tcg_dha_issue_opts *o, tcg_err *err)
+{
+	int only = -1;
+	const char *sel = text ? text : "";
+	for (int p = 0; p < TCG_PROFILE_COUNT; p++) {
+		size_t n = strlen(profile_names[p]);
+		if (!strncmp(sel, profile_names[p], n) && sel[n] == '=') {
+			only = p;
+			sel += n + 1;
+			break;
+		}
+	}
+	tcg_pcr_selection req;
+	if (!tcg_pcr_selection_parse(sel, &req) || !req.num_banks)
+		return FAIL(TCG_E_USAGE, "dha-require-pcrs",
+		            "'%.64s' is not [windows=|linux=]SELECTION (like sha256:0,1,2,3)",
+		            text ? text : "");
+	for (size_t k = 0; k < req.num_banks; k++) {
+		if (!req.bank[k].mask)
+			return FAIL(TCG_E_USAGE, "dha-require-pcrs",
+			            "'%.64s': a required bank has no PCRs", text);
+		if (req.bank[k].mask & RESETTABLE_PCRS)
+			return FAIL(TCG_E_USAGE, "dha-require-pcrs",
+			            "'%.64s': PCRs 16 and 23 can be reset by anyone and prove nothing",
+			            text);
+	}
+	for (int p = 0; p < TCG_PROFILE_COUNT; p++)
+		if (only < 0 || only == p) {
+			o->require[p] = req;
+			o->have_require[p] = true;
+		}
+	return TCG_OK;
+}
+
+void tcg_dha_required_selection(const tcg_dha_issue_opts *o, tcg_profile p,
+                                tcg_pcr_selection *out)
+{
+	if (p >= TCG_PROFILE_COUNT)
+		p = TCG_PROFILE_LINUX;
+	if (o && o->have_require[p])
+		*out = o->require[p];
+	else if (!tcg_pcr_selection_parse(require_default[p], out))
+		memset(out, 0, sizeof *out); /* cannot happen: a constant */
+}
+
+tcg_rc tcg_dha_selection_check(const tcg_pcr_selection *quoted,
+                               const tcg_pcr_selection *required, tcg_profile profile,
+                               tcg_err *err)
+{
+	if (!required->num_banks)
+		return FAIL(TCG_E_MISMATCH, "selection-insufficient", "no PCRs are required");
+	for (size_t k = 0; k < required->num_banks; k++) {
+		uint32_t want = required->bank[k].mask & ~RESETTABLE_PCRS, have = 0;
+		for (size_t j = 0; j < quoted->num_banks; j++)
+			if (quoted->bank[j].alg == required->bank[k].alg)
+				have |= quoted->bank[j].mask;
+		uint32_t missing = want & ~have;
+		if (!want || missing) {
+			char list[128] = "";
+			size_t n = 0;
+			for (unsigned i = 0; i < TCG_NUM_PCRS && n < sizeof list; i++)
+				if (missing >> i & 1)
+					n += (size_t)snprintf(list + n, sizeof list - n, "%s%u",
+					                      n ? "," : "", i);
+			const char *bank = tcg_alg_name(required->bank[k].alg);
+			return FAIL(TCG_E_MISMATCH, "selection-insufficient",
+			            "the %s profile requires %s PCRs the quote leaves out: %s",
+			            tcg_profile_name(profile), bank ? bank : "unknown",
+			            want ? list : "all");
+		}
+	}
+	return TCG_OK;
+}
+
+tcg_rc tcg_dha_ek_cert_sha256(const tcg_ekcert *cert, uint8_t out[32], tcg_err *err)
+{
+	size_t der_len = 0;
+	const uint8_t *der = cert ? tcg_ekcert_der(cert, &der_len) : NULL;
+	unsigned hl = 0;
+	if (!der || EVP_Digest(der, der_len, out, &hl, EVP_sha256(), NULL) != 1 || hl != 32)
+		return FAIL(TCG_E_IO, "dha-issue", "SHA-256 of the EK certificate failed");
+	return TCG_OK;
+}
+
+tcg_rc tcg_dha_enroll(tcg_nonce_store *store, const char *device, const uint8_t *cert,
+                      size_t cert_len, bool rebind, int64_t now, tcg_err *err)
+{
+	tcg_ekcert *c = NULL;
+	uint8_t digest[32];
+	tcg_rc rc;
+	if (!store || !cert)
+		return FAIL(TCG_E_USAGE, "dha-enroll", "tcg_dha_enroll: missing argument");
+	if (cert_len > TCG_EKCERT_MAX_SIZE)
+		return FAIL(TCG_E_FORMAT, "ekcert-size", "the EK certificate is over %u bytes",
+		            TCG_EKCERT_MAX_SIZE);
+	if (!(rc = tcg_ekcert_parse(cert, cert_len, &c, err)) &&
+	    !(rc = tcg_dha_ek_cert_sha256(c, digest, err)))
+		rc = tcg_registry_enroll(store, device, digest, rebind, now, err);
+	tcg_ekcert_free(c);
+	return rc;
+}
+
 /* Everything the checks hold, on the heap (PCR sets are kilobytes each). */
 typedef struct {
 	char *device;
@@ -585,9 +705,17 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 		return FAIL(TCG_E_MISMATCH, "dha-bootdata-selection",
 		            "the quote's PCR selection has an empty or unknown bank");
 
-	/* 5. the log replays to every quoted PCR of every quoted bank ... */
-	if ((rc = tcg_log_parse(w->log, w->log_len, 0, &w->parsed, err)) ||
-	    (rc = tcg_replay(w->parsed, NULL, &w->replay, err)))
+	/* 5. the log parses; its profile decides the PCRs the quote must cover
+	 * (the service's choice, not the device's) ... */
+	if ((rc = tcg_log_parse(w->log, w->log_len, 0, &w->parsed, err)))
+		return rc;
+	tcg_profile profile = tcg_claims_log_profile(w->parsed);
+	tcg_pcr_selection required;
+	tcg_dha_required_selection(o, profile, &required);
+	if ((rc = tcg_dha_selection_check(sel, &required, profile, err)))
+		return rc;
+	/* ... it replays to every quoted PCR of every quoted bank ... */
+	if ((rc = tcg_replay(w->parsed, NULL, &w->replay, err)))
 		return rc;
 	size_t total = 0;
 	rc = tcg_replay_compare(w->parsed, NULL, &w->replay, &w->quote.pcrs, 0, w->mm,
@@ -611,7 +739,7 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 	if (EVP_Digest(w->log, w->log_len, log_sha, &hl, EVP_sha256(), NULL) != 1)
 		return FAIL(TCG_E_IO, "dha-issue", "SHA-256 failed");
 	tcg_claims_opts co = {.expected = &w->quote.pcrs, .pcrs_source = "quote",
-	                      .bank = claims_bank(sel), .allow_sha1 = o->allow_sha1,
+	                      .bank = claims_bank(&required), .allow_sha1 = o->allow_sha1,
 	                      .log_sha256 = log_sha};
 	rc = tcg_claims_derive(w->parsed, &co, &w->claims, err);
 	if (rc) {
@@ -665,13 +793,12 @@ tcg_rc tcg_dha_issue(const tcg_msg *bootdata, const tcg_service_key *key,
 	/* 6. the content: only facts that passed every check above */
 	tcg_dha_content *c = &w->content;
 	const tcg_attest *a = &w->quote.attest;
-	size_t der_len = 0;
-	const uint8_t *der = tcg_ekcert_der(w->cert, &der_len);
-	unsigned hl = 0;
-	if (!der || EVP_Digest(der, der_len, c->ek_cert_sha256, &hl, EVP_sha256(), NULL) != 1) {
-		rc = FAIL(TCG_E_IO, "dha-issue", "SHA-256 of the EK certificate failed");
+	if ((rc = tcg_dha_ek_cert_sha256(w->cert, c->ek_cert_sha256, err)))
 		goto done;
-	}
+	/* The name is bound only by boot data that passed every check. */
+	if (opts->store &&
+	    (rc = tcg_registry_bind(opts->store, w->device, c->ek_cert_sha256, now, err)))
+		goto done;
 	if (!(f = open_memstream(&cbuf, &clen))) {
 		rc = FAIL(TCG_E_NOMEM, "out-of-memory", "no memory");
 		goto done;

@@ -2,6 +2,7 @@
 #include "tcglog/dha.h"
 
 #include <openssl/crypto.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,23 +12,6 @@
 const char *const tcg_dha_mismatch_names[TCG_DHA_MISMATCH_COUNT] = {
 	"ResumeCount", "RebootCount", "PCR", "BootAppSVN", "BootManagerSVNChain", "BootAppSVNChain",
 };
-
-/*
- * Rules tcg_quote_verify reports only after the signature, magic, type and
- * extraData have passed (see quote.c): the quote is then the TPM's own word
- * about its present state, which merely differs from the EncBlob's.
- */
-static bool state_rule(const tcg_err *e)
-{
-	static const char *const rules[] = {"quote-selection", "quote-pcr-digest",
-	                                    "quote-clock-unsafe", "quote-bank-sha1"};
-	if (e->rc != TCG_E_MISMATCH)
-		return false;
-	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
-		if (!strcmp(e->rule, rules[i]))
-			return true;
-	return false;
-}
 
 void tcg_dha_verdict_free(tcg_dha_verdict *v)
 {
@@ -94,7 +78,7 @@ static tcg_rc compare(const tcg_attest *a, const tcg_dha_content *c, bool quote_
 		!tcg_pcr_selection_equal(&a->selection, &c->selection) ||
 		a->pcr_digest_len != c->pcr_digest_len ||
 		CRYPTO_memcmp(a->pcr_digest, c->pcr_digest, a->pcr_digest_len) != 0 ||
-		(quote_state_failed && strcmp(quote_err->rule, "quote-clock-unsafe"));
+		quote_state_failed;
 	v->compared = true;
 	if (f[TCG_DHA_MISMATCH_REBOOT_COUNT])
 		return FAIL(TCG_E_MISMATCH, "dha-reboot",
@@ -179,9 +163,11 @@ tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_ve
 	qo.nonce_len = nonce_len;
 	qo.allow_sha1 = o->allow_sha1;
 	qo.pcrs = &c.pcrs;
+	qo.allow_unsafe_clock = true; /* dha-clock-unsafe, after the counts and PCRs */
 	tcg_err_clear(&qerr);
 	if (tcg_quote_verify(ak, attest, attest_len, sig, sig_len, &qo, qr, &qerr)) {
-		if (!state_rule(&qerr)) {
+		/* an authentic quote whose state differs is compared below */
+		if (!qr->authentic || qerr.rc != TCG_E_MISMATCH) {
 			if (err)
 				*err = qerr;
 			rc = qerr.rc;
@@ -397,4 +383,27 @@ tcg_rc tcg_dha_failure_write(FILE *out, const char *device, const tcg_err *failu
 	tcg_yaml_map_end(y);
 	tcg_msg_write_end(y);
 	return tcg_yaml_finish(y, err);
+}
+
+tcg_dha_retired tcg_dha_retired_key(const char *name, int64_t now)
+{
+	/* SECONDS-N.key, digits only, SECONDS without leading zeros */
+	const char *p = name;
+	int64_t t = 0;
+	if (!name || *p < '1' || *p > '9')
+		return TCG_DHA_RETIRED_UNDATED;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (t > (INT64_MAX - 9) / 10)
+			return TCG_DHA_RETIRED_UNDATED;
+		t = 10 * t + (*p - '0');
+	}
+	if (*p++ != '-' || *p < '0' || *p > '9')
+		return TCG_DHA_RETIRED_UNDATED;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (strcmp(p, ".key"))
+		return TCG_DHA_RETIRED_UNDATED;
+	/* a retirement in the future (a clock set back) keeps the key */
+	return now > t && now - t > TCG_DHA_MAX_VALIDITY ? TCG_DHA_RETIRED_EXPIRED
+	                                                 : TCG_DHA_RETIRED_NEEDED;
 }

@@ -509,8 +509,9 @@ static bool looks_pem(const uint8_t *data, size_t len)
  */
 typedef tcg_rc (*pem_cb)(const uint8_t *der, size_t len, void *arg, tcg_err *err);
 
-static tcg_rc pem_blocks(const uint8_t *data, size_t len, bool many, pem_cb found, void *arg,
-                         size_t *count, tcg_err *err)
+/* rule: what a malformed PEM input is refused as (the caller's name for it). */
+static tcg_rc pem_blocks(const char *rule, const uint8_t *data, size_t len, bool many,
+                         pem_cb found, void *arg, size_t *count, tcg_err *err)
 {
 	BIO *bio = BIO_new_mem_buf(data, (int)len);
 	tcg_rc rc = TCG_OK;
@@ -527,17 +528,17 @@ static tcg_rc pem_blocks(const uint8_t *data, size_t len, bool many, pem_cb foun
 			ERR_clear_error();
 			if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)
 				break; /* no further block */
-			rc = FMT("ekcert-pem", TCG_NO_OFFSET, "a PEM block cannot be decoded");
+			rc = FMT(rule, TCG_NO_OFFSET, "a PEM block cannot be decoded");
 			break;
 		}
 		bool is_cert = !strcmp(name, PEM_STRING_X509) || !strcmp(name, PEM_STRING_X509_OLD);
 		if (is_cert && !many && *count) {
-			rc = FMT("ekcert-pem", TCG_NO_OFFSET, "more than one certificate in the PEM input");
+			rc = FMT(rule, TCG_NO_OFFSET, "more than one certificate in the PEM input");
 		} else if (is_cert && dlen >= 0) {
 			++*count;
 			rc = found(der, (size_t)dlen, arg, err);
 		} else if (!many) {
-			rc = FMT("ekcert-pem", TCG_NO_OFFSET, "a PEM block of type \"%.40s\", not a "
+			rc = FMT(rule, TCG_NO_OFFSET, "a PEM block of type \"%.40s\", not a "
 			                                      "CERTIFICATE", name);
 		}
 		OPENSSL_free(name);
@@ -571,7 +572,7 @@ tcg_rc tcg_ekcert_parse(const uint8_t *data, size_t len, tcg_ekcert **out, tcg_e
 		return NOMEM();
 	c->san_crit = -1;
 	if (looks_pem(data, len)) {
-		rc = pem_blocks(data, len, false, pem_found_ek, c, &n, err);
+		rc = pem_blocks("ekcert-pem", data, len, false, pem_found_ek, c, &n, err);
 		if (!rc && !n)
 			rc = FMT("ekcert-pem", TCG_NO_OFFSET, "no CERTIFICATE block in the PEM input");
 	} else {
@@ -742,11 +743,8 @@ static tcg_rc add_data(tcg_ekcert_trust *t, const uint8_t *data, size_t len, boo
 	if (!len)
 		return FMT("ekcert-ca-parse", TCG_NO_OFFSET, "empty certificate file");
 	if (looks_pem(data, len)) {
-		if ((rc = pem_blocks(data, len, true, add_der, &a, &n, err))) {
-			if (err && !strcmp(err->rule, "ekcert-pem"))
-				snprintf(err->rule, sizeof err->rule, "ekcert-ca-parse");
+		if ((rc = pem_blocks("ekcert-ca-parse", data, len, true, add_der, &a, &n, err)))
 			return rc;
-		}
 		if (!n)
 			return FMT("ekcert-ca-parse", TCG_NO_OFFSET, "no CERTIFICATE block in the PEM file");
 		return TCG_OK;
@@ -1098,7 +1096,8 @@ void tcg_ekcert_check_key(const tcg_ekcert *c, const tcg_public *ek, tcg_ekcert_
 	if (!ek)
 		return;
 	res->key_checked = true;
-	if (!ck || !pk || EVP_PKEY_eq(ck, pk) != 1)
+	res->key_matches = ck && pk && EVP_PKEY_eq(ck, pk) == 1;
+	if (!res->key_matches)
 		finding(res, false, "ekcert-key-mismatch",
 		        "the certificate's %s key is not the EK public area's %s key",
 		        c->key_type ? c->key_type : "unknown",

@@ -560,7 +560,7 @@ static tcg_rc get_bytes(const tcg_msg *m, const char *path, bool hex, uint8_t **
 		                      hex ? "hex" : "base64");
 	uint8_t *buf = malloc(n->len + 1); /* more than base64 or hex needs */
 	if (!buf)
-		return tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                   "out of memory");
 	bool ok = hex ? tcg_hex_decode_n(n->str, n->len, buf, n->len, len)
 	              : tcg_b64_decode(n->str, n->len, buf, len);
@@ -604,7 +604,7 @@ static tcg_rc put_b64(tcg_yaml *y, const char *key, const uint8_t *p, size_t len
 	size_t n;
 	char *s = tcg_b64_encode(p, len, &n);
 	if (!s)
-		return tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                   "out of memory for %zu bytes of base64", len);
 	if (key)
 		tcg_yaml_key(y, key);

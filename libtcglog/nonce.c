@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -31,9 +32,13 @@
 struct tcg_nonce_store {
 	sqlite3 *db;
 	sqlite3_stmt *insert, *consume, *why, *purge;
+	sqlite3_stmt *reg_add, *reg_get, *reg_set;
+	bool closed;
 };
 
-static const char schema[] =
+/* Version 0: nonces only (user_version never set). Version 1 adds the
+ * device registry. Each step upgrades from the version before it. */
+static const char *const schema[TCG_STORE_SCHEMA_VERSION + 1] = {
 	"CREATE TABLE IF NOT EXISTS nonces ("
 	" nonce BLOB PRIMARY KEY NOT NULL"
 	"  CHECK (typeof(nonce) = 'blob' AND length(nonce) = 32),"
@@ -41,7 +46,15 @@ static const char schema[] =
 	" issued INTEGER NOT NULL,"
 	" expires INTEGER NOT NULL"
 	") WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS nonces_expires ON nonces (expires);";
+	"CREATE INDEX IF NOT EXISTS nonces_expires ON nonces (expires);",
+	"CREATE TABLE IF NOT EXISTS devices ("
+	" device TEXT PRIMARY KEY NOT NULL CHECK (length(device) BETWEEN 1 AND 255),"
+	" ek_sha256 BLOB NOT NULL"
+	"  CHECK (typeof(ek_sha256) = 'blob' AND length(ek_sha256) = 32),"
+	" enrolled INTEGER NOT NULL,"
+	" how TEXT NOT NULL CHECK (how IN ('first-boot-data', 'operator', 'rebind'))"
+	") WITHOUT ROWID;",
+};
 
 static tcg_rc store_err(sqlite3 *db, tcg_err *err, const char *what)
 {
@@ -64,6 +77,9 @@ void tcg_nonce_store_close(tcg_nonce_store *s)
 	sqlite3_finalize(s->consume);
 	sqlite3_finalize(s->why);
 	sqlite3_finalize(s->purge);
+	sqlite3_finalize(s->reg_add);
+	sqlite3_finalize(s->reg_get);
+	sqlite3_finalize(s->reg_set);
 	sqlite3_close_v2(s->db);
 	free(s);
 }
@@ -77,6 +93,88 @@ static int journal_cb(void *arg, int ncol, char **val, char **name)
 	return 0;
 }
 
+/* The user_version callback. */
+static int version_cb(void *arg, int ncol, char **val, char **name)
+{
+	(void)name;
+	if (ncol == 1 && val[0])
+		*(long *)arg = strtol(val[0], NULL, 10);
+	return 0;
+}
+
+/* Bring the schema to TCG_STORE_SCHEMA_VERSION in one write transaction, so
+ * two processes opening an old store upgrade it once. */
+static tcg_rc schema_upgrade(tcg_nonce_store *s, tcg_err *err)
+{
+	long version = -1;
+	char set[64];
+
+	/* The usual case, a current store: a read, no write transaction (each
+	 * write costs an fsync under synchronous=FULL). */
+	if (sqlite3_exec(s->db, "PRAGMA user_version", version_cb, &version, NULL) == SQLITE_OK &&
+	    version == TCG_STORE_SCHEMA_VERSION)
+		return TCG_OK;
+	version = -1;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return store_err(s->db, err, "cannot set up the store");
+	if (sqlite3_exec(s->db, "PRAGMA user_version", version_cb, &version, NULL) != SQLITE_OK)
+		goto fail;
+	if (version < 0 || version > TCG_STORE_SCHEMA_VERSION) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return tcg_err_set(err, TCG_E_IO, "nonce-store", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "the store's schema version %ld is not one this tool knows "
+		                   "(0 to %d)",
+		                   version, TCG_STORE_SCHEMA_VERSION);
+	}
+	/* Step 0 again on a version-0 store: every statement of it is IF NOT EXISTS. */
+	for (long v = version ? version + 1 : 0; v <= TCG_STORE_SCHEMA_VERSION; v++)
+		if (sqlite3_exec(s->db, schema[v], NULL, NULL, NULL) != SQLITE_OK)
+			goto fail;
+	snprintf(set, sizeof set, "PRAGMA user_version = %d", TCG_STORE_SCHEMA_VERSION);
+	if (sqlite3_exec(s->db, set, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	return TCG_OK;
+fail: {
+	tcg_rc rc = store_err(s->db, err, "cannot set up the store");
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+}
+
+/* The directory the store is in must be no symbolic link and not writable by
+ * others: whoever can replace the file or its WAL owns the nonces and the
+ * registry. */
+static tcg_rc check_dir(const char *path, tcg_err *err)
+{
+	struct stat st;
+	const char *slash = strrchr(path, '/');
+	char *dir;
+
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return tcg_err_set(err, TCG_E_NOMEM, "nonce-store", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "out of memory");
+	tcg_rc rc = TCG_OK;
+	if (lstat(dir, &st) != 0)
+		rc = tcg_err_set(err, TCG_E_IO, "nonce-store", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                 "cannot look at the store's directory: %s", strerror(errno));
+	else if (S_ISLNK(st.st_mode))
+		rc = tcg_err_set(err, TCG_E_IO, "nonce-store-symlink", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                 "the store's directory is a symbolic link");
+	else if (st.st_mode & S_IWOTH)
+		rc = tcg_err_set(err, TCG_E_IO, "nonce-store-mode", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                 "the store's directory is writable by others (mode %04o)",
+		                 (unsigned)(st.st_mode & 07777));
+	free(dir);
+	return rc;
+}
+
 tcg_rc tcg_nonce_store_open(const char *path, tcg_nonce_store **out, tcg_err *err)
 {
 	tcg_nonce_store *s;
@@ -85,9 +183,14 @@ tcg_rc tcg_nonce_store_open(const char *path, tcg_nonce_store **out, tcg_err *er
 	tcg_rc rc;
 
 	*out = NULL;
+	if ((rc = check_dir(path, err)))
+		return rc;
 	/* Create the file ourselves so it starts 0600; SQLite gives its WAL and
 	 * shared-memory files the database file's mode. */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno == ELOOP)
+		return tcg_err_set(err, TCG_E_IO, "nonce-store-symlink", TCG_NO_OFFSET,
+		                   TCG_NO_EVENT, "the store is a symbolic link");
 	if (fd < 0)
 		return tcg_err_set(err, TCG_E_IO, "nonce-store", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                   "cannot open the store: %s", strerror(errno));
@@ -97,6 +200,10 @@ tcg_rc tcg_nonce_store_open(const char *path, tcg_nonce_store **out, tcg_err *er
 		                   "the store is not a regular file");
 	}
 	close(fd);
+	if (st.st_mode & S_IWOTH)
+		return tcg_err_set(err, TCG_E_IO, "nonce-store-mode", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "the store is writable by others (mode %04o)",
+		                   (unsigned)(st.st_mode & 07777));
 
 	s = calloc(1, sizeof *s);
 	if (!s)
@@ -104,7 +211,8 @@ tcg_rc tcg_nonce_store_open(const char *path, tcg_nonce_store **out, tcg_err *er
 		                   "out of memory");
 	/* ":memory:" would name SQLite's in-memory database, not this file. */
 	if (sqlite3_open_v2(strcmp(path, ":memory:") == 0 ? "./:memory:" : path, &s->db,
-	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+	                    NULL) != SQLITE_OK) {
 		rc = store_err(s->db, err, "cannot open the store");
 		tcg_nonce_store_close(s);
 		return rc;
@@ -120,18 +228,31 @@ tcg_rc tcg_nonce_store_open(const char *path, tcg_nonce_store **out, tcg_err *er
 		                 "the store cannot use a WAL journal here (a network file system?)");
 		goto fail;
 	}
-	if (sqlite3_exec(s->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(s->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = store_err(s->db, err, "cannot set up the store");
 		goto fail;
 	}
+	if ((rc = schema_upgrade(s, err)))
+		goto fail;
 	if ((rc = prepare(s, "INSERT INTO nonces (nonce, device, issued, expires) "
 	                     "VALUES (?1, ?2, ?3, ?4)", &s->insert, err)) ||
 	    (rc = prepare(s, "DELETE FROM nonces WHERE nonce = ?1 AND device = ?2 "
 	                     "AND expires > ?3 RETURNING 1", &s->consume, err)) ||
 	    (rc = prepare(s, "SELECT device, expires FROM nonces WHERE nonce = ?1", &s->why,
 	                  err)) ||
-	    (rc = prepare(s, "DELETE FROM nonces WHERE expires <= ?1", &s->purge, err)))
+	    (rc = prepare(s, "DELETE FROM nonces WHERE expires <= ?1", &s->purge, err)) ||
+	    /* First binding wins: a racing second one inserts nothing and then
+	     * reads the first one's digest. */
+	    (rc = prepare(s, "INSERT INTO devices (device, ek_sha256, enrolled, how) "
+	                     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (device) DO NOTHING",
+	                  &s->reg_add, err)) ||
+	    (rc = prepare(s, "SELECT ek_sha256 FROM devices WHERE device = ?1", &s->reg_get,
+	                  err)) ||
+	    (rc = prepare(s, "INSERT INTO devices (device, ek_sha256, enrolled, how) "
+	                     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (device) DO UPDATE SET "
+	                     "ek_sha256 = excluded.ek_sha256, enrolled = excluded.enrolled, "
+	                     "how = excluded.how",
+	                  &s->reg_set, err)))
 		goto fail;
 	*out = s;
 	return TCG_OK;
@@ -208,6 +329,16 @@ tcg_rc tcg_nonce_issue(tcg_nonce_store *s, const char *device, int64_t ttl, int6
 
 	if ((rc = tcg_nonce_check_device(device, err)) || (rc = check_time(ttl, now, err)))
 		return rc;
+	if (s->closed) {
+		uint8_t ek[TCG_REGISTRY_DIGEST_SIZE];
+		bool found = false;
+		if ((rc = tcg_registry_lookup(s, device, ek, &found, err)))
+			return rc;
+		if (!found)
+			return tcg_err_set(err, TCG_E_MISMATCH, "device-unknown", TCG_NO_OFFSET,
+			                   TCG_NO_EVENT,
+			                   "the registry is closed and '%s' is not enrolled", device);
+	}
 	while (got < TCG_NONCE_SIZE) {
 		ssize_t n = getrandom(out + got, TCG_NONCE_SIZE - got, 0);
 		if (n < 0) {
@@ -322,4 +453,127 @@ tcg_rc tcg_nonce_purge(tcg_nonce_store *s, int64_t now, uint64_t *count, tcg_err
 		*count = (uint64_t)sqlite3_changes64(s->db);
 	sqlite3_reset(s->purge);
 	return rc;
+}
+
+/* ---- device registry ---- */
+
+void tcg_nonce_store_set_closed(tcg_nonce_store *s, bool closed)
+{
+	s->closed = closed;
+}
+
+tcg_rc tcg_registry_lookup(tcg_nonce_store *s, const char *device,
+                           uint8_t ek[TCG_REGISTRY_DIGEST_SIZE], bool *found, tcg_err *err)
+{
+	tcg_rc rc;
+	int r;
+
+	*found = false;
+	if ((rc = tcg_nonce_check_device(device, err)))
+		return rc;
+	sqlite3_reset(s->reg_get);
+	if (sqlite3_bind_text(s->reg_get, 1, device, -1, SQLITE_STATIC)) {
+		rc = store_err(s->db, err, "cannot look the device up");
+		goto out;
+	}
+	r = sqlite3_step(s->reg_get);
+	if (r == SQLITE_ROW) {
+		/* The schema's CHECK keeps it a 32-byte blob. */
+		const void *d = sqlite3_column_blob(s->reg_get, 0);
+		if (!d || sqlite3_column_bytes(s->reg_get, 0) != TCG_REGISTRY_DIGEST_SIZE) {
+			rc = tcg_err_set(err, TCG_E_IO, "nonce-store", TCG_NO_OFFSET, TCG_NO_EVENT,
+			                 "the registry entry of '%s' is damaged", device);
+			goto out;
+		}
+		memcpy(ek, d, TCG_REGISTRY_DIGEST_SIZE);
+		*found = true;
+	} else if (r != SQLITE_DONE) {
+		rc = store_err(s->db, err, "cannot look the device up");
+	}
+out:
+	sqlite3_reset(s->reg_get);
+	sqlite3_clear_bindings(s->reg_get);
+	return rc;
+}
+
+/* Run an insert statement of the registry (reg_add or reg_set). */
+static tcg_rc registry_write(tcg_nonce_store *s, sqlite3_stmt *st, const char *device,
+                             const uint8_t *ek, int64_t now, const char *how, tcg_err *err)
+{
+	tcg_rc rc = TCG_OK;
+	sqlite3_reset(st);
+	if (sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_blob(st, 2, ek, TCG_REGISTRY_DIGEST_SIZE, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 3, now) || sqlite3_bind_text(st, 4, how, -1, SQLITE_STATIC) ||
+	    sqlite3_step(st) != SQLITE_DONE)
+		rc = store_err(s->db, err, "cannot enrol the device");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+static void hex32(const uint8_t *d, char out[2 * TCG_REGISTRY_DIGEST_SIZE + 1])
+{
+	for (size_t i = 0; i < TCG_REGISTRY_DIGEST_SIZE; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+tcg_rc tcg_registry_bind(tcg_nonce_store *s, const char *device,
+                         const uint8_t ek[TCG_REGISTRY_DIGEST_SIZE], int64_t now, tcg_err *err)
+{
+	uint8_t bound[TCG_REGISTRY_DIGEST_SIZE];
+	bool found = false;
+	tcg_rc rc;
+
+	if ((rc = tcg_nonce_check_device(device, err)))
+		return rc;
+	if (!s->closed && (rc = registry_write(s, s->reg_add, device, ek, now, "first-boot-data",
+	                                       err)))
+		return rc;
+	if ((rc = tcg_registry_lookup(s, device, bound, &found, err)))
+		return rc;
+	if (!found)
+		return tcg_err_set(err, TCG_E_MISMATCH, "device-unknown", TCG_NO_OFFSET,
+		                   TCG_NO_EVENT, "the registry is closed and '%s' is not enrolled",
+		                   device);
+	/* Digests of public certificates: no secret to compare in constant time. */
+	if (memcmp(bound, ek, TCG_REGISTRY_DIGEST_SIZE) != 0) {
+		char want[2 * TCG_REGISTRY_DIGEST_SIZE + 1];
+		hex32(bound, want);
+		return tcg_err_set(err, TCG_E_MISMATCH, "device-ek-mismatch", TCG_NO_OFFSET,
+		                   TCG_NO_EVENT,
+		                   "'%s' is enrolled with the EK certificate of SHA-256 %s, not "
+		                   "this one (the operator re-binds a replaced TPM)",
+		                   device, want);
+	}
+	return TCG_OK;
+}
+
+tcg_rc tcg_registry_enroll(tcg_nonce_store *s, const char *device,
+                           const uint8_t ek[TCG_REGISTRY_DIGEST_SIZE], bool rebind, int64_t now,
+                           tcg_err *err)
+{
+	uint8_t bound[TCG_REGISTRY_DIGEST_SIZE];
+	bool found = false;
+	tcg_rc rc;
+
+	if ((rc = tcg_nonce_check_device(device, err)))
+		return rc;
+	if (rebind)
+		return registry_write(s, s->reg_set, device, ek, now, "rebind", err);
+	if ((rc = registry_write(s, s->reg_add, device, ek, now, "operator", err)) ||
+	    (rc = tcg_registry_lookup(s, device, bound, &found, err)))
+		return rc;
+	if (!found)
+		return store_err(s->db, err, "the device was not enrolled");
+	if (memcmp(bound, ek, TCG_REGISTRY_DIGEST_SIZE) != 0) {
+		char want[2 * TCG_REGISTRY_DIGEST_SIZE + 1];
+		hex32(bound, want);
+		return tcg_err_set(err, TCG_E_MISMATCH, "device-enrolled", TCG_NO_OFFSET,
+		                   TCG_NO_EVENT,
+		                   "'%s' is already enrolled with the EK certificate of SHA-256 %s "
+		                   "(re-binding it is an explicit step)",
+		                   device, want);
+	}
+	return TCG_OK;
 }

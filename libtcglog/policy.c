@@ -81,7 +81,7 @@ void tcg_policy_free(tcg_policy *p)
 
 static tcg_rc nomem(tcg_err *err)
 {
-	return tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT, "out of memory");
+	return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT, "out of memory");
 }
 
 static bool is_str(const tcg_ynode *n)

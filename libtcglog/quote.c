@@ -185,6 +185,35 @@ static tcg_rc parse_signature(const uint8_t *data, size_t len, TPMT_SIGNATURE *s
 	return TCG_OK;
 }
 
+/* PCRs 16 (debug) and 23 (application) can be reset by software at any time. */
+#define RESETTABLE_PCRS ((1u << 16) | (1u << 23))
+
+/* The selected PCRs of any bank that can carry evidence. */
+static uint32_t selected_evidence(const tcg_pcr_selection *sel)
+{
+	uint32_t m = 0;
+	for (size_t k = 0; k < sel->num_banks; k++)
+		m |= sel->bank[k].mask;
+	return m & ~RESETTABLE_PCRS;
+}
+
+/* The same PCRs per bank, banks in any order (empty banks count as absent). */
+static bool selection_same(const tcg_pcr_selection *a, const tcg_pcr_selection *b)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		const tcg_pcr_selection *x = pass ? b : a, *y = pass ? a : b;
+		for (size_t i = 0; i < x->num_banks; i++) {
+			uint32_t other = 0;
+			for (size_t k = 0; k < y->num_banks; k++)
+				if (y->bank[k].alg == x->bank[i].alg)
+					other |= y->bank[k].mask;
+			if (other != x->bank[i].mask)
+				return false;
+		}
+	}
+	return true;
+}
+
 /* Values for the quote's selection, from a file (same selection) or a replayed log. */
 static tcg_rc selected_values(const tcg_attest *a, const tcg_quote_opts *o, tcg_pcr_values *out,
                               tcg_err *err)
@@ -200,6 +229,13 @@ static tcg_rc selected_values(const tcg_attest *a, const tcg_quote_opts *o, tcg_
 		if ((rc = tcg_replay(o->log, NULL, r, err)))
 			goto out;
 		src = &r->pcrs;
+		/* PCRs the log never extends hold what any boot's hold: a quote
+		 * over only those matches every log. */
+		if (!(selected_evidence(&a->selection) & r->extended)) {
+			rc = REFUSE("quote-selection-unlogged",
+			            "the quote covers no PCR the log extends: it proves nothing about it");
+			goto out;
+		}
 	} else {
 		/* The values given must be exactly the quoted selection: nothing more, nothing less. */
 		for (size_t i = 0; i < src->num_banks; i++) {
@@ -288,6 +324,10 @@ tcg_rc tcg_quote_verify(const tcg_public *ak, const uint8_t *attest, size_t atte
 	if ((rc = tcg_attest_parse(attest, attest_len, a, err)) ||
 	    (rc = parse_signature(sigdata, sig_len, &sig, err)))
 		return rc;
+	if (!tcg_public_has_area(ak) && !o->ak_unchecked)
+		return REFUSE("ak-unchecked-pem",
+		              "a bare public key carries no TPM attributes: nothing shows it is a "
+		              "restricted, fixedTPM attestation key");
 	if (tcg_public_has_area(ak)) {
 		if ((rc = tcg_ak_check(ak, o->allow_sha1, err)))
 			return rc;
@@ -314,11 +354,25 @@ tcg_rc tcg_quote_verify(const tcg_public *ak, const uint8_t *attest, size_t atte
 		return REFUSE("quote-type", "attestation type 0x%04x is not ATTEST_QUOTE", a->type);
 	if (a->extra_len != o->nonce_len || CRYPTO_memcmp(a->extra, o->nonce, o->nonce_len))
 		return REFUSE("quote-nonce", "extraData (%zu bytes) is not the nonce", a->extra_len);
-	if (!a->safe)
+	r->authentic = true;
+	if (!a->safe && !o->allow_unsafe_clock)
 		return REFUSE("quote-clock-unsafe", "the TPM's clock is not safe");
 	if (a->pcr_digest_len != tcg_alg_size(hash))
 		return REFUSE("quote-pcr-digest", "pcrDigest of %zu bytes for a %zu-byte signing hash",
 		              a->pcr_digest_len, tcg_alg_size(hash));
+	if (o->require && !selection_same(&a->selection, o->require)) {
+		char got[512], want[512];
+		if (!tcg_pcr_selection_format(&a->selection, got, sizeof got))
+			snprintf(got, sizeof got, "?");
+		if (!tcg_pcr_selection_format(o->require, want, sizeof want))
+			snprintf(want, sizeof want, "?");
+		return REFUSE("quote-selection-required", "the quote selects %s, not the required %s",
+		              got, want);
+	}
+	if (!selected_evidence(&a->selection))
+		return REFUSE("quote-selection-resettable",
+		              "the quote selects no PCR but the resettable 16 and 23: it proves "
+		              "nothing about the boot");
 	if ((rc = selected_values(a, o, &r->pcrs, err)) ||
 	    (rc = composite(a, &r->pcrs, hash, digest, err)))
 		return rc;

@@ -9,7 +9,7 @@
 
 static tcg_rc nomem(tcg_err *err)
 {
-	return tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT, "out of memory");
+	return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT, "out of memory");
 }
 
 static char *dupn(const char *s, size_t n)

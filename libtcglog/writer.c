@@ -114,6 +114,20 @@ tcg_rc tcg_writer_event(tcg_writer *w, uint32_t pcr, uint32_t type,
 	return rc;
 }
 
+tcg_rc tcg_writer_event_of(tcg_writer *w, uint32_t pcr, uint32_t type, const void *measured,
+                           size_t mlen, const void *data, uint32_t size)
+{
+	uint8_t d[TCG_MAX_BANKS][TCG_MAX_DIGEST];
+	const uint8_t *dp[TCG_MAX_BANKS];
+	for (size_t i = 0; i < w->num_algs; i++) {
+		tcg_rc rc = tcg_hash(w->h, w->algs[i], measured, mlen, d[i]);
+		if (rc)
+			return rc;
+		dp[i] = d[i];
+	}
+	return tcg_writer_event(w, pcr, type, dp, data, size);
+}
+
 tcg_rc tcg_writer_raw(tcg_writer *w, const void *data, size_t len)
 {
 	return put(w, data, len);

@@ -124,7 +124,7 @@ static tcg_rc push(tcg_ynode *parent, size_t *count, size_t *cap, tcg_ynode *ite
 		size_t nc = *cap ? *cap * 2 : 8;
 		tcg_ynode **ni = realloc(parent->items, nc * sizeof *ni);
 		if (!ni)
-			return tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+			return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 			                   "out of memory");
 		parent->items = ni;
 		*cap = nc;
@@ -163,7 +163,7 @@ static tcg_rc build(builder *b, yaml_event_t *ev, unsigned depth, tcg_ynode **ou
 	}
 	if (!(n = calloc(1, sizeof *n))) {
 		yaml_event_delete(ev);
-		return tcg_err_set(b->err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+		return tcg_err_set(b->err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                   "out of memory");
 	}
 	n->line = (unsigned)(ev->start_mark.line + 1 > UINT_MAX ? UINT_MAX : ev->start_mark.line + 1);
@@ -177,7 +177,7 @@ static tcg_rc build(builder *b, yaml_event_t *ev, unsigned depth, tcg_ynode **ou
 			goto done;
 		n->len = ev->data.scalar.length;
 		if (!(n->str = malloc(n->len + 1))) {
-			rc = tcg_err_set(b->err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+			rc = tcg_err_set(b->err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 			                 "out of memory");
 			goto done;
 		}
@@ -231,7 +231,7 @@ static tcg_rc build(builder *b, yaml_event_t *ev, unsigned depth, tcg_ynode **ou
 	if (map && n->n > 1) {
 		tcg_ynode **keys = malloc(n->n * sizeof *keys);
 		if (!keys)
-			return tcg_err_set(b->err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+			return tcg_err_set(b->err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 			                   "out of memory");
 		for (size_t i = 0; i < n->n; i++)
 			keys[i] = n->items[2 * i];
@@ -280,7 +280,7 @@ tcg_rc tcg_ydoc_parse(const uint8_t *data, size_t len, const char *file, tcg_ydo
 		                   "%s:1:1: document of %zu bytes is over the cap of %u", doc->file,
 		                   len, TCG_YDOC_MAX_SIZE);
 	if (!yaml_parser_initialize(b.p))
-		return tcg_err_set(err, TCG_E_NOMEM, "nomem", TCG_NO_OFFSET, TCG_NO_EVENT,
+		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                   "out of memory");
 	yaml_parser_set_input_string(b.p, data, len);
 	yaml_parser_set_encoding(b.p, YAML_UTF8_ENCODING);
@@ -399,6 +399,8 @@ struct tcg_ydoc_stream {
 	size_t delivered;  /* bytes handed to libyaml */
 	size_t limit;      /* ... never more than this */
 	size_t max_doc;
+	size_t events;     /* libyaml events read: the work done so far */
+	unsigned depth;    /* collections open in the current document */
 	size_t doc_start;  /* mark index where the current document started */
 	unsigned doc_line; /* its first line */
 	unsigned index;    /* 1-based number of the current document */
@@ -481,6 +483,16 @@ unsigned tcg_ydoc_stream_index(const tcg_ydoc_stream *s)
 	return s ? s->index : 0;
 }
 
+bool tcg_ydoc_stream_stopped(const tcg_ydoc_stream *s)
+{
+	return !s || s->failed;
+}
+
+size_t tcg_ydoc_stream_events(const tcg_ydoc_stream *s)
+{
+	return s ? s->events : 0;
+}
+
 static tcg_rc too_large(builder *b)
 {
 	tcg_ydoc_stream *s = b->s;
@@ -506,14 +518,30 @@ static tcg_rc stream_event(builder *b, yaml_event_t *ev, int ok)
 		return at(b, &m, "yaml-syntax", "%s%s%s", s->p.problem ? s->p.problem : "syntax error",
 		          s->p.context ? " " : "", s->p.context ? s->p.context : "");
 	}
+	s->events++;
 	if (s->in_doc && ev->end_mark.index - s->doc_start > s->max_doc) {
 		yaml_event_delete(ev);
 		return too_large(b);
 	}
+	if (ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT) {
+		/* libyaml's work per token grows with the flow nesting, so reading on
+		 * past the cap (even only to skip the document) is quadratic in the
+		 * input: the stream stops at the first collection too deep. */
+		if (++s->depth > TCG_YDOC_MAX_DEPTH) {
+			yaml_mark_t m = ev->start_mark;
+			yaml_event_delete(ev);
+			s->failed = true;
+			return at(b, &m, "yaml-too-deep", "nesting deeper than %d", TCG_YDOC_MAX_DEPTH);
+		}
+	} else if ((ev->type == YAML_SEQUENCE_END_EVENT || ev->type == YAML_MAPPING_END_EVENT) &&
+	           s->depth) {
+		s->depth--;
+	}
 	return TCG_OK;
 }
 
-/* After a fault inside a document: skip to its end so the stream can go on. */
+/* After a fault inside a document: skip to its end so the stream can go on.
+ * Linear: stream_event stops the stream at the nesting cap. */
 static void stream_skip(builder *b)
 {
 	tcg_ydoc_stream *s = b->s;
@@ -569,6 +597,7 @@ tcg_rc tcg_ydoc_stream_next(tcg_ydoc_stream *s, tcg_ydoc *doc, bool *done, tcg_e
 	s->index++;
 	snprintf(doc->file, sizeof doc->file, "%s#%u", s->file, s->index);
 	s->in_doc = true;
+	s->depth = 0;
 	s->doc_start = ev.start_mark.index;
 	s->doc_line = (unsigned)(ev.start_mark.line + 1 > UINT_MAX ? UINT_MAX
 	                                                           : ev.start_mark.line + 1);

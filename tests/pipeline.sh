@@ -48,15 +48,7 @@ done
 # Microsoft's HealthCertificateProperties, and leaves out what only a quote
 # proves. PCR values are the corpus's where it has them, else the log's own
 # replay (tcglog-replay): what an offline check of a log copied from a device does.
-for l in go-attestation/windows_gcp_shielded_vm.bin go-attestation/option_rom_eventlog \
-	guard-oss/tpm12_windows_lenovo_x1carbonv3 guard-oss/tpm2_windows_lenovo_yogax1v2 \
-	guard-oss/windows_event_log guard-oss/dell-notebook-5eventlogs-WBCL.log \
-	guard-oss/dell-notebook-5eventlogs-WBCL.evidence.eventlog.0.bin \
-	guard-oss/dell-notebook-5eventlogs-WBCL.evidence.eventlog.1.bin \
-	guard-oss/dell-notebook-5eventlogs-WBCL.evidence.eventlog.2.bin \
-	guard-oss/dell-notebook-5eventlogs-WBCL.evidence.eventlog.3.bin \
-	guard-oss/dell-notebook-5eventlogs-WBCL.evidence.eventlog.4.bin \
-	uefi-eventlog/ideapad/ideapad1.bin uefi-eventlog/thinkpad/p511.bin; do
+for l in $windows_corpus_logs; do
 	log=$corpus/$l
 	if [ ! -f "$log" ]; then
 		skip "$l" "not in the corpus"

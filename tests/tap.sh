@@ -7,6 +7,16 @@ skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1 # SKIP $2"; }
 diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
 # check NAME CONDITION-COMMAND...: ok when the command succeeds.
 check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+# The corpus's Windows boots (WBCL separators in PCRs 12-14), paths in the corpus.
+windows_corpus_logs="go-attestation/windows_gcp_shielded_vm.bin go-attestation/option_rom_eventlog
+	guard-oss/tpm12_windows_lenovo_x1carbonv3 guard-oss/tpm2_windows_lenovo_yogax1v2
+	guard-oss/windows_event_log guard-oss/dell-notebook-5eventlogs-WBCL.log
+	guard-oss/dell-notebook-5eventlogs-WBCL.evidence.eventlog.0.bin
+	guard-oss/dell-notebook-5eventlogs-WBCL.evidence.eventlog.1.bin
+	guard-oss/dell-notebook-5eventlogs-WBCL.evidence.eventlog.2.bin
+	guard-oss/dell-notebook-5eventlogs-WBCL.evidence.eventlog.3.bin
+	guard-oss/dell-notebook-5eventlogs-WBCL.evidence.eventlog.4.bin
+	uefi-eventlog/ideapad/ideapad1.bin uefi-eventlog/thinkpad/p511.bin"
 tap_end() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; }
 
 # A corpus *.expected-pcrs.json as tpm2_pcrread YAML, leaving out the PCRs the

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcglog/blob.h"
 #include "tcglog/device.h"
 #include "tcglog/dha.h"
 #include "tcglog/msg.h"
@@ -31,9 +32,10 @@ static void usage(FILE *f)
 	        "  -V, --version       the version\n"
 	        "\n"
 	        "Exit status: 0 written, 1 refused (credential-activate: the reply is not for\n"
-	        "this TPM's EK and AK; blob-auth: not for this device), 2 bad usage or a\n"
-	        "malformed message (msg-missing-key without credential or secret), 3 the TPM\n"
-	        "or a file failed.\n",
+	        "this TPM's EK and AK; blob-auth: not for this device; encblob-key-id: its\n"
+	        "key-id is not the service key the EncBlob is sealed under), 2 bad usage or a\n"
+	        "malformed message (msg-missing-key without credential or secret; blob-format:\n"
+	        "what it wraps is not an EncBlob), 3 the TPM or a file failed.\n",
 	        prog, TCG_DEV_DEFAULT_TCTI, TCG_DHA_DEFAULT_AK_HANDLE);
 }
 
@@ -135,7 +137,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (i == 1 || ek_alg != TCG_DEV_ALG_AUTO || ek_handle ||
-		    strcmp(err.rule, "ak-parent") != 0)
+		    tcg_dev_ak_last(dev) != TCG_DEV_AK_OTHER_PARENT)
 			break;
 		first = err;
 		tcg_dev_close(dev);
@@ -143,7 +145,7 @@ int main(int argc, char **argv)
 	}
 	if (!ak_ok) {
 		/* Without our AK no credential made for one can be activated here. */
-		if (!strcmp(err.rule, "ak-missing"))
+		if (tcg_dev_ak_last(dev) == TCG_DEV_AK_MISSING)
 			tcg_err_set(&err, TCG_E_MISMATCH, "credential-activate", TCG_NO_OFFSET,
 			            TCG_NO_EVENT, "no AK at handle 0x%08x: the reply is not for this TPM",
 			            ak_handle);
@@ -156,7 +158,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (tcg_dha_unwrap(wrapped, wrapped_len, device, key, key_len, &encblob, &encblob_len,
-	                   &err)) {
+	                   &err) ||
+	    tcg_blob_check_key_id(encblob, encblob_len, key_id, key_id_len, &err)) {
 		status = tool_error(prog, name, &err);
 		goto out;
 	}

@@ -33,7 +33,10 @@ static void usage(FILE *f)
 	        "  -T, --tcti TCTI     the TPM (default: $TPM2TOOLS_TCTI, else %s)\n"
 	        "  -d, --device NAME   device name, 1-255 printable ASCII (default: host name)\n"
 	        "  -l, --log FILE      event log (default: %s)\n"
-	        "  -p, --pcr-list SEL  PCRs to quote (default: %s)\n"
+	        "  -p, --pcr-list SEL  PCRs to quote (default: what the service requires by\n"
+	        "                      default for the log's profile: Windows\n"
+	        "                      %s,\n"
+	        "                      UEFI Linux %s)\n"
 	        "  -e, --ek-alg ALG    EK certificate and EK: rsa or ecc (default: rsa when the\n"
 	        "                      TPM has an RSA EK certificate, else ecc)\n"
 	        "  -E, --ek-handle H   the EK's persistent handle (default: the persistent\n"
@@ -48,7 +51,8 @@ static void usage(FILE *f)
 	        "Exit status: 0 written, 1 refused (ekcert-key-mismatch, ak-handle-occupied,\n"
 	        "ak-alg-mismatch, ak-parent), 2 bad usage or a log that cannot be parsed,\n"
 	        "3 the TPM or a file failed.\n",
-	        prog, TCG_DEV_DEFAULT_TCTI, DEFAULT_LOG, TCG_DHA_DEFAULT_SELECTION,
+	        prog, TCG_DEV_DEFAULT_TCTI, DEFAULT_LOG, TCG_DHA_REQUIRE_WINDOWS,
+	        TCG_DHA_REQUIRE_LINUX,
 	        TCG_DHA_DEFAULT_AK_HANDLE);
 }
 
@@ -63,7 +67,7 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *tcti = NULL, *device = NULL, *log_path = DEFAULT_LOG;
-	const char *sel_text = TCG_DHA_DEFAULT_SELECTION;
+	const char *sel_text = NULL;
 	char host[HOST_NAME_MAX + 1];
 	tcg_dev_alg ek_alg = TCG_DEV_ALG_AUTO, ak_alg = TCG_DEV_ALG_AUTO;
 	uint32_t ek_handle = 0, ak_handle = TCG_DHA_DEFAULT_AK_HANDLE;
@@ -121,7 +125,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		return tool_usage_error(prog, "takes no arguments");
-	if (!tcg_pcr_selection_parse(sel_text, &sel))
+	if (sel_text && !tcg_pcr_selection_parse(sel_text, &sel))
 		return tool_usage_error(prog, "--pcr-list takes a PCR selection like "
 		                              "\"sha256:0,1,2,3,4,5,6,7\"");
 	if (!device) {
@@ -143,6 +147,9 @@ int main(int argc, char **argv)
 		status = tool_error(prog, log_path, &err);
 		goto out;
 	}
+	/* The service decides what must be quoted: by default, what it requires. */
+	if (!sel_text)
+		tcg_dha_required_selection(NULL, tcg_claims_log_profile(log), &sel);
 	if (!(q = malloc(sizeof *q))) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		goto out;

@@ -12,6 +12,7 @@
 #include "tcglog/dha.h"
 #include "tcglog/ekcert.h"
 #include "tcglog/msg.h"
+#include "tcglog/nonce.h"
 #include "tool.h"
 
 static const char *prog = "dha-issue";
@@ -19,8 +20,9 @@ static const char *prog = "dha-issue";
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "Usage: %s --key FILE --ca FILE|DIR [--ca ...] [--untrusted FILE]\n"
-	        "       [--validity DURATION] [--allow-sha1] [FILE]\n"
+	        "Usage: %s --key FILE --store FILE --ca FILE|DIR [--ca ...] [--untrusted FILE]\n"
+	        "       [--closed] [--require-pcrs [PROFILE=]SEL]... [--validity DURATION]\n"
+	        "       [--allow-sha1] [FILE]\n"
 	        "       %s --new-key FILE\n"
 	        "Check dha-bootdata messages (FILE, or standard input) and write, for each that\n"
 	        "passes every check, a dha-encblob reply: the EncBlob sealed under the service\n"
@@ -30,6 +32,17 @@ static void usage(FILE *f)
 	        "  -c, --ca FILE|DIR      EK certificate trust anchors (PEM or DER; a directory\n"
 	        "                         is read one level deep); repeatable, at least one\n"
 	        "  -u, --untrusted FILE   intermediate certificates; repeatable\n"
+	        "  -s, --store FILE       the service's store (SQLite, shared with dha-nonce):\n"
+	        "                         its device registry binds each device name to the\n"
+	        "                         first EK certificate accepted for it\n"
+	        "      --closed           closed registry: refuse names not enrolled before\n"
+	        "                         (dha-nonce enroll) instead of enrolling them\n"
+	        "  -r, --require-pcrs [PROFILE=]SEL\n"
+	        "                         PCRs the quote must cover for boot logs of PROFILE\n"
+	        "                         (windows or linux; without it, both); default\n"
+	        "                         windows=%s,\n"
+	        "                         linux=%s; PCRs 16\n"
+	        "                         and 23 never count; repeatable\n"
 	        "  -t, --validity DURATION  how long the EncBlob is good for: seconds, or a\n"
 	        "                         number with s, m, h or d (default 1d, at most %dd)\n"
 	        "      --allow-sha1       accept SHA-1 for the AK and the quoted PCR banks\n"
@@ -39,14 +52,18 @@ static void usage(FILE *f)
 	        "\n"
 	        "Checks, in order, each refusal naming its rule: EK and AK public areas; EK\n"
 	        "certificate chain, TCG profile and key (ekcert-...); AK attributes (ak-...);\n"
-	        "the quote, its qualifying data binding the message (quote-...); the log's\n"
-	        "replay to the quoted PCRs (pcr-mismatch) and strict claims. A reply is\n"
-	        "written only for a message that passes all of them.\n"
+	        "the quote, its qualifying data binding the message (quote-...); the PCRs\n"
+	        "required for the log's profile (selection-insufficient); the log's replay\n"
+	        "to the quoted PCRs (pcr-mismatch) and strict claims; the device registry\n"
+	        "(device-ek-mismatch: the name belongs to another EK certificate;\n"
+	        "device-unknown: closed registry, name not enrolled). A reply is written\n"
+	        "only for a message that passes all of them.\n"
 	        "\n"
 	        "Exit status: 0 every message issued, 1 a check failed, 2 bad usage or a\n"
 	        "message that cannot be parsed, 3 the environment failed (key file, I/O);\n"
 	        "with several messages, the highest of these.\n",
-	        prog, prog, TCG_DHA_MAX_VALIDITY / 86400);
+	        prog, prog, TCG_DHA_REQUIRE_WINDOWS, TCG_DHA_REQUIRE_LINUX,
+	        TCG_DHA_MAX_VALIDITY / 86400);
 }
 
 /* Report err; YAML faults already name the file and line in their message. */
@@ -98,16 +115,20 @@ static int issue_one(const tcg_msg *m, const tcg_service_key *key, const tcg_ekc
 
 int main(int argc, char **argv)
 {
-	enum { OPT_SHA1 = 256 };
+	enum { OPT_SHA1 = 256, OPT_CLOSED };
 	static const struct option longopts[] = {
 		{"key", required_argument, NULL, 'k'},      {"ca", required_argument, NULL, 'c'},
 		{"untrusted", required_argument, NULL, 'u'}, {"validity", required_argument, NULL, 't'},
 		{"allow-sha1", no_argument, NULL, OPT_SHA1}, {"new-key", required_argument, NULL, 'n'},
+		{"store", required_argument, NULL, 's'},    {"closed", no_argument, NULL, OPT_CLOSED},
+		{"require-pcrs", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_bootdata, NULL};
-	const char *key_path = NULL, *new_key_path = NULL, *path = "-";
+	const char *key_path = NULL, *new_key_path = NULL, *path = "-", *store_path = NULL;
+	bool closed = false;
+	tcg_nonce_store *store = NULL;
 	enum { MAX_FILES = 64 };
 	const char *cas[MAX_FILES], *untrusted[MAX_FILES];
 	size_t ncas = 0, nuntrusted = 0;
@@ -116,7 +137,7 @@ int main(int argc, char **argv)
 	int c, status = 0;
 
 	tcg_err_clear(&err);
-	while ((c = getopt_long(argc, argv, "k:c:u:t:n:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:c:u:t:n:s:r:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			key_path = optarg;
@@ -138,6 +159,16 @@ int main(int argc, char **argv)
 		case OPT_SHA1:
 			o.allow_sha1 = true;
 			break;
+		case 's':
+			store_path = optarg;
+			break;
+		case OPT_CLOSED:
+			closed = true;
+			break;
+		case 'r':
+			if (tcg_dha_require_parse(optarg, &o, &err))
+				return tool_error(prog, NULL, &err);
+			break;
 		case 'n':
 			new_key_path = optarg;
 			break;
@@ -151,7 +182,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (new_key_path) {
-		if (key_path || ncas || nuntrusted || o.validity || o.allow_sha1 || optind < argc)
+		if (key_path || ncas || nuntrusted || o.validity || o.allow_sha1 || store_path ||
+		    closed || o.have_require[TCG_PROFILE_LINUX] ||
+		    o.have_require[TCG_PROFILE_WINDOWS] || optind < argc)
 			return tool_usage_error(prog, "--new-key takes no other option or file");
 		return new_key(new_key_path);
 	}
@@ -159,6 +192,9 @@ int main(int argc, char **argv)
 		return tool_usage_error(prog, "--key FILE is required");
 	if (!ncas)
 		return tool_usage_error(prog, "at least one --ca FILE|DIR is required");
+	/* Without the registry any TPM with a trusted EK could take a name. */
+	if (!store_path)
+		return tool_usage_error(prog, "--store FILE is required (the device registry)");
 	if (argc - optind > 1)
 		return tool_usage_error(prog, "expects at most one FILE");
 	if (optind < argc)
@@ -175,6 +211,13 @@ int main(int argc, char **argv)
 		tcg_ekcert_trust_free(trust);
 		return tool_error(prog, key_path, &err);
 	}
+	if (tcg_nonce_store_open(store_path, &store, &err)) {
+		tcg_service_key_wipe(&key);
+		tcg_ekcert_trust_free(trust);
+		return tool_error(prog, store_path, &err);
+	}
+	tcg_nonce_store_set_closed(store, closed);
+	o.store = store;
 
 	bool is_stdin = !strcmp(path, "-");
 	const char *name = is_stdin ? "<stdin>" : path;
@@ -233,5 +276,6 @@ out:
 		fclose(in);
 	tcg_service_key_wipe(&key);
 	tcg_ekcert_trust_free(trust);
+	tcg_nonce_store_close(store);
 	return status;
 }

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "tcglog/dha.h"
+#include "tcglog/log.h"
 #include "tcglog/nonce.h"
 #include "tool.h"
 
@@ -14,11 +16,14 @@ static const char *prog = "dha-nonce";
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "Usage: %s --store FILE issue [--ttl SECONDS] DEVICE\n"
+	        "Usage: %s --store FILE issue [--ttl SECONDS] [--closed] DEVICE\n"
 	        "       %s --store FILE consume DEVICE NONCE\n"
 	        "       %s --store FILE purge\n"
-	        "Keep the challenge nonces of a DHA server in an SQLite file (created\n"
-	        "mode 0600 when missing).\n"
+	        "       %s --store FILE enroll [--rebind] DEVICE EKCERT\n"
+	        "       %s --store FILE device DEVICE\n"
+	        "Keep the challenge nonces and the device registry of a DHA server in an\n"
+	        "SQLite file (created mode 0600 when missing; refused when it or its\n"
+	        "directory is a symbolic link or writable by others).\n"
 	        "\n"
 	        "  issue DEVICE          print a fresh 32-byte nonce for DEVICE as 64 hex\n"
 	        "                        digits\n"
@@ -26,19 +31,31 @@ static void usage(FILE *f)
 	        "                        succeeds once; a nonce of another device is\n"
 	        "                        refused and left unused\n"
 	        "  purge                 drop expired nonces; print how many\n"
+	        "  enroll DEVICE EKCERT  bind DEVICE to the EK certificate EKCERT (DER or\n"
+	        "                        PEM file) before its first boot data; a name bound\n"
+	        "                        to another certificate is refused (device-enrolled)\n"
+	        "                        unless --rebind\n"
+	        "  device DEVICE         print the SHA-256 of the EK certificate DEVICE is\n"
+	        "                        bound to (device-unknown when it is not enrolled)\n"
 	        "\n"
 	        "  -s, --store FILE      the nonce store (required)\n"
 	        "  -t, --ttl SECONDS     lifetime of an issued nonce, 1 to %d\n"
 	        "                        (default %d)\n"
+	        "      --closed          closed registry: issue only for enrolled devices\n"
+	        "                        (device-unknown otherwise)\n"
+	        "      --rebind          enroll: replace the device's binding (a new TPM)\n"
 	        "  -h, --help            this text\n"
 	        "  -V, --version         the version\n"
 	        "\n"
 	        "DEVICE is 1 to %d bytes of printable ASCII.\n"
 	        "\n"
-	        "Exit status: 0 done (issued, consumed, purged), 1 the nonce was refused\n"
-	        "(nonce-unknown, nonce-device-mismatch, nonce-expired), 2 bad usage or a\n"
-	        "malformed DEVICE, NONCE or SECONDS, 3 the store failed.\n",
-	        prog, prog, prog, TCG_NONCE_TTL_MAX, TCG_NONCE_TTL_DEFAULT, TCG_NONCE_DEVICE_MAX);
+	        "Exit status: 0 done (issued, consumed, purged, enrolled), 1 refused\n"
+	        "(nonce-unknown, nonce-device-mismatch, nonce-expired, device-unknown,\n"
+	        "device-enrolled), 2 bad usage or a malformed DEVICE, NONCE, SECONDS or\n"
+	        "EKCERT, 3 the store failed (nonce-store, nonce-store-symlink,\n"
+	        "nonce-store-mode).\n",
+	        prog, prog, prog, prog, prog, TCG_NONCE_TTL_MAX, TCG_NONCE_TTL_DEFAULT,
+	        TCG_NONCE_DEVICE_MAX);
 }
 
 /* Whole decimal number, nothing else; false when it is not one. */
@@ -67,14 +84,16 @@ static int check_stdout(void)
 
 int main(int argc, char **argv)
 {
+	enum { OPT_CLOSED = 256, OPT_REBIND };
 	static const struct option longopts[] = {
 		{ "store", required_argument, NULL, 's' }, { "ttl", required_argument, NULL, 't' },
+		{ "closed", no_argument, NULL, OPT_CLOSED }, { "rebind", no_argument, NULL, OPT_REBIND },
 		{ "help", no_argument, NULL, 'h' },        { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *store_path = NULL, *cmd;
 	int64_t ttl = TCG_NONCE_TTL_DEFAULT;
-	bool have_ttl = false;
+	bool have_ttl = false, closed = false, rebind = false;
 	tcg_nonce_store *store;
 	uint8_t nonce[TCG_NONCE_SIZE];
 	tcg_err err;
@@ -90,6 +109,12 @@ int main(int argc, char **argv)
 			if (!parse_int64(optarg, &ttl))
 				return tool_usage_error(prog, "--ttl takes a number of seconds");
 			have_ttl = true;
+			break;
+		case OPT_CLOSED:
+			closed = true;
+			break;
+		case OPT_REBIND:
+			rebind = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -113,11 +138,22 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "purge") == 0) {
 		if (nargs != 0)
 			return tool_usage_error(prog, "purge takes no arguments");
+	} else if (strcmp(cmd, "enroll") == 0) {
+		if (nargs != 2)
+			return tool_usage_error(prog, "enroll expects DEVICE and EKCERT");
+	} else if (strcmp(cmd, "device") == 0) {
+		if (nargs != 1)
+			return tool_usage_error(prog, "device expects one DEVICE");
 	} else {
-		return tool_usage_error(prog, "unknown command (issue, consume or purge)");
+		return tool_usage_error(prog,
+		                        "unknown command (issue, consume, purge, enroll or device)");
 	}
 	if (have_ttl && strcmp(cmd, "issue") != 0)
 		return tool_usage_error(prog, "--ttl applies to issue only");
+	if (closed && strcmp(cmd, "issue") != 0)
+		return tool_usage_error(prog, "--closed applies to issue only");
+	if (rebind && strcmp(cmd, "enroll") != 0)
+		return tool_usage_error(prog, "--rebind applies to enroll only");
 	if (!store_path)
 		return tool_usage_error(prog, "--store FILE is required");
 
@@ -125,16 +161,49 @@ int main(int argc, char **argv)
 	tcg_err_clear(&err);
 	if (nargs >= 1 && (rc = tcg_nonce_check_device(argv[optind], &err)))
 		return tool_error(prog, NULL, &err);
-	if (nargs == 2 && (rc = tcg_nonce_from_hex(argv[optind + 1], nonce, &err)))
+	if (nargs == 2 && !strcmp(cmd, "consume") &&
+	    (rc = tcg_nonce_from_hex(argv[optind + 1], nonce, &err)))
 		return tool_error(prog, NULL, &err);
+	uint8_t *cert = NULL;
+	size_t cert_len = 0;
+	if (!strcmp(cmd, "enroll") &&
+	    (rc = tcg_read_file(argv[optind + 1], TCG_EKCERT_MAX_SIZE + 1, &cert, &cert_len, NULL,
+	                        &err)))
+		return tool_error(prog, argv[optind + 1], &err);
 	if (have_ttl && (rc = tcg_nonce_check_ttl(ttl, &err)))
 		return tool_error(prog, NULL, &err);
 
 	if ((rc = tcg_nonce_store_open(store_path, &store, &err))) {
 		OPENSSL_cleanse(nonce, sizeof nonce);
+		free(cert);
 		return tool_error(prog, store_path, &err);
 	}
-	if (strcmp(cmd, "issue") == 0) {
+	tcg_nonce_store_set_closed(store, closed);
+	if (strcmp(cmd, "enroll") == 0) {
+		rc = tcg_dha_enroll(store, argv[optind], cert, cert_len, rebind, (int64_t)time(NULL),
+		                    &err);
+		if (rc)
+			status = tool_error(prog,
+			                    rc == TCG_E_IO ? store_path
+			                    : rc == TCG_E_FORMAT ? argv[optind + 1]
+			                                         : NULL,
+			                    &err);
+	} else if (strcmp(cmd, "device") == 0) {
+		uint8_t ek[TCG_REGISTRY_DIGEST_SIZE];
+		bool found = false;
+		rc = tcg_registry_lookup(store, argv[optind], ek, &found, &err);
+		if (!rc && !found)
+			rc = tcg_err_set(&err, TCG_E_MISMATCH, "device-unknown", TCG_NO_OFFSET,
+			                 TCG_NO_EVENT, "'%s' is not enrolled", argv[optind]);
+		if (rc) {
+			status = tool_error(prog, rc == TCG_E_IO ? store_path : NULL, &err);
+		} else {
+			for (size_t i = 0; i < sizeof ek; i++)
+				printf("%02x", ek[i]);
+			putchar('\n');
+			status = check_stdout();
+		}
+	} else if (strcmp(cmd, "issue") == 0) {
 		rc = tcg_nonce_issue(store, argv[optind], ttl, (int64_t)time(NULL), nonce, &err);
 		if (rc) {
 			status = tool_error(prog, rc == TCG_E_IO ? store_path : NULL, &err);
@@ -159,6 +228,7 @@ int main(int argc, char **argv)
 		}
 	}
 	OPENSSL_cleanse(nonce, sizeof nonce);
+	free(cert);
 	tcg_nonce_store_close(store);
 	return status;
 }

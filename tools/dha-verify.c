@@ -1,4 +1,5 @@
 /* dha-verify: open each EncBlob, check the quote and nonce against it, write claims. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <openssl/crypto.h>
@@ -11,12 +12,15 @@
 
 static const char *prog = "dha-verify";
 
-#define MAX_KEYS 64 /* dha-server keeps every retired key */
+/* dha-server rotate keeps at most 1000 retired keys that can still be needed */
+#define MAX_KEYS 1024
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "Usage: %s --key FILE [--key FILE]... --store FILE [--allow-sha1] [FILE]...\n"
+	        "Usage: %s --key FILE [--key FILE]... [--retired DIR] --store FILE [--allow-sha1]\n"
+	        "       [FILE]...\n"
+	        "       %s --retired DIR --expired-keys\n"
 	        "Verify dha-signedblob messages (each FILE, or standard input, may hold many\n"
 	        "YAML documents): open the EncBlob with a service key, check the quote with\n"
 	        "the EncBlob's AK over the nonce, take the nonce back from the store for the\n"
@@ -26,7 +30,13 @@ static void usage(FILE *f)
 	        "refused (and the HealthStatusMismatchFlags when the state differs).\n"
 	        "\n"
 	        "  -k, --key FILE     a service key (32 bytes, mode 0600); repeat it to accept\n"
-	        "                     EncBlobs sealed under an old and a new key (up to %d)\n"
+	        "                     EncBlobs sealed under an old and a new key (up to %d\n"
+	        "                     keys in all, --retired included)\n"
+	        "  -r, --retired DIR  also the keys dha-server rotate retired into DIR (named\n"
+	        "                     SECONDS-N.key by their retirement time) that an EncBlob\n"
+	        "                     still valid can need; older ones are left out\n"
+	        "      --expired-keys print the keys in --retired DIR that no EncBlob still\n"
+	        "                     valid can need (one path a line) and exit\n"
 	        "  -s, --store FILE   the nonce store of dha-nonce (required)\n"
 	        "      --allow-sha1   accept SHA-1 in the AK, signature and PCR bank\n"
 	        "  -h, --help         this text\n"
@@ -35,7 +45,7 @@ static void usage(FILE *f)
 	        "Exit status: 0 every input verified, 1 an input failed a check (each is\n"
 	        "named on standard error with its rule), 2 bad usage or an input that cannot\n"
 	        "be parsed, 3 a key file, the store or an I/O failed.\n",
-	        prog, MAX_KEYS);
+	        prog, prog, MAX_KEYS);
 }
 
 typedef struct {
@@ -101,15 +111,15 @@ static void verify_file(run *r, const char *path)
 	for (;;) {
 		tcg_msg m;
 		bool done = false;
+		/* A stream stopped by an earlier fault: that document already has
+		 * its failure document. */
+		if (tcg_ydoc_stream_stopped(s))
+			break;
 		tcg_err_clear(&err);
 		tcg_rc rc = tcg_msg_next(s, accept, &m, &done, &err);
 		if (!rc && done)
 			break;
 		if (rc) {
-			/* A stream stopped by an earlier fault says so once more: that
-			 * document already has its failure document. */
-			if (!strcmp(err.rule, "yaml-stream"))
-				break;
 			docs++;
 			r->status = worse(r->status, tool_error(prog, NULL, &err));
 			failure(r, NULL, &err, NULL);
@@ -130,33 +140,94 @@ out:
 		fclose(f);
 }
 
+typedef struct {
+	char *path[MAX_KEYS];
+	size_t n;
+} key_list;
+
+static int add_key(key_list *l, const char *path)
+{
+	if (l->n == MAX_KEYS)
+		return tool_usage_error(prog, "too many service keys (--key and --retired)");
+	if (!(l->path[l->n] = strdup(path))) {
+		fprintf(stderr, "%s: out-of-memory\n", prog);
+		return 3;
+	}
+	l->n++;
+	return 0;
+}
+
+/* The retired keys of dir: those still needed (or, with expired, the others). */
+static int retired_keys(key_list *l, const char *dir, bool expired)
+{
+	int64_t now = (int64_t)time(NULL);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int rc = 0;
+	char path[4096];
+
+	if (!d) {
+		fprintf(stderr, "%s: %s: key-open: %s\n", prog, dir, strerror(errno));
+		return 3;
+	}
+	while (!rc && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n < 4 || strcmp(e->d_name + n - 4, ".key"))
+			continue;
+		bool gone = tcg_dha_retired_key(e->d_name, now) == TCG_DHA_RETIRED_EXPIRED;
+		if (gone != expired)
+			continue;
+		if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path) {
+			fprintf(stderr, "%s: %s: key-open: path too long\n", prog, dir);
+			rc = 3;
+		} else {
+			rc = add_key(l, path);
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+static void free_keys(key_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->path[i]);
+	l->n = 0;
+}
+
 int main(int argc, char **argv)
 {
-	enum { OPT_SHA1 = 256 };
+	enum { OPT_SHA1 = 256, OPT_EXPIRED };
 	static const struct option longopts[] = {
 		{"key", required_argument, NULL, 'k'},     {"store", required_argument, NULL, 's'},
 		{"allow-sha1", no_argument, NULL, OPT_SHA1}, {"help", no_argument, NULL, 'h'},
+		{"retired", required_argument, NULL, 'r'}, {"expired-keys", no_argument, NULL, OPT_EXPIRED},
 		{"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
 	};
-	const char *key_paths[MAX_KEYS];
+	static key_list paths;
+	const char *store_path = NULL, *retired = NULL;
+	bool allow_sha1 = false, list_expired = false;
+	tcg_service_key *keys = NULL;
 	size_t nkeys = 0;
-	const char *store_path = NULL;
-	bool allow_sha1 = false;
-	tcg_service_key keys[MAX_KEYS];
 	tcg_nonce_store *store = NULL;
 	tcg_err err;
-	int c;
+	int c, st;
 
 	tool_init_crypto();
-	while ((c = getopt_long(argc, argv, "k:s:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:s:r:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			if (nkeys == MAX_KEYS)
-				return tool_usage_error(prog, "too many --key options");
-			key_paths[nkeys++] = optarg;
+			if ((st = add_key(&paths, optarg)))
+				return st;
 			break;
 		case 's':
 			store_path = optarg;
+			break;
+		case 'r':
+			retired = optarg;
+			break;
+		case OPT_EXPIRED:
+			list_expired = true;
 			break;
 		case OPT_SHA1:
 			allow_sha1 = true;
@@ -170,23 +241,37 @@ int main(int argc, char **argv)
 			return tool_usage_error(prog, "unknown option");
 		}
 	}
-	if (!nkeys)
+	if (list_expired) {
+		if (!retired || paths.n || store_path || optind != argc)
+			return tool_usage_error(prog, "--expired-keys takes --retired DIR only");
+		if ((st = retired_keys(&paths, retired, true)))
+			return st;
+		for (size_t i = 0; i < paths.n; i++)
+			printf("%s\n", paths.path[i]);
+		free_keys(&paths);
+		return fflush(stdout) ? 3 : 0;
+	}
+	if (!paths.n)
 		return tool_usage_error(prog, "--key FILE is required");
 	if (!store_path)
 		return tool_usage_error(prog, "--store FILE is required");
+	if (retired && (st = retired_keys(&paths, retired, false)))
+		return st;
 
 	tcg_err_clear(&err);
-	for (size_t i = 0; i < nkeys; i++) {
-		if (tcg_service_key_load(key_paths[i], &keys[i], &err)) {
-			for (size_t j = 0; j < i; j++)
-				tcg_service_key_wipe(&keys[j]);
-			return tool_error(prog, key_paths[i], &err);
+	if (!(keys = calloc(paths.n, sizeof *keys))) {
+		fprintf(stderr, "%s: out-of-memory\n", prog);
+		return 3;
+	}
+	for (size_t i = 0; i < paths.n; i++, nkeys++) {
+		if (tcg_service_key_load(paths.path[i], &keys[i], &err)) {
+			st = tool_error(prog, paths.path[i], &err);
+			goto keys_out;
 		}
 	}
 	if (tcg_nonce_store_open(store_path, &store, &err)) {
-		for (size_t j = 0; j < nkeys; j++)
-			tcg_service_key_wipe(&keys[j]);
-		return tool_error(prog, store_path, &err);
+		st = tool_error(prog, store_path, &err);
+		goto keys_out;
 	}
 
 	run r = {.opts = {.keys = keys, .nkeys = nkeys, .store = store, .allow_sha1 = allow_sha1},
@@ -196,11 +281,15 @@ int main(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		verify_file(&r, argv[i]);
 	tcg_nonce_store_close(store);
-	for (size_t j = 0; j < nkeys; j++)
-		tcg_service_key_wipe(&keys[j]);
+	st = r.status;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "%s: standard output: %s\n", prog, strerror(errno));
-		return 3;
+		st = 3;
 	}
-	return r.status;
+keys_out:
+	for (size_t j = 0; j < nkeys; j++)
+		tcg_service_key_wipe(&keys[j]);
+	free(keys);
+	free_keys(&paths);
+	return st;
 }

@@ -109,11 +109,9 @@ static void print_result(const tcg_ekcert *c, const tcg_ekcert_result *r, bool l
 	tcg_yaml_kv_u64(y, "bits", tcg_ekcert_key_bits(c));
 	if (tcg_ekcert_key_curve(c))
 		tcg_yaml_kv_cstr(y, "curve", tcg_ekcert_key_curve(c));
-	bool differs = false;
-	for (size_t i = 0; i < r->num_findings && i < TCG_EKCERT_MAX_FINDINGS; i++)
-		if (!strcmp(r->finding[i].rule, "ekcert-key-mismatch"))
-			differs = true;
-	tcg_yaml_kv_cstr(y, "ek-public", !have_ek ? "not given" : differs ? "differs" : "matches");
+	tcg_yaml_kv_cstr(y, "ek-public", !have_ek || !r->key_checked ? "not given"
+	                                 : r->key_matches                ? "matches"
+	                                                                 : "differs");
 	tcg_yaml_map_end(y);
 
 	tcg_yaml_kv_cstr(y, "subject", tcg_ekcert_subject(c));

@@ -13,20 +13,29 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "Usage: %s --ak FILE --msg FILE --sig FILE --nonce HEX (--pcrs FILE | --log FILE)\n"
-	        "       [--allow-sha1]\n"
+	        "       [--pcr-list SELECTION] [--ak-unchecked-pem] [--allow-sha1]\n"
 	        "Verify a TPM 2.0 quote and print the verified attestation as YAML.\n"
 	        "\n"
-	        "  -u, --ak FILE     attestation key: TPM2B_PUBLIC (tpm2_createak -u) or a PEM\n"
-	        "                    public key (then the AK's attributes cannot be checked)\n"
+	        "  -u, --ak FILE     attestation key: TPM2B_PUBLIC (tpm2_createak -u); a PEM\n"
+	        "                    public key only with --ak-unchecked-pem\n"
 	        "  -m, --msg FILE    the TPMS_ATTEST (tpm2_quote -m)\n"
 	        "  -s, --sig FILE    the TPMT_SIGNATURE (tpm2_quote -s)\n"
 	        "  -n, --nonce HEX   the qualifying data the quote must carry\n"
 	        "  -f, --pcrs FILE   PCR values: tpm2_quote -o file or tpm2_pcrread YAML; they\n"
 	        "                    must cover exactly the quoted selection\n"
-	        "  -l, --log FILE    an event log, replayed for the quoted selection instead\n"
+	        "  -l, --log FILE    an event log, replayed for the quoted selection instead;\n"
+	        "                    the quote must cover a PCR the log extends\n"
+	        "  -L, --pcr-list SELECTION  the selection the quote must have, in tpm2-tools'\n"
+	        "                    syntax (sha256:0-7+sha1:0); another one is refused\n"
+	        "      --ak-unchecked-pem  accept a PEM public key as the AK: it carries no TPM\n"
+	        "                    attributes, so NOTHING shows it is a restricted, fixedTPM\n"
+	        "                    key, and a quote signed by any signing key passes (the\n"
+	        "                    output says ak: checks: not-run)\n"
 	        "      --allow-sha1  accept SHA-1 for the AK's name, the signature and PCR banks\n"
 	        "  -h, --help        this text\n"
 	        "  -V, --version     the version\n"
+	        "\n"
+	        "A quote over only the resettable PCRs 16 and 23 proves nothing and is refused.\n"
 	        "\n"
 	        "Exit status: 0 verified, 1 a check failed (the rule is named), 2 bad usage or\n"
 	        "input that cannot be parsed, 3 a file could not be read.\n",
@@ -71,7 +80,8 @@ static void print_result(const tcg_public *ak, const tcg_quote_result *r, bool f
 	tcg_yaml_key(y, "checks");
 	tcg_yaml_plain(y, r->ak_checked ? "passed" : "not-run");
 	if (!r->ak_checked)
-		tcg_yaml_kv_cstr(y, "note", "a PEM key carries no TPM attributes: the AK rules were not checked");
+		tcg_yaml_kv_cstr(y, "note", "--ak-unchecked-pem: a PEM key carries no TPM attributes, so "
+		                            "nothing showed it is a restricted, fixedTPM AK");
 	tcg_yaml_map_end(y);
 	tcg_yaml_key(y, "signature");
 	tcg_yaml_map_start(y);
@@ -118,16 +128,19 @@ static void print_result(const tcg_public *ak, const tcg_quote_result *r, bool f
 
 int main(int argc, char **argv)
 {
-	enum { OPT_SHA1 = 256 };
+	enum { OPT_SHA1 = 256, OPT_UNCHECKED };
 	static const struct option longopts[] = {
 		{ "ak", required_argument, NULL, 'u' },    { "msg", required_argument, NULL, 'm' },
 		{ "sig", required_argument, NULL, 's' },   { "nonce", required_argument, NULL, 'n' },
 		{ "pcrs", required_argument, NULL, 'f' },  { "log", required_argument, NULL, 'l' },
 		{ "allow-sha1", no_argument, NULL, OPT_SHA1 }, { "help", no_argument, NULL, 'h' },
+		{ "pcr-list", required_argument, NULL, 'L' },
+		{ "ak-unchecked-pem", no_argument, NULL, OPT_UNCHECKED },
 		{ "version", no_argument, NULL, 'V' },     { NULL, 0, NULL, 0 },
 	};
 	const char *ak_path = NULL, *msg_path = NULL, *sig_path = NULL, *nonce_hex = NULL;
-	const char *pcrs_path = NULL, *log_path = NULL;
+	const char *pcrs_path = NULL, *log_path = NULL, *pcr_list = NULL;
+	tcg_pcr_selection require;
 	uint8_t nonce[64], *ak_data = NULL, *msg = NULL, *sig = NULL, *pcrs_data = NULL, *log_data = NULL;
 	size_t nonce_len = 0, ak_len, msg_len, sig_len, pcrs_len;
 	tcg_quote_opts o = { 0 };
@@ -139,7 +152,7 @@ int main(int argc, char **argv)
 	tcg_err err;
 	int c, status = 0;
 
-	while ((c = getopt_long(argc, argv, "u:m:s:n:f:l:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "u:m:s:n:f:l:L:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'u': ak_path = optarg; break;
 		case 'm': msg_path = optarg; break;
@@ -147,7 +160,9 @@ int main(int argc, char **argv)
 		case 'n': nonce_hex = optarg; break;
 		case 'f': pcrs_path = optarg; break;
 		case 'l': log_path = optarg; break;
+		case 'L': pcr_list = optarg; break;
 		case OPT_SHA1: o.allow_sha1 = true; break;
+		case OPT_UNCHECKED: o.ak_unchecked = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': return tool_version(prog);
 		default: return tool_usage_error(prog, "unknown option");
@@ -163,6 +178,11 @@ int main(int argc, char **argv)
 		return tool_usage_error(prog, "--nonce takes 1 to 64 bytes of hex");
 	if (!pcrs_path == !log_path)
 		return tool_usage_error(prog, "give exactly one of --pcrs and --log");
+	if (pcr_list) {
+		if (!tcg_pcr_selection_parse(pcr_list, &require))
+			return tool_usage_error(prog, "--pcr-list takes a selection like sha256:0-7+sha1:0");
+		o.require = &require;
+	}
 
 	tool_init_crypto();
 	tcg_err_clear(&err);

@@ -86,11 +86,7 @@ if [ -f "$dell.4.bin.expected-pcrs.json" ] || [ -f "$dell.4.expected-pcrs.json" 
 fi
 
 # --- every Windows log of the corpus yields facts without error
-for f in go-attestation/windows_gcp_shielded_vm.bin go-attestation/option_rom_eventlog \
-	guard-oss/tpm12_windows_lenovo_x1carbonv3 guard-oss/tpm2_windows_lenovo_yogax1v2 \
-	guard-oss/windows_event_log guard-oss/dell-notebook-5eventlogs-WBCL.log \
-	uefi-eventlog/ideapad/ideapad1.bin uefi-eventlog/thinkpad/p511.bin \
-	$(cd "$corpus" && ls guard-oss/dell-notebook-5eventlogs-WBCL.evidence.eventlog.*.bin); do
+for f in $windows_corpus_logs; do
 	[ -f "$corpus/$f" ] || { skip "windows $f" "not in the corpus"; continue; }
 	"$claims" --allow-sha1 "$corpus/$f" >"$tmp/w.out" 2>"$tmp/w.err"
 	rc=$?

@@ -121,15 +121,7 @@ if ! python3 -c 'import yaml' 2>/dev/null; then
 	tap_end
 	exit $?
 fi
-for f in go-attestation/windows_gcp_shielded_vm.bin go-attestation/option_rom_eventlog \
-	guard-oss/tpm12_windows_lenovo_x1carbonv3 guard-oss/tpm2_windows_lenovo_yogax1v2 \
-	guard-oss/windows_event_log guard-oss/dell-notebook-5eventlogs-WBCL.log \
-	guard-oss/dell-notebook-5eventlogs-WBCL.evidence.eventlog.0.bin \
-	guard-oss/dell-notebook-5eventlogs-WBCL.evidence.eventlog.1.bin \
-	guard-oss/dell-notebook-5eventlogs-WBCL.evidence.eventlog.2.bin \
-	guard-oss/dell-notebook-5eventlogs-WBCL.evidence.eventlog.3.bin \
-	guard-oss/dell-notebook-5eventlogs-WBCL.evidence.eventlog.4.bin \
-	uefi-eventlog/ideapad/ideapad1.bin uefi-eventlog/thinkpad/p511.bin; do
+for f in $windows_corpus_logs; do
 	n=$(echo "$f" | tr / _)
 	if [ ! -f "$corpus/$f" ]; then skip "$f" "not in the corpus"; continue; fi
 	"$claims" --allow-sha1 "$corpus/$f" >"$tmp/$n.out" 2>/dev/null

@@ -107,9 +107,16 @@ sys.exit(0 if a == b and a else 1)
 EOF
 }
 
+# dha-bootdata quotes by default what the service requires for the log's
+# profile (DESIGN.md): Windows 0-7, 11-14; otherwise (the generated log has no
+# WBCL separators) UEFI Linux 0-9, 14.
 sel=sha256:0,1,2,3,4,5,6,7,11,12,13,14
 log=$corpus/guard-oss/tpm2_windows_lenovo_yogax1v2
-[ -f "$log" ] || { "$build/tests/mklog" strings >"$tmp/gen.bin"; log=$tmp/gen.bin; }
+[ -f "$log" ] || {
+	"$build/tests/mklog" strings >"$tmp/gen.bin"
+	log=$tmp/gen.bin
+	sel=sha256:0,1,2,3,4,5,6,7,8,9,14
+}
 
 # ---------------- TPM A ----------------
 if ! swtpm_ek_setup "$tmp/A" >>"$tmp/log" 2>&1 || ! swtpm_ek_start "$tmp/A"; then
@@ -275,7 +282,9 @@ checkd "a malformed --pcr-list: exit $?" test $? -eq 2
 checkd "a missing log: exit $?" test $? -eq 3
 
 # --- activation: round trip with mkreply (libtcglog MakeCredential) ---
-head -c 2000 /dev/urandom >plain.bin
+# what the service seals: an EncBlob header (magic TCGB, version 1, an 8-byte key id) and
+# random bytes; mkreply names the key id the header carries
+{ printf 'TCGB\001'; head -c 1995 /dev/urandom; } >plain.bin
 "$mkreply" --bootdata b1.yaml --blob plain.bin --pcr-selection "$sel" --key-out key.bin \
 	>reply.yaml 2>err
 checkd "mkreply made a reply for TPM A's RSA EK and AK" test $? -eq 0
@@ -298,6 +307,25 @@ grep -v '^credential:' reply.yaml >nocred.yaml
 rc=$?
 checkd "a reply without credential: exit $rc, msg-missing-key" \
 	sh -c "[ $rc -eq 2 ] && grep -q msg-missing-key err"
+# The reply names another service key than the one its EncBlob is sealed under.
+python3 - <<'PY' || not_ok "rewriting the reply's key-id"
+import base64, re
+r = open("reply.yaml").read()
+m = re.search(r'^key-id: "([^"]*)"$', r, re.M)
+k = bytearray(base64.b64decode(m.group(1)))
+k[0] ^= 1
+open("otherkey.yaml", "w").write(r.replace(m.group(1), base64.b64encode(bytes(k)).decode()))
+PY
+"$activate" otherkey.yaml >out 2>err
+rc=$?
+checkd "a reply whose key-id is not its EncBlob's: exit $rc, encblob-key-id, nothing written" \
+	sh -c "[ $rc -eq 1 ] && grep -q encblob-key-id err && [ ! -s out ]"
+head -c 2000 /dev/urandom >notblob.bin
+"$mkreply" --bootdata b1.yaml --blob notblob.bin >notblob.yaml 2>>err
+"$activate" notblob.yaml >out 2>err
+rc=$?
+checkd "a reply that wraps no EncBlob: exit $rc, blob-format, nothing written" \
+	sh -c "[ $rc -eq 2 ] && grep -q blob-format err && [ ! -s out ]"
 sed 's/^device: "dev-A"/device: "dev-B"/' reply.yaml >otherdev.yaml
 "$activate" otherdev.yaml >/dev/null 2>err
 rc=$?

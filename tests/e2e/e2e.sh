@@ -33,7 +33,7 @@ other_log=$corpus/uefi-eventlog/thinkpad/p511.bin
 policy=$src/policies/windows-dha.yaml
 dev=kiosk-7
 ak_handle=0x81020001                             # dha-bootdata's default
-selection=sha256:0,1,2,3,4,5,6,7,11,12,13,14     # and its default selection
+selection=sha256:0,1,2,3,4,5,6,7,11,12,13,14     # and its default for a Windows log
 
 server() { "$tools/dha-server" --state "$tmp/server" "$@"; }
 device() { "$tools/dha-device" --state "$tmp/device" "$@"; }
@@ -185,6 +185,84 @@ check "... but TPM A cannot activate the reply (exit 1, credential-activate)" \
 	<"$tmp/mix-reply.yaml" >/dev/null 2>"$tmp/err"
 check "... nor can TPM B (exit 1, credential-activate)" \
 	test $? -eq 1 -a -n "$(grep credential-activate "$tmp/err")"
+
+# A device name belongs to one TPM: a service trusting both TPMs' CAs. TPM B
+# asks for an EncBlob under A's name (kiosk-7) after A enrolled: refused until
+# the operator re-binds the name; a closed registry refuses unknown names.
+srv_ab() { "$tools/dha-server" --state "$tmp/server-ab" "$@"; }
+srv_ab init --ca "$(swtpm_ek_root "$tmp/tpm")" --untrusted "$(swtpm_ek_issuer "$tmp/tpm")" \
+	--ca "$(swtpm_ek_root "$tmp/tpm-b")" --untrusted "$(swtpm_ek_issuer "$tmp/tpm-b")" 2>/dev/null
+srv_ab issue <"$tmp/bootdata.yaml" >"$tmp/out" 2>"$tmp/err"
+check "registry: A's boot data under kiosk-7 issued (first enrolment)" \
+	test $? -eq 0 -a -s "$tmp/out" || diag "$(cat "$tmp/err")"
+$edit "$tmp/bootdata.yaml" get ek-certificate | xxd -r -p >"$tmp/ekA.der"
+$edit "$tmp/bootdata-b.yaml" get ek-certificate | xxd -r -p >"$tmp/ekB.der"
+check "... kiosk-7 is bound to sha256sum of A's EK certificate" test \
+	"$("$tools/dha-nonce" --store "$tmp/server-ab/nonces.sqlite" device "$dev" 2>&1)" = \
+	"$(sha256sum <"$tmp/ekA.der" | cut -d' ' -f1)"
+srv_ab issue <"$tmp/bootdata-b.yaml" >"$tmp/out" 2>"$tmp/err"
+check "TPM B (trusted EK certificate) under A's name: refused (exit 1), device-ek-mismatch, nothing issued" \
+	test $? -eq 1 -a -n "$(grep device-ek-mismatch "$tmp/err")" -a ! -s "$tmp/out"
+srv_ab enroll "$dev" "$tmp/ekB.der" >/dev/null 2>"$tmp/err"
+check "enroll without --rebind over A's binding: refused (exit 1), device-enrolled" \
+	test $? -eq 1 -a -n "$(grep device-enrolled "$tmp/err")"
+srv_ab enroll --rebind "$dev" "$tmp/ekB.der" 2>"$tmp/err"
+check "the operator re-binds kiosk-7 to TPM B (enroll --rebind, exit 0)" test $? -eq 0 ||
+	diag "$(cat "$tmp/err")"
+rm -rf "$tmp/device-ab"
+srv_ab issue <"$tmp/bootdata-b.yaml" 2>"$tmp/err" |
+	"$tools/dha-device" --tcti "$tcti_b" --state "$tmp/device-ab" activate 2>>"$tmp/err"
+check "... then TPM B's boot data is issued and activated on B" test $? -eq 0 ||
+	diag "$(cat "$tmp/err")"
+srv_ab nonce "$dev" | "$tools/dha-device" --tcti "$tcti_b" --state "$tmp/device-ab" quote |
+	srv_ab verify >/dev/null 2>"$tmp/err"
+check "... and B's quote for kiosk-7 verifies (exit 0)" test $? -eq 0 || diag "$(cat "$tmp/err")"
+srv_ab issue <"$tmp/bootdata.yaml" >"$tmp/out" 2>"$tmp/err"
+check "... while A's boot data under kiosk-7 is now refused (device-ek-mismatch)" \
+	test $? -eq 1 -a -n "$(grep device-ek-mismatch "$tmp/err")" -a ! -s "$tmp/out"
+
+srv_c() { "$tools/dha-server" --state "$tmp/server-c" "$@"; }
+srv_c init --closed --ca "$(swtpm_ek_root "$tmp/tpm")" \
+	--untrusted "$(swtpm_ek_issuer "$tmp/tpm")" 2>/dev/null
+srv_c nonce "$dev" >"$tmp/out" 2>"$tmp/err"
+check "closed registry: no nonce for an unknown name (exit 1, device-unknown)" \
+	test $? -eq 1 -a -n "$(grep device-unknown "$tmp/err")" -a ! -s "$tmp/out"
+srv_c issue <"$tmp/bootdata.yaml" >"$tmp/out" 2>"$tmp/err"
+check "closed registry: no EncBlob for an unknown name (exit 1, device-unknown)" \
+	test $? -eq 1 -a -n "$(grep device-unknown "$tmp/err")" -a ! -s "$tmp/out"
+srv_c enroll "$dev" "$tmp/ekA.der" 2>"$tmp/err"
+rm -rf "$tmp/device-c"
+srv_c issue <"$tmp/bootdata.yaml" 2>"$tmp/err" |
+	"$tools/dha-device" --state "$tmp/device-c" activate 2>>"$tmp/err" &&
+	srv_c nonce "$dev" | "$tools/dha-device" --state "$tmp/device-c" quote |
+	srv_c verify >/dev/null 2>>"$tmp/err"
+check "closed registry, kiosk-7 pre-registered with A's certificate: issued and verified" \
+	test $? -eq 0 || diag "$(cat "$tmp/err")"
+srv_c init --open 2>/dev/null
+srv_c nonce other-device >/dev/null 2>"$tmp/err"
+check "init --open: a nonce for an unknown name again" test $? -eq 0
+
+# The service decides what is quoted: required PCRs kept in the state.
+srv_r() { "$tools/dha-server" --state "$tmp/server-r" "$@"; }
+srv_r init --ca "$(swtpm_ek_root "$tmp/tpm")" --untrusted "$(swtpm_ek_issuer "$tmp/tpm")" \
+	--require-pcrs windows=sha256:0,1,2,3,4,5,6,7,8,9,11,12,13,14 2>/dev/null
+srv_r issue <"$tmp/bootdata.yaml" >"$tmp/out" 2>"$tmp/err"
+check "init --require-pcrs adding PCRs 8, 9: the default quote is refused (selection-insufficient)" \
+	test $? -eq 1 -a -n "$(grep 'selection-insufficient.*8,9' "$tmp/err")" -a ! -s "$tmp/out"
+srv_r init --require-pcrs sha256:0,16 >/dev/null 2>"$tmp/err"
+check "init --require-pcrs naming PCR 16: exit 2, dha-require-pcrs" \
+	test $? -eq 2 -a -n "$(grep dha-require-pcrs "$tmp/err")"
+srv_r issue <"$tmp/bootdata.yaml" >/dev/null 2>"$tmp/err"
+check "... and the requirement kept is the earlier one" \
+	grep -q 'selection-insufficient.*8,9' "$tmp/err"
+SEL16=sha256:16
+TPM2TOOLS_TCTI=$tcti_b tpm2_quote -c "$ak_handle" -l "$SEL16" -q "$binding" -g sha256 \
+	-m "$tmp/q16.attest" -s "$tmp/q16.sig" -o "$tmp/q16.pcrs" >/dev/null 2>&1
+"$mkbootdata" message "$dev" "$tmp/mix-log" "$tmp/mix-ek-public" "$tmp/mix-ek-certificate" \
+	"$tmp/mix-ak-public" "$tmp/q16.attest" "$tmp/q16.sig" "$tmp/q16.pcrs" >"$tmp/q16.yaml"
+server issue <"$tmp/q16.yaml" >"$tmp/out" 2>"$tmp/err"
+check "boot data quoting sha256:16 alone: refused (exit 1), quote-selection-resettable" \
+	test $? -eq 1 -a -n "$(grep quote-selection-resettable "$tmp/err")" -a ! -s "$tmp/out"
 
 # Boot data whose EK certificate chains to no root the service trusts.
 "$tools/dha-server" --state "$tmp/server3" init --ca "$(swtpm_ek_root "$tmp/tpm-b")" 2>/dev/null

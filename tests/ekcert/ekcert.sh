@@ -350,6 +350,7 @@ run "$tool" --ca "$s/ca" --ek "$tmp/ek-rsa.pub" - <"$tmp/ek-rsa.der"
 check "swtpm RSA from stdin with --ca DIR (local CA's directory) verifies" test "$(rc)" -eq 0
 refused 1 ekcert-key-mismatch "swtpm RSA certificate with the ECC EK public area refused" -- \
 	"$tool" --ca "$sroot" --untrusted "$sinter" --ek "$tmp/ek-ecc.pub" "$tmp/ek-rsa.der"
+check "... and its output says the EK public area differs" test "$(field key.ek-public)" = differs
 refused 1 ekcert-key-mismatch "swtpm ECC certificate with the RSA EK public area refused" -- \
 	"$tool" --ca "$sroot" --untrusted "$sinter" --ek "$tmp/ek-rsa.pub" "$tmp/ek-ecc.der"
 refused 1 ekcert-chain "swtpm EK certificate against a foreign CA refused" -- \

@@ -7,7 +7,7 @@
 # key matches what tpm2-tools, sha256sum, openssl and the TPM itself report.
 # Then the attacker's side: each broken rule is refused, with the rule named and
 # nothing on standard output.
-# Usage: issue.sh MKBOOTDATA DHA-ISSUE CORPUSDIR
+# Usage: issue.sh MKBOOTDATA DHA-ISSUE CORPUSDIR DHA-NONCE
 set -u
 here=$(dirname "$0")
 . "$here/../tap.sh"
@@ -17,6 +17,7 @@ abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
 mk=$(abspath "$1")
 issue=$(abspath "$2")
 corpus=${3:-}
+dn=$(abspath "$4")
 tmp=$(mktemp -d)
 trap 'swtpm_stop; rm -rf "$tmp"' EXIT
 
@@ -38,7 +39,9 @@ cd "$tmp" || exit 3
 t() { "$@" >>log 2>&1; rc=$?; tpm2_flushcontext -t >/dev/null 2>&1; return $rc; }
 fail_diag() { diag "$(tail -5 log)"; }
 hexf() { od -An -v -tx1 "$1" | tr -d ' \n'; }
-SEL=sha256:0,1,2,3,4,5,6,7,11,12,13,14
+# mkbootdata's log has no WBCL separators: the UEFI Linux profile, whose facts
+# come from PCRs 0-9 and 14 (DESIGN.md "Protocol and trust").
+SEL=sha256:0,1,2,3,4,5,6,7,8,9,14
 # The RSA EK's policy: PolicySecret(TPM_RH_ENDORSEMENT) in a SHA-256 session.
 policy() {
 	tpm2_startauthsession --policy-session -S s.ctx -g sha256 >>log 2>&1 &&
@@ -55,9 +58,9 @@ quote() {
 # message DEVICE LOG EKPUB EKCERT AKPUB QUOTEPREFIX > FILE
 message() { "$mk" message "$1" "$2" "$3" "$4" "$5" "$6.msg" "$6.sig" "$6.pcrs"; }
 
-# run NAME FILE [OPTIONS...]: dha-issue with the service key and A's CA
+# run NAME FILE [OPTIONS...]: dha-issue with the service key, its store and A's CA
 run() {
-	"$issue" --key svc.key --ca "$caA" --untrusted "$issA" "$@" >out 2>err
+	"$issue" --key svc.key --store st.db --ca "$caA" --untrusted "$issA" "$@" >out 2>err
 }
 # refused NAME STATUS RULE FILE [OPTIONS...]: exit STATUS, RULE in stderr, empty stdout
 refused() {
@@ -134,11 +137,11 @@ check "content: EK certificate digest equals sha256sum of the NV certificate" \
 check "content: the quoted selection" test "$(field pcr-selection)" = "$SEL"
 tpm2_pcrread "$SEL" >pcrread.yaml 2>>log
 good=1
-for p in 0 1 2 3 4 5 6 7 11 12 13 14; do
+for p in 0 1 2 3 4 5 6 7 8 9 14; do
 	want=$(sed -n "s/^ *$p *: 0x//p" pcrread.yaml | tr 'A-F' 'a-f')
 	[ -n "$want" ] && [ "$(field "pcr-sha256-$p")" = "$want" ] || good=0
 done
-check "content: the 12 PCR values equal tpm2_pcrread's" test $good -eq 1
+check "content: the 11 PCR values equal tpm2_pcrread's" test $good -eq 1
 tpm2_readclock >clock.yaml 2>>log
 check "content: reset and restart counts equal tpm2_readclock's" \
 	test "$(field reset-count)" = "$(sed -n 's/^ *reset_count: //p' clock.yaml)" \
@@ -166,12 +169,13 @@ check "a stream of two bootdata: two replies" test $? -eq 0 -a "$(grep -c '^kind
 
 # ---- The attacker's side ----
 # EK certificate: chains to no trusted root; not the EK's key.
-"$issue" --key svc.key --ca "$caB" --untrusted "$issB" boot.yaml >out 2>err
+"$issue" --key svc.key --store st.db --ca "$caB" --untrusted "$issB" boot.yaml >out 2>err
 check "EK certificate chaining to no trusted root (another swtpm's CA): exit 1, ekcert-chain" \
 	test $? -eq 1 -a -n "$(grep ekcert-chain err)" -a ! -s out
 quote ak.ctx sha256 dev-a boot.log ek.pub ekB.der ak.pub qB &&
 	message dev-a boot.log ek.pub ekB.der ak.pub qB >ekB.yaml
-"$issue" --key svc.key --ca "$caA" --untrusted "$issA" --ca "$caB" --untrusted "$issB" ekB.yaml \
+"$issue" --key svc.key --store st.db --ca "$caA" --untrusted "$issA" --ca "$caB" \
+	--untrusted "$issB" ekB.yaml \
 	>out 2>err
 check "EK public not the certificate's key (both CAs trusted, quote binds it): ekcert-key-mismatch" \
 	test $? -eq 1 -a -n "$(grep ekcert-key-mismatch err)" -a ! -s out
@@ -216,9 +220,85 @@ refused "PCR 4 in the message is not the quoted value" 1 quote-pcr-digest x.yaml
 grep -v '^ *14 *:' pcrread.yaml >pcrs-less.yaml
 "$mk" message dev-a boot.log ek.pub ek.der ak.pub q.msg q.sig pcrs-less.yaml >x.yaml 2>>log
 refused "the message's PCRs leave out a quoted one (PCR 14)" 1 quote-selection x.yaml
-tpm2_pcrread sha256:0,1,2,3,4,5,6,7,8,11,12,13,14 >pcrs-more.yaml 2>>log
+tpm2_pcrread sha256:0,1,2,3,4,5,6,7,8,9,10,14 >pcrs-more.yaml 2>>log
 "$mk" message dev-a boot.log ek.pub ek.der ak.pub q.msg q.sig pcrs-more.yaml >x.yaml 2>>log
-refused "the message's PCRs add an unquoted one (PCR 8)" 1 quote-selection x.yaml
+refused "the message's PCRs add an unquoted one (PCR 10)" 1 quote-selection x.yaml
+
+# The service decides what is quoted: a quote over less than the profile's PCRs
+# (Linux: 0-9, 14) is refused before anything is derived from it.
+issue_in() { # STORE FILE [OPTIONS...]
+	st=$1
+	shift
+	"$issue" --key svc.key --store "$st" --ca "$caA" --untrusted "$issA" "$@" >out 2>err
+}
+SEL=sha256:16
+quote ak.ctx sha256 dev-a boot.log ek.pub ek.der ak.pub q16 &&
+	message dev-a boot.log ek.pub ek.der ak.pub q16 >x.yaml
+issue_in sel.db x.yaml
+check "a quote over PCR 16 alone: exit 1, quote-selection-resettable, nothing issued" \
+	test $? -eq 1 -a -n "$(grep 'quote-selection-resettable' err)" -a ! -s out || diag "$(cat err)"
+"$dn" -s sel.db device dev-a >/dev/null 2>&1
+check "... and the refused boot data enrolled nobody" test $? -eq 1
+SEL=sha256:0,1,2,3,4,5,6,7,11,12,13,14
+quote ak.ctx sha256 dev-a boot.log ek.pub ek.der ak.pub qWs &&
+	message dev-a boot.log ek.pub ek.der ak.pub qWs >x.yaml
+refused "a Linux log quoted with the Windows PCRs (no 8, 9)" 1 \
+	"selection-insufficient: the linux profile requires sha256 PCRs the quote leaves out: 8,9" \
+	x.yaml
+SEL=sha256:0,1,2,3,4,5,6,7,8,9,16,23
+quote ak.ctx sha256 dev-a boot.log ek.pub ek.der ak.pub q23 &&
+	message dev-a boot.log ek.pub ek.der ak.pub q23 >x.yaml
+refused "PCRs 16 and 23 do not stand in for PCR 14" 1 "selection-insufficient: .*: 14$" x.yaml
+SEL=sha256:0,1,2,3,4,5,6,7
+quote ak.ctx sha256 dev-a boot.log ek.pub ek.der ak.pub q07 &&
+	message dev-a boot.log ek.pub ek.der ak.pub q07 >sel07.yaml
+refused "PCRs 0-7 only, by default" 1 "selection-insufficient: .*: 8,9,14$" sel07.yaml
+run --require-pcrs linux=sha256:0,1,2,3,4,5,6,7 sel07.yaml
+check "--require-pcrs linux=sha256:0-7 (the operator's choice): PCRs 0-7 issued" \
+	test $? -eq 0 -a -s out || diag "$(cat err)"
+refused "--require-pcrs windows=... leaves the Linux requirement as it is" 1 \
+	selection-insufficient sel07.yaml --require-pcrs windows=sha256:0,1,2,3,4,5,6,7
+SEL=sha256:0,1,2,3,4,5,6,7,8,9,14
+refused "--require-pcrs adding PCR 15: the default quote is refused" 1 \
+	"selection-insufficient: .*: 15$" boot.yaml --require-pcrs sha256:0,1,2,3,4,5,6,7,8,9,14,15
+refused "--require-pcrs sha384 (a bank the quote lacks)" 1 \
+	"selection-insufficient: .*requires sha384 PCRs" boot.yaml --require-pcrs linux=sha384:0,1
+refused "--require-pcrs naming PCR 16: exit 2" 2 dha-require-pcrs boot.yaml \
+	--require-pcrs sha256:0,16
+refused "--require-pcrs naming PCR 23: exit 2" 2 dha-require-pcrs boot.yaml \
+	--require-pcrs linux=sha256:0-9,14,23
+refused "--require-pcrs that is no selection: exit 2" 2 dha-require-pcrs boot.yaml \
+	--require-pcrs macos=sha256:0
+
+# A device name belongs to one TPM (the registry in the store).
+check "the first accepted boot data bound dev-a to sha256sum of A's NV certificate" \
+	test "$("$dn" -s st.db device dev-a 2>&1)" = "$(sha256sum ek.der | cut -d' ' -f1)"
+"$dn" -s pre.db enroll dev-a ekB.der 2>>log
+issue_in pre.db boot.yaml
+check "dev-a pre-registered with B's certificate: A's boot data refused (exit 1), device-ek-mismatch" \
+	test $? -eq 1 -a -n "$(grep device-ek-mismatch err)" -a ! -s out || diag "$(cat err)"
+check "... and the binding is still B's" \
+	test "$("$dn" -s pre.db device dev-a 2>&1)" = "$(sha256sum ekB.der | cut -d' ' -f1)"
+"$dn" -s pre.db enroll --rebind dev-a ek.der 2>>log
+issue_in pre.db boot.yaml
+check "after the operator re-binds dev-a to A: issued" test $? -eq 0 -a -s out || diag "$(cat err)"
+issue_in closed.db boot.yaml --closed
+check "closed registry, dev-a not enrolled: exit 1, device-unknown, nothing issued" \
+	test $? -eq 1 -a -n "$(grep device-unknown err)" -a ! -s out || diag "$(cat err)"
+"$dn" -s closed.db device dev-a >/dev/null 2>&1
+check "... and dev-a was not enrolled by it" test $? -eq 1
+"$dn" -s closed.db enroll dev-a ek.der 2>>log
+issue_in closed.db boot.yaml --closed
+check "closed registry, dev-a enrolled with A's certificate: issued" test $? -eq 0 -a -s out ||
+	diag "$(cat err)"
+cp st.db open.db && chmod 0666 open.db
+issue_in open.db boot.yaml
+check "a world-writable store: exit 3, nonce-store-mode, nothing issued" \
+	test $? -eq 3 -a -n "$(grep nonce-store-mode err)" -a ! -s out
+ln -s st.db link.db
+issue_in link.db boot.yaml
+check "a store reached through a symbolic link: exit 3, nonce-store-symlink, nothing issued" \
+	test $? -eq 3 -a -n "$(grep nonce-store-symlink err)" -a ! -s out
 
 # Messages that cannot be parsed: exit 2 with the YAML line.
 sed 's/^device:/extra: 1\ndevice:/' boot.yaml >x.yaml
@@ -239,13 +319,15 @@ check "a stream with a refused document: exit 1, one reply, the refused one name
 
 # The service key: others may read it -> environment failure (exit 3).
 cp svc.key open.key && chmod 0644 open.key
-"$issue" --key open.key --ca "$caA" boot.yaml >out 2>err
+"$issue" --key open.key --store st.db --ca "$caA" boot.yaml >out 2>err
 check "service key of mode 0644: exit 3, key-permissions" \
 	test $? -eq 3 -a -n "$(grep key-permissions err)" -a ! -s out
-"$issue" --key svc.key --ca "$caA" --validity 31d boot.yaml >out 2>err
+"$issue" --key svc.key --store st.db --ca "$caA" --validity 31d boot.yaml >out 2>err
 check "--validity over 30 days: exit 2" test $? -eq 2 -a ! -s out
-"$issue" --key svc.key boot.yaml >out 2>err
+"$issue" --key svc.key --store st.db boot.yaml >out 2>err
 check "no --ca: exit 2" test $? -eq 2
+"$issue" --key svc.key --ca "$caA" --untrusted "$issA" boot.yaml >out 2>err
+check "no --store (no device registry): exit 2, nothing issued" test $? -eq 2 -a ! -s out
 
 # A log that does not replay to the quote: one more extend after playing it.
 t tpm2_pcrextend 4:sha256=0000000000000000000000000000000000000000000000000000000000000001
@@ -271,7 +353,8 @@ if swtpm_ek_setup "$tmp/C" && swtpm_ek_start "$tmp/C"; then
 	xargs -n 16 tpm2_pcrextend <extends >>log 2>&1
 	quote akE.ctx sha384 dev-e boot.log ekE.pub ekE.der akE.pub qE &&
 		message dev-e boot.log ekE.pub ekE.der akE.pub qE >bootE.yaml
-	"$issue" --key svc.key --ca "$caC" --untrusted "$issC" bootE.yaml >replyE.yaml 2>err
+	"$issue" --key svc.key --store st.db --ca "$caC" --untrusted "$issC" bootE.yaml \
+		>replyE.yaml 2>err
 	check "ECC: good bootdata issued" test $? -eq 0 -a -s replyE.yaml || diag "$(cat err)"
 	"$mk" credential replyE.yaml credE.bin 2>>log &&
 		t tpm2_activatecredential -c akE.ctx -C "$SWTPM_EK_ECC_HANDLE" -i credE.bin -o wrapE.key
@@ -280,7 +363,7 @@ if swtpm_ek_setup "$tmp/C" && swtpm_ek_start "$tmp/C"; then
 	check "ECC: the EncBlob opens; AK name and EK certificate digest as tpm2-tools and sha256sum" \
 		test $? -eq 0 -a "$(field ak-name)" = "$(hexf akE.name)" \
 		-a "$(field ek-certificate-sha256)" = "$(sha256sum ekE.der | cut -d' ' -f1)"
-	"$issue" --key svc.key --ca "$caA" --untrusted "$issA" bootE.yaml >out 2>err
+	"$issue" --key svc.key --store st.db --ca "$caA" --untrusted "$issA" bootE.yaml >out 2>err
 	check "ECC: EK certificate of another CA: ekcert-chain" \
 		test $? -eq 1 -a -n "$(grep ekcert-chain err)" -a ! -s out
 	# An orderly shutdown keeps the clock safe across the restart below.
@@ -296,9 +379,11 @@ if [ -f "$win" ] && swtpm_ek_start "$tmp/C"; then
 	# A fresh PCR set: C restarted (its state is reused for the keys only).
 	"$mk" extends "$win" >extW && xargs -n 16 tpm2_pcrextend <extW >>log 2>&1
 	t tpm2_load -C "$SWTPM_EK_ECC_HANDLE" -u akE.pub -r akE.priv -c akE.ctx
+	# A Windows log: the Windows profile's PCRs (0-7, 11-14).
+	SEL=sha256:0,1,2,3,4,5,6,7,11,12,13,14
 	quote akE.ctx sha384 laptop "$win" ekE.pub ekE.der akE.pub qW &&
 		message laptop "$win" ekE.pub ekE.der akE.pub qW >bootW.yaml
-	"$issue" --key svc.key --ca "$caC" --untrusted "$issC" bootW.yaml >out 2>err
+	"$issue" --key svc.key --store st.db --ca "$caC" --untrusted "$issC" bootW.yaml >out 2>err
 	rc=$?
 	if [ $rc -eq 3 ] && grep -q dha-encblob-size err; then
 		skip "Windows log (ideapad1): issued" "its claims exceed the dha-encblob blob cap: $(cat err)"

@@ -412,3 +412,70 @@ Test(stream, empty)
 	cr_assert(done);
 	tcg_ydoc_stream_close(s);
 }
+
+/* ---- hostile nesting: the work stays linear ---- */
+
+/* A signedblob whose value is depth flow sequences, then a good document. */
+static char *deep_stream(size_t depth, const char *before)
+{
+	size_t cap = strlen(ENC) + strlen(before) + 2 * depth + 64;
+	char *t = malloc(cap);
+	cr_assert(t);
+	int off = snprintf(t, cap, "---\nkind: dha-encblob\nversion: 1\n%sx: ", before);
+	memset(t + off, '[', depth);
+	memset(t + off + depth, ']', depth);
+	snprintf(t + off + 2 * depth, cap - (size_t)off - 2 * depth, "\n---\n" ENC);
+	return t;
+}
+
+/* Refuse doc 1 with rule; return the libyaml events the stream read. The
+ * stream stops: the good document after it is not read. */
+static size_t deep_events(size_t depth, const char *before, const char *rule, unsigned line)
+{
+	char *t = deep_stream(depth, before);
+	tcg_ydoc_stream *s = tcg_ydoc_stream_open_buf((const uint8_t *)t, strlen(t), "in", 0);
+	tcg_msg m;
+	bool done = false;
+	tcg_err err = {0};
+	cr_assert_eq(tcg_msg_next(s, NULL, &m, &done, &err), TCG_E_FORMAT);
+	cr_assert_str_eq(err.rule, rule, "%s: %s", err.rule, err.msg);
+	char want[32];
+	snprintf(want, sizeof want, "in#1:%u:", line);
+	cr_assert(!strncmp(err.msg, want, strlen(want)), "'%s' is not at %s", err.msg, want);
+	size_t n = tcg_ydoc_stream_events(s);
+	cr_assert_eq(tcg_msg_next(s, NULL, &m, &done, &err), TCG_E_FORMAT);
+	cr_assert_str_eq(err.rule, "yaml-stream", "%s: %s", err.rule, err.msg);
+	cr_assert_eq(tcg_ydoc_stream_events(s), n, "the stream read on after stopping");
+	tcg_ydoc_stream_close(s);
+	free(t);
+	return n;
+}
+
+Test(stream, deep_nesting_stops_at_the_cap)
+{
+	/* libyaml's cost per event grows with the open flow collections, so
+	 * the old skip to the document's end was quadratic (100 s for 200 KB).
+	 * The work is counted in events, not timed: it must not depend on how
+	 * deep the input goes past the cap (TCG_YDOC_MAX_DEPTH + the 4 events
+	 * before the value). */
+	size_t a = deep_events(20000, "", "yaml-too-deep", 4);
+	size_t b = deep_events(40000, "", "yaml-too-deep", 4);
+	cr_assert_eq(a, b, "events for depth 20000: %zu, for 40000: %zu", a, b);
+	cr_assert_leq(a, 3 * TCG_YDOC_MAX_DEPTH, "%zu events", a);
+	/* a fault before the nesting (skip mode) is bounded the same way */
+	a = deep_events(20000, "a: &x 1\n", "yaml-too-deep", 5);
+	b = deep_events(40000, "a: &x 1\n", "yaml-too-deep", 5);
+	cr_assert_eq(a, b, "skipping: events for depth 20000: %zu, for 40000: %zu", a, b);
+	cr_assert_leq(a, 3 * TCG_YDOC_MAX_DEPTH, "%zu events", a);
+}
+
+Test(msg, deep_nesting_refused)
+{
+	/* the single-document reader refuses at the cap too (no skip to do) */
+	char *t = deep_stream(100000, "");
+	char *end = strstr(t, "\n---\nkind: dha-encblob\nversion: 1\ndevice");
+	cr_assert(end);
+	*end = '\0';
+	refuse(t + 4, "yaml-too-deep", 3);
+	free(t);
+}

@@ -90,12 +90,109 @@ expect_exit "purge with an argument" 2 "" "$dn" -s "$db" purge d
 expect_exit "unknown option" 2 "" "$dn" -s "$db" --frob purge
 
 # --- unusable stores: exit 3 ---
-expect_exit "store is a directory" 3 nonce-store "$dn" -s "$tmp" issue d
+mkdir -m 700 "$tmp/sub"
+expect_exit "store is a directory" 3 "nonce-store: " "$dn" -s "$tmp/sub" issue d
 expect_exit "store under a missing directory" 3 nonce-store "$dn" -s "$tmp/no/store.db" issue d
 head -c 8192 /dev/urandom >"$tmp/garbage.db"
 expect_exit "store is not a database" 3 nonce-store "$dn" -s "$tmp/garbage.db" purge
 mkfifo "$tmp/fifo"
 expect_exit "store is a fifo" 3 nonce-store "$dn" -s "$tmp/fifo" purge
+
+# --- store hygiene: whoever can write the store or swap it owns the nonces
+# and the registry (exit 3, rule named, the store left as it was) ---
+hy=$tmp/hy
+mkdir -m 700 "$hy"
+"$dn" -s "$hy/st.db" purge >/dev/null
+rows() { sqlite3 "$hy/st.db" 'SELECT count(*) FROM nonces'; }
+chmod 0666 "$hy/st.db"
+expect_exit "world-writable store refused" 3 nonce-store-mode "$dn" -s "$hy/st.db" issue d
+chmod 0602 "$hy/st.db"
+expect_exit "store writable by others (0602) refused" 3 nonce-store-mode \
+	"$dn" -s "$hy/st.db" issue d
+chmod 0600 "$hy/st.db"
+check "... and nothing was issued into it" [ "$(rows)" = 0 ]
+ln -s st.db "$hy/link.db"
+expect_exit "store reached through a symbolic link refused" 3 nonce-store-symlink \
+	"$dn" -s "$hy/link.db" issue d
+ln -s "$hy/none.db" "$hy/dangling.db"
+expect_exit "dangling symbolic link refused (no store created at its target)" 3 \
+	nonce-store-symlink "$dn" -s "$hy/dangling.db" issue d
+check "... the link's target was not created" [ ! -e "$hy/none.db" ]
+ln -s "$hy" "$tmp/hylink"
+expect_exit "store whose directory is a symbolic link refused" 3 nonce-store-symlink \
+	"$dn" -s "$tmp/hylink/st.db" issue d
+check "... and nothing was issued through it" [ "$(rows)" = 0 ]
+chmod 0777 "$hy"
+expect_exit "store in a world-writable directory refused" 3 nonce-store-mode \
+	"$dn" -s "$hy/st.db" issue d
+chmod 1777 "$hy"
+expect_exit "... even with the sticky bit (others could plant its WAL)" 3 nonce-store-mode \
+	"$dn" -s "$hy/st.db" issue d
+chmod 0700 "$hy"
+expect_exit "the same store, mode 0600 in a private directory, accepted" 0 "" \
+	"$dn" -s "$hy/st.db" issue d
+
+# --- device registry ---
+# Certificates made by openssl; their digests by sha256sum of the DER.
+reg=$tmp/reg.db
+if openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ka.pem" -subj /CN=ek-a -days 2 \
+	-outform DER -out "$tmp/a.der" 2>/dev/null &&
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$tmp/kb.pem" -subj /CN=ek-b -days 2 -out "$tmp/b.pem" 2>/dev/null; then
+	da=$(sha256sum <"$tmp/a.der" | cut -d' ' -f1)
+	db_=$(openssl x509 -in "$tmp/b.pem" -outform DER | sha256sum | cut -d' ' -f1)
+	expect_exit "unknown device: device-unknown" 1 device-unknown "$dn" -s "$reg" device dev-a
+	expect_exit "enroll dev-a with certificate A (DER)" 0 "" \
+		"$dn" -s "$reg" enroll dev-a "$tmp/a.der"
+	check "registry holds sha256sum of certificate A" \
+		[ "$("$dn" -s "$reg" device dev-a)" = "$da" ]
+	expect_exit "enroll the same binding again" 0 "" "$dn" -s "$reg" enroll dev-a "$tmp/a.der"
+	expect_exit "enroll dev-a with certificate B: device-enrolled" 1 device-enrolled \
+		"$dn" -s "$reg" enroll dev-a "$tmp/b.pem"
+	check "... the binding is still A" [ "$("$dn" -s "$reg" device dev-a)" = "$da" ]
+	expect_exit "enroll --rebind dev-a with certificate B (PEM)" 0 "" \
+		"$dn" -s "$reg" enroll --rebind dev-a "$tmp/b.pem"
+	check "... the binding is now B (sha256sum of its DER)" \
+		[ "$("$dn" -s "$reg" device dev-a)" = "$db_" ]
+	expect_exit "closed: no nonce for an unknown device (device-unknown)" 1 device-unknown \
+		"$dn" -s "$reg" issue --closed dev-x
+	check "... and none was stored" \
+		[ "$(sqlite3 "$reg" "SELECT count(*) FROM nonces WHERE device = 'dev-x'")" = 0 ]
+	n=$("$dn" -s "$reg" issue --closed dev-a)
+	check "closed: a nonce for an enrolled device" grep -Eqx '[0-9a-f]{64}' <<<"$n"
+	expect_exit "open (default): a nonce for an unknown device" 0 "" \
+		"$dn" -s "$reg" issue dev-x
+	printf 'not a certificate' >"$tmp/junk"
+	expect_exit "enroll with a file that is no certificate: exit 2" 2 ekcert \
+		"$dn" -s "$reg" enroll dev-c "$tmp/junk"
+	expect_exit "enroll with a missing file: exit 3" 3 "" \
+		"$dn" -s "$reg" enroll dev-c "$tmp/none"
+	expect_exit "enroll with a bad device name: exit 2" 2 nonce-device \
+		"$dn" -s "$reg" enroll $'a\nb' "$tmp/a.der"
+	check "... nothing enrolled by them" \
+		[ "$(sqlite3 "$reg" "SELECT count(*) FROM devices")" = 1 ]
+	expect_exit "--rebind with issue: exit 2" 2 "" "$dn" -s "$reg" issue --rebind dev-a
+	expect_exit "--closed with enroll: exit 2" 2 "" \
+		"$dn" -s "$reg" enroll --closed dev-a "$tmp/a.der"
+	expect_exit "enroll without EKCERT: exit 2" 2 "" "$dn" -s "$reg" enroll dev-a
+else
+	skip "device registry" "openssl cannot make test certificates"
+fi
+
+# --- schema version ---
+check "a new store is schema version 1" [ "$(sqlite3 "$reg" 'PRAGMA user_version')" = 1 ]
+old=$tmp/old.db
+# A store as the version before the registry made it (no user_version), with a nonce.
+sqlite3 "$old" "CREATE TABLE nonces (nonce BLOB PRIMARY KEY NOT NULL, device TEXT NOT NULL,
+	issued INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;
+	INSERT INTO nonces VALUES (zeroblob(32), 'dev-old', 0, 4000000000);"
+chmod 600 "$old"
+expect_exit "a version-0 store is upgraded: its nonce consumed" 0 "" \
+	"$dn" -s "$old" consume dev-old "$(printf '%064d' 0)"
+check "... it is version 1 with a device registry" \
+	[ "$(sqlite3 "$old" "PRAGMA user_version; SELECT count(*) FROM devices")" = "$(printf '1\n0')" ]
+sqlite3 "$old" 'PRAGMA user_version = 99'
+expect_exit "a store of a newer schema (99) refused" 3 nonce-store "$dn" -s "$old" purge
 
 # --- racing consumers: exactly one wins each round ---
 bad=0
@@ -132,6 +229,9 @@ check "$KILLS killed consumers: store ok, nonce whole (there, or consumed)" [ "$
 bad=0
 for i in $(seq 10); do
 	"$churn" "$db" >"$tmp/churn" 2>/dev/null & p=$!
+	# Kill it mid-work, not while it starts up (slow under the sanitizers on
+	# a loaded machine): first wait for its first consume, up to 10 s.
+	for _ in $(seq 100); do grep -q '^c ' "$tmp/churn" && break; sleep 0.1; done
 	sleep "0.$((i * 3))"
 	kill -KILL $p 2>/dev/null; wait $p 2>/dev/null
 	ic=$(sqlite3 "$db" 'PRAGMA integrity_check')

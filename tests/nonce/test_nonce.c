@@ -212,7 +212,10 @@ Test(nonce, bad_stores)
 	char p2[160];
 	tcg_nonce_store *s2 = (tcg_nonce_store *)&err;
 	FILE *f;
-	cr_assert_eq(tcg_nonce_store_open(dir, &s2, &err), TCG_E_IO);
+	/* A directory inside ours: dir itself sits in the world-writable /tmp. */
+	snprintf(p2, sizeof p2, "%s/sub", dir);
+	cr_assert_eq(mkdir(p2, 0700), 0);
+	cr_assert_eq(tcg_nonce_store_open(p2, &s2, &err), TCG_E_IO);
 	cr_assert_null(s2);
 	cr_assert_str_eq(err.rule, "nonce-store");
 	snprintf(p2, sizeof p2, "%s/missing/store.db", dir);
@@ -225,4 +228,61 @@ Test(nonce, bad_stores)
 	fclose(f);
 	cr_assert_eq(tcg_nonce_store_open(p2, &s2, &err), TCG_E_IO);
 	cr_assert(strstr(err.msg, "not a database"), "%s", err.msg);
+}
+
+/* ---- device registry ---- */
+
+static const uint8_t ek_a[TCG_REGISTRY_DIGEST_SIZE] = {0xaa, 1};
+static const uint8_t ek_b[TCG_REGISTRY_DIGEST_SIZE] = {0xbb, 2};
+
+Test(nonce, registry_first_binding_wins)
+{
+	uint8_t got[TCG_REGISTRY_DIGEST_SIZE];
+	bool found = true;
+	tcg_nonce_store *s2;
+	cr_assert_eq(tcg_registry_lookup(st, "d", got, &found, &err), TCG_OK);
+	cr_assert(!found);
+	cr_assert_eq(tcg_registry_bind(st, "d", ek_a, NOW, &err), TCG_OK, "%s", err.msg);
+	cr_assert_eq(tcg_registry_bind(st, "d", ek_a, NOW + 1, &err), TCG_OK, "%s", err.msg);
+	/* Another handle (another dha-issue process) sees the binding. */
+	cr_assert_eq(tcg_nonce_store_open(path, &s2, &err), TCG_OK, "%s", err.msg);
+	cr_assert_eq(tcg_registry_bind(s2, "d", ek_b, NOW, &err), TCG_E_MISMATCH);
+	cr_assert_str_eq(err.rule, "device-ek-mismatch");
+	tcg_nonce_store_close(s2);
+	cr_assert_eq(tcg_registry_lookup(st, "d", got, &found, &err), TCG_OK);
+	cr_assert(found);
+	cr_assert_eq(memcmp(got, ek_a, sizeof got), 0, "the refused EK did not re-bind");
+}
+
+Test(nonce, registry_closed)
+{
+	uint8_t n[TCG_NONCE_SIZE];
+	tcg_nonce_store_set_closed(st, true);
+	cr_assert_eq(tcg_registry_bind(st, "new", ek_a, NOW, &err), TCG_E_MISMATCH);
+	cr_assert_str_eq(err.rule, "device-unknown");
+	cr_assert_eq(tcg_nonce_issue(st, "new", 300, NOW, n, &err), TCG_E_MISMATCH);
+	cr_assert_str_eq(err.rule, "device-unknown");
+	cr_assert_eq(tcg_registry_enroll(st, "new", ek_a, false, NOW, &err), TCG_OK, "%s",
+	             err.msg);
+	cr_assert_eq(tcg_registry_bind(st, "new", ek_a, NOW, &err), TCG_OK, "%s", err.msg);
+	cr_assert_eq(tcg_registry_bind(st, "new", ek_b, NOW, &err), TCG_E_MISMATCH);
+	cr_assert_str_eq(err.rule, "device-ek-mismatch");
+	cr_assert_eq(tcg_nonce_issue(st, "new", 300, NOW, n, &err), TCG_OK, "%s", err.msg);
+}
+
+Test(nonce, registry_rebind_is_explicit)
+{
+	uint8_t got[TCG_REGISTRY_DIGEST_SIZE];
+	bool found;
+	cr_assert_eq(tcg_registry_enroll(st, "d", ek_a, false, NOW, &err), TCG_OK);
+	cr_assert_eq(tcg_registry_enroll(st, "d", ek_b, false, NOW, &err), TCG_E_MISMATCH);
+	cr_assert_str_eq(err.rule, "device-enrolled");
+	cr_assert_eq(tcg_registry_enroll(st, "d", ek_b, true, NOW, &err), TCG_OK, "%s", err.msg);
+	cr_assert_eq(tcg_registry_lookup(st, "d", got, &found, &err), TCG_OK);
+	cr_assert(found);
+	cr_assert_eq(memcmp(got, ek_b, sizeof got), 0);
+	cr_assert_eq(tcg_registry_bind(st, "d", ek_a, NOW, &err), TCG_E_MISMATCH);
+	cr_assert_eq(tcg_registry_bind(st, "d", ek_b, NOW, &err), TCG_OK);
+	cr_assert_eq(tcg_registry_enroll(st, "", ek_b, true, NOW, &err), TCG_E_USAGE);
+	cr_assert_str_eq(err.rule, "nonce-device");
 }

@@ -68,6 +68,11 @@ t tpm2_quote -c ak.ctx -l sha256:0,5 -q "$N" -m qf.msg -s qf.sig -o qf.pcrs -g s
 t tpm2_quote -c aksha1.ctx -l "$SEL" -q "$N" -m q1.msg -s q1.sig -o q1.pcrs -g sha1
 t tpm2_nvcertify -C ak.ctx -g sha256 -s rsassa -q "$N" -o nv.sig --attestation nv.msg --size 32 0x1500016
 tpm2_pcrread sha256:0,5,8,9 >q-extra.yaml 2>/dev/null
+# Quotes that prove nothing: only the resettable PCRs, or only a PCR the log
+# never extends (mklog's strings log extends 0, 5 and 8; 9 holds zeros, as in any boot).
+t tpm2_quote -c ak.ctx -l sha256:16 -q "$N" -m q16.msg -s q16.sig -o q16.pcrs -g sha256
+t tpm2_quote -c ak.ctx -l sha256:16,23 -q "$N" -m q1623.msg -s q1623.sig -o q1623.pcrs -g sha256
+t tpm2_quote -c ak.ctx -l sha256:9 -q "$N" -m q9.msg -s q9.sig -o q9.pcrs -g sha256
 swtpm_stop
 if [ -s "$tmp/tpm.err" ] && grep -q ERROR "$tmp/tpm.err"; then
 	not_ok "making the reference objects with tpm2-tools"
@@ -97,6 +102,39 @@ tpm2_readpublic -c ak.ctx >/dev/null 2>&1 # (no TPM now: only the file formats m
 run --ak ak.pub --msg q.msg --sig q.sig --nonce "$N" --pcrs q.pcrs
 check "the AK name printed is the one tpm2_createak wrote" \
 	grep -q "name: \"$(xxd -p ak.name | tr -d '\n')\"" out
+
+run --ak ak.pub --msg q.msg --sig q.sig --nonce "$N" --log boot.bin --pcr-list sha256:0,5,8
+check "--pcr-list naming the quote's own selection: verified" accepted
+run --ak ak.pub --msg qm.msg --sig qm.sig --nonce "$N" --pcrs qm.pcrs --allow-sha1 \
+	--pcr-list sha256:0,5,8+sha1:0,5,8
+check "--pcr-list with the banks in another order than the quote's: verified" accepted
+
+# ---- quotes that prove nothing, and selections the caller did not ask for
+check "the strings log extends no PCR 9 (the unlogged quote below relies on it)" \
+	sh -c "\"$dump\" boot.bin | grep -q 'PCRIndex: 9\$' && exit 1 || exit 0"
+run --ak ak.pub --msg q16.msg --sig q16.sig --nonce "$N" --log boot.bin
+check "a quote over PCR 16 only, with a log: exit 1, quote-selection-resettable" \
+	refused 1 quote-selection-resettable
+run --ak ak.pub --msg q16.msg --sig q16.sig --nonce "$N" --pcrs q16.pcrs
+check "a quote over PCR 16 only, with values: exit 1, quote-selection-resettable" \
+	refused 1 quote-selection-resettable
+run --ak ak.pub --msg q1623.msg --sig q1623.sig --nonce "$N" --pcrs q1623.pcrs
+check "a quote over PCRs 16 and 23: exit 1, quote-selection-resettable" \
+	refused 1 quote-selection-resettable
+tpm2_checkquote -u ak.pub -m q9.msg -s q9.sig -f q9.pcrs -g sha256 -q "$N" >/dev/null 2>&1
+check "the PCR-9 quote itself is genuine (tpm2_checkquote accepts it)" test $? -eq 0
+run --ak ak.pub --msg q9.msg --sig q9.sig --nonce "$N" --log boot.bin
+check "a quote over only a PCR the log never extends: exit 1, quote-selection-unlogged" \
+	refused 1 quote-selection-unlogged
+run --ak ak.pub --msg qf.msg --sig qf.sig --nonce "$N" --log boot.bin --pcr-list sha256:0,5,8
+check "a quote over fewer PCRs than --pcr-list: exit 1, quote-selection-required" \
+	refused 1 quote-selection-required
+run --ak ak.pub --msg qm.msg --sig qm.sig --nonce "$N" --pcrs qm.pcrs --allow-sha1 \
+	--pcr-list sha256:0,5,8
+check "a quote with a bank --pcr-list does not name: exit 1, quote-selection-required" \
+	refused 1 quote-selection-required
+run --ak ak.pub --msg q.msg --sig q.sig --nonce "$N" --log boot.bin --pcr-list sha256:0+5
+check "a malformed --pcr-list: exit 2" refused 2 pcr-list
 
 # ---- refused, each naming its rule
 run --ak ak.pub --msg q.msg --sig q.sig --nonce c0ffee0123456788 --pcrs q.pcrs
@@ -160,15 +198,24 @@ fi
 run --ak signer.tpm2b --msg forged.msg --sig forged.sig --nonce "$N" --pcrs q.pcrs
 check "a forged TPMS_ATTEST signed by an unrestricted key: exit 1, ak-restricted" \
 	refused 1 ak-restricted
-run --ak signer.pem --msg badmagic.msg --sig badmagic.sig --nonce "$N" --pcrs q.pcrs
+# A PEM key cannot show restricted or fixedTPM: the genuine quote body signed by
+# the unrestricted key passes every other check, so it is refused unless asked for.
+run --ak signer.pem --msg q.msg --sig copied.sig --nonce "$N" --pcrs q.pcrs
+check "a quote signed by an unrestricted key given as PEM: exit 1, ak-unchecked-pem" \
+	refused 1 ak-unchecked-pem
+run --ak ak.pub --msg q.msg --sig q.sig --nonce "$N" --pcrs q.pcrs --ak-unchecked-pem
+check "--ak-unchecked-pem changes nothing for a TPM2B_PUBLIC AK" grep -q 'checks: passed' out
+run --ak signer.pem --msg q.msg --sig copied.sig --nonce "$N" --pcrs q.pcrs --ak-unchecked-pem
+check "with --ak-unchecked-pem the PEM key is accepted and the output says the AK is unchecked" \
+	sh -c 'grep -q "^verified: true" out && grep -q "checks: not-run" out &&
+	       grep -q "note: .*ak-unchecked-pem" out'
+run --ak signer.pem --msg badmagic.msg --sig badmagic.sig --nonce "$N" --pcrs q.pcrs \
+	--ak-unchecked-pem
 check "a structure without TPM_GENERATED magic (bare PEM key): exit 1, quote-magic" \
 	refused 1 quote-magic
-run --ak signer.pem --msg forged.msg --sig forged.sig --nonce "$N" --pcrs q.pcrs
+run --ak signer.pem --msg forged.msg --sig forged.sig --nonce "$N" --pcrs q.pcrs --ak-unchecked-pem
 check "a forged PCR digest signed by the key given as PEM: exit 1, quote-pcr-digest" \
 	refused 1 quote-pcr-digest
-run --ak signer.pem --msg q.msg --sig copied.sig --nonce "$N" --pcrs q.pcrs
-check "a bare PEM key cannot be checked as an AK, and the output says so" \
-	grep -q 'checks: not-run' out
 tpm2_checkquote -u signer.pem -m badmagic.msg -s badmagic.sig -f q.pcrs -g sha256 -q "$N" >/dev/null 2>&1
 diag "tpm2_checkquote on the bad-magic forgery: exit $? (5.4 is known to accept it)"
 

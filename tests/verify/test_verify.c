@@ -409,3 +409,24 @@ Test(report, reader_refuses_bad_flags)
 		             "accepted %s", bad[i]);
 	}
 }
+
+Test(retired, key_names)
+{
+	/* the window is dha-issue's longest validity: an EncBlob sealed just
+	 * before retirement is good until then */
+	int64_t now = 2000000000;
+	char name[64];
+	snprintf(name, sizeof name, "%lld-0.key", (long long)(now - TCG_DHA_MAX_VALIDITY));
+	cr_assert_eq(tcg_dha_retired_key(name, now), TCG_DHA_RETIRED_NEEDED);
+	snprintf(name, sizeof name, "%lld-12.key", (long long)(now - TCG_DHA_MAX_VALIDITY - 1));
+	cr_assert_eq(tcg_dha_retired_key(name, now), TCG_DHA_RETIRED_EXPIRED);
+	snprintf(name, sizeof name, "%lld-0.key", (long long)(now + 100));
+	cr_assert_eq(tcg_dha_retired_key(name, now), TCG_DHA_RETIRED_NEEDED, "clock set back");
+	static const char *const undated[] = {
+		"20261205T133000Z.key", "0-0.key", "01-0.key", "1000-.key", "1000-0.key.bak",
+		"1000.key", "-1000-0.key", "99999999999999999999999-0.key", "1000-0x.key", "",
+	};
+	for (size_t i = 0; i < sizeof undated / sizeof undated[0]; i++)
+		cr_assert_eq(tcg_dha_retired_key(undated[i], now), TCG_DHA_RETIRED_UNDATED, "%s",
+		             undated[i]);
+}

@@ -149,7 +149,7 @@ EOF
 # NONCE-DEVICE, quoted by AKHANDLE on the current TPM; the nonce in OUT.nonce
 signed() {
 	s_out=$1 s_dev=${2:-devA} s_enc=${3:-encA.bin} s_ak=${4:-$AK} s_ndev=${5:-${2:-devA}}
-	s_n=$("$dn" --store st.db issue "$s_ndev") || return 1
+	s_n=$("$dn" --store "${STORE:-st.db}" issue "$s_ndev") || return 1
 	printf '%s\n' "$s_n" >"$s_out.nonce"
 	t tpm2_quote -c "$s_ak" -l "$SEL" -q "$s_n" -m "$s_out.msg" -s "$s_out.sig" || return 1
 	sbwrite "$s_out" "$s_dev" "$s_n" "$s_out" "$s_enc"
@@ -321,6 +321,52 @@ run "key rotation: old and new keys given, the new key's EncBlob verifies" 0 "" 
 	--key key --key key2 --store st.db sbk2.yaml
 signed sbk1.yaml
 run "key rotation: ... and the old key's EncBlob too" 0 "" --key key2 --key key --store st.db sbk1.yaml
+# dha-server rotate, 70 times: verify passes only the retired keys that an
+# EncBlob still valid can need (a key's name records when it was retired;
+# dha-issue's --validity is at most 30 days), so it keeps working.
+srv=$tmp/srv
+mkdir -m 700 "$srv" && cp key "$srv/service.key" && chmod 600 "$srv/service.key"
+server() { "$build/tools/dha-server" --state "$srv" "$@"; }
+sverify() { # NAME STATUS RULE SIGNEDBLOB: dha-server verify
+	server verify <"$4" >out.yaml 2>err.txt; r_got=$?
+	if [ "$r_got" -eq "$2" ] && { [ -z "$3" ] ||
+	    { grep -q -- "$3" err.txt && grep -q "^  rule: \"$3\"" out.yaml; }; }; then
+		ok "$1"
+	else
+		not_ok "$1"; diag "exit $r_got, wanted $2 ($3)" "$(cat err.txt)"
+	fi
+}
+mkblob encR0.bin akA.pub boot devA key
+rot_bad=0
+for i in $(seq 70); do server rotate 2>>rot.err || rot_bad=$((rot_bad + 1)); done
+check "70 dha-server rotate runs: exit 0 each" [ "$rot_bad" = 0 ]
+check "... 70 retired keys kept (all may still be needed)" \
+	[ "$(find "$srv/retired" -name '*.key' | wc -l)" = 70 ]
+mkblob encR.bin akA.pub boot devA "$srv/service.key"
+STORE=$srv/nonces.sqlite signed sbR.yaml devA encR.bin
+sverify "after 70 rotations, a fresh EncBlob verifies (dha-server verify)" 0 "" sbR.yaml
+STORE=$srv/nonces.sqlite signed sbR0.yaml devA encR0.bin
+sverify "... and one sealed under the first key, retired 70 rotations ago" 0 "" sbR0.yaml
+# Retirement times moved back (as if the rotations had happened long ago):
+# the first key past dha-issue's longest validity (30 days), another within it.
+now=$(date -u +%s)
+first=$(ls "$srv/retired" | sort -t- -k1,1n -k2,2n | head -n 1)
+second=$(ls "$srv/retired" | sort -t- -k1,1n -k2,2n | sed -n 2p)
+mv "$srv/retired/$first" "$srv/retired/$((now - 31 * 86400))-0.key"
+mv "$srv/retired/$second" "$srv/retired/$((now - 29 * 86400))-0.key"
+mkblob encR29.bin akA.pub boot devA "$srv/retired/$((now - 29 * 86400))-0.key"
+STORE=$srv/nonces.sqlite signed sbR29.yaml devA encR29.bin
+sverify "a key retired 29 days ago still opens its EncBlob" 0 "" sbR29.yaml
+STORE=$srv/nonces.sqlite signed sbR0.yaml devA encR0.bin
+sverify "a key retired 31 days ago is left out: its EncBlob is refused, blob-key-unknown" \
+	1 blob-key-unknown sbR0.yaml
+server rotate 2>rot.err
+check "the next rotate deletes the key retired 31 days ago, and says so" \
+	test ! -e "$srv/retired/$((now - 31 * 86400))-0.key" -a -n "$(grep dropped rot.err)"
+check "... and keeps the one retired 29 days ago" [ -e "$srv/retired/$((now - 29 * 86400))-0.key" ]
+sverify "an EncBlob under the deleted key stays refused, blob-key-unknown" \
+	1 blob-key-unknown sbR0.yaml
+
 mkblob encAad.bin akA.pub boot devA key --aad "tcglog something-else v1"
 signed sbaad.yaml devA encAad.bin
 run "a blob sealed under the key for another purpose (other AAD): blob-auth" 1 blob-auth $V sbaad.yaml

@@ -109,6 +109,10 @@ void tcg_blob_free_plaintext(uint8_t *plaintext, size_t plen);
  * TCG_E_FORMAT / blob-format on a blob too short or with a bad magic or version. */
 tcg_rc tcg_blob_key_id(const uint8_t *blob, size_t len,
                        uint8_t id[TCG_SERVICE_KEY_ID_SIZE], tcg_err *err);
+/* The blob is sealed under the key id a message names beside it: TCG_E_FORMAT
+ * as tcg_blob_key_id, TCG_E_MISMATCH "encblob-key-id" when it differs. */
+tcg_rc tcg_blob_check_key_id(const uint8_t *blob, size_t len, const uint8_t *id, size_t id_len,
+                             tcg_err *err);
 
 #ifdef __cplusplus
 }

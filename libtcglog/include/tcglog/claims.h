@@ -40,6 +40,11 @@ typedef struct {
 
 typedef struct tcg_claims tcg_claims;
 
+/* The platform profile whose facts a log gives: Windows when the log closes
+ * PCR 12-14 with "WBCL" separators, else UEFI Linux. */
+typedef enum { TCG_PROFILE_LINUX, TCG_PROFILE_WINDOWS, TCG_PROFILE_COUNT } tcg_profile;
+tcg_profile tcg_claims_log_profile(const tcg_log *log);
+
 /*
  * Derive the facts. On TCG_OK or TCG_E_MISMATCH *out holds the claims (with
  * TCG_E_MISMATCH, err names the first problem: rule, event and offset); other

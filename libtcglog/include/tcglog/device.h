@@ -157,6 +157,14 @@ uint32_t tcg_dev_ek_handle(const tcg_dev *d);
  */
 tcg_rc tcg_dev_ak_load(tcg_dev *d, uint32_t handle, tcg_dev_alg alg, bool create,
                        bool *created, tcg_err *err);
+/* What the last tcg_dev_ak_load found, for decisions (rule names are for people). */
+typedef enum {
+	TCG_DEV_AK_FAILED,       /* any other failure, or no load yet */
+	TCG_DEV_AK_LOADED,       /* reused or created */
+	TCG_DEV_AK_MISSING,      /* no object at the handle, and create was false */
+	TCG_DEV_AK_OTHER_PARENT, /* an AK there, not a child of the loaded EK */
+} tcg_dev_ak_outcome;
+tcg_dev_ak_outcome tcg_dev_ak_last(const tcg_dev *d);
 /* The AK's TPM2B_PUBLIC (marshalled). */
 const uint8_t *tcg_dev_ak_public(const tcg_dev *d, size_t *len);
 

@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include "tcglog/blob.h"
+#include "tcglog/claims.h"
 #include "tcglog/credential.h"
 #include "tcglog/ekcert.h"
 #include "tcglog/error.h"
@@ -125,11 +126,69 @@ void tcg_dha_content_free(tcg_dha_content *c);
  */
 tcg_rc tcg_dha_duration_parse(const char *s, int64_t *seconds, tcg_err *err);
 
+/*
+ * The PCRs the service requires a bootdata quote to cover, per profile
+ * (claims.h tcg_claims_log_profile): the PCRs its facts come from. Every bank
+ * of a requirement must be quoted with at least its PCRs; claims are derived
+ * in the strongest bank of the requirement. PCRs 16 and 23 never count (any
+ * process can reset them).
+ */
+#define TCG_DHA_REQUIRE_WINDOWS "sha256:0,1,2,3,4,5,6,7,11,12,13,14"
+#define TCG_DHA_REQUIRE_LINUX "sha256:0,1,2,3,4,5,6,7,8,9,14"
+
 typedef struct {
 	int64_t validity;      /* seconds the EncBlob is good for; 0: the default */
 	bool allow_sha1;       /* SHA-1 AK, signing hash or PCR bank */
 	unsigned ekcert_flags; /* TCG_EKCERT_* of ekcert.h; 0: the profile is strict */
+	/* Per tcg_profile: the operator's requirement when set, else the
+	 * TCG_DHA_REQUIRE_* default (tcg_dha_require_parse fills these). */
+	bool have_require[TCG_PROFILE_COUNT];
+	tcg_pcr_selection require[TCG_PROFILE_COUNT];
+	/*
+	 * The device registry (nonce.h) in the service's store; NULL: none is
+	 * kept. With a store, accepted boot data binds its device name to the EK
+	 * certificate's digest the first time (tcg_registry_bind); another EK
+	 * under a bound name is device-ek-mismatch, and a store in closed mode
+	 * refuses an unenrolled name (device-unknown).
+	 */
+	tcg_nonce_store *store;
 } tcg_dha_issue_opts;
+
+/*
+ * Set a requirement from "[windows=|linux=]SELECTION" (tpm2-tools syntax;
+ * without a profile, for both). TCG_E_USAGE (dha-require-pcrs) when the text
+ * is malformed, a bank has no PCRs, or it names PCR 16 or 23.
+ */
+tcg_rc tcg_dha_require_parse(const char *text, tcg_dha_issue_opts *o, tcg_err *err);
+
+/* The selection required for profile p: o's (o may be NULL) or the default. */
+void tcg_dha_required_selection(const tcg_dha_issue_opts *o, tcg_profile p,
+                                tcg_pcr_selection *out);
+
+/* "windows" or "linux". */
+const char *tcg_profile_name(tcg_profile p);
+
+/*
+ * Check that quoted covers required: every required bank is quoted with at
+ * least the required PCRs. TCG_E_MISMATCH (selection-insufficient) naming
+ * the first bank and PCRs missing; profile names the profile in the message.
+ */
+tcg_rc tcg_dha_selection_check(const tcg_pcr_selection *quoted,
+                               const tcg_pcr_selection *required, tcg_profile profile,
+                               tcg_err *err);
+
+/* SHA-256 of an EK certificate's DER (NV padding or header removed): the
+ * digest the EncBlob and the device registry bind. */
+tcg_rc tcg_dha_ek_cert_sha256(const tcg_ekcert *cert, uint8_t out[32], tcg_err *err);
+
+/*
+ * The operator enrols device with an EK certificate (the bytes of a DER or
+ * PEM file, at most TCG_EKCERT_MAX_SIZE): tcg_registry_enroll with its
+ * tcg_dha_ek_cert_sha256. A certificate that does not parse: ekcert-...
+ * (TCG_E_FORMAT). Its chain is checked when the device sends boot data.
+ */
+tcg_rc tcg_dha_enroll(tcg_nonce_store *store, const char *device, const uint8_t *cert,
+                      size_t cert_len, bool rebind, int64_t now, tcg_err *err);
 
 /* The service's reply: the dha-encblob message with credential and secret. */
 typedef struct {
@@ -160,11 +219,15 @@ typedef struct {
  *      composite (quote-...); a PCR value of the wrong size for its bank is
  *      msg-size (TCG_E_FORMAT); a selection bank with no PCRs is
  *      dha-bootdata-selection;
- *   5. the log parses (log rules, TCG_E_FORMAT) and replays to every quoted
- *      PCR of every quoted bank (pcr-mismatch names the first that differs),
- *      then claims are derived in strict mode from the quoted values in the
- *      strongest quoted bank (claims.h rules);
- *   6. content sealed under key (TCG_DHA_ENCBLOB_AAD), wrapped (tcg_dha_wrap),
+ *   5. the log parses (log rules, TCG_E_FORMAT); the quote covers the PCRs
+ *      the service requires for the log's profile (selection-insufficient;
+ *      opts->require, else the TCG_DHA_REQUIRE_* defaults); the log replays
+ *      to every quoted PCR of every quoted bank (pcr-mismatch names the first
+ *      that differs), then claims are derived in strict mode from the quoted
+ *      values in the strongest bank of the requirement (claims.h rules);
+ *   6. with opts->store, the device name is bound to the EK certificate
+ *      (tcg_registry_bind: device-ek-mismatch, device-unknown);
+ *      content sealed under key (TCG_DHA_ENCBLOB_AAD), wrapped (tcg_dha_wrap),
  *      the wrap key sent with MakeCredential to the EK for the AK's name.
  * TCG_E_MISMATCH or TCG_E_FORMAT for the bootdata's faults; TCG_E_IO or
  * TCG_E_NOMEM for the environment (dha-encblob-size, TCG_E_IO: the wrapped
@@ -258,6 +321,21 @@ typedef struct {
 tcg_rc tcg_dha_verify(const tcg_msg *signedblob, const tcg_dha_verify_opts *opts,
                       tcg_dha_verdict *v, tcg_err *err);
 void tcg_dha_verdict_free(tcg_dha_verdict *v);
+
+/*
+ * A service key that `dha-server rotate` retired is named SECONDS-N.key,
+ * SECONDS its retirement time (since the epoch, UTC). Every EncBlob it sealed
+ * was issued before then and expires at most TCG_DHA_MAX_VALIDITY later, so
+ * once that has passed the key opens nothing that can verify: EXPIRED (the
+ * verifier leaves it out; rotate deletes it). A name of another form
+ * (UNDATED: retired by hand or by an older rotate) is kept.
+ */
+typedef enum {
+	TCG_DHA_RETIRED_NEEDED,
+	TCG_DHA_RETIRED_EXPIRED,
+	TCG_DHA_RETIRED_UNDATED,
+} tcg_dha_retired;
+tcg_dha_retired tcg_dha_retired_key(const char *name, int64_t now);
 
 /*
  * The dha-claims document of a verified verdict: the EncBlob's claims with

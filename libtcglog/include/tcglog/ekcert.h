@@ -115,6 +115,7 @@ typedef struct {
 typedef struct {
 	bool verified;        /* no finding refused */
 	bool key_checked;     /* an EK public area was compared */
+	bool key_matches;     /* ... and it is the certificate's key */
 	size_t num_findings;  /* findings beyond the capacity are counted, not kept */
 	tcg_ekcert_finding finding[TCG_EKCERT_MAX_FINDINGS];
 	size_t chain_len;     /* the chain OpenSSL built, leaf first (partial on failure) */

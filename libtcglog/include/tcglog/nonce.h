@@ -11,11 +11,26 @@
  *   nonce-unknown          never issued, already consumed, or purged (exit 1)
  *   nonce-device-mismatch  issued for another device; NOT consumed (exit 1)
  *   nonce-expired          past its expiry; left for purge (exit 1)
- *   nonce-store            the store failed: SQLite's message (exit 3)
+ *   nonce-store            the store failed: SQLite's message, or a schema
+ *                          newer than this library's (exit 3)
+ *   nonce-store-symlink    the store file or its directory is a symbolic
+ *                          link (exit 3)
+ *   nonce-store-mode       the store file or its directory is writable by
+ *                          others (exit 3)
+ *   device-unknown         closed registry: the name is not enrolled (exit 1)
+ *   device-ek-mismatch     the name is bound to another EK certificate (exit 1)
+ *   device-enrolled        enrol without rebind: the name is bound to another
+ *                          EK certificate (exit 1)
+ *
+ * The same store keeps the device registry: each enrolled device name with
+ * the SHA-256 of the EK certificate it is bound to (DESIGN.md "Protocol and
+ * trust": a device name belongs to one TPM). The schema carries a version
+ * (PRAGMA user_version); an older store is upgraded when opened.
  */
 #ifndef TCGLOG_NONCE_H
 #define TCGLOG_NONCE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "tcglog/error.h"
@@ -32,12 +47,49 @@ extern "C" {
 
 typedef struct tcg_nonce_store tcg_nonce_store;
 
+#define TCG_STORE_SCHEMA_VERSION 1
+#define TCG_REGISTRY_DIGEST_SIZE 32
+
 /*
  * Open the SQLite store at path, creating the file (mode 0600) and the schema
  * when missing. A path that cannot be opened or is not a store: TCG_E_IO.
+ * Refused, TCG_E_IO, before SQLite opens it: the file or its directory is a
+ * symbolic link (nonce-store-symlink); the file or its directory is writable
+ * by others (nonce-store-mode): whoever can write them can mint nonces and
+ * re-bind devices.
  */
 tcg_rc tcg_nonce_store_open(const char *path, tcg_nonce_store **out, tcg_err *err);
 void tcg_nonce_store_close(tcg_nonce_store *s);
+
+/*
+ * Closed registry (the operator's choice, default open): nonces are issued
+ * only for enrolled names and boot data of an unenrolled name does not enrol
+ * it (device-unknown).
+ */
+void tcg_nonce_store_set_closed(tcg_nonce_store *s, bool closed);
+
+/*
+ * Boot data for device passed every check with an EK certificate of digest
+ * ek: bind the name to it when the name is new (refused, device-unknown, when
+ * the registry is closed), accept it when bound to the same digest, refuse it
+ * (device-ek-mismatch, TCG_E_MISMATCH) when bound to another. The first of two
+ * racing enrolments wins; the other sees its binding.
+ */
+tcg_rc tcg_registry_bind(tcg_nonce_store *s, const char *device,
+                         const uint8_t ek[TCG_REGISTRY_DIGEST_SIZE], int64_t now, tcg_err *err);
+
+/*
+ * The operator enrols device with the EK certificate of digest ek. A name
+ * already bound to another digest is refused (device-enrolled, TCG_E_MISMATCH)
+ * unless rebind; rebind re-binds it. Enrolling the same binding again is TCG_OK.
+ */
+tcg_rc tcg_registry_enroll(tcg_nonce_store *s, const char *device,
+                           const uint8_t ek[TCG_REGISTRY_DIGEST_SIZE], bool rebind, int64_t now,
+                           tcg_err *err);
+
+/* The digest device is bound to: *found false when it is not enrolled. */
+tcg_rc tcg_registry_lookup(tcg_nonce_store *s, const char *device,
+                           uint8_t ek[TCG_REGISTRY_DIGEST_SIZE], bool *found, tcg_err *err);
 
 /* Check a device name: 1..255 bytes of printable ASCII (0x20..0x7e). */
 tcg_rc tcg_nonce_check_device(const char *device, tcg_err *err);
@@ -51,6 +103,8 @@ tcg_rc tcg_nonce_from_hex(const char *hex, uint8_t out[TCG_NONCE_SIZE], tcg_err 
 /*
  * Issue a fresh nonce for device, valid while now < now + ttl (seconds since
  * the epoch); ttl is 1..TCG_NONCE_TTL_MAX (TCG_NONCE_TTL_DEFAULT is the usual).
+ * A closed registry refuses a device that is not enrolled (device-unknown,
+ * TCG_E_MISMATCH).
  */
 tcg_rc tcg_nonce_issue(tcg_nonce_store *s, const char *device, int64_t ttl, int64_t now,
                        uint8_t out[TCG_NONCE_SIZE], tcg_err *err);

@@ -66,22 +66,40 @@ typedef struct {
 	 * an event log replayed for the quote's selection. */
 	const tcg_pcr_values *pcrs;
 	const tcg_log *log;
+	/* The selection the caller requires (banks in any order); NULL: any
+	 * selection that proves something (see tcg_quote_verify). */
+	const tcg_pcr_selection *require;
+	/* Accept a bare public key (PEM): it carries no TPM attributes, so
+	 * nothing shows it is a restricted, fixedTPM key and a quote signed by
+	 * any key that signs anything is accepted. Refused unless set. */
+	bool ak_unchecked;
+	/* Leave attest.safe to the caller (who names its own rule for it). */
+	bool allow_unsafe_clock;
 } tcg_quote_opts;
 
 typedef struct {
 	tcg_attest attest;
-	bool ak_checked;        /* false for a bare (PEM) key: no attributes to check */
+	bool ak_checked;        /* false for a bare (PEM) key (opts.ak_unchecked) */
+	/* The AK, the signature with its own scheme, magic, type and nonce
+	 * passed: the quote is the TPM's own word, and a refusal after this is
+	 * about the state it reports (clock, selection, PCR values). */
+	bool authentic;
 	uint16_t sig_scheme, sig_hash;
 	tcg_pcr_values pcrs;    /* the verified PCR values, by the quote's selection */
 } tcg_quote_result;
 
 /*
- * Verify: AK rules (tcg_ak_check), signature with the AK's own scheme and hash
- * only, magic TPM_GENERATED, type ATTEST_QUOTE, extraData equal to the nonce
- * (constant time), clock safe, selection equal to the values' selection, and
- * the PCR composite recomputed with the signing hash. TCG_E_MISMATCH with the
+ * Verify: AK rules (tcg_ak_check; a bare key only with ak_unchecked, else
+ * "ak-unchecked-pem"), signature with the AK's own scheme and hash only,
+ * magic TPM_GENERATED, type ATTEST_QUOTE, extraData equal to the nonce
+ * (constant time), clock safe, the selection: equal to opts->require when
+ * given ("quote-selection-required"), some PCR besides the resettable 16 and
+ * 23 ("quote-selection-resettable"), with a log some PCR the log extends
+ * ("quote-selection-unlogged"), with values the values' selection; and the
+ * PCR composite recomputed with the signing hash. TCG_E_MISMATCH with the
  * rule ("quote-...", "ak-...") when a check fails, TCG_E_FORMAT when the
- * structures cannot be parsed.
+ * structures cannot be parsed. Callers tell an unauthentic quote from a
+ * state that differs by out->authentic, never by the rule's name.
  */
 tcg_rc tcg_quote_verify(const tcg_public *ak, const uint8_t *attest, size_t attest_len,
                         const uint8_t *sig, size_t sig_len, const tcg_quote_opts *opts,

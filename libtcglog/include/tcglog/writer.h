@@ -23,6 +23,13 @@ void tcg_writer_free(tcg_writer *w);
  */
 tcg_rc tcg_writer_event(tcg_writer *w, uint32_t pcr, uint32_t type,
                         const uint8_t *const *digests, const void *data, uint32_t size);
+/*
+ * Append an event whose digests are of other bytes than its data (an image's
+ * contents, a file GRUB read, a string measured without its NUL): measured,
+ * hashed in each bank.
+ */
+tcg_rc tcg_writer_event_of(tcg_writer *w, uint32_t pcr, uint32_t type, const void *measured,
+                           size_t mlen, const void *data, uint32_t size);
 /* Append raw bytes (for malformed logs in tests). */
 tcg_rc tcg_writer_raw(tcg_writer *w, const void *data, size_t len);
 

@@ -64,9 +64,11 @@ void tcg_ydoc_free(tcg_ydoc *doc);
  * never more than that (plus a small read-ahead) held in memory. Errors name
  * the document: "FILE#N:LINE:COLUMN: ..." (N counts from 1, lines count from
  * the start of the stream). A fault inside a well-formed document (duplicate
- * key, alias, tag, too deep, too many nodes) spoils only that document: the
- * next call goes on with document N+1. A YAML syntax error, a document over
- * the cap or a read error stops the stream: later calls fail again.
+ * key, alias, tag, too many nodes) spoils only that document: the next call
+ * goes on with document N+1. A YAML syntax error, a document over the cap,
+ * nesting deeper than TCG_YDOC_MAX_DEPTH (libyaml's cost per event grows with
+ * the nesting, so even skipping it would be quadratic) or a read error stops
+ * the stream: later calls fail again. The work is linear in the input read.
  */
 typedef struct tcg_ydoc_stream tcg_ydoc_stream;
 
@@ -81,6 +83,12 @@ tcg_ydoc_stream *tcg_ydoc_stream_open_buf(const uint8_t *data, size_t len, const
 tcg_rc tcg_ydoc_stream_next(tcg_ydoc_stream *s, tcg_ydoc *doc, bool *done, tcg_err *err);
 /* The number (1-based) of the document the last call read or refused. */
 unsigned tcg_ydoc_stream_index(const tcg_ydoc_stream *s);
+/* A fault stopped the stream: every later call fails (yaml-stream) and
+ * reads nothing, so a reader stops asking. */
+bool tcg_ydoc_stream_stopped(const tcg_ydoc_stream *s);
+/* The number of libyaml events the stream has read so far: the work done,
+ * which tests and benchmarks bound (a refusal must not read on). */
+size_t tcg_ydoc_stream_events(const tcg_ydoc_stream *s);
 void tcg_ydoc_stream_close(tcg_ydoc_stream *s);
 
 /* A mapping's value for key, or NULL (also when map is not a mapping). */
