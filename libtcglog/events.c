@@ -22,6 +22,8 @@
 
 #include "tcglog/buf.h"
 #include "tcglog/digest.h"
+#include "sipa.h"
+#include "uefi.h"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
@@ -282,39 +284,6 @@ static bool is_der_sequence(tcg_buf b)
 		}
 	}
 	return len == tcg_buf_left(&b);
-}
-
-static const char *guid_name(const uint8_t g[16])
-{
-	static const struct {
-		const char *guid, *name;
-	} names[] = {
-		/* EFI_SIGNATURE_LIST types */
-		{ "c1c41626-504c-4092-aca9-41f936934328", "EFI_CERT_SHA256_GUID" },
-		{ "3c5766e8-269c-4e34-aa14-ed776e85b3b6", "EFI_CERT_RSA2048_GUID" },
-		{ "e2b36190-879b-4a3d-ad8d-f2e7bba32784", "EFI_CERT_RSA2048_SHA256_GUID" },
-		{ "826ca512-cf10-4ac9-b187-be01496631bd", "EFI_CERT_SHA1_GUID" },
-		{ "67f8444f-8743-48f1-a328-1eaab8736080", "EFI_CERT_RSA2048_SHA1_GUID" },
-		{ "a5c059a1-94e4-4aa7-87b5-ab155c2bf072", "EFI_CERT_X509_GUID" },
-		{ "0b6e5233-a65c-44c9-9407-d9ab83bfc8bd", "EFI_CERT_SHA224_GUID" },
-		{ "ff3e5307-9fd0-48c9-85f1-8ad56c701e01", "EFI_CERT_SHA384_GUID" },
-		{ "093e0fae-a6c4-4f50-9f1b-d41e2b89c19a", "EFI_CERT_SHA512_GUID" },
-		{ "3bd2a492-96c0-4079-b420-fcf98ef103ed", "EFI_CERT_X509_SHA256_GUID" },
-		{ "7076876e-80c2-4ee6-aad2-28b349a6865b", "EFI_CERT_X509_SHA384_GUID" },
-		{ "446dbf63-2502-4cda-bcfa-2465d2b0fe9d", "EFI_CERT_X509_SHA512_GUID" },
-		{ "4aafd29d-68df-49ee-8aa9-347d375665a7", "EFI_CERT_TYPE_PKCS7_GUID" },
-		/* configuration tables */
-		{ "eb9d2d31-2d88-11d3-9a16-0090273fc14d", "SMBIOS_TABLE_GUID" },
-		{ "f2fd1544-9794-4a2c-992e-e5bbcf20e394", "SMBIOS3_TABLE_GUID" },
-		{ "eb9d2d30-2d88-11d3-9a16-0090273fc14d", "ACPI_TABLE_GUID" },
-		{ "8868e871-e4f1-11d3-bc22-0080c73c8881", "EFI_ACPI_TABLE_GUID" },
-	};
-	char t[37];
-	tcg_guid_format(g, t);
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (!strcmp(t, names[i].guid))
-			return names[i].name;
-	return NULL;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -876,45 +845,35 @@ static void kv_filepathlist_text(tcg_yaml *y, tcg_buf dp)
 /* EFI_SIGNATURE_LIST array; the whole of b must be lists. */
 static bool dec_siglists(tcg_yaml *y, tcg_buf b)
 {
+	tcg_siglist l;
+	enum tcg_siglist_rc rc;
 	o_seq(y);
-	while (tcg_buf_left(&b)) {
-		const uint8_t *type, *owner;
-		uint32_t list_size, hdr_size, sig_size;
-		tcg_buf body, hdr, data;
+	while ((rc = tcg_siglist_next(&b, &l)) == TCG_SIGLIST_OK) {
+		const uint8_t *owner;
+		tcg_buf data;
 		const char *name;
-		if (!rd_guid(&b, &type) || !tcg_buf_u32le(&b, &list_size) ||
-		    !tcg_buf_u32le(&b, &hdr_size) || !tcg_buf_u32le(&b, &sig_size))
-			return false;
-		/* The list size counts its own 28-byte header; skip the vendor header. */
-		if (list_size < 28 || !tcg_buf_sub(&b, list_size - 28u, &body) ||
-		    !tcg_buf_sub(&body, hdr_size, &hdr))
-			return false;
-		if (sig_size < 16 || tcg_buf_left(&body) % sig_size)
-			return false;
 		o_map(y);
-		kv_guid(y, "SignatureType", type);
-		kv_u64(y, "SignatureListSize", list_size);
-		kv_u64(y, "SignatureHeaderSize", hdr_size);
-		kv_u64(y, "SignatureSize", sig_size);
+		kv_guid(y, "SignatureType", l.type);
+		kv_u64(y, "SignatureListSize", l.list_size);
+		kv_u64(y, "SignatureHeaderSize", l.hdr_size);
+		kv_u64(y, "SignatureSize", l.sig_size);
 		o_key(y, "Keys");
 		o_seq(y);
-		while (tcg_buf_left(&body)) {
-			if (!rd_guid(&body, &owner) || !tcg_buf_sub(&body, sig_size - 16u, &data))
-				return false;
+		while (tcg_siglist_entry(&l, &owner, &data)) {
 			o_map(y);
 			kv_guid(y, "SignatureOwner", owner);
 			kv_hex(y, "SignatureData", data);
 			o_map_end(y);
 		}
 		o_seq_end(y);
-		if ((name = guid_name(type)))
+		if ((name = tcg_guid_name(l.type)))
 			kv_plain(y, "SignatureTypeName", name);
-		if (hdr_size)
-			kv_hex(y, "SignatureHeader", hdr);
+		if (l.hdr_size)
+			kv_hex(y, "SignatureHeader", l.hdr);
 		o_map_end(y);
 	}
 	o_seq_end(y);
-	return true;
+	return rc == TCG_SIGLIST_END;
 }
 
 /*
@@ -1062,35 +1021,29 @@ static data_fn var_data_decoder(uint32_t type, tcg_buf name)
 
 static bool dec_variable(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 {
-	tcg_buf b = tcg_buf_init(e->data, e->size), name, data;
-	const uint8_t *guid;
-	uint64_t name_len, data_len;
+	tcg_uefi_var v;
 	data_fn f;
 	(void)log;
-	if (!rd_guid(&b, &guid) || !tcg_buf_u64le(&b, &name_len) || !tcg_buf_u64le(&b, &data_len))
-		return false;
-	/* name_len counts UTF-16 units: bound it before doubling it. */
-	if (name_len > tcg_buf_left(&b) / 2 || !tcg_buf_sub64(&b, name_len * 2, &name) ||
-	    !tcg_buf_sub64(&b, data_len, &data))
+	if (!tcg_uefi_var_parse(e->data, e->size, &v))
 		return false;
 	o_map(y);
-	kv_guid(y, "VariableName", guid);
-	kv_u64(y, "UnicodeNameLength", name_len);
-	kv_u64(y, "VariableDataLength", data_len);
-	kv_utf16(y, "UnicodeName", name);
+	kv_guid(y, "VariableName", v.guid);
+	kv_u64(y, "UnicodeNameLength", v.name_units);
+	kv_u64(y, "VariableDataLength", v.data.len);
+	kv_utf16(y, "UnicodeName", v.name);
 	o_key(y, "VariableData");
-	f = var_data_decoder(e->type, name);
-	if (f && f(NULL, data)) {
-		f(y, data);
+	f = var_data_decoder(e->type, v.name);
+	if (f && f(NULL, v.data)) {
+		f(y, v.data);
 	} else {
-		o_hex(y, data);
+		o_hex(y, v.data);
 		if (f)
 			kv_cstr(y, "VariableDataMalformed",
 			        "does not parse as the structure the variable name promises");
 	}
 	/* Old shims add stray bytes after the variable: shown, never dropped. */
-	if (tcg_buf_left(&b))
-		kv_hex(y, "TrailingBytes", b);
+	if (tcg_buf_left(&v.rest))
+		kv_hex(y, "TrailingBytes", v.rest);
 	o_map_end(y);
 	return true;
 }
@@ -1276,7 +1229,7 @@ static bool handoff_tables(tcg_yaml *y, tcg_buf b)
 		o_map(y);
 		kv_guid(y, "VendorGuid", g);
 		kv_hex64(y, "VendorTable", table);
-		if ((name = guid_name(g)))
+		if ((name = tcg_guid_name(g)))
 			kv_plain(y, "VendorGuidName", name);
 		o_map_end(y);
 	}
@@ -1387,156 +1340,6 @@ static bool dec_crtm_version(tcg_yaml *y, const tcg_log *log, const tcg_event *e
 
 /* ------------------------------------------------------------------------ */
 /* Windows SIPA (WBCL) items: EV_EVENT_TAG and PCR -1 EV_NO_ACTION.         */
-
-enum sipa_kind {
-	SK_BYTES,   /* opaque: Data */
-	SK_DIGEST,  /* Digest */
-	SK_BOOL,    /* 1 byte */
-	SK_U8,
-	SK_U32,
-	SK_U32X,
-	SK_U64,
-	SK_U64X,
-	SK_UTF16,
-	SK_ASCII,   /* String, when it is text */
-	SK_CALG,    /* UINT32 CryptoAPI ALG_ID */
-	SK_TRANSFER,
-	SK_OSDEVICE,
-	SK_BITLOCKER,
-	SK_REVLIST,
-	SK_SIPOLICY,
-	SK_SBCP,
-	SK_IDK,
-	SK_KSRSIG,
-};
-
-struct sipa_def {
-	uint32_t id;
-	const char *name;
-	enum sipa_kind kind;
-};
-
-static const struct sipa_def sipa_defs[] = {
-	{ 0x40010001, "SIPAEVENT_TRUSTBOUNDARY", SK_BYTES },
-	{ 0x40010002, "SIPAEVENT_ELAM_AGGREGATION", SK_BYTES },
-	{ 0x40010003, "SIPAEVENT_LOADEDMODULE_AGGREGATION", SK_BYTES },
-	{ 0xC0010004, "SIPAEVENT_TRUSTPOINT_AGGREGATION", SK_BYTES },
-	{ 0x40010005, "SIPAEVENT_KSR_AGGREGATION", SK_BYTES },
-	{ 0x40010006, "SIPAEVENT_KSR_SIGNED_MEASUREMENT_AGGREGATION", SK_BYTES },
-	{ 0x00020001, "SIPAEVENT_INFORMATION", SK_BYTES },
-	{ 0x00020002, "SIPAEVENT_BOOTCOUNTER", SK_U64 },
-	{ 0x00020003, "SIPAEVENT_TRANSFER_CONTROL", SK_TRANSFER },
-	{ 0x00020004, "SIPAEVENT_APPLICATION_RETURN", SK_BYTES },
-	{ 0x00020005, "SIPAEVENT_BITLOCKER_UNLOCK", SK_BITLOCKER },
-	{ 0x00020006, "SIPAEVENT_EVENTCOUNTER", SK_U64 },
-	{ 0x00020007, "SIPAEVENT_COUNTERID", SK_U64 },
-	{ 0x00020008, "SIPAEVENT_MORBIT_NOT_CANCELABLE", SK_U32 },
-	{ 0x00020009, "SIPAEVENT_APPLICATION_SVN", SK_U32 },
-	{ 0x0002000A, "SIPAEVENT_SVN_CHAIN_STATUS", SK_U32 },
-	{ 0x0002000B, "SIPAEVENT_MORBIT_API_STATUS", SK_U32X },
-	{ 0x0002000C, "SIPAEVENT_IDK_GENERATION_STATUS", SK_BYTES },
-	{ 0x00030001, "SIPAERROR_FIRMWAREFAILURE", SK_BYTES },
-	{ 0x80030002, "SIPAERROR_TPMFAILURE", SK_BYTES },
-	{ 0x00030003, "SIPAERROR_INTERNALFAILURE", SK_BYTES },
-	{ 0x80030004, "SIPAERROR_KSRFAILURE", SK_BYTES },
-	{ 0x00030005, "SIPAERROR_HYPERVISORFAILURE", SK_BYTES },
-	{ 0x00040001, "SIPAEVENT_BOOTDEBUGGING", SK_BOOL },
-	{ 0x00040002, "SIPAEVENT_BOOT_REVOCATION_LIST", SK_REVLIST },
-	{ 0x00050001, "SIPAEVENT_OSKERNELDEBUG", SK_BOOL },
-	{ 0x00050002, "SIPAEVENT_CODEINTEGRITY", SK_BOOL },
-	{ 0x00050003, "SIPAEVENT_TESTSIGNING", SK_BOOL },
-	{ 0x00050004, "SIPAEVENT_DATAEXECUTIONPREVENTION", SK_U64 },
-	{ 0x00050005, "SIPAEVENT_SAFEMODE", SK_BOOL },
-	{ 0x00050006, "SIPAEVENT_WINPE", SK_BOOL },
-	{ 0x00050007, "SIPAEVENT_PHYSICALADDRESSEXTENSION", SK_U64 },
-	{ 0x00050008, "SIPAEVENT_OSDEVICE", SK_OSDEVICE },
-	{ 0x00050009, "SIPAEVENT_SYSTEMROOT", SK_UTF16 },
-	{ 0x0005000A, "SIPAEVENT_HYPERVISOR_LAUNCH_TYPE", SK_U64 },
-	{ 0x0005000B, "SIPAEVENT_HYPERVISOR_PATH", SK_UTF16 },
-	{ 0x0005000C, "SIPAEVENT_HYPERVISOR_IOMMU_POLICY", SK_U64 },
-	{ 0x0005000D, "SIPAEVENT_HYPERVISOR_DEBUG", SK_BOOL },
-	{ 0x0005000E, "SIPAEVENT_DRIVER_LOAD_POLICY", SK_U32 },
-	{ 0x0005000F, "SIPAEVENT_SI_POLICY", SK_SIPOLICY },
-	{ 0x00050010, "SIPAEVENT_HYPERVISOR_MMIO_NX_POLICY", SK_U64 },
-	{ 0x00050011, "SIPAEVENT_HYPERVISOR_MSR_FILTER_POLICY", SK_U64 },
-	{ 0x00050012, "SIPAEVENT_VSM_LAUNCH_TYPE", SK_U64 },
-	{ 0x00050013, "SIPAEVENT_OS_REVOCATION_LIST", SK_REVLIST },
-	{ 0x00050014, "SIPAEVENT_SMT_STATUS", SK_U32 },
-	{ 0x00050020, "SIPAEVENT_VSM_IDK_INFO", SK_IDK },
-	{ 0x00050021, "SIPAEVENT_FLIGHTSIGNING", SK_BOOL },
-	{ 0x00050022, "SIPAEVENT_PAGEFILE_ENCRYPTION_ENABLED", SK_BOOL },
-	{ 0x00050023, "SIPAEVENT_VSM_IDKS_INFO", SK_IDK },
-	{ 0x00050024, "SIPAEVENT_HIBERNATION_DISABLED", SK_BOOL },
-	{ 0x00050025, "SIPAEVENT_DUMPS_DISABLED", SK_BOOL },
-	{ 0x00050026, "SIPAEVENT_DUMP_ENCRYPTION_ENABLED", SK_BOOL },
-	{ 0x00050027, "SIPAEVENT_DUMP_ENCRYPTION_KEY_DIGEST", SK_DIGEST },
-	{ 0x00050028, "SIPAEVENT_LSAISO_CONFIG", SK_U32X },
-	{ 0x00050029, "SIPAEVENT_SBCP_INFO", SK_SBCP },
-	{ 0x00050030, "SIPAEVENT_HYPERVISOR_BOOT_DMA_PROTECTION", SK_BOOL },
-	{ 0x00050031, "SIPAEVENT_SI_POLICY_SIGNER", SK_BYTES },
-	{ 0x00050032, "SIPAEVENT_SI_POLICY_UPDATE_SIGNER", SK_BYTES },
-	{ 0x00050033, "SIPAEVENT_REFS_VOLUME_CHECKPOINT_RECORD_CHECKSUM", SK_BYTES },
-	{ 0x00050034, "SIPAEVENT_REFS_ROLLBACK_PROTECTION_FROZEN_VOLUME_CHECKSUM", SK_BYTES },
-	{ 0x00050035, "SIPAEVENT_REFS_ROLLBACK_PROTECTION_USER_PAYLOAD_HASH", SK_BYTES },
-	{ 0x00050036, "SIPAEVENT_REFS_ROLLBACK_PROTECTION_VERIFICATION_SUCCEEDED", SK_BYTES },
-	{ 0x00050037, "SIPAEVENT_REFS_ROLLBACK_PROTECTION_VOLUME_FIRST_EVER_MOUNT", SK_BYTES },
-	{ 0x0005003A, "SIPAEVENT_VSM_SEALED_SI_POLICY", SK_BYTES },
-	{ 0x0005003B, "SIPAEVENT_VSM_DRTM_KEYROLL_DETECTED", SK_BYTES },
-	{ 0x0005003C, "SIPAEVENT_VSM_SRTM_UNSEAL_POLICY", SK_BYTES },
-	{ 0x0005003D, "SIPAEVENT_VSM_SRTM_ANTI_ROLLBACK_COUNTER", SK_BYTES },
-	{ 0x00050040, "SIPAEVENT_VTL1_DUMP_CONFIG", SK_BYTES },
-	{ 0x00060001, "SIPAEVENT_NOAUTHORITY", SK_BYTES },
-	{ 0x00060002, "SIPAEVENT_AUTHORITYPUBKEY", SK_BYTES },
-	{ 0x00070001, "SIPAEVENT_FILEPATH", SK_UTF16 },
-	{ 0x00070002, "SIPAEVENT_IMAGESIZE", SK_U64 },
-	{ 0x00070003, "SIPAEVENT_HASHALGORITHMID", SK_CALG },
-	{ 0x00070004, "SIPAEVENT_AUTHENTICODEHASH", SK_DIGEST },
-	{ 0x00070005, "SIPAEVENT_AUTHORITYISSUER", SK_UTF16 },
-	{ 0x00070006, "SIPAEVENT_AUTHORITYSERIAL", SK_BYTES },
-	{ 0x00070007, "SIPAEVENT_IMAGEBASE", SK_U64X },
-	{ 0x00070008, "SIPAEVENT_AUTHORITYPUBLISHER", SK_UTF16 },
-	{ 0x00070009, "SIPAEVENT_AUTHORITYSHA1THUMBPRINT", SK_DIGEST },
-	{ 0x0007000A, "SIPAEVENT_IMAGEVALIDATED", SK_BOOL },
-	{ 0x0007000B, "SIPAEVENT_MODULE_SVN", SK_U32 },
-	{ 0x0007000C, "SIPAEVENT_MODULE_PLUTON", SK_BYTES },
-	{ 0x0007000D, "SIPAEVENT_MODULE_ORIGINAL_FILENAME", SK_BYTES },
-	{ 0x0007000E, "SIPAEVENT_MODULE_VERSION", SK_BYTES },
-	{ 0x0007000F, "SIPAEVENT_PUBLISHER_OEMNAME", SK_BYTES },
-	{ 0x80080001, "SIPAEVENT_QUOTE", SK_BYTES },
-	{ 0x80080002, "SIPAEVENT_QUOTESIGNATURE", SK_BYTES },
-	{ 0x80080003, "SIPAEVENT_AIKID", SK_UTF16 },
-	{ 0x80080004, "SIPAEVENT_AIKPUBDIGEST", SK_DIGEST },
-	{ 0x00090001, "SIPAEVENT_ELAM_KEYNAME", SK_UTF16 },
-	{ 0x00090002, "SIPAEVENT_ELAM_CONFIGURATION", SK_BYTES },
-	{ 0x00090003, "SIPAEVENT_ELAM_POLICY", SK_BYTES },
-	{ 0x00090004, "SIPAEVENT_ELAM_MEASURED", SK_BYTES },
-	{ 0x000A0001, "SIPAEVENT_VBS_VSM_REQUIRED", SK_BOOL },
-	{ 0x000A0002, "SIPAEVENT_VBS_SECUREBOOT_REQUIRED", SK_BOOL },
-	{ 0x000A0003, "SIPAEVENT_VBS_IOMMU_REQUIRED", SK_BOOL },
-	{ 0x000A0004, "SIPAEVENT_VBS_MMIO_NX_REQUIRED", SK_BOOL },
-	{ 0x000A0005, "SIPAEVENT_VBS_MSR_FILTERING_REQUIRED", SK_BOOL },
-	{ 0x000A0006, "SIPAEVENT_VBS_MANDATORY_ENFORCEMENT", SK_BYTES },
-	{ 0x000A0007, "SIPAEVENT_VBS_HVCI_POLICY", SK_U64X },
-	{ 0x000A0008, "SIPAEVENT_VBS_MICROSOFT_BOOT_CHAIN_REQUIRED", SK_BOOL },
-	{ 0x000A0009, "SIPAEVENT_VBS_DUMP_USES_AMEROOT", SK_BOOL },
-	{ 0x000A000A, "SIPAEVENT_VBS_VSM_NOSECRETS_ENFORCED", SK_BOOL },
-	{ 0x000B0001, "SIPAEVENT_KSR_SIGNATURE", SK_KSRSIG },
-	{ 0x000C0001, "SIPAEVENT_DRTM_STATE_AUTH", SK_BYTES },
-	{ 0x000C0002, "SIPAEVENT_DRTM_SMM_LEVEL", SK_U8 },
-	{ 0x000C0003, "SIPAEVENT_DRTM_AMD_SMM_HASH", SK_DIGEST },
-	{ 0x000C0004, "SIPAEVENT_DRTM_AMD_SMM_SIGNER_KEY", SK_DIGEST },
-	/* Not SIPA: the Linux EFI stub's tagged events (PCR 9). */
-	{ 0x8F3B22EC, "INITRD_EVENT_TAG_ID", SK_ASCII },
-	{ 0x8F3B22ED, "LOAD_OPTIONS_EVENT_TAG_ID", SK_ASCII },
-};
-
-static const struct sipa_def *sipa_find(uint32_t id)
-{
-	for (size_t i = 0; i < sizeof sipa_defs / sizeof sipa_defs[0]; i++)
-		if (sipa_defs[i].id == id)
-			return &sipa_defs[i];
-	return NULL;
-}
 
 static void kv_alg(tcg_yaml *y, const char *k, uint16_t alg)
 {
@@ -1753,7 +1556,7 @@ static bool sized(tcg_yaml *y, tcg_buf p, size_t want)
 	return false;
 }
 
-static void sipa_payload(tcg_yaml *y, const struct sipa_def *d, tcg_buf p)
+static void sipa_payload(tcg_yaml *y, const struct tcg_sipa_def *d, tcg_buf p)
 {
 	uint8_t v8;
 	uint32_t v32;
@@ -1835,13 +1638,13 @@ static bool sipa_list(tcg_yaml *y, tcg_buf b, unsigned depth);
 
 static void sipa_item(tcg_yaml *y, uint32_t id, tcg_buf p, unsigned depth)
 {
-	const struct sipa_def *d = sipa_find(id);
+	const struct tcg_sipa_def *d = tcg_sipa_find(id);
 	o_map(y);
 	if (d)
 		kv_plain(y, "Name", d->name);
 	kv_hex64(y, "Id", id);
 	kv_u64(y, "Size", p.len);
-	if ((id & 0x000F0000u) == 0x00010000u) {
+	if (tcg_sipa_is_container(id)) {
 		/* A container: its framing is checked on its own, so a bad
 		 * container is flagged in place and never fails its parent. */
 		if (depth + 1 > TCG_SIPA_MAX_DEPTH) {
@@ -1867,9 +1670,9 @@ static bool sipa_list(tcg_yaml *y, tcg_buf b, unsigned depth)
 {
 	o_seq(y);
 	while (tcg_buf_left(&b)) {
-		uint32_t id, size;
+		uint32_t id;
 		tcg_buf p;
-		if (!tcg_buf_u32le(&b, &id) || !tcg_buf_u32le(&b, &size) || !tcg_buf_sub(&b, size, &p))
+		if (!tcg_sipa_next(&b, &id, &p))
 			return false;
 		sipa_item(y, id, p, depth);
 	}

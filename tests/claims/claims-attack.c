@@ -8,6 +8,8 @@
  *   var-repeat      measure the PCR 7 "db" variable twice
  *   var-after-sep   move the SecureBoot variable after the PCR 7 separator
  *   wbcl-dup        repeat the PCR 12 WBCL separator
+ *   db-cert-garbled re-tag the first certificate of the PCR 7 "db" variable so it is
+ *                   no DER certificate (the signature list still parses; digest recomputed)
  *   copy            no change
  */
 #include <stdio.h>
@@ -33,6 +35,24 @@ static bool is_var(const tcg_event *e, const char *name)
 		if (e->data[32 + 2 * i] != (uint8_t)name[i] || e->data[33 + 2 * i])
 			return false;
 	return e->data[16] == n;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The first X.509 entry's DER in a db variable's data, or 0. */
+static size_t db_first_cert(const tcg_event *e)
+{
+	static const uint8_t x509[16] = { 0xa1, 0x59, 0xc0, 0xa5, 0xe4, 0x94, 0xa7, 0x4a,
+		                          0x87, 0xb5, 0xab, 0x15, 0x5c, 0x2b, 0xf0, 0x72 };
+	size_t off = 32 + 2 * 2; /* GUID, two lengths, "db" */
+	if (e->size < off + 28 + 16 + 1 || memcmp(e->data + off, x509, 16))
+		return 0;
+	uint32_t hdr = le32(e->data + off + 20);
+	off += 28 + hdr + 16; /* the header, the owner GUID */
+	return off < e->size && e->data[off] == 0x30 ? off : 0;
 }
 
 int main(int argc, char **argv)
@@ -81,6 +101,16 @@ int main(int argc, char **argv)
 		if (!strcmp(mode, "var-repeat") && !done && is_var(e, "db")) {
 			done = true;
 			rc = put(w, e, e->pcr, e->type, NULL);
+		}
+		if (!strcmp(mode, "db-cert-garbled") && !done && is_var(e, "db") && db_first_cert(e)) {
+			uint8_t *copy = malloc(e->size);
+			memcpy(copy, e->data, e->size);
+			copy[db_first_cert(e)] = 0x31; /* a SET, not a certificate */
+			done = true;
+			/* hashed again: the data matches its digest, as firmware would measure it */
+			rc = tcg_writer_event(w, e->pcr, e->type, NULL, copy, e->size) ? 1 : 0;
+			free(copy);
+			continue;
 		}
 		if (!strcmp(mode, "var-after-sep") && !done && is_var(e, "SecureBoot")) {
 			sbvar = e;
