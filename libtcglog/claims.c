@@ -197,12 +197,6 @@ static bool boot_chain_pcr(const tcg_claims *c, uint32_t pcr)
 	return !c->windows && (pcr == 4 || pcr == 8 || pcr == 9 || (pcr >= 11 && pcr <= 14));
 }
 
-static tcg_rc nomem(tcg_err *err)
-{
-	return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
-	                   "out of memory");
-}
-
 static tcg_claims *claims_new(const tcg_log *log, const tcg_claims_opts *o)
 {
 	tcg_claims *c = calloc(1, sizeof *c);
@@ -341,7 +335,7 @@ static tcg_rc compare_pcrs(tcg_claims *c, const tcg_claims_opts *o, tcg_replay_r
 		                   "the PCR values carry no %s bank", tcg_alg_name(c->bank));
 	tcg_pcr_values *want = calloc(1, sizeof *want);
 	if (!want)
-		return nomem(err);
+		return tcg_fail_nomem(err);
 	want->num_banks = 1;
 	want->bank[0] = *eb;
 	tcg_pcr_mismatch mm[TCG_NUM_PCRS];
@@ -549,7 +543,7 @@ tcg_rc tcg_claims_derive(const tcg_log *log, const tcg_claims_opts *o, tcg_claim
 	tcg_rc rc = TCG_OK;
 	*out = NULL;
 	if (!c || !r) {
-		rc = nomem(err);
+		rc = tcg_fail_nomem(err);
 		goto fail;
 	}
 	if ((rc = tcg_replay(log, c->h, r, err)))

@@ -160,7 +160,7 @@ static int sipa_leave(void *vctx, uint32_t id, unsigned depth)
 		    !add_image(w->elamdrv, &w->nelam, MAX_ELAM, &s->cur))
 			return refuse(s, id, "sipa-too-many", "more than 16 ELAM drivers");
 		if (!w->mods && !(w->mods = calloc(MAX_MODULES, sizeof *w->mods)))
-			return refuse(s, id, "nomem", "out of memory");
+			return refuse(s, id, TCG_RULE_OUT_OF_MEMORY, "out of memory");
 		if (!add_image(w->mods, &w->nmod, MAX_MODULES, &s->cur))
 			return refuse(s, id, "sipa-too-many", "more than 4096 loaded images");
 	} else if (id == SIPA_ELAM_AGGREGATION) {
@@ -704,8 +704,9 @@ void tcg_cl_write_windows(const tcg_claims *c, tcg_yaml *y)
 		tcg_yaml_seq_end(y);
 	}
 	/* PCR 4 images in log order: Authenticode digests in the bank; the
-	 * path in the event is not covered by its digest, so it is not a fact. */
-	if (c->lx.bootloaders.n)
+	 * path in the event is not covered by its digest, so it is not a fact. A
+	 * refused PCR 4 event would leave a gap: only a complete PCR 4 gives the list. */
+	if (c->lx.bootloaders.n && tcg_cl_pcr_complete(c, 4))
 		tcg_cl_kv_hlist(y, "BootApplicationDigests", &c->lx.bootloaders);
 	write_images(y, "LoadedModules", w->mods, w->nmod);
 	tcg_yaml_map_end(y);

@@ -8,6 +8,8 @@
  *   var-repeat      measure the PCR 7 "db" variable twice
  *   var-after-sep   move the SecureBoot variable after the PCR 7 separator
  *   wbcl-dup        repeat the PCR 12 WBCL separator
+ *   pcr4-retype     follow the first PCR 4 boot application with a copy typed
+ *                   EV_EFI_VARIABLE_BOOT (a PCR 4 event the profile refuses)
  *   db-cert-garbled re-tag the first certificate of the PCR 7 "db" variable so it is
  *                   no DER certificate (the signature list still parses; digest recomputed)
  *   copy            no change
@@ -91,6 +93,11 @@ int main(int argc, char **argv)
 		if (!strcmp(mode, "sep-action") && !done && e->pcr == 7 && e->type == 4) {
 			done = true;
 			rc = put(w, e, e->pcr, 0x80000007u, NULL);
+			continue;
+		}
+		if (!strcmp(mode, "pcr4-retype") && !done && e->pcr == 4 && e->type == 0x80000003u) {
+			done = true;
+			rc = put(w, e, e->pcr, e->type, NULL) || put(w, e, e->pcr, 0x80000002u, NULL);
 			continue;
 		}
 		if (!strcmp(mode, "tag-pcr11") && !done && e->pcr == 12 && e->type == 6) {

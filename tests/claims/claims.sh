@@ -134,7 +134,7 @@ check "attack generator: an unchanged copy still verifies" [ $? -eq 0 ]
 for m in sipa-flip:data-digest-mismatch sep-action:well-known-digest-retyped \
 	tag-pcr11:event-type-unexpected var-repeat:secureboot-variable-repeated \
 	var-after-sep:secureboot-variable-after-separator wbcl-dup:wbcl-separator-duplicate \
-	no-authority:secureboot-incomplete; do
+	no-authority:secureboot-incomplete pcr4-retype:event-type-unexpected; do
 	mode=${m%%:*} rule=${m#*:}
 	if "$attack" "$mode" "$gcp.bin" "$tmp/$mode.bin"; then
 		refused "$mode" "$rule" "$tmp/$mode.bin"
@@ -147,6 +147,12 @@ done
 check "attack sipa-flip --lenient: exit 0" [ $? -eq 0 ]
 check "attack sipa-flip --lenient: flipped event gives no code integrity fact" \
 	sh -c "! grep -q 'CodeIntegrityEnabled: false' '$tmp/flip.out'"
+# a refused PCR 4 event leaves the boot applications incomplete: the list is withheld
+"$claims" --allow-sha1 --lenient "$gcp.bin" >"$tmp/gcp.out" 2>/dev/null
+check "genuine boot: BootApplicationDigests listed" grep -q "^ *BootApplicationDigests:$" "$tmp/gcp.out"
+"$claims" --allow-sha1 --lenient "$tmp/pcr4-retype.bin" >"$tmp/p4.out" 2>/dev/null
+check "attack pcr4-retype --lenient: no BootApplicationDigests" \
+	lacks "$tmp/p4.out" BootApplicationDigests
 # a PCR that does not replay: PCR 7 expected value changed
 sed 's/^\(  7 : 0x\).\(.*\)$/\10\2/;s/^\(  7 : 0x\)00\(.*\)$/\1ff\2/' "$tmp/gcp.yaml" >"$tmp/bad7.yaml"
 check "attack pcr-mismatch: PCR values differ" sh -c "! cmp -s '$tmp/gcp.yaml' '$tmp/bad7.yaml'"
