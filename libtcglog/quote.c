@@ -110,69 +110,135 @@ static unsigned char *ecdsa_der(const TPMS_SIGNATURE_ECC *e, int *len)
 	return *len > 0 ? der : NULL;
 }
 
-/* Verify sig over data with exactly the scheme and hash the signature names. */
-static tcg_rc verify_signature(EVP_PKEY *key, const TPMT_SIGNATURE *sig, const uint8_t *data,
-                               size_t len, tcg_err *err)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = NULL;
-	const char *md = tcg_alg_ossl_name(sig->signature.any.hashAlg);
-	const unsigned char *s;
-	unsigned char *der = NULL;
-	size_t slen;
-	int dlen = 0, ok = 0;
+/*
+ * What a quote verification can keep from one call to the next for one AK:
+ * the verify context set up for one scheme and hash, the digest fetched once
+ * and a digest context. Built on the first signature, rebuilt only when a
+ * signature names another scheme or hash (a bare PEM key has none of its own).
+ */
+struct tcg_quote_verifier {
+	const tcg_public *ak; /* borrowed: outlives the verifier */
+	uint16_t scheme, hash; /* what pctx and md are set up for; pctx NULL: nothing yet */
+	EVP_MD *md;
+	EVP_PKEY_CTX *pctx;
+	EVP_MD_CTX *mdctx;
+};
 
-	if (!ctx)
+static void verifier_clear(tcg_quote_verifier *v)
+{
+	EVP_PKEY_CTX_free(v->pctx);
+	EVP_MD_free(v->md);
+	EVP_MD_CTX_free(v->mdctx);
+	v->pctx = NULL;
+	v->md = NULL;
+	v->mdctx = NULL;
+	v->scheme = v->hash = 0;
+}
+
+tcg_rc tcg_quote_verifier_new(const tcg_public *ak, tcg_quote_verifier **out, tcg_err *err)
+{
+	*out = NULL;
+	if (!ak || !tcg_public_pkey(ak))
+		return tcg_fail(err, TCG_E_USAGE, "quote-usage", "no AK for the verifier");
+	if (!(*out = OPENSSL_zalloc(sizeof **out)))
 		return tcg_fail_nomem(err);
-	if (!md) {
-		EVP_MD_CTX_free(ctx);
+	(*out)->ak = ak;
+	return TCG_OK;
+}
+
+void tcg_quote_verifier_free(tcg_quote_verifier *v)
+{
+	if (!v)
+		return;
+	verifier_clear(v);
+	OPENSSL_free(v);
+}
+
+/* The context for exactly the scheme and hash the signature names, on this AK's key. */
+static tcg_rc verifier_prepare(tcg_quote_verifier *v, uint16_t scheme, uint16_t hash,
+                               tcg_err *err)
+{
+	EVP_PKEY *key = tcg_public_pkey(v->ak);
+	const char *name = tcg_alg_ossl_name(hash);
+	int ok;
+
+	if (v->pctx && v->scheme == scheme && v->hash == hash)
+		return TCG_OK;
+	verifier_clear(v);
+	if (!name)
 		return tcg_fail_mismatch(err, "quote-signature-hash", "unknown signing hash 0x%04x",
-		                         sig->signature.any.hashAlg);
-	}
-	switch (sig->sigAlg) {
+		                         hash);
+	switch (scheme) {
 	case TPM2_ALG_RSASSA:
 	case TPM2_ALG_RSAPSS:
-		s = sig->signature.rsassa.sig.buffer;
-		slen = sig->signature.rsassa.sig.size;
 		if (!EVP_PKEY_is_a(key, "RSA"))
 			goto wrong_key;
 		break;
 	case TPM2_ALG_ECDSA:
 		if (!EVP_PKEY_is_a(key, "EC"))
 			goto wrong_key;
-		if (!(der = ecdsa_der(&sig->signature.ecdsa, &dlen))) {
-			EVP_MD_CTX_free(ctx);
-			return tcg_fail_nomem(err);
-		}
-		s = der;
-		slen = (size_t)dlen;
 		break;
 	default:
-		EVP_MD_CTX_free(ctx);
 		return tcg_fail_mismatch(err, "quote-signature-scheme",
 		                         "signature scheme 0x%04x is not RSASSA, RSAPSS or ECDSA",
-		                         sig->sigAlg);
+		                         scheme);
 	}
-	if (EVP_DigestVerifyInit_ex(ctx, &pctx, md, NULL, NULL, key, NULL) > 0) {
-		ok = 1;
-		if (sig->sigAlg == TPM2_ALG_RSASSA)
-			ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0;
-		else if (sig->sigAlg == TPM2_ALG_RSAPSS)
-			/* The TPM's salt is as long as the digest. */
-			ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
-			     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0;
-		ok = ok && EVP_DigestVerify(ctx, s, slen, data, len) == 1;
+	if (!(v->mdctx = EVP_MD_CTX_new())) {
+		verifier_clear(v);
+		return tcg_fail_nomem(err);
 	}
+	ok = (v->md = EVP_MD_fetch(NULL, name, NULL)) &&
+	     (v->pctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL)) &&
+	     EVP_PKEY_verify_init(v->pctx) > 0 && EVP_PKEY_CTX_set_signature_md(v->pctx, v->md) > 0;
+	if (ok && scheme == TPM2_ALG_RSASSA)
+		ok = EVP_PKEY_CTX_set_rsa_padding(v->pctx, RSA_PKCS1_PADDING) > 0;
+	else if (ok && scheme == TPM2_ALG_RSAPSS)
+		/* The TPM's salt is as long as the digest. */
+		ok = EVP_PKEY_CTX_set_rsa_padding(v->pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
+		     EVP_PKEY_CTX_set_rsa_pss_saltlen(v->pctx, RSA_PSS_SALTLEN_DIGEST) > 0;
+	if (!ok) {
+		verifier_clear(v);
+		return tcg_fail_mismatch(err, "quote-signature",
+		                         "the signature does not verify with the AK's key");
+	}
+	v->scheme = scheme;
+	v->hash = hash;
+	return TCG_OK;
+wrong_key:
+	return tcg_fail_mismatch(err, "quote-signature-scheme",
+	                         "a %s signature for a key of another type",
+	                         scheme == TPM2_ALG_ECDSA ? "ECDSA" : "RSA");
+}
+
+/* Verify sig over data with exactly the scheme and hash the signature names. */
+static tcg_rc verify_signature(tcg_quote_verifier *v, const TPMT_SIGNATURE *sig,
+                               const uint8_t *data, size_t len, tcg_err *err)
+{
+	const unsigned char *s;
+	unsigned char *der = NULL, dig[EVP_MAX_MD_SIZE];
+	unsigned int dig_len = 0;
+	size_t slen;
+	int dlen = 0, ok;
+	tcg_rc rc;
+
+	if ((rc = verifier_prepare(v, sig->sigAlg, sig->signature.any.hashAlg, err)))
+		return rc;
+	if (sig->sigAlg == TPM2_ALG_ECDSA) {
+		if (!(der = ecdsa_der(&sig->signature.ecdsa, &dlen)))
+			return tcg_fail_nomem(err);
+		s = der;
+		slen = (size_t)dlen;
+	} else {
+		s = sig->signature.rsassa.sig.buffer;
+		slen = sig->signature.rsassa.sig.size;
+	}
+	ok = EVP_DigestInit_ex2(v->mdctx, v->md, NULL) && EVP_DigestUpdate(v->mdctx, data, len) &&
+	     EVP_DigestFinal_ex(v->mdctx, dig, &dig_len) &&
+	     EVP_PKEY_verify(v->pctx, s, slen, dig, dig_len) == 1;
 	OPENSSL_free(der);
-	EVP_MD_CTX_free(ctx);
 	return ok ? TCG_OK
 	          : tcg_fail_mismatch(err, "quote-signature",
 	                              "the signature does not verify with the AK's key");
-wrong_key:
-	EVP_MD_CTX_free(ctx);
-	return tcg_fail_mismatch(err, "quote-signature-scheme",
-	                         "a %s signature for a key of another type",
-	                         sig->sigAlg == TPM2_ALG_ECDSA ? "ECDSA" : "RSA");
 }
 
 static tcg_rc parse_signature(const uint8_t *data, size_t len, TPMT_SIGNATURE *sig, tcg_err *err)
@@ -297,14 +363,14 @@ out:
 	return rc;
 }
 
-/* pcrDigest: H_sig(values of the selection, banks in selection order, indices ascending). */
-static tcg_rc composite(const tcg_attest *a, const tcg_pcr_values *v, uint16_t hash,
+/* pcrDigest: H_sig(values of the selection, banks in selection order, indices ascending),
+ * with the signing hash the verifier fetched for the signature. */
+static tcg_rc composite(const tcg_attest *a, const tcg_pcr_values *v, tcg_quote_verifier *qv,
                         uint8_t *out, tcg_err *err)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_MD *md = EVP_MD_fetch(NULL, tcg_alg_ossl_name(hash), NULL);
+	EVP_MD_CTX *ctx = qv->mdctx;
 	unsigned int n = 0;
-	int ok = ctx && md && EVP_DigestInit_ex2(ctx, md, NULL);
+	int ok = ctx && qv->md && EVP_DigestInit_ex2(ctx, qv->md, NULL);
 	for (size_t k = 0; ok && k < a->selection.num_banks; k++) {
 		const tcg_pcr_bank *b = tcg_pcrs_bank_const(v, a->selection.bank[k].alg);
 		for (uint32_t p = 0; ok && b && p < TCG_NUM_PCRS; p++)
@@ -312,8 +378,6 @@ static tcg_rc composite(const tcg_attest *a, const tcg_pcr_values *v, uint16_t h
 				ok = EVP_DigestUpdate(ctx, b->value[p], b->size);
 	}
 	ok = ok && EVP_DigestFinal_ex(ctx, out, &n);
-	EVP_MD_free(md);
-	EVP_MD_CTX_free(ctx);
 	return ok ? TCG_OK : tcg_fail_nomem(err);
 }
 
@@ -321,6 +385,17 @@ tcg_rc tcg_quote_verify(const tcg_public *ak, const uint8_t *attest, size_t atte
                         const uint8_t *sigdata, size_t sig_len, const tcg_quote_opts *o,
                         tcg_quote_result *r, tcg_err *err)
 {
+	tcg_quote_verifier v = { .ak = ak };
+	tcg_rc rc = tcg_quote_verifier_verify(&v, attest, attest_len, sigdata, sig_len, o, r, err);
+	verifier_clear(&v);
+	return rc;
+}
+
+tcg_rc tcg_quote_verifier_verify(tcg_quote_verifier *qv, const uint8_t *attest, size_t attest_len,
+                                 const uint8_t *sigdata, size_t sig_len, const tcg_quote_opts *o,
+                                 tcg_quote_result *r, tcg_err *err)
+{
+	const tcg_public *ak = qv->ak;
 	TPMT_SIGNATURE sig;
 	tcg_attest *a = &r->attest;
 	uint8_t digest[64];
@@ -360,7 +435,7 @@ tcg_rc tcg_quote_verify(const tcg_public *ak, const uint8_t *attest, size_t atte
 		return tcg_fail_mismatch(err, "quote-signature-hash", "signing hash 0x%04x%s", hash,
 		                         hash == TCG_ALG_SHA1 ? " is SHA-1, not allowed"
 		                                              : " is unknown");
-	if ((rc = verify_signature(tcg_public_pkey(ak), &sig, attest, attest_len, err)))
+	if ((rc = verify_signature(qv, &sig, attest, attest_len, err)))
 		return rc;
 	if (a->magic != TCG_TPM_GENERATED)
 		return tcg_fail_mismatch(err, "quote-magic", "magic 0x%08x is not TPM_GENERATED",
@@ -392,7 +467,7 @@ tcg_rc tcg_quote_verify(const tcg_public *ak, const uint8_t *attest, size_t atte
 		                         "the quote selects no PCR but the resettable 16 and 23: it proves "
 		                         "nothing about the boot");
 	if ((rc = selected_values(a, o, &r->pcrs, err)) ||
-	    (rc = composite(a, &r->pcrs, hash, digest, err)))
+	    (rc = composite(a, &r->pcrs, qv, digest, err)))
 		return rc;
 	if (CRYPTO_memcmp(digest, a->pcr_digest, a->pcr_digest_len)) {
 		memset(&r->pcrs, 0, sizeof r->pcrs);

@@ -2,7 +2,7 @@
 # tpm-quote-verify against evidence from a real TPM 2.0 (swtpm), made with
 # tpm2-tools: good quotes are accepted (and tpm2_checkquote agrees), every
 # forgery and mismatch is refused with exit 1 or 2 and its rule named.
-# Usage: quote.sh BUILDDIR CORPUSDIR
+# Usage: quote.sh BUILDDIR CORPUSDIR [VERIFIER_MANY]
 set -u
 here=$(dirname "$0")
 . "$here/../tap.sh"
@@ -11,6 +11,8 @@ build=$1
 qv=$build/tools/tpm-quote-verify
 dump=$build/tools/tcglog-dump
 mklog=$build/tests/mklog
+many=${3:-}
+case $many in "" | /*) ;; *) many=$PWD/$many ;; esac
 tmp=$(mktemp -d)
 trap 'swtpm_stop; rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
@@ -73,6 +75,10 @@ tpm2_pcrread sha256:0,5,8,9 >q-extra.yaml 2>/dev/null
 t tpm2_quote -c ak.ctx -l sha256:16 -q "$N" -m q16.msg -s q16.sig -o q16.pcrs -g sha256
 t tpm2_quote -c ak.ctx -l sha256:16,23 -q "$N" -m q1623.msg -s q1623.sig -o q1623.pcrs -g sha256
 t tpm2_quote -c ak.ctx -l sha256:9 -q "$N" -m q9.msg -s q9.sig -o q9.pcrs -g sha256
+# More quotes by the same AK (each with its own clock), for one verifier over many.
+for i in 1 2 3 4 5; do
+	t tpm2_quote -c ak.ctx -l "$SEL" -q "$N" -m "qr$i.msg" -s "qr$i.sig" -o "qr$i.pcrs" -g sha256
+done
 swtpm_stop
 if [ -s "$tmp/tpm.err" ] && grep -q ERROR "$tmp/tpm.err"; then
 	not_ok "making the reference objects with tpm2-tools"
@@ -264,4 +270,33 @@ run --ak ak.pub --msg q.msg --sig short.sig --nonce "$N" --pcrs q.pcrs
 check "a truncated TPMT_SIGNATURE: exit 2, signature-unmarshal" refused 2 signature-unmarshal
 run --ak long.pub --msg q.msg --sig q.sig --nonce "$N" --pcrs q.pcrs
 check "a TPM2B_PUBLIC with a trailing byte: exit 2, public-trailing-data" refused 2 public-trailing-data
+# One verifier object, made once from the AK, over many quotes: the good ones
+# pass, each bad one among them is refused for its own rule, and a good one
+# right after a refusal still passes (nothing of one quote carries to the next).
+if [ -n "$many" ]; then
+	"$many" ak.pub "$N" \
+		qr1.msg qr1.sig qr1.pcrs ok qr2.msg qr2.sig qr2.pcrs ok qr3.msg qr3.sig qr3.pcrs ok \
+		q.msg q2.sig q.pcrs quote-signature \
+		qr4.msg qr4.sig qr4.pcrs ok \
+		q.msg q.sig changed.yaml quote-pcr-digest \
+		qf.msg qf.sig qf.pcrs ok \
+		qe.msg qe.sig qe.pcrs quote-signature-scheme \
+		qr5.msg qr5.sig qr5.pcrs ok \
+		q16.msg q16.sig q16.pcrs quote-selection-resettable \
+		qm.msg qm.sig qm.pcrs quote-bank-sha1 \
+		forged.msg forged.sig q.pcrs quote-signature \
+		q.msg q.sig q.pcrs ok >many.out 2>many.err
+	check "one verifier: 7 quotes verified, 6 forgeries and mismatches refused by rule, in turn" \
+		test $? -eq 0
+	[ -s many.err ] && diag "$(cat many.err)"
+	for k in qr1 qr2 qr3 qr4 qr5 qf; do
+		tpm2_checkquote -u ak.pub -m $k.msg -s $k.sig -f $k.pcrs -g sha256 -q "$N" >/dev/null 2>&1 ||
+			not_ok "tpm2_checkquote accepts $k, which the verifier was expected to accept"
+	done
+	"$many" ak.pub "$N" qr1.msg qr1.sig qr1.pcrs ok q.msg q2.sig q.pcrs ok >/dev/null 2>&1
+	check "the helper fails when an outcome is not the expected one (a forgery expected ok)" \
+		test $? -eq 1
+else
+	skip "one verifier over many quotes" "no verifier_many helper given"
+fi
 tap_end

@@ -105,6 +105,22 @@ tcg_rc tcg_quote_verify(const tcg_public *ak, const uint8_t *attest, size_t atte
                         const uint8_t *sig, size_t sig_len, const tcg_quote_opts *opts,
                         tcg_quote_result *out, tcg_err *err);
 
+/*
+ * The same verification for many quotes by one AK, reusing what does not
+ * change between them: the verify context and the signing hash, set up on the
+ * first quote (and again only if a signature names another scheme or hash).
+ * Every check of tcg_quote_verify runs on every quote, with the opts given to
+ * each call. The AK is borrowed and must outlive the verifier; a verifier is
+ * used by one thread at a time. tcg_quote_verify is one verifier used once.
+ */
+typedef struct tcg_quote_verifier tcg_quote_verifier;
+
+tcg_rc tcg_quote_verifier_new(const tcg_public *ak, tcg_quote_verifier **out, tcg_err *err);
+tcg_rc tcg_quote_verifier_verify(tcg_quote_verifier *v, const uint8_t *attest, size_t attest_len,
+                                 const uint8_t *sig, size_t sig_len, const tcg_quote_opts *opts,
+                                 tcg_quote_result *out, tcg_err *err);
+void tcg_quote_verifier_free(tcg_quote_verifier *v);
+
 #ifdef __cplusplus
 }
 #endif
