@@ -134,6 +134,7 @@ int main(int argc, char **argv)
 	int c, status = 0;
 
 	tcg_err_clear(&err);
+	tool_getopt_init(argv, prog);
 	while ((c = getopt_long(argc, argv, "k:c:u:t:n:s:r:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -175,7 +176,7 @@ int main(int argc, char **argv)
 		case 'V':
 			return tool_version(prog);
 		default:
-			return tool_usage_error(prog, "unknown option");
+			return tool_option_error(prog);
 		}
 	}
 	if (new_key_path) {
