@@ -21,7 +21,8 @@ static inline const char *tool_file_name(const char *file)
 
 /*
  * The one error layout of every tool, on one line:
- * "PROG: FILE: [offset N: [event M:] | line N: column C:] rule: message".
+ * "PROG: FILE: [offset N: [event M:] | line N: column C:] rule: message"
+ * (FILE#D for the D-th document of a stream).
  * FILE is NULL only when no file is concerned (a TPM, the output).
  */
 static inline int tool_error(const char *prog, const char *file, const tcg_err *err)
@@ -29,16 +30,24 @@ static inline int tool_error(const char *prog, const char *file, const tcg_err *
 	char msg[512];
 	const char *name = tool_file_name(file);
 	size_t nlen = name ? strlen(name) : 0;
-	unsigned long line, col;
+	unsigned long doc = 0, line, col;
 	int used = 0;
-	/* The YAML reader says "FILE:LINE:COL: why"; put the line where every
-	 * tool puts a position, after the file and before the rule. */
-	if (name && !strncmp(err->msg, name, nlen) && err->msg[nlen] == ':' &&
-	    sscanf(err->msg + nlen, ":%lu:%lu: %n", &line, &col, &used) == 2 && used) {
+	/* The YAML reader says "FILE[#DOC]:LINE:COL: why"; put the line where
+	 * every tool puts a position, after the file and before the rule. */
+	if (name && !strncmp(err->msg, name, nlen) &&
+	    ((err->msg[nlen] == ':' &&
+	      sscanf(err->msg + nlen, ":%lu:%lu: %n", &line, &col, &used) == 2) ||
+	     (err->msg[nlen] == '#' &&
+	      sscanf(err->msg + nlen, "#%lu:%lu:%lu: %n", &doc, &line, &col, &used) == 3)) &&
+	    used) {
 		tcg_err e = *err;
 		memmove(e.msg, err->msg + nlen + (size_t)used, strlen(err->msg + nlen + used) + 1);
 		tcg_err_format(&e, msg, sizeof msg);
-		fprintf(stderr, "%s: %s: line %lu: column %lu: %s\n", prog, name, line, col, msg);
+		if (doc)
+			fprintf(stderr, "%s: %s#%lu: line %lu: column %lu: %s\n", prog, name, doc, line,
+			        col, msg);
+		else
+			fprintf(stderr, "%s: %s: line %lu: column %lu: %s\n", prog, name, line, col, msg);
 		return tcg_exit_status(err->rc);
 	}
 	tcg_err_format(err, msg, sizeof msg);
