@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_encblob, NULL};
-	const char *tcti = NULL, *path = "-", *name = "standard input";
+	const char *tcti = NULL, *path = "-", *name = "<stdin>";
 	tcg_dev_alg ek_alg = TCG_DEV_ALG_AUTO;
 	uint32_t ek_handle = 0, ak_handle = TCG_DHA_DEFAULT_AK_HANDLE;
 	uint8_t *data = NULL, *cred = NULL, *secret = NULL, *wrapped = NULL, *key_id = NULL;
@@ -67,6 +67,7 @@ int main(int argc, char **argv)
 	int c, status = 3;
 	int st;
 
+	tool_getopt_init(argv, prog);
 	while ((c = getopt_long(argc, argv, "T:e:E:a:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'T':
@@ -90,7 +91,7 @@ int main(int argc, char **argv)
 		case 'V':
 			return tool_version(prog);
 		default:
-			return tool_usage_error(prog, "unknown option");
+			return tool_option_error(prog);
 		}
 	}
 	if (argc - optind > 1)
@@ -105,7 +106,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (tcg_msg_parse(data, len, name, accept, &m, &err)) {
-		status = tool_error(prog, NULL, &err);
+		status = tool_error(prog, name, &err);
 		goto out;
 	}
 	have_msg = true;

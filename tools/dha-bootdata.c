@@ -84,6 +84,7 @@ int main(int argc, char **argv)
 	int c, status = 3;
 	int st;
 
+	tool_getopt_init(argv, prog);
 	while ((c = getopt_long(argc, argv, "T:d:l:p:e:E:a:A:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'T':
@@ -120,7 +121,7 @@ int main(int argc, char **argv)
 		case 'V':
 			return tool_version(prog);
 		default:
-			return tool_usage_error(prog, "unknown option");
+			return tool_option_error(prog);
 		}
 	}
 	if (optind != argc)

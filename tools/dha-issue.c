@@ -66,12 +66,13 @@ static void usage(FILE *f)
 	        TCG_DHA_MAX_VALIDITY / 86400);
 }
 
-/* Report err; YAML faults already name the file and line in their message. */
+/* Report err; a YAML fault names the file, document and line in its message,
+ * which tool_error puts in the one layout. */
 static int report(const char *label, const char *file, const tcg_err *err)
 {
 	size_t n = strlen(file);
 	bool named = !strncmp(err->msg, file, n) && (err->msg[n] == ':' || err->msg[n] == '#');
-	return tool_error(prog, named ? NULL : label, err);
+	return tool_error(prog, named ? file : label, err);
 }
 
 static int new_key(const char *path)
@@ -134,6 +135,7 @@ int main(int argc, char **argv)
 	int c, status = 0;
 
 	tcg_err_clear(&err);
+	tool_getopt_init(argv, prog);
 	while ((c = getopt_long(argc, argv, "k:c:u:t:n:s:r:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -175,7 +177,7 @@ int main(int argc, char **argv)
 		case 'V':
 			return tool_version(prog);
 		default:
-			return tool_usage_error(prog, "unknown option");
+			return tool_option_error(prog);
 		}
 	}
 	if (new_key_path) {

@@ -100,6 +100,7 @@ int main(int argc, char **argv)
 	tcg_rc rc;
 	int c, nargs, status = 0;
 
+	tool_getopt_init(argv, prog);
 	while ((c = getopt_long(argc, argv, "s:t:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -122,7 +123,7 @@ int main(int argc, char **argv)
 		case 'V':
 			return tool_version(prog);
 		default:
-			return tool_usage_error(prog, "unknown option");
+			return tool_option_error(prog);
 		}
 	}
 	if (optind >= argc)

@@ -89,7 +89,7 @@ static int failed_report(const tcg_policy *p, const tcg_claims_doc *c, const cha
 	tcg_rc rc = tcg_report_write(&r, stdout, &err);
 	if (!rc)
 		fprintf(stderr, "%s: %s: verification-failed: %s\n", prog,
-		        strcmp(claims_path, "-") ? claims_path : "<stdin>", r.error_message);
+		        tool_file_name(claims_path), r.error_message);
 	tcg_report_free(&r);
 	return rc ? tool_error(prog, NULL, &err) : 1;
 }
@@ -106,14 +106,14 @@ static int appraise(const char *policy_path, const char *claims_path, bool offli
 
 	tcg_err_clear(&err);
 	if ((rc = tcg_policy_load(policy_path, &p, &err)))
-		return tool_error(prog, NULL, &err);
+		return tool_error(prog, policy_path, &err);
 	if ((rc = load_claims(claims_path, &c, &err))) {
 		tcg_policy_free(p);
-		return tool_error(prog, NULL, &err);
+		return tool_error(prog, claims_path, &err);
 	}
 	bool failed;
 	if ((rc = tcg_report_failed_check(&c.doc, c.doc.root, &failed, &err))) {
-		status = tool_error(prog, NULL, &err);
+		status = tool_error(prog, claims_path, &err);
 		goto out;
 	}
 	if (failed) {
@@ -124,12 +124,12 @@ static int appraise(const char *policy_path, const char *claims_path, bool offli
 		fprintf(stderr,
 		        "%s: %s: claims-unverified: the claims are not verified "
 		        "(verification.verified: false); use --offline for an offline look\n",
-		        prog, claims_path);
+		        prog, tool_file_name(claims_path));
 		status = 1;
 		goto out;
 	}
 	if ((rc = tcg_policy_evaluate(p, c.doc.root, &ev, &err))) {
-		status = tool_error(prog, NULL, &err);
+		status = tool_error(prog, claims_path, &err);
 		goto out;
 	}
 	if ((rc = tcg_report_build(p, &ev, c.doc.root, now(), &r, &err))) {
@@ -512,6 +512,7 @@ int main(int argc, char **argv)
 		return test_mode(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "init"))
 		return init_mode(argc - 1, argv + 1);
+	tool_getopt_init(argv, prog);
 	while ((c = getopt_long(argc, argv, "ohV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -523,7 +524,7 @@ int main(int argc, char **argv)
 		case 'V':
 			return tool_version(prog);
 		default:
-			return tool_usage_error(prog, "unknown option");
+			return tool_option_error(prog);
 		}
 	}
 	if (optind >= argc || argc - optind > 2)

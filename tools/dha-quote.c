@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0},
 	};
 	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_encblob, NULL};
-	const char *tcti = NULL, *nonce_hex = NULL, *path = "-", *name = "standard input";
+	const char *tcti = NULL, *nonce_hex = NULL, *path = "-", *name = "<stdin>";
 	const char *sel_opt = NULL, *device;
 	uint32_t ak_handle = TCG_DHA_DEFAULT_AK_HANDLE;
 	uint8_t nonce[TCG_NONCE_SIZE], *data = NULL, *blob = NULL;
@@ -66,6 +66,7 @@ int main(int argc, char **argv)
 	int c, status = 3;
 	int st;
 
+	tool_getopt_init(argv, prog);
 	while ((c = getopt_long(argc, argv, "T:n:b:a:p:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'T':
@@ -91,7 +92,7 @@ int main(int argc, char **argv)
 		case 'V':
 			return tool_version(prog);
 		default:
-			return tool_usage_error(prog, "unknown option");
+			return tool_option_error(prog);
 		}
 	}
 	if (optind != argc)
@@ -108,12 +109,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (tcg_msg_parse(data, len, name, accept, &m, &err)) {
-		status = tool_error(prog, NULL, &err);
+		status = tool_error(prog, name, &err);
 		goto out;
 	}
 	have_msg = true;
 	if (tcg_dev_encblob_plain(&m, &err)) {
-		status = tool_error(prog, NULL, &err);
+		status = tool_error(prog, name, &err);
 		goto out;
 	}
 	if (tcg_dev_quote_selection(tcg_msg_str(&m, "pcr-selection", NULL), sel_opt, &sel, &err)) {

@@ -218,6 +218,7 @@ int main(int argc, char **argv)
 	int c, st;
 
 	tool_init_crypto();
+	tool_getopt_init(argv, prog);
 	while ((c = getopt_long(argc, argv, "k:s:r:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -242,7 +243,7 @@ int main(int argc, char **argv)
 		case 'V':
 			return tool_version(prog);
 		default:
-			return tool_usage_error(prog, "unknown option");
+			return tool_option_error(prog);
 		}
 	}
 	if (list_expired) {

@@ -50,6 +50,7 @@ int main(int argc, char **argv)
 	const char *pcrs_path = NULL;
 	int c;
 
+	tool_getopt_init(argv, prog);
 	while ((c = getopt_long(argc, argv, "f:b:1lhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -73,7 +74,7 @@ int main(int argc, char **argv)
 		case 'V':
 			return tool_version(prog);
 		default:
-			return tool_usage_error(prog, "unknown option");
+			return tool_option_error(prog);
 		}
 	}
 	if (optind != argc - 1)

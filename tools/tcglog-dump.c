@@ -56,6 +56,7 @@ int main(int argc, char **argv)
 	bool strict = false;
 	int c, rc;
 
+	tool_getopt_init(argv, prog);
 	while ((c = getopt_long(argc, argv, "p:b:xf:shV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': {
@@ -98,7 +99,7 @@ int main(int argc, char **argv)
 		case 'V':
 			return tool_version(prog);
 		default:
-			return tool_usage_error(prog, "unknown option");
+			return tool_option_error(prog);
 		}
 	}
 	if (opts.tpm2_tools && opts.no_decode)

@@ -73,6 +73,7 @@ int main(int argc, char **argv)
 	tcg_err err;
 	int c, status;
 
+	tool_getopt_init(argv, prog);
 	while ((c = getopt_long(argc, argv, "T:fshV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'T':
@@ -90,7 +91,7 @@ int main(int argc, char **argv)
 		case 'V':
 			return tool_version(prog);
 		default:
-			return tool_usage_error(prog, "unknown option");
+			return tool_option_error(prog);
 		}
 	}
 	if (argc - optind != 1)

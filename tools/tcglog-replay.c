@@ -162,6 +162,7 @@ int main(int argc, char **argv)
 	bool strict = false;
 	int c;
 
+	tool_getopt_init(argv, prog);
 	while ((c = getopt_long(argc, argv, "f:b:q:shV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -187,7 +188,7 @@ int main(int argc, char **argv)
 		case 'V':
 			return tool_version(prog);
 		default:
-			return tool_usage_error(prog, "unknown option");
+			return tool_option_error(prog);
 		}
 	}
 	if (optind != argc - 1)

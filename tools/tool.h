@@ -13,13 +13,46 @@
 #include "tcglog/log.h"
 #include "tcglog/yamlout.h"
 
-/* Print "PROG: FILE: offset N: event M: rule: message" and return the exit status. */
+/* The name errors give a file: standard input ("-") is "<stdin>". */
+static inline const char *tool_file_name(const char *file)
+{
+	return file && !strcmp(file, "-") ? "<stdin>" : file;
+}
+
+/*
+ * The one error layout of every tool, on one line:
+ * "PROG: FILE: [offset N: [event M:] | line N: column C:] rule: message"
+ * (FILE#D for the D-th document of a stream).
+ * FILE is NULL only when no file is concerned (a TPM, the output).
+ */
 static inline int tool_error(const char *prog, const char *file, const tcg_err *err)
 {
 	char msg[512];
+	const char *name = tool_file_name(file);
+	size_t nlen = name ? strlen(name) : 0;
+	unsigned long doc = 0, line, col;
+	int used = 0;
+	/* The YAML reader says "FILE[#DOC]:LINE:COL: why"; put the line where
+	 * every tool puts a position, after the file and before the rule. */
+	if (name && !strncmp(err->msg, name, nlen) &&
+	    ((err->msg[nlen] == ':' &&
+	      sscanf(err->msg + nlen, ":%lu:%lu: %n", &line, &col, &used) == 2) ||
+	     (err->msg[nlen] == '#' &&
+	      sscanf(err->msg + nlen, "#%lu:%lu:%lu: %n", &doc, &line, &col, &used) == 3)) &&
+	    used) {
+		tcg_err e = *err;
+		memmove(e.msg, err->msg + nlen + (size_t)used, strlen(err->msg + nlen + used) + 1);
+		tcg_err_format(&e, msg, sizeof msg);
+		if (doc)
+			fprintf(stderr, "%s: %s#%lu: line %lu: column %lu: %s\n", prog, name, doc, line,
+			        col, msg);
+		else
+			fprintf(stderr, "%s: %s: line %lu: column %lu: %s\n", prog, name, line, col, msg);
+		return tcg_exit_status(err->rc);
+	}
 	tcg_err_format(err, msg, sizeof msg);
-	if (file)
-		fprintf(stderr, "%s: %s: %s\n", prog, file, msg);
+	if (name)
+		fprintf(stderr, "%s: %s: %s\n", prog, name, msg);
 	else
 		fprintf(stderr, "%s: %s\n", prog, msg);
 	return tcg_exit_status(err->rc);
@@ -28,6 +61,22 @@ static inline int tool_error(const char *prog, const char *file, const tcg_err *
 static inline int tool_usage_error(const char *prog, const char *what)
 {
 	fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", prog, what, prog);
+	return 2;
+}
+
+/*
+ * Before the getopt loop: getopt says what is wrong with an option under our
+ * name (not the path the tool was run by), once.
+ */
+static inline void tool_getopt_init(char **argv, const char *prog)
+{
+	argv[0] = (char *)prog;
+}
+
+/* getopt's '?': it has said what is wrong; only the hint follows. */
+static inline int tool_option_error(const char *prog)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", prog);
 	return 2;
 }
 

@@ -172,6 +172,7 @@ int main(int argc, char **argv)
 	bool lenient = false;
 	int c;
 
+	tool_getopt_init(argv, prog);
 	while ((c = getopt_long(argc, argv, "c:u:e:lhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -196,7 +197,7 @@ int main(int argc, char **argv)
 		case 'V':
 			return tool_version(prog);
 		default:
-			return tool_usage_error(prog, "unknown option");
+			return tool_option_error(prog);
 		}
 	}
 	if (optind != argc - 1)

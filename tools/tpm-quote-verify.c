@@ -152,6 +152,7 @@ int main(int argc, char **argv)
 	tcg_err err;
 	int c, status = 0;
 
+	tool_getopt_init(argv, prog);
 	while ((c = getopt_long(argc, argv, "u:m:s:n:f:l:L:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'u': ak_path = optarg; break;
@@ -165,7 +166,7 @@ int main(int argc, char **argv)
 		case OPT_UNCHECKED: o.ak_unchecked = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': return tool_version(prog);
-		default: return tool_usage_error(prog, "unknown option");
+		default: return tool_option_error(prog);
 		}
 	}
 	if (optind != argc)
@@ -207,7 +208,8 @@ int main(int argc, char **argv)
 			goto fail;
 		o.log = log;
 	}
-	failed_file = NULL;
+	/* What fails now is the quote: its attest, signature or PCR digest. */
+	failed_file = msg_path;
 	if (tcg_quote_verify(ak, msg, msg_len, sig, sig_len, &o, r, &err))
 		goto fail;
 	print_result(ak, r, log != NULL);
