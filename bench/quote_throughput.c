@@ -37,7 +37,6 @@
 #include <openssl/rsa.h>
 #include <tss2/tss2_mu.h>
 
-#include "tcglog/buf.h"
 #include "tcglog/log.h"
 #include "tcglog/pcrs.h"
 #include "tcglog/quote.h"

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "tcglog/buf.h"
+#include "buf.h"
 
 const char *tcg_binding_name(tcg_binding b)
 {

@@ -1,4 +1,4 @@
-#include "tcglog/buf.h"
+#include "buf.h"
 
 #include <string.h>
 
@@ -96,17 +96,6 @@ bool tcg_buf_u32be(tcg_buf *b, uint32_t *v)
 	*v = (uint32_t)b->p[0] << 24 | (uint32_t)b->p[1] << 16 | (uint32_t)b->p[2] << 8 |
 	     (uint32_t)b->p[3];
 	return tcg_buf_skip(b, 4);
-}
-
-bool tcg_buf_u64be(tcg_buf *b, uint64_t *v)
-{
-	uint32_t hi, lo;
-	if (b->len < 8)
-		return false;
-	tcg_buf_u32be(b, &hi);
-	tcg_buf_u32be(b, &lo);
-	*v = (uint64_t)hi << 32 | lo;
-	return true;
 }
 
 static int hex_nibble(char c)

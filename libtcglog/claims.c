@@ -611,16 +611,6 @@ const tcg_err *tcg_claims_problem(const tcg_claims *c, size_t i)
 	return i < c->nprob ? &c->prob[i] : NULL;
 }
 
-bool tcg_claims_verified(const tcg_claims *c)
-{
-	return c->verified;
-}
-
-uint16_t tcg_claims_bank(const tcg_claims *c)
-{
-	return c->bank;
-}
-
 /* ---- output ---- */
 
 void tcg_cl_kv_tri(tcg_yaml *y, const char *k, tri v)

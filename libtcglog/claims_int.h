@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tcglog/buf.h"
+#include "buf.h"
 #include "tcglog/digest.h"
-#include "tcglog/events.h"
+#include "events.h"
 #include "tcglog/yamlout.h"
 #include "sipa.h"
 

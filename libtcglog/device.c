@@ -956,15 +956,11 @@ const uint8_t *tcg_dev_ek_cert(const tcg_dev *d, size_t *len)
 	return d->ek_cert;
 }
 
-uint32_t tcg_dev_ek_cert_index(const tcg_dev *d) { return d->ek_cert_index; }
-
 const uint8_t *tcg_dev_ek_public(const tcg_dev *d, size_t *len)
 {
 	*len = d->ek_pub_len;
 	return d->ek_pub_len ? d->ek_pub : NULL;
 }
-
-uint32_t tcg_dev_ek_handle(const tcg_dev *d) { return d->ek_handle; }
 
 /*
  * Authorise the EK: its userWithAuth lets an empty password do; otherwise a

@@ -1,6 +1,6 @@
 #include "tcglog/dha.h"
 #include "tcglog/nonce.h"
-#include "tcglog/buf.h"
+#include "buf.h"
 #include "tcglog/claims.h"
 #include "tcglog/credential.h"
 #include "tcglog/ekcert.h"

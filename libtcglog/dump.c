@@ -6,8 +6,8 @@
 
 #include "evtypes.h"
 #include "tcglog/binding.h"
-#include "tcglog/buf.h"
-#include "tcglog/events.h"
+#include "buf.h"
+#include "events.h"
 #include "tcglog/replay.h"
 #include "tcglog/yamlout.h"
 

@@ -26,7 +26,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
-#include "tcglog/buf.h"
+#include "buf.h"
 #include "tcglog/log.h"
 
 #define OID_TPM_MANUFACTURER "2.23.133.2.1"
@@ -663,7 +663,6 @@ const char *tcg_ekcert_key_curve(const tcg_ekcert *c)
 {
 	return c->key_type && !strcmp(c->key_type, "ecc") ? c->curve : NULL;
 }
-tcg_x509 *tcg_ekcert_x509(const tcg_ekcert *c) { return c->x; }
 const uint8_t *tcg_ekcert_der(const tcg_ekcert *c, size_t *len)
 {
 	*len = c->der_len;
@@ -694,8 +693,6 @@ void tcg_ekcert_trust_free(tcg_ekcert_trust *t)
 	sk_X509_pop_free(t->untrusted, X509_free);
 	free(t);
 }
-
-size_t tcg_ekcert_trust_num_ca(const tcg_ekcert_trust *t) { return t->num_ca; }
 
 struct add_ctx {
 	tcg_ekcert_trust *t;

@@ -11,7 +11,7 @@
  *
  * Input is hostile: every read goes through the tcg_buf reader.
  */
-#include "tcglog/events.h"
+#include "events.h"
 #include "evtypes.h"
 
 #include <inttypes.h>
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tcglog/buf.h"
+#include "buf.h"
 #include "tcglog/digest.h"
 #include "sipa.h"
 #include "uefi.h"

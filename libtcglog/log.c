@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tcglog/buf.h"
+#include "buf.h"
 
 struct tcg_log {
 	tcg_log_format format;

@@ -1,6 +1,6 @@
 /* The messages between the DHA tools: see include/tcglog/msg.h. */
 #include "tcglog/msg.h"
-#include "tcglog/buf.h"
+#include "buf.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -611,11 +611,6 @@ static tcg_rc put_b64(tcg_yaml *y, const char *key, const uint8_t *p, size_t len
 	tcg_yaml_str(y, s, n);
 	free(s);
 	return TCG_OK;
-}
-
-tcg_rc tcg_msg_put_b64(tcg_yaml *y, const uint8_t *p, size_t len, tcg_err *err)
-{
-	return put_b64(y, NULL, p, len, err);
 }
 
 tcg_rc tcg_msg_kv_b64(tcg_yaml *y, const char *key, const uint8_t *p, size_t len,

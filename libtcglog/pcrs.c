@@ -5,7 +5,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "tcglog/buf.h"
+#include "buf.h"
 
 tcg_pcr_bank *tcg_pcrs_bank(tcg_pcr_values *v, uint16_t alg)
 {

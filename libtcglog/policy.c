@@ -449,14 +449,8 @@ tcg_rc tcg_policy_load(const char *path, tcg_policy **out, tcg_err *err)
 
 const char *tcg_policy_name(const tcg_policy *p) { return p->name; }
 const char *tcg_policy_version(const tcg_policy *p) { return p->version; }
-const char *tcg_policy_description(const tcg_policy *p) { return p->description; }
 const uint8_t *tcg_policy_sha256(const tcg_policy *p) { return p->sha256; }
-size_t tcg_policy_num_rules(const tcg_policy *p) { return p->nrules; }
 const char *tcg_policy_rule_id(const tcg_policy *p, size_t i) { return p->rules[i].id; }
-const char *tcg_policy_rule_description(const tcg_policy *p, size_t i)
-{
-	return p->rules[i].description;
-}
 tcg_severity tcg_policy_rule_severity(const tcg_policy *p, size_t i)
 {
 	return p->rules[i].severity;

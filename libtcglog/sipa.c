@@ -2,7 +2,7 @@
 #include "sipa.h"
 
 #include "tcglog/claims.h"
-#include "tcglog/events.h"
+#include "events.h"
 
 static const struct tcg_sipa_def sipa_defs[] = {
 	{ SIPA_TRUSTBOUNDARY, "SIPAEVENT_TRUSTBOUNDARY", SK_BYTES },

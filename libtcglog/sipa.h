@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "tcglog/buf.h"
+#include "buf.h"
 
 /* An id whose category is 1 is a container of items. */
 #define SIPA_CATEGORY_MASK 0x000F0000u

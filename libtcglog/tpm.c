@@ -219,7 +219,6 @@ void tcg_public_free(tcg_public *p)
 
 bool tcg_public_has_area(const tcg_public *p) { return p->has_area; }
 uint16_t tcg_public_type(const tcg_public *p) { return p->area.type; }
-uint16_t tcg_public_name_alg(const tcg_public *p) { return p->area.nameAlg; }
 uint32_t tcg_public_attributes(const tcg_public *p) { return p->area.objectAttributes; }
 tcg_evp_pkey *tcg_public_pkey(const tcg_public *p) { return p->pkey; }
 
@@ -257,12 +256,6 @@ unsigned tcg_public_key_bits(const tcg_public *p)
 	if (p->area.type == TPM2_ALG_RSA)
 		return p->area.parameters.rsaDetail.keyBits;
 	return curve_bits(p->area.parameters.eccDetail.curveID);
-}
-
-uint16_t tcg_public_curve(const tcg_public *p)
-{
-	return p->has_area && p->area.type == TPM2_ALG_ECC ? p->area.parameters.eccDetail.curveID
-	                                                   : 0;
 }
 
 tcg_rc tcg_public_name(const tcg_public *p, uint8_t name[TCG_MAX_NAME], size_t *len,

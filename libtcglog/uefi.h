@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tcglog/buf.h"
+#include "buf.h"
 
 /* GUIDs the library knows by name (one table in uefi.c). */
 enum tcg_guid_id {

@@ -1,4 +1,4 @@
-#include "tcglog/writer.h"
+#include "writer.h"
 
 #include <stdlib.h>
 #include <string.h>

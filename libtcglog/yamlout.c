@@ -455,9 +455,3 @@ void tcg_yaml_node(tcg_yaml *y, const tcg_ynode *n)
 {
 	node_at(y, n, 0);
 }
-
-void tcg_yaml_kv_node(tcg_yaml *y, const char *key, const tcg_ynode *n)
-{
-	tcg_yaml_key(y, key);
-	tcg_yaml_node(y, n);
-}

@@ -2,7 +2,6 @@
 #include <getopt.h>
 #include <string.h>
 
-#include "tcglog/buf.h"
 #include "tcglog/quote.h"
 #include "tcglog/yamlout.h"
 #include "tool.h"

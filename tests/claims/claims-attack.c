@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "tcglog/log.h"
-#include "tcglog/writer.h"
+#include "writer.h"
 
 static int put(tcg_writer *w, const tcg_event *e, uint32_t pcr, uint32_t type,
                const uint8_t *data)

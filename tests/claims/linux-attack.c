@@ -32,7 +32,7 @@
 
 #include "tcglog/digest.h"
 #include "tcglog/log.h"
-#include "tcglog/writer.h"
+#include "writer.h"
 
 #define EV_SEPARATOR 4u
 #define EV_IPL 13u

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "tcglog/digest.h"
-#include "tcglog/writer.h"
+#include "writer.h"
 
 typedef struct {
 	uint8_t b[4096];

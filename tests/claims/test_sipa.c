@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "tcglog/claims.h"
-#include "tcglog/events.h"
+#include "events.h"
 
 static size_t put32(uint8_t *p, uint32_t v)
 {

@@ -27,7 +27,7 @@
 #include "tcglog/log.h"
 #include "tcglog/msg.h"
 #include "tcglog/pcrs.h"
-#include "tcglog/writer.h"
+#include "writer.h"
 
 static _Noreturn void die(const char *what, const tcg_err *err)
 {

@@ -2,7 +2,8 @@
 # The installed tree: meson install into a scratch DESTDIR, then a program
 # built only from what tcglog.pc says (headers, -ltcglog) links and runs; the
 # library exports tcg_* alone; installed tools are PIE and link the shared
-# libtcglog and libcrypto. Usage: install.sh BUILDDIR
+# libtcglog and libcrypto; the installed headers are the API (no private
+# header; the exports are exactly what they declare). Usage: install.sh BUILDDIR
 set -u
 . "$(dirname "$0")/../tap.sh"
 build=$1
@@ -64,6 +65,36 @@ so=$root$libdir/libtcglog.so.0
 nm -D --defined-only "$so" | awk '$2 != "A" && $3 !~ /^tcg_/ {print $3}' >"$tmp/foreign"
 check "libtcglog.so exports tcg_* symbols only (version script)" test ! -s "$tmp/foreign" -a -f "$so"
 [ -s "$tmp/foreign" ] && diag "exported: $(tr '\n' ' ' <"$tmp/foreign")"
+
+# The installed headers are the API: the private ones stay out, each public
+# one compiles on its own from the installed tree (so none includes a private
+# one), and the library exports exactly what they declare, nothing more.
+inc=$root$prefix/$(opt includedir)
+present=
+for h in buf.h writer.h events.h uefi.h sipa.h claims_int.h evtypes.h; do
+	[ -e "$inc/tcglog/$h" ] && present="$present $h"
+done
+check "private headers (buf.h, writer.h, events.h, ...) are not installed" test -d "$inc/tcglog" -a -z "$present"
+[ -n "$present" ] && diag "installed:$present"
+bad=
+n=0
+for h in "$inc"/tcglog/*.h; do
+	n=$((n + 1))
+	printf '#include <tcglog/%s>\n' "${h##*/}" >"$tmp/one.c"
+	$cc -std=c11 -Wall -Werror -fsyntax-only -I"$inc" "$tmp/one.c" >"$tmp/out" 2>&1 || bad="$bad ${h##*/}"
+done
+check "each of the $n installed headers compiles alone against the installed include dir" test "$n" -gt 10 -a -z "$bad"
+[ -n "$bad" ] && diag "do not compile alone:$bad"
+nm -D --defined-only "$so" | awk '$2 != "A" {sub(/@.*/, "", $3); print $3}' | sort -u >"$tmp/exported"
+"$(dirname "$0")/api-functions.sh" "$cc" "$inc" >"$tmp/declared" 2>"$tmp/out" || diag "$(cat "$tmp/out")"
+comm -23 "$tmp/exported" "$tmp/declared" >"$tmp/extra"
+comm -13 "$tmp/exported" "$tmp/declared" >"$tmp/missing"
+check "every symbol libtcglog.so exports is declared in an installed header" \
+	test -s "$tmp/exported" -a ! -s "$tmp/extra"
+[ -s "$tmp/extra" ] && diag "exported, declared nowhere public: $(tr '\n' ' ' <"$tmp/extra")"
+check "every function and object the installed headers declare ($(wc -l <"$tmp/declared")) is exported" \
+	test "$(wc -l <"$tmp/declared")" -gt 100 -a ! -s "$tmp/missing"
+[ -s "$tmp/missing" ] && diag "declared, not exported: $(tr '\n' ' ' <"$tmp/missing")"
 
 if [ "$(opt static_tools)" = true ]; then
 	skip "installed tools link the shared libraries" "this build has -Dstatic_tools=true"

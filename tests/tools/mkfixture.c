@@ -38,8 +38,8 @@
 #include <string.h>
 
 #include "tcglog/digest.h"
-#include "tcglog/events.h"
-#include "tcglog/writer.h"
+#include "events.h"
+#include "writer.h"
 
 #define MAX_TOK 64
 #define MAX_DEPTH 8

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tcglog/writer.h"
+#include "writer.h"
 
 int main(int argc, char **argv)
 {

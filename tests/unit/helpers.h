@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "tcglog/log.h"
-#include "tcglog/writer.h"
+#include "writer.h"
 
 /* Independent reference hash: OpenSSL's one-shot API, not libtcglog's hasher. */
 static inline void ref_hash(const char *md, const void *a, size_t alen, const void *b,

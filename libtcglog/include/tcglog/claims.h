@@ -57,8 +57,6 @@ void tcg_claims_free(tcg_claims *c);
 /* The events that broke a rule, in log order (each with rule, event, offset). */
 size_t tcg_claims_num_problems(const tcg_claims *c);
 const tcg_err *tcg_claims_problem(const tcg_claims *c, size_t i);
-bool tcg_claims_verified(const tcg_claims *c);
-uint16_t tcg_claims_bank(const tcg_claims *c);
 
 /* A log read from a file, the PCR values it is checked against, and its claims. */
 typedef struct {

@@ -137,12 +137,10 @@ tcg_rc tcg_dev_play(tcg_dev *d, const tcg_log *log, unsigned flags, tcg_dev_play
  * unique). The EK must match the certificate (ekcert-key-mismatch).
  */
 tcg_rc tcg_dev_ek_load(tcg_dev *d, tcg_dev_alg alg, uint32_t ek_handle, tcg_err *err);
-/* After tcg_dev_ek_load: the certificate as read from NV, its NV index, the
- * EK's TPM2B_PUBLIC (marshalled), and the persistent handle (0: created). */
+/* After tcg_dev_ek_load: the certificate as read from NV and the EK's
+ * TPM2B_PUBLIC (marshalled). */
 const uint8_t *tcg_dev_ek_cert(const tcg_dev *d, size_t *len);
-uint32_t tcg_dev_ek_cert_index(const tcg_dev *d);
 const uint8_t *tcg_dev_ek_public(const tcg_dev *d, size_t *len);
-uint32_t tcg_dev_ek_handle(const tcg_dev *d);
 
 /* ---- AK ---- */
 

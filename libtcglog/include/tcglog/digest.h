@@ -23,6 +23,10 @@ extern "C" {
 #define TCG_ALG_SHA3_384 0x0028
 #define TCG_ALG_SHA3_512 0x0029
 
+/* Hex text (optional 0x, even length) into at most max bytes; false when
+ * malformed. For digests and nonces given on command lines. */
+bool tcg_hex_decode(const char *s, uint8_t *out, size_t max, size_t *len);
+
 /* Known hash size for alg, or 0 when the algorithm is unknown. */
 size_t tcg_alg_size(uint16_t alg);
 /* "sha256" etc. as tpm2-tools names them; NULL when unknown. */

@@ -79,9 +79,7 @@ const char *tcg_ekcert_not_after(const tcg_ekcert *c);
 const char *tcg_ekcert_key_type(const tcg_ekcert *c);
 unsigned tcg_ekcert_key_bits(const tcg_ekcert *c);
 const char *tcg_ekcert_key_curve(const tcg_ekcert *c);
-/* The certificate itself (OpenSSL's X509, owned by c) and its DER bytes. */
-typedef struct x509_st tcg_x509;
-tcg_x509 *tcg_ekcert_x509(const tcg_ekcert *c);
+/* The certificate's DER bytes. */
 const uint8_t *tcg_ekcert_der(const tcg_ekcert *c, size_t *len);
 
 /*
@@ -100,7 +98,6 @@ tcg_rc tcg_ekcert_trust_add_ca_data(tcg_ekcert_trust *t, const uint8_t *data, si
 tcg_rc tcg_ekcert_trust_add_untrusted(tcg_ekcert_trust *t, const char *path, tcg_err *err);
 tcg_rc tcg_ekcert_trust_add_untrusted_data(tcg_ekcert_trust *t, const uint8_t *data,
                                            size_t len, tcg_err *err);
-size_t tcg_ekcert_trust_num_ca(const tcg_ekcert_trust *t);
 
 #define TCG_EKCERT_MAX_FINDINGS 24
 #define TCG_EKCERT_MAX_CHAIN 8

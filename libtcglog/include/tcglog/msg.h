@@ -149,9 +149,8 @@ char *tcg_b64_encode(const uint8_t *p, size_t len, size_t *outlen);
 /* Writing: the mapping with kind and version ... its end. */
 void tcg_msg_write_start(tcg_yaml *y, const char *kind, unsigned version);
 void tcg_msg_write_end(tcg_yaml *y);
-/* A base64 value (double-quoted, one line). TCG_E_NOMEM (nothing written) when
- * out of memory. */
-tcg_rc tcg_msg_put_b64(tcg_yaml *y, const uint8_t *p, size_t len, tcg_err *err);
+/* key + a base64 value (double-quoted, one line). TCG_E_NOMEM (nothing
+ * written) when out of memory. */
 tcg_rc tcg_msg_kv_b64(tcg_yaml *y, const char *key, const uint8_t *p, size_t len,
                       tcg_err *err);
 

@@ -63,12 +63,9 @@ void tcg_policy_free(tcg_policy *p);
 
 const char *tcg_policy_name(const tcg_policy *p);
 const char *tcg_policy_version(const tcg_policy *p);
-const char *tcg_policy_description(const tcg_policy *p);
 /* SHA-256 of the policy's bytes as given to tcg_policy_parse. */
 const uint8_t *tcg_policy_sha256(const tcg_policy *p);
-size_t tcg_policy_num_rules(const tcg_policy *p);
 const char *tcg_policy_rule_id(const tcg_policy *p, size_t i);
-const char *tcg_policy_rule_description(const tcg_policy *p, size_t i);
 tcg_severity tcg_policy_rule_severity(const tcg_policy *p, size_t i);
 tcg_unknown_mode tcg_policy_rule_unknown(const tcg_policy *p, size_t i);
 

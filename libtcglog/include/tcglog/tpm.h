@@ -51,15 +51,12 @@ void tcg_public_free(tcg_public *p);
 
 bool tcg_public_has_area(const tcg_public *p); /* false for a PEM key */
 uint16_t tcg_public_type(const tcg_public *p);  /* TCG_ALG_RSA / TCG_ALG_ECC */
-uint16_t tcg_public_name_alg(const tcg_public *p);
 uint32_t tcg_public_attributes(const tcg_public *p);
 /* Signing scheme and its hash from the public area (TCG_ALG_NULL when none). */
 uint16_t tcg_public_scheme(const tcg_public *p);
 uint16_t tcg_public_scheme_hash(const tcg_public *p);
 /* RSA modulus bits, or the ECC curve size in bits. */
 unsigned tcg_public_key_bits(const tcg_public *p);
-/* TPM_ECC_CURVE of an ECC key (0x0003 P-256, 0x0004 P-384), else 0. */
-uint16_t tcg_public_curve(const tcg_public *p);
 /* "P-256", "P-384", "P-521" for a TPM_ECC_CURVE; NULL for others. */
 const char *tcg_ecc_curve_name(uint16_t curve);
 

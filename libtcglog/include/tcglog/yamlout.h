@@ -66,7 +66,6 @@ void tcg_yaml_kv_guid(tcg_yaml *y, const char *key, const uint8_t p[16]);
  * deeper than TCG_YDOC_MAX_DEPTH (which no parsed tree has) fails the output.
  */
 void tcg_yaml_node(tcg_yaml *y, const tcg_ynode *n);
-void tcg_yaml_kv_node(tcg_yaml *y, const char *key, const tcg_ynode *n);
 /* A mapping key taken from a parsed tree, written as tcg_yaml_node writes keys. */
 void tcg_yaml_node_key(tcg_yaml *y, const tcg_ynode *key);
 

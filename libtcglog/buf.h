@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tcglog/digest.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -40,9 +42,7 @@ bool tcg_buf_u32le(tcg_buf *b, uint32_t *v);
 bool tcg_buf_u64le(tcg_buf *b, uint64_t *v);
 bool tcg_buf_u16be(tcg_buf *b, uint16_t *v);
 bool tcg_buf_u32be(tcg_buf *b, uint32_t *v);
-bool tcg_buf_u64be(tcg_buf *b, uint64_t *v);
-/* Hex text (optional 0x, even length) into at most max bytes; false when malformed. */
-bool tcg_hex_decode(const char *s, uint8_t *out, size_t max, size_t *len);
+/* tcg_hex_decode is public (digest.h). */
 /* Exactly n hex digits, no prefix; out may be NULL to only check them. */
 bool tcg_hex_decode_n(const char *s, size_t n, uint8_t *out, size_t max, size_t *len);
 
