@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tcglog/buf.h"
+#include "buf.h"
 #include "tcglog/log.h"
 #include "tcglog/pcrs.h"
 #include "tcglog/quote.h"
