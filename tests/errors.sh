@@ -79,4 +79,35 @@ run "$tools/tpm-ekcert-verify" --ca "$tmp/missing" "$tmp/empty"
 expect "tpm-ekcert-verify: a missing --ca names the file" 3 \
 	"tpm-ekcert-verify: $tmp/missing: open: No such file or directory"
 
+# An unreadable file is the environment (3), named with the system's reason.
+# Root reads any file, so as root the tools run as nobody (setpriv); the
+# directory then only lets them through to the file.
+chmod 711 "$tmp"
+: >"$tmp/locked"
+chmod 000 "$tmp/locked"
+as_user=
+if [ "$(id -u)" -eq 0 ]; then
+	if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+		as_user="setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups"
+	else
+		as_user=none
+	fi
+fi
+if [ "$as_user" = none ]; then
+	skip "unreadable files" "running as root without setpriv or the user nobody"
+else
+	for n in tcglog-dump tcglog-replay tcglog-claims; do
+		run $as_user "$tools/$n" "$tmp/locked"
+		check "$n: an unreadable log (mode 000) exits 3 naming the file" \
+			test "$(cat "$tmp/rc")" -eq 3 -a -n "$(tail -n 1 "$tmp/err" |
+			grep -Ex "$n: $tmp/locked: open: Permission denied")" || diag "$(cat "$tmp/err")"
+	done
+	run $as_user "$tools/dha-policy" "$tmp/locked" "$tmp/empty"
+	expect "dha-policy: an unreadable policy names the file" 3 \
+		"dha-policy: $tmp/locked: open: Permission denied"
+	run $as_user "$tools/tpm-ekcert-verify" --ca "$tmp/locked" "$tmp/empty"
+	expect "tpm-ekcert-verify: an unreadable --ca names the file" 3 \
+		"tpm-ekcert-verify: $tmp/locked: open: Permission denied"
+fi
+
 tap_end
