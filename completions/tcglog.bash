@@ -25,6 +25,7 @@ _tcglog_spec()
 	dha-policy) echo "$common -o --offline" ;;
 	dha-device) echo "-h --help --version --tcti=none --state=dir" ;;
 	dha-server) echo "-h --help --version --state=dir" ;;
+	tcglog-ek-roots) echo "-h --help --version -l=file --list=file -o=dir --output=dir" ;;
 	esac
 }
 
@@ -117,4 +118,4 @@ _tcglog()
 
 complete -o filenames -F _tcglog tcglog-dump tcglog-replay tcglog-claims tcglog-play \
 	tpm-ekcert-verify tpm-quote-verify dha-bootdata dha-activate dha-quote dha-issue \
-	dha-verify dha-nonce dha-policy dha-device dha-server
+	dha-verify dha-nonce dha-policy dha-device dha-server tcglog-ek-roots

@@ -14,13 +14,15 @@ static const char *prog = "tpm-ekcert-verify";
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "Usage: %s --ca FILE|DIR [OPTIONS] CERT\n"
+	        "Usage: %s [--ca FILE|DIR] [OPTIONS] CERT\n"
 	        "Check an EK certificate (CERT, or - for standard input; DER or PEM, as read\n"
 	        "from the TPM's NV index): its chain to the trust anchors, the TCG EK\n"
 	        "credential profile, and with --ek that its key is the EK's. Prints YAML.\n"
 	        "\n"
 	        "  -c, --ca FILE|DIR       trust anchors: PEM or DER certificates, or a directory\n"
-	        "                          of them; may be repeated (64 times)\n"
+	        "                          of them; may be repeated (64 times); without it,\n"
+	        "                          the directory tcglog-ek-roots fills:\n"
+	        "                          %s\n"
 	        "  -u, --untrusted FILE    intermediate certificates (PEM or DER); may be\n"
 	        "                          repeated (64 times)\n"
 	        "  -e, --ek FILE           the EK public area (TPM2B_PUBLIC, as tpm2_createek -u\n"
@@ -34,7 +36,7 @@ static void usage(FILE *f)
 	        "\n"
 	        "Exit status: 0 verified, 1 a check failed (the rule is named), 2 bad usage\n"
 	        "or input that cannot be parsed, 3 a file could not be read.\n",
-	        prog);
+	        prog, TCGLOG_EK_ROOTS);
 }
 
 #define MAX_FILES 64
@@ -202,8 +204,10 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return tool_usage_error(prog, "expects exactly one CERT");
+	/* The installed anchors, which only the operator (or tcglog-ek-roots, from
+	 * fingerprinted vendor CAs) writes; an empty directory is refused. */
 	if (!ncas)
-		return tool_usage_error(prog, "needs at least one --ca FILE|DIR");
+		cas[ncas++] = TCGLOG_EK_ROOTS;
 
 	const char *path = argv[optind];
 	tcg_ekcert_trust *trust = NULL;

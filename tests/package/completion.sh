@@ -31,7 +31,8 @@ complete_words() {
 }
 
 tools="tcglog-dump tcglog-replay tcglog-claims tcglog-play tpm-ekcert-verify tpm-quote-verify
-	dha-bootdata dha-activate dha-quote dha-issue dha-verify dha-nonce dha-policy dha-device dha-server"
+	dha-bootdata dha-activate dha-quote dha-issue dha-verify dha-nonce dha-policy dha-device dha-server
+	tcglog-ek-roots"
 for t in $tools; do
 	if [ ! -x "$build/tools/$t" ]; then
 		not_ok "$t: not built"

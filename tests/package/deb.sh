@@ -73,6 +73,27 @@ check "dha-server --help names /usr/share/tcglog/policies/windows-dha.yaml, whic
 		test -f "$1/usr/share/tcglog/policies/windows-dha.yaml"' - "$root"
 check "completions under /usr/share/bash-completion/completions" \
 	test -e "$root/usr/share/bash-completion/completions/tcglog-dump"
+check "tcglog ships the EK trust directory /etc/tcglog/ek-roots, empty" \
+	sh -c '[ -d "$1/etc/tcglog/ek-roots" ] && [ -z "$(ls -A "$1/etc/tcglog/ek-roots")" ]' - "$root"
+check "it is tpm-ekcert-verify's default --ca, and tcglog-ek-roots fills it from the packaged list" \
+	sh -c 'LD_LIBRARY_PATH=$2 "$1/usr/bin/tpm-ekcert-verify" --help | grep -q "^ */etc/tcglog/ek-roots$" &&
+		"$1/usr/bin/tcglog-ek-roots" --help | grep -q "(default: /usr/share/tcglog/ek-roots.list)" &&
+		"$1/usr/bin/tcglog-ek-roots" --help | grep -q "(default: /etc/tcglog/ek-roots)" &&
+		test -f "$1/usr/share/tcglog/ek-roots.list"' - "$root" "$libdir"
+# The license: LICENSE's words are those of the License paragraph of each
+# package's copyright file (debian/copyright, where Debian wants it).
+words() { tr -s ' \n\t' '\n\n\n' | grep -v '^\.$' | grep -v '^$'; }
+sed '1,/^Copyright/d' "$src/LICENSE" | words >"$tmp/license"
+bad=
+for p in libtcglog0 libtcglog-dev tcglog; do
+	c=$root/usr/share/doc/$p/copyright
+	# The text after the last "License: BSD-3-Clause" line: the stand-alone paragraph.
+	awk '/^License: BSD-3-Clause$/ {t = ""; next} {t = t $0 "\n"} END {printf "%s", t}' "$c" |
+		words >"$tmp/copyright"
+	cmp -s "$tmp/license" "$tmp/copyright" || bad="$bad $p"
+done
+check "each package's copyright file holds the BSD-3-Clause text of LICENSE" test -z "$bad"
+[ -n "$bad" ] && diag "differs:$bad"
 
 cat >"$tmp/prog.c" <<'C'
 #include <stdio.h>
