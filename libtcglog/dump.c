@@ -86,6 +86,32 @@ static void type_value(tcg_yaml *y, uint32_t type)
 		tcg_yaml_hex64(y, type);
 }
 
+/* DigestCount and Digests: the banks the event carries and the options keep, in bank order. */
+static void dump_digests(tcg_yaml *y, const tcg_log *log, const tcg_event *e,
+                         const tcg_dump_opts *o)
+{
+	const uint8_t *d[TCG_MAX_BANKS];
+	size_t nb = tcg_log_num_banks(log), shown = 0;
+	for (size_t i = 0; i < nb; i++) {
+		d[i] = bank_wanted(o, tcg_log_bank(log, i).alg) ? tcg_event_digest(log, e, i) : NULL;
+		shown += d[i] != NULL;
+	}
+	tcg_yaml_kv_u64(y, "DigestCount", shown);
+	tcg_yaml_key(y, "Digests");
+	tcg_yaml_seq_start(y);
+	for (size_t i = 0; i < nb; i++) {
+		tcg_bank b = tcg_log_bank(log, i);
+		if (!d[i])
+			continue;
+		tcg_yaml_map_start(y);
+		tcg_yaml_key(y, "AlgorithmId");
+		alg_value(y, b.alg);
+		tcg_yaml_kv_hex(y, "Digest", d[i], b.size);
+		tcg_yaml_map_end(y);
+	}
+	tcg_yaml_seq_end(y);
+}
+
 static void dump_event(tcg_yaml *y, const tcg_log *log, const tcg_event *e,
                        const tcg_dump_opts *o, tcg_hasher *h)
 {
@@ -104,23 +130,7 @@ static void dump_event(tcg_yaml *y, const tcg_log *log, const tcg_event *e,
 		tcg_yaml_key(y, "SpecID");
 		dump_specid(y, log);
 	} else {
-		size_t shown = 0;
-		for (size_t i = 0; i < tcg_log_num_banks(log); i++)
-			shown += tcg_event_digest(log, e, i) && bank_wanted(o, tcg_log_bank(log, i).alg);
-		tcg_yaml_kv_u64(y, "DigestCount", shown);
-		tcg_yaml_key(y, "Digests");
-		tcg_yaml_seq_start(y);
-		for (size_t i = 0; i < tcg_log_num_banks(log); i++) {
-			tcg_bank b = tcg_log_bank(log, i);
-			if (!tcg_event_digest(log, e, i) || !bank_wanted(o, b.alg))
-				continue;
-			tcg_yaml_map_start(y);
-			tcg_yaml_key(y, "AlgorithmId");
-			alg_value(y, b.alg);
-			tcg_yaml_kv_hex(y, "Digest", tcg_event_digest(log, e, i), b.size);
-			tcg_yaml_map_end(y);
-		}
-		tcg_yaml_seq_end(y);
+		dump_digests(y, log, e, o);
 		tcg_yaml_kv_u64(y, "EventSize", e->size);
 		tcg_yaml_key(y, "Event");
 		if (o->no_decode)
@@ -634,23 +644,7 @@ static void t2_event(tcg_yaml *y, const tcg_log *log, const tcg_event *e, const 
 		tcg_yaml_map_end(y);
 		return;
 	}
-	size_t shown = 0;
-	for (size_t i = 0; i < tcg_log_num_banks(log); i++)
-		shown += tcg_event_digest(log, e, i) && bank_wanted(o, tcg_log_bank(log, i).alg);
-	tcg_yaml_kv_u64(y, "DigestCount", shown);
-	tcg_yaml_key(y, "Digests");
-	tcg_yaml_seq_start(y);
-	for (size_t i = 0; i < tcg_log_num_banks(log); i++) {
-		tcg_bank b = tcg_log_bank(log, i);
-		if (!tcg_event_digest(log, e, i) || !bank_wanted(o, b.alg))
-			continue;
-		tcg_yaml_map_start(y);
-		tcg_yaml_key(y, "AlgorithmId");
-		alg_value(y, b.alg);
-		tcg_yaml_kv_hex(y, "Digest", tcg_event_digest(log, e, i), b.size);
-		tcg_yaml_map_end(y);
-	}
-	tcg_yaml_seq_end(y);
+	dump_digests(y, log, e, o);
 	tcg_yaml_kv_u64(y, "EventSize", e->size);
 	/* tpm2-tools writes no Event key for empty event data. */
 	if (e->size) {
