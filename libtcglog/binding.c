@@ -53,9 +53,10 @@ bool tcg_type_binds(uint32_t pcr, uint32_t type)
 }
 
 /* UEFI_VARIABLE_DATA: the VariableData part, which PFP says EV_EFI_VARIABLE_BOOT hashes. */
-static bool variable_data(const tcg_event *e, const uint8_t **p, size_t *len)
+static bool variable_data(const tcg_event *e, const uint8_t *data, const uint8_t **p,
+                          size_t *len)
 {
-	tcg_buf b = tcg_buf_init(e->data, e->size), name;
+	tcg_buf b = tcg_buf_init(data, e->size), name;
 	uint64_t nlen, dlen;
 	if (!tcg_buf_skip(&b, 16) || !tcg_buf_u64le(&b, &nlen) || !tcg_buf_u64le(&b, &dlen) ||
 	    nlen > SIZE_MAX / 2 || !tcg_buf_sub64(&b, nlen * 2, &name) || dlen != tcg_buf_left(&b))
@@ -73,46 +74,48 @@ static bool matches(tcg_hasher *h, uint16_t alg, const uint8_t *want, const uint
 }
 
 /* GRUB logs "grub_cmd: X" or "kernel_cmdline: X" in PCR 8 but measures X only. */
-static bool grub_matches(tcg_hasher *h, uint16_t alg, const tcg_event *e, const uint8_t *want)
+static bool grub_matches(tcg_hasher *h, uint16_t alg, const tcg_event *e, const uint8_t *data,
+                         const uint8_t *want)
 {
 	static const char *const prefixes[] = {
 		"grub_cmd: ", "kernel_cmdline: ", "module_cmdline: ", "grub_cmd ",
 		"kernel_cmdline ", "module_cmdline ", "grub_kernel_cmdline ",
 	};
 	size_t n = e->size;
-	while (n && !e->data[n - 1])
+	while (n && !data[n - 1])
 		n--;
 	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
 		size_t k = strlen(prefixes[i]);
-		if (n < k || memcmp(e->data, prefixes[i], k))
+		if (n < k || memcmp(data, prefixes[i], k))
 			continue;
-		if (matches(h, alg, want, e->data + k, n - k) ||
-		    (n < e->size && matches(h, alg, want, e->data + k, n - k + 1)))
+		if (matches(h, alg, want, data + k, n - k) ||
+		    (n < e->size && matches(h, alg, want, data + k, n - k + 1)))
 			return true;
 	}
 	return false;
 }
 
-static bool bank_matches(tcg_hasher *h, uint16_t alg, const tcg_event *e, const uint8_t *want)
+static bool bank_matches(tcg_hasher *h, uint16_t alg, const tcg_event *e, const uint8_t *data,
+                         const uint8_t *want)
 {
 	const uint8_t *vp;
 	size_t vlen;
 
-	if (matches(h, alg, want, e->data, e->size))
+	if (matches(h, alg, want, data, e->size))
 		return true;
 	switch (e->type) {
 	case EV_EFI_VARIABLE_BOOT:
 		/* PFP hashes VariableData only; some firmware hashes the whole struct. */
-		return variable_data(e, &vp, &vlen) && matches(h, alg, want, vp, vlen);
+		return variable_data(e, data, &vp, &vlen) && matches(h, alg, want, vp, vlen);
 	case EV_IPL:
 		/* Strings are measured with or without their terminating NUL (char or char16). */
-		if (e->size >= 1 && e->data[e->size - 1] == 0 &&
-		    matches(h, alg, want, e->data, e->size - 1))
+		if (e->size >= 1 && data[e->size - 1] == 0 &&
+		    matches(h, alg, want, data, e->size - 1))
 			return true;
-		if (e->size >= 2 && e->data[e->size - 1] == 0 && e->data[e->size - 2] == 0 &&
-		    matches(h, alg, want, e->data, e->size - 2))
+		if (e->size >= 2 && data[e->size - 1] == 0 && data[e->size - 2] == 0 &&
+		    matches(h, alg, want, data, e->size - 2))
 			return true;
-		return e->pcr == 8 && grub_matches(h, alg, e, want);
+		return e->pcr == 8 && grub_matches(h, alg, e, data, want);
 	default:
 		return false;
 	}
@@ -131,10 +134,10 @@ tcg_binding tcg_event_binding(const tcg_log *log, const tcg_event *e, tcg_hasher
 		return TCG_BIND_UNCHECKED;
 	for (size_t i = 0; i < nb; i++) {
 		tcg_bank bk = tcg_log_bank(log, i);
-		if (!e->digest[i] || !tcg_hasher_supports(hasher, bk.alg) ||
-		    tcg_alg_size(bk.alg) != bk.size)
+		const uint8_t *want = tcg_event_digest(log, e, i);
+		if (!want || !tcg_hasher_supports(hasher, bk.alg) || tcg_alg_size(bk.alg) != bk.size)
 			continue;
-		if (!bank_matches(hasher, bk.alg, e, e->digest[i])) {
+		if (!bank_matches(hasher, bk.alg, e, tcg_event_data(log, e), want)) {
 			if (bad_bank)
 				*bad_bank = i;
 			res = TCG_BIND_MISMATCH;

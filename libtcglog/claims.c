@@ -70,7 +70,7 @@ void tcg_cl_problem(tcg_claims *c, const tcg_event *e, const char *rule, const c
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	tcg_err_set(p, TCG_E_MISMATCH, rule, e ? e->offset : TCG_NO_OFFSET,
-	            e ? (long)e->number : TCG_NO_EVENT, "%s", msg);
+	            e ? (long)tcg_event_number(c->log, e) : TCG_NO_EVENT, "%s", msg);
 }
 
 /* ---- per-PCR allow-list ---- */
@@ -153,11 +153,11 @@ bool tcg_cl_digest_matches(tcg_claims *c, const tcg_event *e, const uint8_t *p, 
 	bool any = false;
 	for (size_t i = 0; i < tcg_log_num_banks(c->log); i++) {
 		tcg_bank bk = tcg_log_bank(c->log, i);
+		const uint8_t *want = tcg_event_digest(c->log, e, i);
 		uint8_t d[TCG_MAX_DIGEST];
-		if (!e->digest[i] || !tcg_hasher_supports(c->h, bk.alg) ||
-		    tcg_alg_size(bk.alg) != bk.size)
+		if (!want || !tcg_hasher_supports(c->h, bk.alg) || tcg_alg_size(bk.alg) != bk.size)
 			continue;
-		if (tcg_hash(c->h, bk.alg, p, len, d) || memcmp(d, e->digest[i], bk.size))
+		if (tcg_hash(c->h, bk.alg, p, len, d) || memcmp(d, want, bk.size))
 			return false;
 		any = true;
 	}
@@ -170,7 +170,7 @@ static bool utf16_odd_matches(tcg_claims *c, const tcg_event *e)
 	uint8_t *p = malloc((size_t)e->size + 1);
 	if (!p)
 		return false;
-	memcpy(p, e->data, e->size);
+	memcpy(p, tcg_cl_data(c, e), e->size);
 	p[e->size] = 0;
 	bool ok = tcg_cl_digest_matches(c, e, p, (size_t)e->size + 1);
 	free(p);
@@ -183,9 +183,10 @@ static const uint16_t strength[] = { TCG_ALG_SHA512, TCG_ALG_SHA3_512, TCG_ALG_S
 	                             TCG_ALG_SHA3_384, TCG_ALG_SHA256, TCG_ALG_SHA3_256,
 	                             TCG_ALG_SM3_256, TCG_ALG_SHA1 };
 
-static bool is_wbcl_sep(const tcg_event *e)
+static bool is_wbcl_sep(const tcg_log *log, const tcg_event *e)
 {
-	return e->type == EV_SEPARATOR && e->size == 4 && !memcmp(e->data, "WBCL", 4);
+	return e->type == EV_SEPARATOR && e->size == 4 &&
+	       !memcmp(tcg_event_data(log, e), "WBCL", 4);
 }
 
 /* PCRs the boot chain measures into after the firmware: no event may extend them after
@@ -225,7 +226,7 @@ tcg_profile tcg_claims_log_profile(const tcg_log *log)
 {
 	for (size_t i = 0; i < tcg_log_num_events(log); i++) {
 		const tcg_event *e = tcg_log_event(log, i);
-		if (!e->header && e->pcr >= 12 && e->pcr <= 14 && is_wbcl_sep(e))
+		if (!e->header && e->pcr >= 12 && e->pcr <= 14 && is_wbcl_sep(log, e))
 			return TCG_PROFILE_WINDOWS;
 	}
 	return TCG_PROFILE_LINUX;
@@ -287,9 +288,11 @@ static void find_extended(tcg_claims *c)
 		if (e->header || e->type == TCG_EV_NO_ACTION || e->pcr >= TCG_NUM_PCRS)
 			continue;
 		c->extended |= 1u << e->pcr;
-		for (size_t b = 0; b < nb && b < 32; b++)
-			if (e->digest[b] && !all_zero(e->digest[b], tcg_log_bank(c->log, b).size))
+		for (size_t b = 0; b < nb && b < 32; b++) {
+			const uint8_t *d = tcg_event_digest(c->log, e, b);
+			if (d && !all_zero(d, tcg_log_bank(c->log, b).size))
 				seen |= 1u << b;
+		}
 	}
 	for (size_t b = 0; b < nb && b < 32; b++)
 		if (!(seen & (1u << b)))
@@ -373,7 +376,7 @@ static tcg_rc scan_log(tcg_claims *c, tcg_err *err)
 			continue;
 		/* The end of boot: the first ExitBootServices action (its digest checked, its
 		 * type and data checked with the well-known events in event_evidence). */
-		const uint8_t *d = e->digest[c->bidx];
+		const uint8_t *d = tcg_cl_digest(c, e);
 		if (c->boot_end == SIZE_MAX && e->pcr == 5 && e->type == EV_EFI_ACTION && d &&
 		    !memcmp(d, c->wk[WK_EXIT_BOOT_SERVICES], dsize))
 			c->boot_end = i;
@@ -412,7 +415,7 @@ static bool binding_ok(tcg_claims *c, const tcg_event *e, const char *tname)
 		return true;
 	/* Old shim measures one stray byte after the certificate. */
 	if (e->type == EV_EFI_VARIABLE_AUTHORITY && e->size > 1 &&
-	    tcg_cl_digest_matches(c, e, e->data, e->size - 1)) {
+	    tcg_cl_digest_matches(c, e, tcg_cl_data(c, e), e->size - 1)) {
 		c->shim_stray_byte = true;
 		return true;
 	}
@@ -424,7 +427,7 @@ static bool binding_ok(tcg_claims *c, const tcg_event *e, const char *tname)
 		return true;
 	}
 	/* systemd measures a UTF-16 string with its last byte cut from the log. */
-	if (e->type == EV_IPL && (e->size & 1) && e->size > 1 && !e->data[e->size - 1] &&
+	if (e->type == EV_IPL && (e->size & 1) && e->size > 1 && !tcg_cl_data(c, e)[e->size - 1] &&
 	    utf16_odd_matches(c, e)) {
 		c->wa_utf16_odd = true;
 		return true;
@@ -436,7 +439,7 @@ static bool binding_ok(tcg_claims *c, const tcg_event *e, const char *tname)
 /* A well-known event's digest only with its type and data. */
 static bool well_known_ok(tcg_claims *c, const tcg_event *e, const char *tname)
 {
-	const uint8_t *d = e->digest[c->bidx];
+	const uint8_t *d = tcg_cl_digest(c, e);
 	size_t dsize = tcg_alg_size(c->bank);
 	for (size_t k = 0; k < WK_COUNT; k++) {
 		if (memcmp(d, c->wk[k], dsize))
@@ -448,7 +451,7 @@ static bool well_known_ok(tcg_claims *c, const tcg_event *e, const char *tname)
 		}
 		uint32_t want_type = well_known[k].separator ? EV_SEPARATOR : EV_EFI_ACTION;
 		if ((e->type != want_type && !(want_type == EV_EFI_ACTION && e->type == EV_ACTION)) ||
-		    e->size != well_known[k].len || memcmp(e->data, well_known[k].s, e->size)) {
+		    e->size != well_known[k].len || memcmp(tcg_cl_data(c, e), well_known[k].s, e->size)) {
 			tcg_cl_problem(c, e, "well-known-digest-retyped",
 			               "%s carries the digest of a well-known event with another type or "
 			               "data",
@@ -466,7 +469,7 @@ static bool wbcl_ok(tcg_claims *c, const tcg_event *e, bool wbcl_seen[TCG_NUM_PC
 	if (!c->windows || e->pcr < 12 || e->pcr > 14)
 		return true;
 	if (e->type == EV_SEPARATOR) {
-		if (!is_wbcl_sep(e))
+		if (!is_wbcl_sep(c->log, e))
 			tcg_cl_problem(c, e, "wbcl-separator", "separator in PCR 12-14 is not WBCL");
 		else if (wbcl_seen[e->pcr])
 			tcg_cl_problem(c, e, "wbcl-separator-duplicate",
@@ -488,7 +491,7 @@ static bool before_boot_end(tcg_claims *c, size_t i, const tcg_event *e)
 	if (i <= c->boot_end || !boot_chain_pcr(c, e->pcr))
 		return true;
 	if (c->nlate < sizeof c->late / sizeof c->late[0])
-		c->late[c->nlate++] = (long)e->number;
+		c->late[c->nlate++] = (long)tcg_event_number(c->log, e);
 	uint32_t gap = c->gap; /* not believed, so it leaves no gap either */
 	tcg_cl_problem(c, e, "event-after-boot",
 	               "PCR %u extended after ExitBootServices: not believed", e->pcr);
@@ -510,7 +513,7 @@ static bool event_evidence(tcg_claims *c, size_t i, const tcg_event *e,
 		return false;
 	if (!tname)
 		tname = "an unknown type";
-	if (!e->digest[c->bidx]) {
+	if (!tcg_cl_digest(c, e)) {
 		tcg_cl_problem(c, e, "event-bank-missing", "the event has no %s digest",
 		               tcg_alg_name(c->bank));
 		return false;

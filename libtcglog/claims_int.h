@@ -203,6 +203,16 @@ struct tcg_claims {
 
 /* ---- the driver's services (claims.c) ---- */
 
+/* e's data, and its digest in the chosen bank (NULL when e lacks that bank). */
+static inline const uint8_t *tcg_cl_data(const tcg_claims *c, const tcg_event *e)
+{
+	return tcg_event_data(c->log, e);
+}
+static inline const uint8_t *tcg_cl_digest(const tcg_claims *c, const tcg_event *e)
+{
+	return tcg_event_digest(c->log, e, c->bidx);
+}
+
 /* Record a broken rule at e (NULL: the whole log); its PCR's facts that need every extend
  * become unknown. */
 void tcg_cl_problem(tcg_claims *c, const tcg_event *e, const char *rule, const char *fmt, ...)

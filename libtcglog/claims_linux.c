@@ -21,17 +21,18 @@ static enum grub_kind grub_text(tcg_claims *c, const tcg_event *e, bytes *text)
 		{ "kernel_cmdline ", GRUB_KERNEL }, { "module_cmdline ", GRUB_MODULE },
 		{ "grub_kernel_cmdline ", GRUB_KERNEL },
 	};
+	const uint8_t *data = tcg_event_data(c->log, e);
 	size_t n = e->size;
-	while (n && !e->data[n - 1])
+	while (n && !data[n - 1])
 		n--;
 	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
 		size_t k = strlen(labels[i].p);
-		if (n < k || memcmp(e->data, labels[i].p, k))
+		if (n < k || memcmp(data, labels[i].p, k))
 			continue;
 		/* The label is not measured: only a text whose hash is the digest counts. */
-		if (tcg_cl_digest_matches(c, e, e->data + k, n - k) ||
-		    (n < e->size && tcg_cl_digest_matches(c, e, e->data + k, n - k + 1))) {
-			*text = (bytes){ e->data + k, n - k };
+		if (tcg_cl_digest_matches(c, e, data + k, n - k) ||
+		    (n < e->size && tcg_cl_digest_matches(c, e, data + k, n - k + 1))) {
+			*text = (bytes){ data + k, n - k };
 			return labels[i].k;
 		}
 	}
@@ -76,15 +77,16 @@ static const char *const mok_order[] = { "MokList", "MokListX" };
 void tcg_cl_linux_event(tcg_claims *c, const tcg_event *e)
 {
 	linuxfacts *lx = &c->lx;
-	const uint8_t *d = e->digest[c->bidx];
+	const uint8_t *d = tcg_event_digest(c->log, e, c->bidx);
+	const uint8_t *data = tcg_event_data(c->log, e);
 	if (e->pcr == 14) {
 		size_t pos = lx->pcr14_n++;
 		if (e->type != EV_IPL)
 			return;
 		for (size_t i = 0; i < sizeof mok_order / sizeof mok_order[0]; i++) {
 			size_t k = strlen(mok_order[i]);
-			if (e->size < k || memcmp(e->data, mok_order[i], k) ||
-			    (e->size > k && (e->size != k + 1 || e->data[k])))
+			if (e->size < k || memcmp(data, mok_order[i], k) ||
+			    (e->size > k && (e->size != k + 1 || data[k])))
 				continue;
 			if (pos != i) {
 				tcg_cl_problem(c, e, "moklist-label-order",
@@ -97,8 +99,8 @@ void tcg_cl_linux_event(tcg_claims *c, const tcg_event *e)
 				tcg_cl_hlist_add(&lx->moklist_digest, d, tcg_alg_size(c->bank));
 			return;
 		}
-		if ((e->size == 10 && !memcmp(e->data, "MokSBState", 10)) ||
-		    (e->size == 14 && !memcmp(e->data, "MokListTrusted", 14)))
+		if ((e->size == 10 && !memcmp(data, "MokSBState", 10)) ||
+		    (e->size == 14 && !memcmp(data, "MokListTrusted", 14)))
 			lx->shim = true;
 		return;
 	}
@@ -134,7 +136,7 @@ void tcg_cl_linux_event(tcg_claims *c, const tcg_event *e)
 		/* systemd-stub: the kernel command line, UTF-16LE */
 		lx->sdboot = true;
 		if (!lx->cmdline16.p)
-			lx->cmdline16 = (bytes){ e->data, e->size };
+			lx->cmdline16 = (bytes){ data, e->size };
 	} else if (e->pcr == 11) {
 		lx->sdboot = true;
 		/* systemd-stub logs each section twice, both described by the name in UTF-16:
@@ -143,7 +145,7 @@ void tcg_cl_linux_event(tcg_claims *c, const tcg_event *e)
 		char name[16];
 		size_t k = 0;
 		for (size_t i = 0; i + 1 < e->size && k + 1 < sizeof name; i += 2) {
-			uint16_t u = (uint16_t)(e->data[i] | e->data[i + 1] << 8);
+			uint16_t u = (uint16_t)(data[i] | data[i + 1] << 8);
 			if (!u)
 				break;
 			if (u < 0x21 || u > 0x7e)

@@ -33,9 +33,9 @@ static bool parse_var_n(const uint8_t *p, size_t size, bool trailing, uefivar *v
 	return true;
 }
 
-static bool parse_var(const tcg_event *e, uefivar *v)
+static bool parse_var(const tcg_claims *c, const tcg_event *e, uefivar *v)
 {
-	return parse_var_n(e->data, e->size, false, v);
+	return parse_var_n(tcg_cl_data(c, e), e->size, false, v);
 }
 
 static bool strlist_add(strlist *l, char *s)
@@ -243,7 +243,7 @@ static void config_var(tcg_claims *c, const tcg_event *e)
 {
 	sbfacts *sb = &c->sb;
 	uefivar v;
-	if (!parse_var(e, &v)) {
+	if (!parse_var(c, e, &v)) {
 		tcg_cl_problem(c, e, "uefi-variable-malformed", "UEFI_VARIABLE_DATA does not parse");
 		return;
 	}
@@ -281,7 +281,7 @@ static void authority(tcg_claims *c, const tcg_event *e)
 {
 	uefivar v;
 	/* Shim appends stray bytes after the variable (covered by the digest). */
-	if (!parse_var_n(e->data, e->size, true, &v)) {
+	if (!parse_var_n(tcg_cl_data(c, e), e->size, true, &v)) {
 		tcg_cl_problem(c, e, "uefi-variable-malformed", "UEFI_VARIABLE_DATA does not parse");
 		return;
 	}
@@ -330,9 +330,9 @@ void tcg_cl_pcr7_event(tcg_claims *c, const tcg_event *e)
 		sb->sep = true;
 		return;
 	case EV_EFI_ACTION:
-		if (e->size == 15 && !memcmp(e->data, "UEFI Debug Mode", 15))
+		if (e->size == 15 && !memcmp(tcg_cl_data(c, e), "UEFI Debug Mode", 15))
 			sb->debug = true;
-		else if (e->size == 23 && !memcmp(e->data, "DMA Protection Disabled", 23))
+		else if (e->size == 23 && !memcmp(tcg_cl_data(c, e), "DMA Protection Disabled", 23))
 			sb->dma = true;
 		else
 			tcg_cl_problem(c, e, "event-type-unexpected",
@@ -348,7 +348,7 @@ void tcg_cl_pcr7_event(tcg_claims *c, const tcg_event *e)
 	case EV_EFI_SPDM_DEVICE_POLICY:
 	case EV_EFI_SPDM_DEVICE_AUTHORITY:
 		/* Same data layout as an authority: only the device database may use it. */
-		if (!parse_var_n(e->data, e->size, false, &v)) {
+		if (!parse_var(c, e, &v)) {
 			tcg_cl_problem(c, e, "uefi-variable-malformed",
 			               "UEFI_VARIABLE_DATA does not parse");
 			return;
@@ -369,7 +369,7 @@ void tcg_cl_pcr4_event(tcg_claims *c, const tcg_event *e)
 {
 	if (tcg_type_binds(e->pcr, e->type))
 		return;
-	tcg_cl_hlist_add(&c->lx.bootloaders, e->digest[c->bidx], tcg_alg_size(c->bank));
+	tcg_cl_hlist_add(&c->lx.bootloaders, tcg_cl_digest(c, e), tcg_alg_size(c->bank));
 }
 
 static void kv_subjects(tcg_yaml *y, const char *k, const strlist *l)

@@ -500,13 +500,13 @@ void tcg_cl_windows_event(tcg_claims *c, const tcg_event *e)
 	sipa_ctx s = { .c = c, .e = e, .dry = true };
 	tcg_err err;
 	tcg_err_clear(&err);
-	if (tcg_sipa_walk(e->data, e->size, &sipa_visitor, &s, &err)) {
+	if (tcg_sipa_walk(tcg_cl_data(c, e), e->size, &sipa_visitor, &s, &err)) {
 		tcg_cl_problem(c, e, s.rule ? s.rule : err.rule, "%s", s.rule ? s.why : err.msg);
 		return;
 	}
 	s.dry = false;
 	s.in_lma = s.in_elam = false;
-	if (tcg_sipa_walk(e->data, e->size, &sipa_visitor, &s, &err))
+	if (tcg_sipa_walk(tcg_cl_data(c, e), e->size, &sipa_visitor, &s, &err))
 		tcg_cl_problem(c, e, s.rule ? s.rule : err.rule, "%s", s.rule ? s.why : err.msg);
 }
 

@@ -431,21 +431,22 @@ tcg_rc tcg_dev_play(tcg_dev *d, const tcg_log *log, unsigned flags, tcg_dev_play
 			continue;
 		for (size_t b = 0; b < ntpm; b++) {
 			int li;
+			const uint8_t *dig;
 			if (!res->bank[b].in_log)
 				continue;
 			li = tcg_log_bank_index(log, res->bank[b].alg);
-			if (li < 0 || !e->digest[li]) {
+			if (li < 0 || !(dig = tcg_event_digest(log, e, (size_t)li))) {
 				res->bank[b].unplayed |= 1u << e->pcr;
 				continue;
 			}
 			algs[n] = res->bank[b].alg;
-			digs[n++] = e->digest[li];
+			digs[n++] = dig;
 			res->bank[b].played |= 1u << e->pcr;
 		}
 		if (!n)
 			continue;
 		if ((rc = tcg_dev_pcr_extend(d, e->pcr, n, algs, digs, err))) {
-			err->event = (long)e->number;
+			err->event = (long)i;
 			err->offset = e->offset;
 			goto out;
 		}

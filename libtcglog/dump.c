@@ -86,11 +86,37 @@ static void type_value(tcg_yaml *y, uint32_t type)
 		tcg_yaml_hex64(y, type);
 }
 
+/* DigestCount and Digests: the banks the event carries and the options keep, in bank order. */
+static void dump_digests(tcg_yaml *y, const tcg_log *log, const tcg_event *e,
+                         const tcg_dump_opts *o)
+{
+	const uint8_t *d[TCG_MAX_BANKS];
+	size_t nb = tcg_log_num_banks(log), shown = 0;
+	for (size_t i = 0; i < nb; i++) {
+		d[i] = bank_wanted(o, tcg_log_bank(log, i).alg) ? tcg_event_digest(log, e, i) : NULL;
+		shown += d[i] != NULL;
+	}
+	tcg_yaml_kv_u64(y, "DigestCount", shown);
+	tcg_yaml_key(y, "Digests");
+	tcg_yaml_seq_start(y);
+	for (size_t i = 0; i < nb; i++) {
+		tcg_bank b = tcg_log_bank(log, i);
+		if (!d[i])
+			continue;
+		tcg_yaml_map_start(y);
+		tcg_yaml_key(y, "AlgorithmId");
+		alg_value(y, b.alg);
+		tcg_yaml_kv_hex(y, "Digest", d[i], b.size);
+		tcg_yaml_map_end(y);
+	}
+	tcg_yaml_seq_end(y);
+}
+
 static void dump_event(tcg_yaml *y, const tcg_log *log, const tcg_event *e,
                        const tcg_dump_opts *o, tcg_hasher *h)
 {
 	tcg_yaml_map_start(y);
-	tcg_yaml_kv_u64(y, "EventNum", e->number);
+	tcg_yaml_kv_u64(y, "EventNum", tcg_event_number(log, e));
 	tcg_yaml_key(y, "PCRIndex");
 	if (e->pcr == TCG_PCR_NONE)
 		tcg_yaml_plain(y, "-1");
@@ -99,32 +125,16 @@ static void dump_event(tcg_yaml *y, const tcg_log *log, const tcg_event *e,
 	tcg_yaml_key(y, "EventType");
 	type_value(y, e->type);
 	if (e->header) {
-		tcg_yaml_kv_hex(y, "Digest", e->digest[0], 20);
+		tcg_yaml_kv_hex(y, "Digest", tcg_event_digest(log, e, 0), 20);
 		tcg_yaml_kv_u64(y, "EventSize", e->size);
 		tcg_yaml_key(y, "SpecID");
 		dump_specid(y, log);
 	} else {
-		size_t shown = 0;
-		for (size_t i = 0; i < tcg_log_num_banks(log); i++)
-			shown += e->digest[i] && bank_wanted(o, tcg_log_bank(log, i).alg);
-		tcg_yaml_kv_u64(y, "DigestCount", shown);
-		tcg_yaml_key(y, "Digests");
-		tcg_yaml_seq_start(y);
-		for (size_t i = 0; i < tcg_log_num_banks(log); i++) {
-			tcg_bank b = tcg_log_bank(log, i);
-			if (!e->digest[i] || !bank_wanted(o, b.alg))
-				continue;
-			tcg_yaml_map_start(y);
-			tcg_yaml_key(y, "AlgorithmId");
-			alg_value(y, b.alg);
-			tcg_yaml_kv_hex(y, "Digest", e->digest[i], b.size);
-			tcg_yaml_map_end(y);
-		}
-		tcg_yaml_seq_end(y);
+		dump_digests(y, log, e, o);
 		tcg_yaml_kv_u64(y, "EventSize", e->size);
 		tcg_yaml_key(y, "Event");
 		if (o->no_decode)
-			tcg_yaml_hex(y, e->data, e->size);
+			tcg_yaml_hex(y, tcg_event_data(log, e), e->size);
 		else
 			tcg_event_decode_yaml(y, log, e);
 	}
@@ -563,9 +573,9 @@ static bool t2_no_action(tcg_yaml *y, tcg_buf b)
 }
 
 /* The Event value; event data that tpm2-tools would not decode is hex. */
-static void t2_event_data(tcg_yaml *y, const tcg_event *e)
+static void t2_event_data(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 {
-	tcg_buf b = tcg_buf_init(e->data, e->size);
+	tcg_buf b = tcg_buf_init(tcg_event_data(log, e), e->size);
 	bool done = false;
 	switch (e->type) {
 	case EV_EFI_VARIABLE_DRIVER_CONFIG:
@@ -617,7 +627,7 @@ static void t2_event_data(tcg_yaml *y, const tcg_event *e)
 static void t2_event(tcg_yaml *y, const tcg_log *log, const tcg_event *e, const tcg_dump_opts *o)
 {
 	tcg_yaml_map_start(y);
-	tcg_yaml_kv_u64(y, "EventNum", e->number);
+	tcg_yaml_kv_u64(y, "EventNum", tcg_event_number(log, e));
 	tcg_yaml_key(y, "PCRIndex");
 	if (e->pcr == TCG_PCR_NONE)
 		tcg_yaml_plain(y, "-1");
@@ -627,35 +637,19 @@ static void t2_event(tcg_yaml *y, const tcg_log *log, const tcg_event *e, const 
 	tcg_yaml_plain(y, tpm2_names_type(e->type) ? tcg_event_type_name(e->type)
 	                                           : "Unknown event type");
 	if (e->header) {
-		tcg_yaml_kv_hex(y, "Digest", e->digest[0], 20);
+		tcg_yaml_kv_hex(y, "Digest", tcg_event_digest(log, e, 0), 20);
 		tcg_yaml_kv_u64(y, "EventSize", e->size);
 		tcg_yaml_key(y, "SpecID");
 		dump_specid(y, log);
 		tcg_yaml_map_end(y);
 		return;
 	}
-	size_t shown = 0;
-	for (size_t i = 0; i < tcg_log_num_banks(log); i++)
-		shown += e->digest[i] && bank_wanted(o, tcg_log_bank(log, i).alg);
-	tcg_yaml_kv_u64(y, "DigestCount", shown);
-	tcg_yaml_key(y, "Digests");
-	tcg_yaml_seq_start(y);
-	for (size_t i = 0; i < tcg_log_num_banks(log); i++) {
-		tcg_bank b = tcg_log_bank(log, i);
-		if (!e->digest[i] || !bank_wanted(o, b.alg))
-			continue;
-		tcg_yaml_map_start(y);
-		tcg_yaml_key(y, "AlgorithmId");
-		alg_value(y, b.alg);
-		tcg_yaml_kv_hex(y, "Digest", e->digest[i], b.size);
-		tcg_yaml_map_end(y);
-	}
-	tcg_yaml_seq_end(y);
+	dump_digests(y, log, e, o);
 	tcg_yaml_kv_u64(y, "EventSize", e->size);
 	/* tpm2-tools writes no Event key for empty event data. */
 	if (e->size) {
 		tcg_yaml_key(y, "Event");
-		t2_event_data(y, e);
+		t2_event_data(y, log, e);
 	}
 	tcg_yaml_map_end(y);
 }

@@ -1019,12 +1019,16 @@ static data_fn var_data_decoder(uint32_t type, tcg_buf name)
 	}
 }
 
+static tcg_buf ev_buf(const tcg_log *log, const tcg_event *e)
+{
+	return tcg_buf_init(tcg_event_data(log, e), e->size);
+}
+
 static bool dec_variable(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 {
 	tcg_uefi_var v;
 	data_fn f;
-	(void)log;
-	if (!tcg_uefi_var_parse(e->data, e->size, &v))
+	if (!tcg_uefi_var_parse(tcg_event_data(log, e), e->size, &v))
 		return false;
 	o_map(y);
 	kv_guid(y, "VariableName", v.guid);
@@ -1053,9 +1057,8 @@ static bool dec_variable(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 
 static bool dec_image_load(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 {
-	tcg_buf b = tcg_buf_init(e->data, e->size), dp;
+	tcg_buf b = ev_buf(log, e), dp;
 	uint64_t loc, len, link, dp_len;
-	(void)log;
 	if (!tcg_buf_u64le(&b, &loc) || !tcg_buf_u64le(&b, &len) || !tcg_buf_u64le(&b, &link) ||
 	    !tcg_buf_u64le(&b, &dp_len) || !tcg_buf_sub64(&b, dp_len, &dp))
 		return false;
@@ -1075,11 +1078,10 @@ static bool dec_image_load(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 
 static bool dec_gpt(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 {
-	tcg_buf b = tcg_buf_init(e->data, e->size), sig;
+	tcg_buf b = ev_buf(log, e), sig;
 	uint32_t rev, hsize, hcrc, rsv, nentries, esize, acrc;
 	uint64_t my, alt, first, last, entry_lba, nparts;
 	const uint8_t *disk;
-	(void)log;
 	if (!tcg_buf_sub(&b, 8, &sig) || !tcg_buf_u32le(&b, &rev) || !tcg_buf_u32le(&b, &hsize) ||
 	    !tcg_buf_u32le(&b, &hcrc) || !tcg_buf_u32le(&b, &rsv) || !tcg_buf_u64le(&b, &my) ||
 	    !tcg_buf_u64le(&b, &alt) || !tcg_buf_u64le(&b, &first) || !tcg_buf_u64le(&b, &last) ||
@@ -1166,18 +1168,14 @@ static bool blob2(tcg_yaml *y, tcg_buf b)
 	return true;
 }
 
-static tcg_buf ev_buf(const tcg_event *e) { return tcg_buf_init(e->data, e->size); }
-
 static bool dec_blob(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 {
-	(void)log;
-	return blob(y, ev_buf(e));
+	return blob(y, ev_buf(log, e));
 }
 
 static bool dec_blob2(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 {
-	(void)log;
-	return blob2(y, ev_buf(e));
+	return blob2(y, ev_buf(log, e));
 }
 
 /*
@@ -1187,8 +1185,7 @@ static bool dec_blob2(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
  */
 static bool dec_post_code(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 {
-	tcg_buf b = ev_buf(e);
-	(void)log;
+	tcg_buf b = ev_buf(log, e);
 	if (b.len == 16)
 		return blob(y, b);
 	if (is_ascii_text(b)) {
@@ -1201,8 +1198,7 @@ static bool dec_post_code(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 /* EV_S_CRTM_CONTENTS: a blob (PFP), a BLOB2, or an ASCII description. */
 static bool dec_crtm_contents(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 {
-	tcg_buf b = ev_buf(e);
-	(void)log;
+	tcg_buf b = ev_buf(log, e);
 	if (b.len == 16)
 		return blob(y, b);
 	if (blob2(NULL, b))
@@ -1240,19 +1236,17 @@ static bool handoff_tables(tcg_yaml *y, tcg_buf b)
 static bool dec_handoff(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 {
 	bool ok;
-	(void)log;
 	o_map(y);
-	ok = handoff_tables(y, ev_buf(e));
+	ok = handoff_tables(y, ev_buf(log, e));
 	o_map_end(y);
 	return ok;
 }
 
 static bool dec_handoff2(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 {
-	tcg_buf b = ev_buf(e), desc;
+	tcg_buf b = ev_buf(log, e), desc;
 	uint8_t n;
 	bool ok;
-	(void)log;
 	if (!tcg_buf_u8(&b, &n) || !tcg_buf_sub(&b, n, &desc))
 		return false;
 	o_map(y);
@@ -1270,8 +1264,7 @@ static bool dec_handoff2(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
  * anything else shows as U+FFFD, never as a guess. */
 static bool dec_bare_text(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 {
-	(void)log;
-	o_text(y, ev_buf(e));
+	o_text(y, ev_buf(log, e));
 	return true;
 }
 
@@ -1282,10 +1275,9 @@ static bool dec_bare_text(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
  */
 static bool dec_ipl(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 {
-	tcg_buf b = ev_buf(e), t = strip_nul(b), nulls = t;
+	tcg_buf b = ev_buf(log, e), t = strip_nul(b), nulls = t;
 	uint8_t c;
 	bool has_nul = false;
-	(void)log;
 	while (tcg_buf_u8(&nulls, &c))
 		has_nul = has_nul || c == 0;
 	if (has_nul && is_utf16_text(b, true)) {
@@ -1306,9 +1298,8 @@ static bool dec_ipl(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
  */
 static bool dec_crtm_version(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 {
-	tcg_buf b = ev_buf(e);
+	tcg_buf b = ev_buf(log, e);
 	const uint8_t *g;
-	(void)log;
 	/* Latin-1 UCS-2 first: it cannot be mistaken for anything else. */
 	if (is_utf16_text(b, true)) {
 		o_map(y);
@@ -1682,8 +1673,7 @@ static bool sipa_list(tcg_yaml *y, tcg_buf b, unsigned depth)
 
 static bool dec_sipa(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 {
-	(void)log;
-	return sipa_list(y, ev_buf(e), 0);
+	return sipa_list(y, ev_buf(log, e), 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1819,10 +1809,9 @@ static bool nv_index(tcg_yaml *y, tcg_buf b, bool dynamic)
 static bool dec_no_action(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 {
 	static const char truncated[] = "TCG Event Log Truncated";
-	tcg_buf b = ev_buf(e);
+	tcg_buf b = ev_buf(log, e);
 	const uint8_t *p;
 	uint8_t loc;
-	(void)log;
 	/* Windows: never-extended trust points carry SIPA items. */
 	if (e->pcr == TCG_PCR_NONE)
 		return sipa_list(y, b, 0);
@@ -1917,5 +1906,5 @@ void tcg_event_decode_yaml(tcg_yaml *y, const tcg_log *log, const tcg_event *e)
 	if (f && f(NULL, log, e))
 		f(y, log, e);
 	else
-		tcg_yaml_hex(y, e->data, e->size);
+		tcg_yaml_hex(y, tcg_event_data(log, e), e->size);
 }

@@ -20,7 +20,7 @@ const char *tcg_event_type_name(uint32_t type);
  * mapping, sequence or scalar in the layout tpm2_eventlog --eventlog-version=2
  * uses where it decodes the same event, with extra keys of our own beside
  * them. Data that cannot be decoded is written as a hex string, never
- * guessed; decoders never read outside e->data.
+ * guessed; decoders never read outside the event's data.
  */
 void tcg_event_decode_yaml(tcg_yaml *y, const tcg_log *log, const tcg_event *e);
 

@@ -10,6 +10,7 @@
 #include "buf.h"
 
 struct tcg_log {
+	const uint8_t *data; /* the caller's bytes, which events point into by offset */
 	tcg_log_format format;
 	tcg_specid specid;
 	size_t num_banks;
@@ -21,6 +22,8 @@ struct tcg_log {
 	size_t size;
 	bool cc;
 };
+
+_Static_assert(TCG_MAX_LOG_SIZE <= UINT32_MAX, "tcg_event.offset is 32 bits");
 
 static const uint8_t zero20[20];
 
@@ -63,9 +66,8 @@ static tcg_event *new_event(tcg_log *log)
 		log->events = ev;
 		log->cap_events = cap;
 	}
-	tcg_event *e = &log->events[log->num_events];
+	tcg_event *e = &log->events[log->num_events++];
 	memset(e, 0, sizeof *e);
-	e->number = (uint32_t)log->num_events++;
 	return e;
 }
 
@@ -164,89 +166,99 @@ static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
 	return true;
 }
 
-static tcg_rc read_size_and_data(tcg_buf *b, tcg_event *e, tcg_err *err)
+static tcg_rc read_size_and_data(tcg_buf *b, tcg_event *e, long evno, tcg_err *err)
 {
 	uint64_t off = b->base;
 	if (!tcg_buf_u32le(b, &e->size))
-		return tcg_fail_at(err, "event-truncated", off, e->number,
+		return tcg_fail_at(err, "event-truncated", off, evno,
 		                   "log ends inside the event header");
 	if (e->size > TCG_MAX_EVENT_SIZE)
-		return tcg_fail_at(err, "event-size-cap", off, e->number,
+		return tcg_fail_at(err, "event-size-cap", off, evno,
 		                   "event size %u is over the cap of %u bytes", e->size,
 		                   TCG_MAX_EVENT_SIZE);
-	if (!tcg_buf_bytes(b, e->size, &e->data))
-		return tcg_fail_at(err, "event-truncated", off, e->number,
+	/* At most 12 + TCG_MAX_BANKS * (2 + TCG_MAX_DIGEST) + 4 bytes: fits data_at. */
+	e->data_at = (uint16_t)(b->base - e->offset);
+	if (!tcg_buf_skip(b, e->size))
+		return tcg_fail_at(err, "event-truncated", off, evno,
 		                   "event size %u overruns the log (%zu bytes left)", e->size,
 		                   tcg_buf_left(b));
 	return TCG_OK;
 }
 
-static tcg_rc check_pcr(const tcg_event *e, tcg_err *err)
+static tcg_rc check_pcr(const tcg_event *e, long evno, tcg_err *err)
 {
 	if (e->pcr < TCG_NUM_PCRS || e->pcr == TCG_PCR_NONE)
 		return TCG_OK;
 	/* SPDM NV-extend records (NvIndexInstance) name an NV index; they never extend. */
 	if (e->type == TCG_EV_NO_ACTION && (e->pcr >> 24) == 0x01)
 		return TCG_OK;
-	return tcg_fail_at(err, "event-pcr-index", e->offset, e->number,
+	return tcg_fail_at(err, "event-pcr-index", e->offset, evno,
 	                   "PCR index 0x%x is not within 0..23 (or 0xFFFFFFFF, or an NV index for EV_NO_ACTION)",
 	                   e->pcr);
 }
 
+/* TCG_PCR_EVENT2's digest list: which banks the event carries, each once. */
+static tcg_rc read_digests(tcg_log *log, tcg_buf *b, tcg_event *e, long evno, tcg_err *err)
+{
+	uint32_t count;
+	uint64_t off = b->base;
+	if (!tcg_buf_u32le(b, &count))
+		return tcg_fail_at(err, "event-truncated", e->offset, evno,
+		                   "log ends inside the event header");
+	if (count == 0 || count > log->num_banks)
+		return tcg_fail_at(err, "event-digest-count", off, evno,
+		                   "event carries %u digests, the header declares %zu banks",
+		                   count, log->num_banks);
+	if (count < log->num_banks)
+		log->quirks |= TCG_QUIRK_PARTIAL_DIGESTS;
+	for (uint32_t i = 0; i < count; i++) {
+		uint16_t alg;
+		int bank;
+		off = b->base;
+		if (!tcg_buf_u16le(b, &alg))
+			return tcg_fail_at(err, "event-truncated", off, evno,
+			                   "log ends inside the digest list");
+		bank = tcg_log_bank_index(log, alg);
+		if (bank < 0)
+			return tcg_fail_at(err, "event-digest-algorithm", off, evno,
+			                   "digest algorithm 0x%04x is not declared in the Spec ID header",
+			                   alg);
+		if (e->banks & (1u << bank))
+			return tcg_fail_at(err, "event-digest-duplicate", off, evno,
+			                   "digest algorithm 0x%04x appears twice", alg);
+		if (!tcg_buf_skip(b, log->banks[bank].size))
+			return tcg_fail_at(err, "event-truncated", off, evno,
+			                   "log ends inside a %u-byte digest",
+			                   log->banks[bank].size);
+		e->banks |= (uint8_t)(1u << bank);
+	}
+	return TCG_OK;
+}
+
 static tcg_rc parse_event(tcg_log *log, tcg_buf *b, tcg_err *err)
 {
+	long evno = (long)log->num_events;
 	tcg_event *e = new_event(log);
 	tcg_rc rc;
 
 	if (!e)
 		return tcg_err_set(err, TCG_E_NOMEM, TCG_RULE_OUT_OF_MEMORY, b->base, TCG_NO_EVENT,
 		                   "cannot hold more events");
-	e->offset = b->base;
+	e->offset = (uint32_t)b->base; /* the log is capped at TCG_MAX_LOG_SIZE */
 	if (!tcg_buf_u32le(b, &e->pcr) || !tcg_buf_u32le(b, &e->type))
-		return tcg_fail_at(err, "event-truncated", e->offset, e->number,
+		return tcg_fail_at(err, "event-truncated", e->offset, evno,
 		                   "log ends inside the event header");
-	if ((rc = check_pcr(e, err)))
+	if ((rc = check_pcr(e, evno, err)))
 		return rc;
 	if (log->format == TCG_FMT_SHA1) {
-		if (!tcg_buf_bytes(b, 20, &e->digest[0]))
-			return tcg_fail_at(err, "event-truncated", e->offset, e->number,
+		if (!tcg_buf_skip(b, 20))
+			return tcg_fail_at(err, "event-truncated", e->offset, evno,
 			                   "log ends inside the event digest");
-		e->num_digests = 1;
-	} else {
-		uint32_t count;
-		uint64_t off = b->base;
-		if (!tcg_buf_u32le(b, &count))
-			return tcg_fail_at(err, "event-truncated", e->offset, e->number,
-			                   "log ends inside the event header");
-		if (count == 0 || count > log->num_banks)
-			return tcg_fail_at(err, "event-digest-count", off, e->number,
-			                   "event carries %u digests, the header declares %zu banks",
-			                   count, log->num_banks);
-		if (count < log->num_banks)
-			log->quirks |= TCG_QUIRK_PARTIAL_DIGESTS;
-		e->num_digests = (uint8_t)count;
-		for (uint32_t i = 0; i < count; i++) {
-			uint16_t alg;
-			int bank;
-			off = b->base;
-			if (!tcg_buf_u16le(b, &alg))
-				return tcg_fail_at(err, "event-truncated", off, e->number,
-				                   "log ends inside the digest list");
-			bank = tcg_log_bank_index(log, alg);
-			if (bank < 0)
-				return tcg_fail_at(err, "event-digest-algorithm", off, e->number,
-				                   "digest algorithm 0x%04x is not declared in the Spec ID header",
-				                   alg);
-			if (e->digest[bank])
-				return tcg_fail_at(err, "event-digest-duplicate", off, e->number,
-				                   "digest algorithm 0x%04x appears twice", alg);
-			if (!tcg_buf_bytes(b, log->banks[bank].size, &e->digest[bank]))
-				return tcg_fail_at(err, "event-truncated", off, e->number,
-				                   "log ends inside a %u-byte digest",
-				                   log->banks[bank].size);
-		}
+		e->banks = 1;
+	} else if ((rc = read_digests(log, b, e, evno, err))) {
+		return rc;
 	}
-	return read_size_and_data(b, e, err);
+	return read_size_and_data(b, e, evno, err);
 }
 
 /* Padding is only recognised at an event boundary and only when it fills the rest. */
@@ -267,6 +279,7 @@ tcg_rc tcg_log_parse(const uint8_t *data, size_t len, unsigned flags, tcg_log **
 	tcg_log *log;
 	tcg_buf b = tcg_buf_init(data, len);
 	tcg_event *first;
+	const uint8_t *fdata;
 	tcg_rc rc;
 
 	*out = NULL;
@@ -280,6 +293,7 @@ tcg_rc tcg_log_parse(const uint8_t *data, size_t len, unsigned flags, tcg_log **
 	if (!log)
 		return tcg_err_set(err, TCG_E_NOMEM, TCG_RULE_OUT_OF_MEMORY, 0, TCG_NO_EVENT,
 		                   "no memory");
+	log->data = data;
 	log->size = len;
 	log->quirks = flags & TCG_QUIRK_UNSIZED_INPUT;
 	log->format = TCG_FMT_SHA1;
@@ -292,35 +306,36 @@ tcg_rc tcg_log_parse(const uint8_t *data, size_t len, unsigned flags, tcg_log **
 	if ((rc = parse_event(log, &b, err)))
 		goto fail;
 	first = &log->events[0];
+	fdata = tcg_event_data(log, first);
 	if (first->type == TCG_EV_NO_ACTION && first->size >= 16 &&
-	    !memcmp(first->data, "Spec ID Event0", 14)) {
-		tcg_buf sb = { first->data, first->size, first->offset + 32 };
+	    !memcmp(fdata, "Spec ID Event0", 14)) {
+		tcg_buf sb = { fdata, first->size, first->offset + 32 };
 		first->header = true;
 		/* Confidential-computing logs (TDX CCEL) put the header in MR index 1. */
-		if (first->pcr == 1 && !memcmp(first->data, "Spec ID Event03\0", 16)) {
+		if (first->pcr == 1 && !memcmp(fdata, "Spec ID Event03\0", 16)) {
 			log->cc = true;
 		} else if (first->pcr != 0) {
 			rc = tcg_fail_at(err, "specid-pcr", first->offset, 0,
 			                 "Spec ID event in PCR %u, not 0", first->pcr);
 			goto fail;
 		}
-		if (memcmp(first->digest[0], zero20, 20)) {
+		if (memcmp(tcg_event_digest(log, first, 0), zero20, 20)) {
 			rc = tcg_fail_at(err, "specid-digest", first->offset + 8, 0,
 			                 "Spec ID event digest is not zero");
 			goto fail;
 		}
-		if (!memcmp(first->data, "Spec ID Event03\0", 16)) {
+		if (!memcmp(fdata, "Spec ID Event03\0", 16)) {
 			log->specid.version = 3;
 			log->format = TCG_FMT_AGILE;
 			rc = parse_specid03(log, sb, 0, err);
-		} else if (!memcmp(first->data, "Spec ID Event02\0", 16) ||
-		           !memcmp(first->data, "Spec ID Event00\0", 16)) {
-			log->specid.version = first->data[14] - '0';
+		} else if (!memcmp(fdata, "Spec ID Event02\0", 16) ||
+		           !memcmp(fdata, "Spec ID Event00\0", 16)) {
+			log->specid.version = fdata[14] - '0';
 			rc = parse_specid_legacy(log, sb, 0, err);
 		} else {
 			rc = tcg_fail_at(err, "specid-signature", first->offset + 32, 0,
 			                 "unknown Spec ID signature \"%.15s\"",
-			                 (const char *)first->data);
+			                 (const char *)fdata);
 		}
 		if (rc)
 			goto fail;
@@ -357,6 +372,36 @@ size_t tcg_log_num_banks(const tcg_log *log) { return log->num_banks; }
 tcg_bank tcg_log_bank(const tcg_log *log, size_t i) { return log->banks[i]; }
 size_t tcg_log_num_events(const tcg_log *log) { return log->num_events; }
 const tcg_event *tcg_log_event(const tcg_log *log, size_t i) { return &log->events[i]; }
+size_t tcg_event_number(const tcg_log *log, const tcg_event *e) { return (size_t)(e - log->events); }
+
+const uint8_t *tcg_event_data(const tcg_log *log, const tcg_event *e)
+{
+	return log->data + e->offset + e->data_at;
+}
+
+/*
+ * The parse checked the digest list, so it is walked here without bounds
+ * checks: count, then (algorithm, digest) pairs in the event's own order.
+ */
+const uint8_t *tcg_event_digest(const tcg_log *log, const tcg_event *e, size_t bank)
+{
+	const uint8_t *p = log->data + e->offset + 8;
+	uint32_t count;
+
+	if (bank >= TCG_MAX_BANKS || !(e->banks & (1u << bank)))
+		return NULL;
+	if (e->header || log->format == TCG_FMT_SHA1)
+		return p;
+	count = (uint32_t)__builtin_popcount(e->banks);
+	p += 4;
+	for (uint32_t i = 0; i < count; i++) {
+		int k = tcg_log_bank_index(log, (uint16_t)(p[0] | p[1] << 8));
+		if ((size_t)k == bank)
+			return p + 2;
+		p += 2 + log->banks[k].size;
+	}
+	return NULL;
+}
 unsigned tcg_log_quirks(const tcg_log *log) { return log->quirks; }
 uint64_t tcg_log_padding_offset(const tcg_log *log) { return log->padding_offset; }
 uint64_t tcg_log_padding_length(const tcg_log *log) { return log->padding_length; }

@@ -5,10 +5,10 @@
 static bool is_drtm_pcr(uint32_t pcr) { return pcr >= 17 && pcr <= 22; }
 
 /* StartupLocality: exactly "StartupLocality\0" plus one locality byte. */
-static bool is_startup_locality(const tcg_event *e)
+static bool is_startup_locality(const tcg_event *e, const uint8_t *data)
 {
 	return e->type == TCG_EV_NO_ACTION && e->size >= 16 &&
-	       !memcmp(e->data, "StartupLocality\0", 16);
+	       !memcmp(data, "StartupLocality\0", 16);
 }
 
 /* First pass: the initial values that the log's own records determine. */
@@ -20,37 +20,39 @@ static tcg_rc initial_state(const tcg_log *log, tcg_replay_result *r, tcg_err *e
 	r->startup_locality = -1;
 	for (size_t i = 0; i < n; i++) {
 		const tcg_event *e = tcg_log_event(log, i);
+		const uint8_t *d = tcg_event_data(log, e);
+		long evno = (long)i;
 		if (e->header)
 			continue;
-		if (is_startup_locality(e)) {
+		if (is_startup_locality(e, d)) {
 			if (e->pcr != 0)
 				return tcg_fail_at(err, "startup-locality-pcr", e->offset,
-				                   e->number, "StartupLocality in PCR %u, not 0",
+				                   evno, "StartupLocality in PCR %u, not 0",
 				                   e->pcr);
 			if (e->size != 17)
 				return tcg_fail_at(err, "startup-locality-size", e->offset,
-				                   e->number,
+				                   evno,
 				                   "StartupLocality data is %u bytes, not 17",
 				                   e->size);
 			if (r->startup_locality >= 0)
 				return tcg_fail_at(err, "startup-locality-duplicate", e->offset,
-				                   e->number, "a second StartupLocality record");
+				                   evno, "a second StartupLocality record");
 			if (pcr0_extended)
 				return tcg_fail_at(err, "startup-locality-late", e->offset,
-				                   e->number,
+				                   evno,
 				                   "StartupLocality after PCR 0 was extended");
-			if (e->data[16] != 0 && e->data[16] != 3)
+			if (d[16] != 0 && d[16] != 3)
 				return tcg_fail_at(err, "startup-locality-value", e->offset,
-				                   e->number, "locality %u is neither 0 nor 3",
-				                   e->data[16]);
-			r->startup_locality = e->data[16];
+				                   evno, "locality %u is neither 0 nor 3",
+				                   d[16]);
+			r->startup_locality = d[16];
 			continue;
 		}
 		if (e->type == TCG_EV_NO_ACTION || e->pcr >= TCG_NUM_PCRS)
 			continue;
 		if (e->type == TCG_EV_EFI_HCRTM_EVENT) {
 			if (e->pcr != 0 || pcr0_extended)
-				return tcg_fail_at(err, "hcrtm-position", e->offset, e->number,
+				return tcg_fail_at(err, "hcrtm-position", e->offset, evno,
 				                   "H-CRTM event must be the first PCR 0 event");
 			r->hcrtm = true;
 		}
@@ -114,11 +116,12 @@ tcg_rc tcg_replay(const tcg_log *log, tcg_hasher *hasher, tcg_replay_result *r,
 				continue;
 			tcg_pcr_bank *b = &r->pcrs.bank[slot[k]];
 			uint8_t *v = b->value[e->pcr];
-			if (!e->digest[k]) {
+			const uint8_t *dig = tcg_event_digest(log, e, k);
+			if (!dig) {
 				b->present &= ~(1u << e->pcr);
 				continue;
 			}
-			if ((rc = tcg_hash2(hasher, b->alg, v, b->size, e->digest[k], b->size, v))) {
+			if ((rc = tcg_hash2(hasher, b->alg, v, b->size, dig, b->size, v))) {
 				tcg_err_set(err, rc, "hash", TCG_NO_OFFSET, TCG_NO_EVENT,
 				            "hashing failed");
 				goto out;
@@ -151,7 +154,7 @@ static bool log_has_ebs(const tcg_log *log)
 	for (size_t i = 0; i < tcg_log_num_events(log); i++) {
 		const tcg_event *e = tcg_log_event(log, i);
 		if (e->pcr == 5 && e->type == TCG_EV_EFI_ACTION && e->size == sizeof inv - 1 &&
-		    !memcmp(e->data, inv, e->size))
+		    !memcmp(tcg_event_data(log, e), inv, e->size))
 			return true;
 	}
 	return false;

@@ -21,11 +21,13 @@
 #include "tcglog/log.h"
 #include "writer.h"
 
+static const tcg_log *log_;
+
 static int put(tcg_writer *w, const tcg_event *e, uint32_t pcr, uint32_t type,
                const uint8_t *data)
 {
-	const uint8_t *const d[1] = { e->digest[0] };
-	return tcg_writer_event(w, pcr, type, d, data ? data : e->data, e->size) ? -1 : 0;
+	const uint8_t *const d[1] = { tcg_event_digest(log_, e, 0) };
+	return tcg_writer_event(w, pcr, type, d, data ? data : tcg_event_data(log_, e), e->size) ? -1 : 0;
 }
 
 static bool is_var(const tcg_event *e, const char *name)
@@ -34,9 +36,9 @@ static bool is_var(const tcg_event *e, const char *name)
 	if (e->pcr != 7 || e->type != 0x80000001u || e->size < 32 + 2 * n)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (e->data[32 + 2 * i] != (uint8_t)name[i] || e->data[33 + 2 * i])
+		if (tcg_event_data(log_, e)[32 + 2 * i] != (uint8_t)name[i] || tcg_event_data(log_, e)[33 + 2 * i])
 			return false;
-	return e->data[16] == n;
+	return tcg_event_data(log_, e)[16] == n;
 }
 
 static uint32_t le32(const uint8_t *p)
@@ -50,11 +52,11 @@ static size_t db_first_cert(const tcg_event *e)
 	static const uint8_t x509[16] = { 0xa1, 0x59, 0xc0, 0xa5, 0xe4, 0x94, 0xa7, 0x4a,
 		                          0x87, 0xb5, 0xab, 0x15, 0x5c, 0x2b, 0xf0, 0x72 };
 	size_t off = 32 + 2 * 2; /* GUID, two lengths, "db" */
-	if (e->size < off + 28 + 16 + 1 || memcmp(e->data + off, x509, 16))
+	if (e->size < off + 28 + 16 + 1 || memcmp(tcg_event_data(log_, e) + off, x509, 16))
 		return 0;
-	uint32_t hdr = le32(e->data + off + 20);
+	uint32_t hdr = le32(tcg_event_data(log_, e) + off + 20);
 	off += 28 + hdr + 16; /* the header, the owner GUID */
-	return off < e->size && e->data[off] == 0x30 ? off : 0;
+	return off < e->size && tcg_event_data(log_, e)[off] == 0x30 ? off : 0;
 }
 
 int main(int argc, char **argv)
@@ -71,6 +73,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "claims-attack: %s: %s\n", argv[2], err.msg);
 		return 2;
 	}
+	log_ = log;
 	tcg_writer *w = tcg_writer_new(TCG_FMT_SHA1, NULL, 0);
 	const tcg_event *sbvar = NULL;
 	bool done = false;
@@ -79,7 +82,7 @@ int main(int argc, char **argv)
 		const tcg_event *e = tcg_log_event(log, i);
 		if (!strcmp(mode, "sipa-flip") && !done && e->pcr == 12 && e->type == 6) {
 			uint8_t *copy = malloc(e->size);
-			memcpy(copy, e->data, e->size);
+			memcpy(copy, tcg_event_data(log, e), e->size);
 			for (size_t k = 0; k + 9 <= e->size; k++)
 				if (!memcmp(copy + k, "\x02\x00\x05\x00\x01\x00\x00\x00", 8)) {
 					copy[k + 8] ^= 1;
@@ -111,7 +114,7 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(mode, "db-cert-garbled") && !done && is_var(e, "db") && db_first_cert(e)) {
 			uint8_t *copy = malloc(e->size);
-			memcpy(copy, e->data, e->size);
+			memcpy(copy, tcg_event_data(log, e), e->size);
 			copy[db_first_cert(e)] = 0x31; /* a SET, not a certificate */
 			done = true;
 			/* hashed again: the data matches its digest, as firmware would measure it */

@@ -55,7 +55,7 @@ static int put(tcg_writer *w, const tcg_event *e, uint32_t pcr, uint32_t type,
 	size_t nb = tcg_log_num_banks(log_);
 	for (size_t i = 0; i < nb && i < 8; i++) {
 		if (e) {
-			d[i] = e->digest[i];
+			d[i] = tcg_event_digest(log_, e, i);
 		} else {
 			if (tcg_hash(hasher, tcg_log_bank(log_, i).alg, measured, mlen, own[i]))
 				return -1;
@@ -63,7 +63,7 @@ static int put(tcg_writer *w, const tcg_event *e, uint32_t pcr, uint32_t type,
 		}
 	}
 	if (!data && e) {
-		data = e->data;
+		data = tcg_event_data(log_, e);
 		size = e->size;
 	}
 	return tcg_writer_event(w, pcr, type, d, data, (uint32_t)size) ? -1 : 0;
@@ -78,17 +78,17 @@ static int copy(tcg_writer *w, const tcg_event *e, uint32_t type)
 static bool is_var(const tcg_event *e, const char *name)
 {
 	size_t n = strlen(name);
-	if (e->pcr != 7 || e->size < 32 + 2 * n || e->data[16] != n)
+	if (e->pcr != 7 || e->size < 32 + 2 * n || tcg_event_data(log_, e)[16] != n)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (e->data[32 + 2 * i] != (uint8_t)name[i] || e->data[33 + 2 * i])
+		if (tcg_event_data(log_, e)[32 + 2 * i] != (uint8_t)name[i] || tcg_event_data(log_, e)[33 + 2 * i])
 			return false;
 	return true;
 }
 
 static bool starts(const tcg_event *e, const char *s)
 {
-	return e->size >= strlen(s) && !memcmp(e->data, s, strlen(s));
+	return e->size >= strlen(s) && !memcmp(tcg_event_data(log_, e), s, strlen(s));
 }
 
 /* A copy of e's data with its leading label from replaced by to. */
@@ -99,7 +99,7 @@ static int relabel(tcg_writer *w, const tcg_event *e, const char *from, const ch
 	if (!p)
 		return -1;
 	memcpy(p, to, b);
-	memcpy(p + b, e->data + a, e->size - a);
+	memcpy(p + b, tcg_event_data(log_, e) + a, e->size - a);
 	int rc = put(w, e, e->pcr, e->type, p, n, NULL, 0);
 	free(p);
 	return rc;
@@ -178,7 +178,7 @@ int main(int argc, char **argv)
 		if (e->header)
 			continue;
 		if (early && !done && e->pcr == 5 && e->type == EV_EFI_ACTION &&
-		    e->size == 29 && !memcmp(e->data, "Exit Boot Services Invocation", 29)) {
+		    e->size == 29 && !memcmp(tcg_event_data(log, e), "Exit Boot Services Invocation", 29)) {
 			done = true;
 			rc = !strcmp(mode, "uki")             ? append_uki(w)
 			     : !strcmp(mode, "early-cmdline") ? append_cmdline(w)
@@ -222,13 +222,13 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (!strcmp(mode, "mok-swap") && e->pcr == 14 && e->type == EV_IPL) {
-			if (e->size >= 8 && !memcmp(e->data, "MokListX", 8)) {
+			if (e->size >= 8 && !memcmp(tcg_event_data(log, e), "MokListX", 8)) {
 				done = true;
 				rc = relabel(w, e, "MokListX", "MokList");
 				continue;
 			}
-			if (e->size >= 7 && !memcmp(e->data, "MokList", 7) &&
-			    (e->size == 7 || !e->data[7])) {
+			if (e->size >= 7 && !memcmp(tcg_event_data(log, e), "MokList", 7) &&
+			    (e->size == 7 || !tcg_event_data(log, e)[7])) {
 				rc = relabel(w, e, "MokList", "MokListX");
 				continue;
 			}

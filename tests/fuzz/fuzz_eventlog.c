@@ -95,11 +95,12 @@ static void fuzz_log(const uint8_t *data, size_t size)
 		size_t nb = e->header ? 1 : nbanks;
 		for (size_t b = 0; b < nb; b++) {
 			size_t dlen = e->header ? 20 : tcg_log_bank(log, b).size;
-			if (e->digest[b] && dlen)
-				sink ^= e->digest[b][0] ^ e->digest[b][dlen - 1];
+			const uint8_t *d = tcg_event_digest(log, e, b);
+			if (d && dlen)
+				sink ^= d[0] ^ d[dlen - 1];
 		}
 		if (e->size)
-			sink ^= e->data[0] ^ e->data[e->size - 1];
+			sink ^= tcg_event_data(log, e)[0] ^ tcg_event_data(log, e)[e->size - 1];
 	}
 	(void)sink;
 

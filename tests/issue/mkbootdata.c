@@ -88,11 +88,12 @@ static int extends(const char *path)
 		printf("%u:", e->pcr);
 		for (size_t b = 0, n = 0; b < tcg_log_num_banks(log); b++) {
 			tcg_bank bank = tcg_log_bank(log, b);
-			if (!e->digest[b])
+			const uint8_t *d = tcg_event_digest(log, e, b);
+			if (!d)
 				continue;
 			printf("%s%s=", n++ ? "," : "", tcg_alg_name(bank.alg));
 			for (size_t k = 0; k < bank.size; k++)
-				printf("%02x", e->digest[b][k]);
+				printf("%02x", d[k]);
 		}
 		putchar('\n');
 	}

@@ -227,8 +227,33 @@ Test(quirk, fewer_digests_than_banks_is_named)
 	one_event_log(&r, 12, 1, a, 1, 1);
 	cr_assert_eq(tcg_log_parse(r.b, r.len, 0, &log, &err), TCG_OK);
 	cr_assert_eq(tcg_log_quirks(log), TCG_QUIRK_PARTIAL_DIGESTS);
-	cr_assert_null(tcg_log_event(log, 1)->digest[0]);
-	cr_assert_not_null(tcg_log_event(log, 1)->digest[1]);
+	cr_assert_null(tcg_event_digest(log, tcg_log_event(log, 1), 0));
+	cr_assert_not_null(tcg_event_digest(log, tcg_log_event(log, 1), 1));
+	tcg_log_free(log);
+}
+
+/* Digests and data are found in the log's own bytes, where the event put them, whatever
+ * order the event lists its banks in. */
+Test(event, digests_and_data_point_into_the_log)
+{
+	rawlog r = { .len = 0 };
+	uint16_t a[2] = { TCG_ALG_SHA256, TCG_ALG_SHA1 };
+	tcg_log *log;
+	tcg_err err;
+	size_t at = one_event_log(&r, 4, 2, a, 1, 1);
+	cr_assert_eq(tcg_log_parse(r.b, r.len, 0, &log, &err), TCG_OK);
+	const tcg_event *e = tcg_log_event(log, 1);
+	cr_assert_eq(tcg_event_number(log, e), 1);
+	cr_assert_eq(e->offset, at);
+	/* PCR, type, count; then SHA-256 (2 + 32 bytes), SHA-1 (2 + 20), size. */
+	cr_assert_eq(tcg_event_digest(log, e, 1), r.b + at + 12 + 2);
+	cr_assert_eq(tcg_event_digest(log, e, 0), r.b + at + 12 + 34 + 2);
+	cr_assert_eq(tcg_event_data(log, e), r.b + at + 12 + 34 + 22 + 4);
+	cr_assert_eq(e->size, 1);
+	cr_assert_null(tcg_event_digest(log, e, 2));
+	/* The Spec ID event: its one zero SHA-1 digest, after PCR and type. */
+	cr_assert_eq(tcg_event_digest(log, tcg_log_event(log, 0), 0), r.b + 8);
+	cr_assert_null(tcg_event_digest(log, tcg_log_event(log, 0), 1));
 	tcg_log_free(log);
 }
 

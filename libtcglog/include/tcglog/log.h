@@ -63,19 +63,19 @@ typedef struct {
 	const uint8_t *vendor_info;
 } tcg_specid;
 
+/*
+ * An event as the log holds it: where it is and what its header says. Its data
+ * and digests stay in the log's bytes and are found from offset (the
+ * accessors below), so an event costs 20 bytes however many banks it carries.
+ */
 typedef struct {
-	uint32_t number;   /* position in the log, from 0 (the Spec ID event is 0) */
-	uint64_t offset;   /* byte offset of the event header */
+	uint32_t offset;   /* byte offset of the event header (logs are capped at 64 MiB) */
 	uint32_t pcr;      /* 0..23, TCG_PCR_NONE, or an NV index (EV_NO_ACTION only) */
 	uint32_t type;
+	uint32_t size;     /* bytes of event data */
+	uint16_t data_at;  /* the data starts at offset + data_at */
+	uint8_t banks;     /* bit i: the event carries a digest for bank i (tcg_log_bank) */
 	bool header;       /* the Spec ID event: SHA-1 layout, never extended */
-	/* Digest per bank, in the log's bank order (tcg_log_bank); NULL for a bank
-	 * the event does not carry (TCG_QUIRK_PARTIAL_DIGESTS). The header event
-	 * has a single 20-byte zero digest in slot 0. */
-	const uint8_t *digest[TCG_MAX_BANKS];
-	const uint8_t *data;
-	uint32_t size;
-	uint8_t num_digests; /* digests the event carries */
 } tcg_event;
 
 typedef struct tcg_log tcg_log;
@@ -94,6 +94,14 @@ tcg_bank tcg_log_bank(const tcg_log *log, size_t i);
 int tcg_log_bank_index(const tcg_log *log, uint16_t alg);
 size_t tcg_log_num_events(const tcg_log *log);
 const tcg_event *tcg_log_event(const tcg_log *log, size_t i);
+/* Position of e in the log, from 0 (the Spec ID event is 0). */
+size_t tcg_event_number(const tcg_log *log, const tcg_event *e);
+/* The event's data, size bytes, inside the log's bytes. */
+const uint8_t *tcg_event_data(const tcg_log *log, const tcg_event *e);
+/* The event's digest for bank i (tcg_log_bank(log, i).size bytes), or NULL
+ * when the event does not carry that bank (TCG_QUIRK_PARTIAL_DIGESTS). The
+ * header event has a single 20-byte zero digest, in bank 0. */
+const uint8_t *tcg_event_digest(const tcg_log *log, const tcg_event *e, size_t bank);
 unsigned tcg_log_quirks(const tcg_log *log);
 /* Where trailing padding starts and how long it is (0 when none). */
 uint64_t tcg_log_padding_offset(const tcg_log *log);
