@@ -24,17 +24,17 @@ void tcg_dha_verdict_free(tcg_dha_verdict *v)
 static tcg_rc open_encblob(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_content *c,
                            tcg_public **ak, tcg_dha_verdict *v, tcg_err *err)
 {
-	uint8_t *blob = NULL, *plain = NULL;
+	uint8_t *plain = NULL;
 	size_t blob_len = 0, plen = 0;
+	const uint8_t *blob = tcg_msg_b64_ref(m, "encblob", &blob_len);
 	tcg_rc rc;
 
-	if ((rc = tcg_msg_b64(m, "encblob", &blob, &blob_len, err)))
-		return rc;
+	if (!blob)
+		return tcg_fail_format(err, "msg-missing-key", "no encblob");
 	if (!(rc = tcg_blob_key_id(blob, blob_len, v->key_id, err)))
 		rc = tcg_blob_open(o->keys, o->nkeys, blob, blob_len,
 		                   (const uint8_t *)TCG_DHA_ENCBLOB_AAD, TCG_DHA_ENCBLOB_AAD_LEN, &plain,
 		                   &plen, err);
-	free(blob);
 	if (rc)
 		return rc;
 	rc = tcg_dha_content_decode(plain, plen, c, ak, err);
@@ -130,17 +130,90 @@ static tcg_rc compare(const tcg_attest *a, const tcg_dha_content *c, bool quote_
 	return TCG_OK;
 }
 
+/* Verifiers kept per AK (its TPM2B_PUBLIC bytes), replaced round robin. */
+#define VERIFIERS 16
+struct tcg_dha_verifiers {
+	struct {
+		uint8_t *ak_public;
+		size_t ak_public_len;
+		tcg_public *ak;
+		tcg_quote_verifier *qv;
+	} e[VERIFIERS];
+	size_t next;
+};
+
+tcg_rc tcg_dha_verifiers_new(tcg_dha_verifiers **out, tcg_err *err)
+{
+	if (!(*out = calloc(1, sizeof **out)))
+		return tcg_fail_nomem(err);
+	return TCG_OK;
+}
+
+static void verifier_drop(tcg_dha_verifiers *vs, size_t i)
+{
+	tcg_quote_verifier_free(vs->e[i].qv);
+	tcg_public_free(vs->e[i].ak);
+	free(vs->e[i].ak_public);
+	memset(&vs->e[i], 0, sizeof vs->e[i]);
+}
+
+void tcg_dha_verifiers_free(tcg_dha_verifiers *vs)
+{
+	for (size_t i = 0; vs && i < VERIFIERS; i++)
+		verifier_drop(vs, i);
+	free(vs);
+}
+
+/*
+ * The verifier for the EncBlob's AK: from vs when it holds one for these
+ * bytes, else a new one (kept in vs, which then owns *ak; without vs the
+ * caller frees *own).
+ */
+static tcg_rc verifier_for(tcg_dha_verifiers *vs, const tcg_dha_content *c, tcg_public **ak,
+                           tcg_quote_verifier **qv, tcg_quote_verifier **own, tcg_err *err)
+{
+	tcg_rc rc;
+	for (size_t i = 0; vs && i < VERIFIERS; i++)
+		if (vs->e[i].qv && vs->e[i].ak_public_len == c->ak_public_len &&
+		    !memcmp(vs->e[i].ak_public, c->ak_public, c->ak_public_len)) {
+			*qv = vs->e[i].qv;
+			return TCG_OK;
+		}
+	if (!vs) {
+		rc = tcg_quote_verifier_new(*ak, own, err);
+		*qv = *own;
+		return rc;
+	}
+	size_t i = vs->next;
+	uint8_t *copy = malloc(c->ak_public_len);
+	if (!copy)
+		return tcg_fail_nomem(err);
+	verifier_drop(vs, i);
+	if ((rc = tcg_quote_verifier_new(*ak, &vs->e[i].qv, err))) {
+		free(copy);
+		return rc;
+	}
+	memcpy(copy, c->ak_public, c->ak_public_len);
+	vs->e[i].ak_public = copy;
+	vs->e[i].ak_public_len = c->ak_public_len;
+	vs->e[i].ak = *ak;
+	*ak = NULL;
+	vs->next = (i + 1) % VERIFIERS;
+	*qv = vs->e[i].qv;
+	return TCG_OK;
+}
+
 tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_verdict *v,
                       tcg_err *err)
 {
 	tcg_dha_content c;
 	tcg_public *ak = NULL;
+	tcg_quote_verifier *qv = NULL, *own_qv = NULL;
 	tcg_quote_result *qr = NULL;
-	uint8_t *nonce = NULL, *attest = NULL, *sig = NULL;
+	const uint8_t *nonce, *attest, *sig;
 	size_t nonce_len = 0, attest_len = 0, sig_len = 0;
 	const char *device;
 	size_t device_len = 0;
-	tcg_attest a;
 	tcg_quote_opts qo = {0};
 	tcg_err qerr;
 	bool state_failed = false;
@@ -157,15 +230,15 @@ tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_ve
 		                       "the device name is not a string of 1..%d bytes",
 		                       TCG_NONCE_DEVICE_MAX);
 	memcpy(v->device, device, device_len + 1);
-	if ((rc = tcg_msg_b64(m, "nonce", &nonce, &nonce_len, err)) ||
-	    (rc = tcg_msg_b64(m, "quote.attest", &attest, &attest_len, err)) ||
-	    (rc = tcg_msg_b64(m, "quote.signature", &sig, &sig_len, err)))
-		goto out;
-	if (nonce_len != TCG_NONCE_SIZE) {
-		rc = tcg_fail_format(err, "msg-size", "the nonce is %zu bytes, not %d", nonce_len,
-		                     TCG_NONCE_SIZE);
-		goto out;
-	}
+	/* the schema decoded and bounded them */
+	nonce = tcg_msg_b64_ref(m, "nonce", &nonce_len);
+	attest = tcg_msg_b64_ref(m, "quote.attest", &attest_len);
+	sig = tcg_msg_b64_ref(m, "quote.signature", &sig_len);
+	if (!nonce || !attest || !sig)
+		return tcg_fail_format(err, "msg-missing-key", "nonce, quote.attest or quote.signature");
+	if (nonce_len != TCG_NONCE_SIZE)
+		return tcg_fail_format(err, "msg-size", "the nonce is %zu bytes, not %d", nonce_len,
+		                       TCG_NONCE_SIZE);
 	memcpy(v->nonce, nonce, TCG_NONCE_SIZE);
 
 	/* 1. the EncBlob */
@@ -193,13 +266,15 @@ tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_ve
 		rc = tcg_fail_nomem(err);
 		goto out;
 	}
+	if ((rc = verifier_for(o->verifiers, &c, &ak, &qv, &own_qv, err)))
+		goto out;
 	qo.nonce = nonce;
 	qo.nonce_len = nonce_len;
 	qo.allow_sha1 = o->allow_sha1;
 	qo.pcrs = &c.pcrs;
 	qo.allow_unsafe_clock = true; /* dha-clock-unsafe, after the counts and PCRs */
 	tcg_err_clear(&qerr);
-	if (tcg_quote_verify(ak, attest, attest_len, sig, sig_len, &qo, qr, &qerr)) {
+	if (tcg_quote_verifier_verify(qv, attest, attest_len, sig, sig_len, &qo, qr, &qerr)) {
 		/* an authentic quote whose state differs is compared below */
 		if (!qr->authentic || qerr.rc != TCG_E_MISMATCH) {
 			if (err)
@@ -209,8 +284,8 @@ tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_ve
 		}
 		state_failed = true;
 	}
-	if ((rc = tcg_attest_parse(attest, attest_len, &a, err)))
-		goto out;
+	/* authentic: the verifier has unmarshalled the attestation */
+	const tcg_attest *a = &qr->attest;
 
 	/* 4. the nonce, once */
 	if ((rc = tcg_nonce_consume(o->store, device, nonce, o->now, err)))
@@ -218,10 +293,10 @@ tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_ve
 	v->nonce_consumed = true;
 
 	/* 5. the present state against the EncBlob's */
-	v->reset_count = a.reset_count;
-	v->restart_count = a.restart_count;
-	v->clock = a.clock;
-	if ((rc = compare(&a, &c, state_failed, &qerr, v, err)))
+	v->reset_count = a->reset_count;
+	v->restart_count = a->restart_count;
+	v->clock = a->clock;
+	if ((rc = compare(a, &c, state_failed, &qerr, v, err)))
 		goto out;
 
 	v->verified = true;
@@ -234,13 +309,9 @@ tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_ve
 	take_claims(&c, nonce, v);
 out:
 	OPENSSL_free(qr);
+	tcg_quote_verifier_free(own_qv);
 	tcg_public_free(ak);
 	tcg_dha_content_free(&c);
-	if (nonce)
-		OPENSSL_cleanse(nonce, nonce_len);
-	free(nonce);
-	free(attest);
-	free(sig);
 	return rc;
 }
 

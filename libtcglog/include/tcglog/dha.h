@@ -334,12 +334,22 @@ typedef struct {
 	size_t claims_len;
 } tcg_dha_verdict;
 
+/*
+ * Quote verifiers (tcg_quote_verifier) kept across the messages of a stream,
+ * one per AK, so each AK's verify context and digest are set up once. Used by
+ * one thread at a time.
+ */
+typedef struct tcg_dha_verifiers tcg_dha_verifiers;
+tcg_rc tcg_dha_verifiers_new(tcg_dha_verifiers **out, tcg_err *err);
+void tcg_dha_verifiers_free(tcg_dha_verifiers *v);
+
 typedef struct {
 	const tcg_service_key *keys; /* the service keys (rotation: old and new) */
 	size_t nkeys;
 	tcg_nonce_store *store;      /* the nonces and dha-issue's device registry */
 	int64_t now;                 /* seconds since the epoch, UTC */
 	bool allow_sha1;
+	tcg_dha_verifiers *verifiers; /* NULL: a verifier per message */
 } tcg_dha_verify_opts;
 
 /*
