@@ -1,6 +1,7 @@
 #include "tcglog/dha.h"
 #include "tcglog/nonce.h"
 #include "buf.h"
+#include "dha_int.h"
 #include "tcglog/claims.h"
 #include "tcglog/credential.h"
 #include "tcglog/ekcert.h"
@@ -123,6 +124,78 @@ tcg_rc tcg_dha_unwrap(const uint8_t *wrapped, size_t len, const char *device,
 	*out_len = plen;
 	tcg_blob_free_plaintext(plain, plen);
 	return TCG_OK;
+}
+
+/* ---- quote verifiers per AK ---- */
+
+/* Verifiers kept per AK (its TPM2B_PUBLIC bytes), replaced round robin. */
+#define VERIFIERS 16
+struct tcg_dha_verifiers {
+	struct {
+		uint8_t *ak_public;
+		size_t ak_public_len;
+		tcg_public *ak; /* the verifier's, parsed from ak_public */
+		tcg_quote_verifier *qv;
+	} e[VERIFIERS];
+	size_t next;
+};
+
+tcg_rc tcg_dha_verifiers_new(tcg_dha_verifiers **out, tcg_err *err)
+{
+	if (!(*out = calloc(1, sizeof **out)))
+		return tcg_fail_nomem(err);
+	return TCG_OK;
+}
+
+static void verifier_drop(tcg_dha_verifiers *vs, size_t i)
+{
+	tcg_quote_verifier_free(vs->e[i].qv);
+	tcg_public_free(vs->e[i].ak);
+	free(vs->e[i].ak_public);
+	memset(&vs->e[i], 0, sizeof vs->e[i]);
+}
+
+void tcg_dha_verifiers_free(tcg_dha_verifiers *vs)
+{
+	for (size_t i = 0; vs && i < VERIFIERS; i++)
+		verifier_drop(vs, i);
+	free(vs);
+}
+
+tcg_rc tcg_dha_verifier_for(tcg_dha_verifiers *vs, const uint8_t *ak_public, size_t len,
+                            const tcg_public *ak, tcg_quote_verifier **qv,
+                            tcg_quote_verifier **own, tcg_err *err)
+{
+	tcg_rc rc;
+	*own = NULL;
+	if (!vs) {
+		rc = tcg_quote_verifier_new(ak, own, err);
+		*qv = *own;
+		return rc;
+	}
+	for (size_t i = 0; i < VERIFIERS; i++)
+		if (vs->e[i].qv && vs->e[i].ak_public_len == len &&
+		    !memcmp(vs->e[i].ak_public, ak_public, len)) {
+			*qv = vs->e[i].qv;
+			return TCG_OK;
+		}
+	size_t i = vs->next;
+	verifier_drop(vs, i);
+	if (!(vs->e[i].ak_public = malloc(len ? len : 1))) {
+		rc = tcg_fail_nomem(err);
+		goto fail;
+	}
+	memcpy(vs->e[i].ak_public, ak_public, len);
+	vs->e[i].ak_public_len = len;
+	if ((rc = tcg_public_parse(ak_public, len, &vs->e[i].ak, err)) ||
+	    (rc = tcg_quote_verifier_new(vs->e[i].ak, &vs->e[i].qv, err)))
+		goto fail;
+	vs->next = (i + 1) % VERIFIERS;
+	*qv = vs->e[i].qv;
+	return TCG_OK;
+fail:
+	verifier_drop(vs, i);
+	return rc;
 }
 
 /* ---- EncBlob content (binary, see tcg_dha_content_encode) ---- */
@@ -722,8 +795,13 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 		return rc;
 	tcg_quote_opts qo = {.nonce = binding, .nonce_len = sizeof binding,
 	                     .allow_sha1 = o->allow_sha1, .pcrs = &w->msg_pcrs};
-	if ((rc = tcg_quote_verify(w->ak, w->attest, w->attest_len, w->sig, w->sig_len, &qo,
-	                           &w->quote, err)))
+	tcg_quote_verifier *qv = NULL, *own = NULL;
+	if (!(rc = tcg_dha_verifier_for(o->verifiers, w->ak_pub, w->ak_pub_len, w->ak, &qv, &own,
+	                                err)))
+		rc = tcg_quote_verifier_verify(qv, w->attest, w->attest_len, w->sig, w->sig_len, &qo,
+		                               &w->quote, err);
+	tcg_quote_verifier_free(own);
+	if (rc)
 		return rc;
 	const tcg_pcr_selection *sel = &w->quote.attest.selection;
 	if (!selection_ok(sel, w->selection, sizeof w->selection))
@@ -793,9 +871,6 @@ tcg_rc tcg_dha_issue(const tcg_msg *bootdata, const tcg_service_key *key,
 	issue_work *w;
 	uint8_t *plain = NULL, *sealed = NULL, wrap_key[TCG_DHA_WRAP_KEY_SIZE];
 	size_t plain_len = 0, sealed_len = 0;
-	FILE *f = NULL;
-	char *cbuf = NULL;
-	size_t clen = 0;
 	tcg_credential cred;
 
 	if (out)
@@ -826,15 +901,6 @@ tcg_rc tcg_dha_issue(const tcg_msg *bootdata, const tcg_service_key *key,
 	if (opts->store &&
 	    (rc = tcg_registry_bind(opts->store, w->device, c->ek_cert_sha256, now, err)))
 		goto done;
-	if (!(f = open_memstream(&cbuf, &clen))) {
-		rc = tcg_fail_nomem(err);
-		goto done;
-	}
-	rc = tcg_claims_write(w->claims, f, err);
-	if (fclose(f) && !rc)
-		rc = tcg_fail(err, TCG_E_NOMEM, TCG_RULE_OUT_OF_MEMORY, "cannot write the claims");
-	if (rc)
-		goto done;
 	c->device = w->device;
 	c->ak_public = w->ak_pub;
 	c->ak_public_len = w->ak_pub_len;
@@ -849,7 +915,7 @@ tcg_rc tcg_dha_issue(const tcg_msg *bootdata, const tcg_service_key *key,
 	c->clock = a->clock;
 	c->issued = now;
 	c->expires = now + validity;
-	if ((rc = tcg_dha_content_set_claims(c, key->id, cbuf, clen, err)))
+	if ((rc = tcg_dha_seal_claims(c, key->id, w->claims, err)))
 		goto done;
 
 	if ((rc = tcg_dha_content_encode(c, &plain, &plain_len, err)) ||
@@ -886,9 +952,6 @@ done:
 		OPENSSL_cleanse(plain, plain_len);
 	free(plain);
 	free(sealed);
-	if (cbuf)
-		OPENSSL_cleanse(cbuf, clen);
-	free(cbuf);
 	/* content borrows device and AK public from w */
 	w->content.device = NULL;
 	w->content.ak_public = NULL;

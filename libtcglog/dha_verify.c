@@ -1,5 +1,6 @@
 /* dha-verify: the service's last step (see include/tcglog/dha.h). */
 #include "tcglog/dha.h"
+#include "dha_int.h"
 
 #include <openssl/crypto.h>
 #include <stdint.h>
@@ -130,79 +131,6 @@ static tcg_rc compare(const tcg_attest *a, const tcg_dha_content *c, bool quote_
 	return TCG_OK;
 }
 
-/* Verifiers kept per AK (its TPM2B_PUBLIC bytes), replaced round robin. */
-#define VERIFIERS 16
-struct tcg_dha_verifiers {
-	struct {
-		uint8_t *ak_public;
-		size_t ak_public_len;
-		tcg_public *ak;
-		tcg_quote_verifier *qv;
-	} e[VERIFIERS];
-	size_t next;
-};
-
-tcg_rc tcg_dha_verifiers_new(tcg_dha_verifiers **out, tcg_err *err)
-{
-	if (!(*out = calloc(1, sizeof **out)))
-		return tcg_fail_nomem(err);
-	return TCG_OK;
-}
-
-static void verifier_drop(tcg_dha_verifiers *vs, size_t i)
-{
-	tcg_quote_verifier_free(vs->e[i].qv);
-	tcg_public_free(vs->e[i].ak);
-	free(vs->e[i].ak_public);
-	memset(&vs->e[i], 0, sizeof vs->e[i]);
-}
-
-void tcg_dha_verifiers_free(tcg_dha_verifiers *vs)
-{
-	for (size_t i = 0; vs && i < VERIFIERS; i++)
-		verifier_drop(vs, i);
-	free(vs);
-}
-
-/*
- * The verifier for the EncBlob's AK: from vs when it holds one for these
- * bytes, else a new one (kept in vs, which then owns *ak; without vs the
- * caller frees *own).
- */
-static tcg_rc verifier_for(tcg_dha_verifiers *vs, const tcg_dha_content *c, tcg_public **ak,
-                           tcg_quote_verifier **qv, tcg_quote_verifier **own, tcg_err *err)
-{
-	tcg_rc rc;
-	for (size_t i = 0; vs && i < VERIFIERS; i++)
-		if (vs->e[i].qv && vs->e[i].ak_public_len == c->ak_public_len &&
-		    !memcmp(vs->e[i].ak_public, c->ak_public, c->ak_public_len)) {
-			*qv = vs->e[i].qv;
-			return TCG_OK;
-		}
-	if (!vs) {
-		rc = tcg_quote_verifier_new(*ak, own, err);
-		*qv = *own;
-		return rc;
-	}
-	size_t i = vs->next;
-	uint8_t *copy = malloc(c->ak_public_len);
-	if (!copy)
-		return tcg_fail_nomem(err);
-	verifier_drop(vs, i);
-	if ((rc = tcg_quote_verifier_new(*ak, &vs->e[i].qv, err))) {
-		free(copy);
-		return rc;
-	}
-	memcpy(copy, c->ak_public, c->ak_public_len);
-	vs->e[i].ak_public = copy;
-	vs->e[i].ak_public_len = c->ak_public_len;
-	vs->e[i].ak = *ak;
-	*ak = NULL;
-	vs->next = (i + 1) % VERIFIERS;
-	*qv = vs->e[i].qv;
-	return TCG_OK;
-}
-
 tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_verdict *v,
                       tcg_err *err)
 {
@@ -266,7 +194,8 @@ tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_ve
 		rc = tcg_fail_nomem(err);
 		goto out;
 	}
-	if ((rc = verifier_for(o->verifiers, &c, &ak, &qv, &own_qv, err)))
+	if ((rc = tcg_dha_verifier_for(o->verifiers, c.ak_public, c.ak_public_len, ak, &qv,
+	                               &own_qv, err)))
 		goto out;
 	qo.nonce = nonce;
 	qo.nonce_len = nonce_len;
@@ -482,22 +411,27 @@ static const char *find(const char *from, const char *end, const char *needle)
 }
 
 /*
- * Where write_verified put the nonce: in the block layout the writer uses
- * (every scalar on one line, double-quoted strings escape their breaks, so a
- * line at column 0 is a top-level key), the verification map ends at the
- * first column-0 line after its key; its last key is dha, whose second line
- * is the nonce of zeros.
+ * In the block layout the writer gives (every scalar on one line, strings
+ * double-quoted with their breaks escaped) a line at column 0 is a top-level
+ * key: the block under the top-level key whose line holds p ends at the first
+ * newline followed by anything but a space (returned), or at end.
  */
+static const char *block_end(const char *p, const char *end)
+{
+	while ((p = memchr(p, '\n', (size_t)(end - p))) && p + 1 < end && p[1] == ' ')
+		p++;
+	return p ? p : end;
+}
+
+/* Where write_verified put the nonce: verification's last key is dha, whose
+ * second line is the nonce of zeros. */
 static bool nonce_slot(const char *t, size_t len, size_t *slot)
 {
 	const char *end = t + len, *v = find(t, end, "\nverification:\n"), *p, *dha = NULL;
 	static const char line[] = "    nonce: \"";
 	if (!v)
 		return false;
-	for (p = v + 1; (p = memchr(p, '\n', (size_t)(end - p))) && p + 1 < end && p[1] == ' ';)
-		p++;
-	if (!p)
-		p = end;
+	p = block_end(v + 1, end);
 	for (const char *q = v; (q = find(q + 1, p, "\n  dha:\n"));)
 		dha = q;
 	if (!dha || !(p = memchr(dha + 8, '\n', (size_t)(end - dha - 8))) ||
@@ -506,6 +440,136 @@ static bool nonce_slot(const char *t, size_t len, size_t *slot)
 		return false;
 	*slot = (size_t)(p + sizeof line - t);
 	return p[sizeof line + TCG_DHA_NONCE_SLOT_LEN] == '"';
+}
+
+/* Adopt text as c's claims when its nonce slot is where it belongs. */
+static tcg_rc adopt_claims(tcg_dha_content *c, char *text, size_t len, tcg_err *err)
+{
+	size_t slot = 0;
+	if (!len || len > TCG_DHA_CONTENT_MAX_CLAIMS) {
+		free(text);
+		return tcg_fail_format(err, "dha-content-claims", "the claims are %zu bytes, over %u",
+		                       len, TCG_DHA_CONTENT_MAX_CLAIMS);
+	}
+	if (!nonce_slot(text, len, &slot)) {
+		free(text);
+		return tcg_fail(err, TCG_E_IO, "dha-content-claims",
+		                "the claims writer left no nonce slot where expected");
+	}
+	if (c->claims)
+		OPENSSL_cleanse(c->claims, c->claims_len);
+	free(c->claims);
+	c->claims = text;
+	c->claims_len = len;
+	c->nonce_slot = slot;
+	return TCG_OK;
+}
+
+/* Text written to memory by write (NUL-terminated; TCG_E_NOMEM when it fails). */
+static tcg_rc write_text(tcg_rc (*write)(FILE *f, const void *arg, tcg_err *err),
+                         const void *arg, char **text, size_t *len, tcg_err *err)
+{
+	FILE *f = open_memstream(text, len);
+	if (!f)
+		return tcg_fail_nomem(err);
+	tcg_rc rc = write(f, arg, err);
+	if (fclose(f) && !rc)
+		rc = tcg_fail_nomem(err);
+	if (rc) {
+		free(*text);
+		*text = NULL;
+	}
+	return rc;
+}
+
+/* The entries write_verified adds to claims that hold neither: a document
+ * {verification: {dha: ...}, health: {AIKPresent: ...}}. */
+static tcg_rc write_additions(FILE *f, const void *arg, tcg_err *err)
+{
+	const sealed_facts *sf = arg;
+	tcg_yaml *y = tcg_yaml_new(f);
+	if (!y)
+		return tcg_fail_nomem(err);
+	tcg_yaml_map_start(y);
+	tcg_yaml_key(y, "verification");
+	tcg_yaml_map_start(y);
+	write_dha(y, sf);
+	tcg_yaml_map_end(y);
+	tcg_yaml_key(y, "health");
+	write_health(y, NULL, sf->c);
+	tcg_yaml_map_end(y);
+	return tcg_yaml_finish(y, err);
+}
+
+static tcg_rc write_claims(FILE *f, const void *arg, tcg_err *err)
+{
+	return tcg_claims_write(arg, f, err);
+}
+
+/* The block under the top-level key (with its colon and newline) of t. */
+static bool block_of(const char *t, const char *end, const char *key, const char **from,
+                     const char **to)
+{
+	const char *k = find(t, end, key);
+	if (!k || (k != t && k[-1] != '\n'))
+		return false;
+	*from = k + strlen(key);
+	*to = block_end(k, end);
+	*to += *to < end;
+	return true;
+}
+
+tcg_rc tcg_dha_seal_claims(tcg_dha_content *c, const uint8_t *key_id, const tcg_claims *claims,
+                           tcg_err *err)
+{
+	sealed_facts sf = {c, key_id};
+	char *t = NULL, *add = NULL, *out = NULL;
+	size_t tlen = 0, alen = 0;
+	const char *v, *v_end, *h, *h_end, *av, *av_end, *ah, *ah_end;
+	tcg_rc rc;
+
+	if ((rc = write_text(write_claims, claims, &t, &tlen, err)) ||
+	    (rc = write_text(write_additions, &sf, &add, &alen, err)))
+		goto out;
+	/* tcg_claims_write: verification, then health, neither with what is added */
+	if (!block_of(t, t + tlen, "verification:\n", &v, &v_end) ||
+	    !block_of(v_end, t + tlen, "health:\n", &h, &h_end) || h != v_end + 8 ||
+	    !block_of(add, add + alen, "verification:\n", &av, &av_end) ||
+	    !block_of(av_end, add + alen, "health:\n", &ah, &ah_end)) {
+		rc = tcg_fail(err, TCG_E_IO, "dha-content-claims",
+		              "the claims are not laid out as the claims writer lays them out");
+		goto out;
+	}
+	size_t n1 = (size_t)(v_end - t), a1 = (size_t)(av_end - av), n2 = (size_t)(h_end - v_end),
+	       a2 = (size_t)(ah_end - ah), n3 = tlen - (size_t)(h_end - t);
+	if (!(out = malloc(n1 + a1 + n2 + a2 + n3 + 1))) {
+		rc = tcg_fail_nomem(err);
+		goto out;
+	}
+	memcpy(out, t, n1);
+	memcpy(out + n1, av, a1);
+	memcpy(out + n1 + a1, v_end, n2);
+	memcpy(out + n1 + a1 + n2, ah, a2);
+	memcpy(out + n1 + a1 + n2 + a2, h_end, n3);
+	out[n1 + a1 + n2 + a2 + n3] = '\0';
+	rc = adopt_claims(c, out, n1 + a1 + n2 + a2 + n3, err);
+	out = NULL;
+out:
+	free(out);
+	free(t);
+	free(add);
+	return rc;
+}
+
+typedef struct {
+	const tcg_ynode *root;
+	const sealed_facts *f;
+} parsed_claims;
+
+static tcg_rc write_parsed(FILE *f, const void *arg, tcg_err *err)
+{
+	const parsed_claims *p = arg;
+	return write_verified(p->root, p->f, f, err);
 }
 
 tcg_rc tcg_dha_content_set_claims(tcg_dha_content *c, const uint8_t *key_id, const char *claims,
@@ -528,31 +592,9 @@ tcg_rc tcg_dha_content_set_claims(tcg_dha_content *c, const uint8_t *key_id, con
 		return tcg_fail_mismatch(err, "dha-claims-unverified",
 		                         "the claims are not verified (verification.verified: false)");
 	}
-	FILE *out = open_memstream(&text, &tlen);
-	if (!out) {
-		tcg_msg_free(&m);
-		return tcg_fail_nomem(err);
-	}
-	rc = write_verified(m.doc.root, &f, out, err);
+	rc = write_text(write_parsed, &(parsed_claims){m.doc.root, &f}, &text, &tlen, err);
 	tcg_msg_free(&m);
-	if (fclose(out) && !rc)
-		rc = tcg_fail_nomem(err);
-	if (!rc && (!tlen || tlen > TCG_DHA_CONTENT_MAX_CLAIMS))
-		rc = tcg_fail_format(err, "dha-content-claims", "the claims are %zu bytes, over %u",
-		                     tlen, TCG_DHA_CONTENT_MAX_CLAIMS);
-	if (!rc && !nonce_slot(text, tlen, &c->nonce_slot))
-		rc = tcg_fail(err, TCG_E_IO, "dha-content-claims",
-		              "the claims writer left no nonce slot where expected");
-	if (rc) {
-		free(text);
-		return rc;
-	}
-	if (c->claims)
-		OPENSSL_cleanse(c->claims, c->claims_len);
-	free(c->claims);
-	c->claims = text;
-	c->claims_len = tlen;
-	return TCG_OK;
+	return rc ? rc : adopt_claims(c, text, tlen, err);
 }
 
 tcg_rc tcg_dha_claims_write(const tcg_dha_verdict *v, FILE *out, tcg_err *err)

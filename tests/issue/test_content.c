@@ -15,7 +15,9 @@
 #include <string.h>
 #include <tss2/tss2_mu.h>
 
+#include "dha_int.h"
 #include "tcglog/dha.h"
+#include "tcglog/log.h"
 #include "tcglog/tpm.h"
 
 static const char claims_yaml[] = "kind: dha-claims\nversion: 1\nverification:\n"
@@ -263,6 +265,105 @@ Test(content, set_claims_refuses)
 	cr_assert_str_eq(err.rule, "msg-kind");
 	cr_assert_eq(tcg_dha_content_set_claims(&c, key_id, "hello", 5, &err), TCG_E_FORMAT);
 	cr_assert_null(c.claims);
+}
+
+/* The same tree, scalars compared as text (a re-emitted "0x1" is quoted). */
+static bool same_text_tree(const tcg_ynode *a, const tcg_ynode *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind == TCG_YNODE_SCALAR)
+		return a->len == b->len && !memcmp(a->str, b->str, a->len);
+	if (a->n != b->n)
+		return false;
+	size_t items = a->kind == TCG_YNODE_MAP ? 2 * a->n : a->n;
+	for (size_t i = 0; i < items; i++)
+		if (!same_text_tree(a->items[i], b->items[i]))
+			return false;
+	return true;
+}
+
+/* Every line of sub stands in text, in order. */
+static bool lines_in_order(const char *sub, const char *text)
+{
+	for (const char *l = sub; *l;) {
+		const char *e = strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l + 1) : strlen(l);
+		char *line = strndup(l, n);
+		const char *hit = strstr(text, line);
+		free(line);
+		if (!hit)
+			return false;
+		text = hit + n;
+		l += n;
+	}
+	return true;
+}
+
+/*
+ * dha-issue splices the verified entries into its own claims (the issuer's
+ * text kept byte for byte); claims given as text are read and written again.
+ * Both say the same, for the claims of every fixture boot that verifies.
+ */
+Test(content, issuer_claims_as_if_read)
+{
+	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_claims, NULL};
+	static const char *const boots[] = {"windows11", "windows11-resume", "windows11-debug",
+	                                    "linux-uki", "linux-shim-grub", "locality3"};
+	const char *dir = getenv("TCGLOG_FIXTURES");
+	size_t compared = 0;
+	cr_assert_not_null(dir, "TCGLOG_FIXTURES is not set");
+	for (size_t i = 0; i < sizeof boots / sizeof *boots; i++) {
+		char logp[4096], pcrp[4096];
+		uint8_t *data = NULL, *pd = NULL;
+		size_t plen = 0;
+		tcg_log *log = NULL;
+		tcg_pcr_values pcrs;
+		tcg_claims *cl = NULL;
+		tcg_err err;
+		snprintf(logp, sizeof logp, "%s/%s.bin", dir, boots[i]);
+		snprintf(pcrp, sizeof pcrp, "%s/%s.pcrs.yaml", dir, boots[i]);
+		cr_assert_eq(tcg_log_load(logp, &data, &log, &err), TCG_OK, "%s: %s", logp, err.msg);
+		cr_assert_eq(tcg_read_file(pcrp, 1u << 20, &pd, &plen, NULL, &err), TCG_OK);
+		cr_assert_eq(tcg_pcrs_parse(pd, plen, pcrp, &pcrs, &err), TCG_OK);
+		tcg_claims_opts o = {.expected = &pcrs, .pcrs_source = "quote"};
+		if (tcg_claims_derive(log, &o, &cl, &err) == TCG_OK) {
+			char *text = NULL;
+			size_t len = 0;
+			tcg_msg ma, mb;
+			FILE *f = open_memstream(&text, &len);
+			cr_assert_eq(tcg_claims_write(cl, f, &err), TCG_OK);
+			fclose(f);
+			tcg_dha_content a = good, b = good;
+			a.claims = b.claims = NULL;
+			cr_assert_eq(tcg_dha_content_set_claims(&a, key_id, text, len, &err), TCG_OK,
+			             "%s: %s: %s", boots[i], err.rule, err.msg);
+			cr_assert_eq(tcg_dha_seal_claims(&b, key_id, cl, &err), TCG_OK, "%s: %s: %s",
+			             boots[i], err.rule, err.msg);
+			cr_assert(lines_in_order(text, b.claims), "%s: the issuer's lines", boots[i]);
+			cr_assert_eq(tcg_msg_parse((uint8_t *)a.claims, a.claims_len, "a", accept, &ma,
+			                           &err),
+			             TCG_OK);
+			cr_assert_eq(tcg_msg_parse((uint8_t *)b.claims, b.claims_len, "b", accept, &mb,
+			                           &err),
+			             TCG_OK, "%s: %s", boots[i], err.msg);
+			cr_assert(same_text_tree(ma.doc.root, mb.doc.root), "%s", boots[i]);
+			cr_assert(!memcmp(b.claims + b.nonce_slot,
+			                  "0000000000000000000000000000000000000000000000000000000000000000",
+			                  64));
+			tcg_msg_free(&ma);
+			tcg_msg_free(&mb);
+			free(a.claims);
+			free(b.claims);
+			free(text);
+			compared++;
+		}
+		tcg_claims_free(cl);
+		tcg_log_free(log);
+		free(data);
+		free(pd);
+	}
+	cr_assert_gt(compared, 0);
 }
 
 static void refused_bytes(const uint8_t *p, size_t n, const char *rule)

@@ -181,6 +181,15 @@ tcg_rc tcg_dha_duration_parse(const char *s, int64_t *seconds, tcg_err *err);
 #define TCG_DHA_REQUIRE_WINDOWS "sha256:0,1,2,3,4,5,6,7,11,12,13,14"
 #define TCG_DHA_REQUIRE_LINUX "sha256:0,1,2,3,4,5,6,7,8,9,14"
 
+/*
+ * Quote verifiers (tcg_quote_verifier) kept across the messages of a stream
+ * (dha-verify, dha-issue), one per AK, so each AK's verify context and digest are set up once. Used by
+ * one thread at a time.
+ */
+typedef struct tcg_dha_verifiers tcg_dha_verifiers;
+tcg_rc tcg_dha_verifiers_new(tcg_dha_verifiers **out, tcg_err *err);
+void tcg_dha_verifiers_free(tcg_dha_verifiers *v);
+
 typedef struct {
 	int64_t validity;      /* seconds the EncBlob is good for; 0: the default */
 	bool allow_sha1;       /* SHA-1 AK, signing hash or PCR bank */
@@ -197,6 +206,7 @@ typedef struct {
 	 * refuses an unenrolled name (device-unknown).
 	 */
 	tcg_nonce_store *store;
+	tcg_dha_verifiers *verifiers; /* NULL: a quote verifier per boot data */
 } tcg_dha_issue_opts;
 
 /*
@@ -333,15 +343,6 @@ typedef struct {
 	char *claims;                        /* the dha-claims document to write */
 	size_t claims_len;
 } tcg_dha_verdict;
-
-/*
- * Quote verifiers (tcg_quote_verifier) kept across the messages of a stream,
- * one per AK, so each AK's verify context and digest are set up once. Used by
- * one thread at a time.
- */
-typedef struct tcg_dha_verifiers tcg_dha_verifiers;
-tcg_rc tcg_dha_verifiers_new(tcg_dha_verifiers **out, tcg_err *err);
-void tcg_dha_verifiers_free(tcg_dha_verifiers *v);
 
 typedef struct {
 	const tcg_service_key *keys; /* the service keys (rotation: old and new) */
