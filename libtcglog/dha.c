@@ -1,6 +1,7 @@
 #include "tcglog/dha.h"
 #include "tcglog/nonce.h"
 #include "buf.h"
+#include "dha_int.h"
 #include "tcglog/claims.h"
 #include "tcglog/credential.h"
 #include "tcglog/ekcert.h"
@@ -125,48 +126,85 @@ tcg_rc tcg_dha_unwrap(const uint8_t *wrapped, size_t len, const char *device,
 	return TCG_OK;
 }
 
-/* ---- EncBlob content (kind dha-encblob-content) ---- */
+/* ---- quote verifiers per AK ---- */
 
-#define CONTENT_KIND "dha-encblob-content"
-#define CONTENT_VERSION 1
-/* The claims of a Windows boot are tens of kilobytes; the EncBlob as a whole
- * must stay under the dha-encblob message's cap anyway. */
-#define CONTENT_MAX_CLAIMS (512u << 10)
-#define CONTENT_MAX_SIZE (1u << 20)
-
-static const char *const content_banks[] = {"sha1", "sha256", "sha384", "sha512", "sm3_256",
-                                            NULL};
-static const tcg_msg_field content_pcr_value = {.name = "value", .type = TCG_MSG_HEX,
-                                                .min = 20, .max = 64};
-static const tcg_msg_field content_pcr_bank = {
-	.name = "bank", .type = TCG_MSG_DICT, .min = 1, .max = TCG_NUM_PCRS,
-	.item = &content_pcr_value, .key_index = true, .max_index = TCG_NUM_PCRS - 1};
-
-static const tcg_msg_field content_fields[] = {
-	{.name = "device", .type = TCG_MSG_STR, .required = true, .min = 1, .max = 255},
-	{.name = "ak-public", .type = TCG_MSG_B64, .required = true, .min = 2, .max = 1024},
-	{.name = "ak-name", .type = TCG_MSG_B64, .required = true, .min = 2, .max = TCG_MAX_NAME},
-	{.name = "ek-certificate-sha256", .type = TCG_MSG_B64, .required = true, .min = 32,
-	 .max = 32},
-	{.name = "pcr-selection", .type = TCG_MSG_STR, .required = true, .min = 1, .max = 255},
-	{.name = "pcrs", .type = TCG_MSG_DICT, .required = true, .min = 1, .max = TCG_MAX_BANKS,
-	 .item = &content_pcr_bank, .keys = content_banks},
-	{.name = "pcr-digest", .type = TCG_MSG_B64, .required = true, .min = 20,
-	 .max = TCG_MAX_DIGEST},
-	{.name = "reset-count", .type = TCG_MSG_UINT, .required = true, .max = UINT32_MAX},
-	{.name = "restart-count", .type = TCG_MSG_UINT, .required = true, .max = UINT32_MAX},
-	/* The YAML reader holds integers as long long. */
-	{.name = "clock", .type = TCG_MSG_UINT, .required = true, .max = INT64_MAX},
-	{.name = "issued", .type = TCG_MSG_UINT, .required = true, .max = INT64_MAX},
-	{.name = "expires", .type = TCG_MSG_UINT, .required = true, .max = INT64_MAX},
-	{.name = "claims", .type = TCG_MSG_B64, .required = true, .min = 1,
-	 .max = CONTENT_MAX_CLAIMS},
-	{.name = NULL},
+/* Verifiers kept per AK (its TPM2B_PUBLIC bytes), replaced round robin. */
+#define VERIFIERS 16
+struct tcg_dha_verifiers {
+	struct {
+		uint8_t *ak_public;
+		size_t ak_public_len;
+		tcg_public *ak; /* the verifier's, parsed from ak_public */
+		tcg_quote_verifier *qv;
+	} e[VERIFIERS];
+	size_t next;
 };
 
-/* Not in tcg_msg_schemas: this kind is only ever read out of an opened EncBlob. */
-static const tcg_msg_schema content_schema = {CONTENT_KIND, CONTENT_VERSION, CONTENT_MAX_SIZE,
-                                              content_fields};
+tcg_rc tcg_dha_verifiers_new(tcg_dha_verifiers **out, tcg_err *err)
+{
+	if (!(*out = calloc(1, sizeof **out)))
+		return tcg_fail_nomem(err);
+	return TCG_OK;
+}
+
+static void verifier_drop(tcg_dha_verifiers *vs, size_t i)
+{
+	tcg_quote_verifier_free(vs->e[i].qv);
+	tcg_public_free(vs->e[i].ak);
+	free(vs->e[i].ak_public);
+	memset(&vs->e[i], 0, sizeof vs->e[i]);
+}
+
+void tcg_dha_verifiers_free(tcg_dha_verifiers *vs)
+{
+	for (size_t i = 0; vs && i < VERIFIERS; i++)
+		verifier_drop(vs, i);
+	free(vs);
+}
+
+tcg_rc tcg_dha_verifier_for(tcg_dha_verifiers *vs, const uint8_t *ak_public, size_t len,
+                            const tcg_public *ak, tcg_quote_verifier **qv,
+                            tcg_quote_verifier **own, tcg_err *err)
+{
+	tcg_rc rc;
+	*own = NULL;
+	if (!vs) {
+		rc = tcg_quote_verifier_new(ak, own, err);
+		*qv = *own;
+		return rc;
+	}
+	for (size_t i = 0; i < VERIFIERS; i++)
+		if (vs->e[i].qv && vs->e[i].ak_public_len == len &&
+		    !memcmp(vs->e[i].ak_public, ak_public, len)) {
+			*qv = vs->e[i].qv;
+			return TCG_OK;
+		}
+	size_t i = vs->next;
+	verifier_drop(vs, i);
+	if (!(vs->e[i].ak_public = malloc(len ? len : 1))) {
+		rc = tcg_fail_nomem(err);
+		goto fail;
+	}
+	memcpy(vs->e[i].ak_public, ak_public, len);
+	vs->e[i].ak_public_len = len;
+	if ((rc = tcg_public_parse(ak_public, len, &vs->e[i].ak, err)) ||
+	    (rc = tcg_quote_verifier_new(vs->e[i].ak, &vs->e[i].qv, err)))
+		goto fail;
+	vs->next = (i + 1) % VERIFIERS;
+	*qv = vs->e[i].qv;
+	return TCG_OK;
+fail:
+	verifier_drop(vs, i);
+	return rc;
+}
+
+/* ---- EncBlob content (binary, see tcg_dha_content_encode) ---- */
+
+static const uint8_t content_magic[4] = {'T', 'C', 'G', 'C'};
+#define AK_PUBLIC_MAX 1024
+
+static const uint16_t content_algs[] = {TCG_ALG_SHA1, TCG_ALG_SHA256, TCG_ALG_SHA384,
+                                        TCG_ALG_SHA512, TCG_ALG_SM3_256};
 
 /* The nonce store's device-name rule (one rule for every place a name
  * travels), on a value that holds no NUL of its own. */
@@ -175,24 +213,29 @@ static bool device_ok(const char *d, size_t len)
 	return d && strlen(d) == len && tcg_nonce_check_device(d, NULL) == TCG_OK;
 }
 
-/* A selection every bank of which has PCRs, whose canonical text reads back
- * as the same selection (so encoder and decoder agree on it). */
+static bool alg_known(uint16_t alg)
+{
+	for (size_t i = 0; i < sizeof content_algs / sizeof *content_algs; i++)
+		if (alg == content_algs[i])
+			return true;
+	return false;
+}
+
+/* A selection every bank of which is a known bank with PCRs, each bank once;
+ * text (when not NULL) receives its canonical form. */
 static bool selection_ok(const tcg_pcr_selection *sel, char *text, size_t cap)
 {
-	tcg_pcr_selection back;
 	if (!sel->num_banks || sel->num_banks > TCG_MAX_BANKS)
 		return false;
 	for (size_t k = 0; k < sel->num_banks; k++) {
-		const char *name = tcg_alg_name(sel->bank[k].alg);
-		bool known = false;
-		for (size_t i = 0; name && content_banks[i]; i++)
-			known = known || !strcmp(name, content_banks[i]);
-		if (!sel->bank[k].mask || sel->bank[k].mask >> TCG_NUM_PCRS || !known ||
-		    !tcg_alg_size(sel->bank[k].alg))
+		if (!sel->bank[k].mask || sel->bank[k].mask >> TCG_NUM_PCRS ||
+		    !alg_known(sel->bank[k].alg))
 			return false;
+		for (size_t j = 0; j < k; j++)
+			if (sel->bank[j].alg == sel->bank[k].alg)
+				return false;
 	}
-	return tcg_pcr_selection_format(sel, text, cap) && tcg_pcr_selection_parse(text, &back) &&
-	       tcg_pcr_selection_equal(sel, &back);
+	return !text || tcg_pcr_selection_format(sel, text, cap);
 }
 
 /* The values exactly cover the selection: same banks, same PCRs, bank sizes. */
@@ -208,25 +251,62 @@ static bool pcrs_match_selection(const tcg_pcr_values *v, const tcg_pcr_selectio
 	return true;
 }
 
+/* A nonce slot of zeros inside the claims. */
+static bool nonce_slot_ok(const char *claims, size_t len, size_t slot)
+{
+	if (!claims || slot > len || len - slot < TCG_DHA_NONCE_SLOT_LEN)
+		return false;
+	for (size_t i = 0; i < TCG_DHA_NONCE_SLOT_LEN; i++)
+		if (claims[slot + i] != '0')
+			return false;
+	return true;
+}
+
+static size_t pcrs_in(uint32_t mask)
+{
+	size_t n = 0;
+	for (; mask; mask &= mask - 1)
+		n++;
+	return n;
+}
+
+static size_t content_size(const tcg_dha_content *c)
+{
+	size_t n = 4 + 1 + 1 + strlen(c->device) + 2 + c->ak_public_len + 1 + c->ak_name_len + 32 +
+	           1 + 6 * c->selection.num_banks + 1 + c->pcr_digest_len + 4 + 4 + 8 + 8 + 8 + 4 +
+	           c->claims_len + 4;
+	for (size_t k = 0; k < c->selection.num_banks; k++)
+		n += pcrs_in(c->selection.bank[k].mask) *
+		     tcg_alg_size(c->selection.bank[k].alg);
+	return n;
+}
+
+static uint8_t *put(uint8_t *p, const void *v, size_t n)
+{
+	memcpy(p, v, n);
+	return p + n;
+}
+
+static uint8_t *put_be(uint8_t *p, uint64_t v, unsigned bytes)
+{
+	for (unsigned i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+	return p + bytes;
+}
+
 tcg_rc tcg_dha_content_encode(const tcg_dha_content *c, uint8_t **out, size_t *len,
                               tcg_err *err)
 {
-	char sel[256];
-	char *buf = NULL;
-	size_t blen = 0;
-	tcg_rc rc = TCG_OK;
-
 	*out = NULL;
 	*len = 0;
 	if (!c || !device_ok(c->device, c->device ? strlen(c->device) : 0))
 		return tcg_fail(err, TCG_E_USAGE, "dha-content",
 		                "the device name must be 1..255 printable ASCII");
-	if (!c->ak_public || c->ak_public_len < 2 || c->ak_public_len > 1024 ||
+	if (!c->ak_public || c->ak_public_len < 2 || c->ak_public_len > AK_PUBLIC_MAX ||
 	    c->ak_name_len < 2 || c->ak_name_len > TCG_MAX_NAME)
 		return tcg_fail(err, TCG_E_USAGE, "dha-content",
 		                "AK public area or name missing or too large");
-	if (!selection_ok(&c->selection, sel, sizeof sel) ||
-	    !pcrs_match_selection(&c->pcrs, &c->selection))
+	if (!selection_ok(&c->selection, NULL, 0) || !pcrs_match_selection(&c->pcrs, &c->selection))
 		return tcg_fail(err, TCG_E_USAGE, "dha-content",
 		                "the PCR values do not exactly cover a valid selection");
 	if (c->pcr_digest_len < 20 || c->pcr_digest_len > TCG_MAX_DIGEST)
@@ -234,188 +314,203 @@ tcg_rc tcg_dha_content_encode(const tcg_dha_content *c, uint8_t **out, size_t *l
 		                c->pcr_digest_len);
 	if (c->clock > INT64_MAX || c->issued < 0 || c->expires < c->issued)
 		return tcg_fail(err, TCG_E_USAGE, "dha-content", "clock or validity out of range");
-	if (!c->claims || !c->claims_len || c->claims_len > CONTENT_MAX_CLAIMS)
-		return tcg_fail(err, TCG_E_USAGE, "dha-content", "claims missing or over %u bytes",
-		                CONTENT_MAX_CLAIMS);
+	if (!c->claims_len || c->claims_len > TCG_DHA_CONTENT_MAX_CLAIMS ||
+	    !nonce_slot_ok(c->claims, c->claims_len, c->nonce_slot))
+		return tcg_fail(err, TCG_E_USAGE, "dha-content",
+		                "claims missing, over %u bytes or without their nonce slot",
+		                TCG_DHA_CONTENT_MAX_CLAIMS);
 
-	FILE *f = open_memstream(&buf, &blen);
-	if (!f)
+	size_t n = content_size(c);
+	uint8_t *buf = malloc(n), *p = buf;
+	if (!buf)
 		return tcg_fail_nomem(err);
-	tcg_yaml *y = tcg_yaml_new(f);
-	if (y) {
-		tcg_msg_write_start(y, CONTENT_KIND, CONTENT_VERSION);
-		tcg_yaml_kv_cstr(y, "device", c->device);
-		if (!(rc = tcg_msg_kv_b64(y, "ak-public", c->ak_public, c->ak_public_len, err)) &&
-		    !(rc = tcg_msg_kv_b64(y, "ak-name", c->ak_name, c->ak_name_len, err)) &&
-		    !(rc = tcg_msg_kv_b64(y, "ek-certificate-sha256", c->ek_cert_sha256,
-		                          sizeof c->ek_cert_sha256, err))) {
-			tcg_yaml_kv_cstr(y, "pcr-selection", sel);
-			tcg_yaml_key(y, "pcrs");
-			tcg_msg_put_pcr_values(y, &c->pcrs);
-			rc = tcg_msg_kv_b64(y, "pcr-digest", c->pcr_digest, c->pcr_digest_len, err);
-		}
-		if (!rc) {
-			tcg_yaml_kv_u64(y, "reset-count", c->reset_count);
-			tcg_yaml_kv_u64(y, "restart-count", c->restart_count);
-			tcg_yaml_kv_u64(y, "clock", c->clock);
-			tcg_yaml_kv_u64(y, "issued", (uint64_t)c->issued);
-			tcg_yaml_kv_u64(y, "expires", (uint64_t)c->expires);
-			rc = tcg_msg_kv_b64(y, "claims", (const uint8_t *)c->claims, c->claims_len, err);
-		}
-		tcg_msg_write_end(y);
+	p = put(p, content_magic, sizeof content_magic);
+	p = put_be(p, TCG_DHA_CONTENT_VERSION, 1);
+	p = put_be(p, strlen(c->device), 1);
+	p = put(p, c->device, strlen(c->device));
+	p = put_be(p, c->ak_public_len, 2);
+	p = put(p, c->ak_public, c->ak_public_len);
+	p = put_be(p, c->ak_name_len, 1);
+	p = put(p, c->ak_name, c->ak_name_len);
+	p = put(p, c->ek_cert_sha256, sizeof c->ek_cert_sha256);
+	p = put_be(p, c->selection.num_banks, 1);
+	for (size_t k = 0; k < c->selection.num_banks; k++) {
+		p = put_be(p, c->selection.bank[k].alg, 2);
+		p = put_be(p, c->selection.bank[k].mask, 4);
 	}
-	tcg_rc frc = tcg_yaml_finish(y, rc ? NULL : err);
-	if (!rc)
-		rc = frc;
-	if (fclose(f) && !rc)
-		rc = tcg_fail(err, TCG_E_NOMEM, TCG_RULE_OUT_OF_MEMORY, "cannot write the content");
-	if (rc) {
-		if (buf)
-			OPENSSL_cleanse(buf, blen);
-		free(buf);
-		return rc;
+	for (size_t k = 0; k < c->selection.num_banks; k++) {
+		const tcg_pcr_bank *b = tcg_pcrs_bank_const(&c->pcrs, c->selection.bank[k].alg);
+		for (unsigned i = 0; i < TCG_NUM_PCRS; i++)
+			if (b->present & (1u << i))
+				p = put(p, b->value[i], b->size);
 	}
-	*out = (uint8_t *)buf;
-	*len = blen;
+	p = put_be(p, c->pcr_digest_len, 1);
+	p = put(p, c->pcr_digest, c->pcr_digest_len);
+	p = put_be(p, c->reset_count, 4);
+	p = put_be(p, c->restart_count, 4);
+	p = put_be(p, c->clock, 8);
+	p = put_be(p, (uint64_t)c->issued, 8);
+	p = put_be(p, (uint64_t)c->expires, 8);
+	p = put_be(p, c->claims_len, 4);
+	p = put(p, c->claims, c->claims_len);
+	put_be(p, c->nonce_slot, 4);
+	*out = buf;
+	*len = n;
 	return TCG_OK;
 }
 
-/* A content fault: "dha-content-...: FILE:LINE:COLUMN: ..." at node n. */
-#define CFAULT(n, rule, ...) tcg_ydoc_error(err, &m.doc, (n), (rule), __VA_ARGS__)
+static bool get_u64be(tcg_buf *b, uint64_t *v)
+{
+	uint32_t hi, lo;
+	if (!tcg_buf_u32be(b, &hi) || !tcg_buf_u32be(b, &lo))
+		return false;
+	*v = (uint64_t)hi << 32 | lo;
+	return true;
+}
+
+/* n (read as a u8, u16 or u32 length) bytes into a new NUL-terminated buffer. */
+static bool get_sized(tcg_buf *b, unsigned lenbytes, size_t min, size_t max, uint8_t **out,
+                      size_t *len)
+{
+	uint8_t u8 = 0;
+	uint16_t u16 = 0;
+	uint32_t n = 0;
+	const uint8_t *p;
+	if (lenbytes == 1 ? !tcg_buf_u8(b, &u8) : lenbytes == 2 ? !tcg_buf_u16be(b, &u16)
+	                                                         : !tcg_buf_u32be(b, &n))
+		return false;
+	n = lenbytes == 1 ? u8 : lenbytes == 2 ? u16 : n;
+	if (n < min || n > max || !tcg_buf_bytes(b, n, &p) || !(*out = malloc((size_t)n + 1)))
+		return false;
+	memcpy(*out, p, n);
+	(*out)[n] = 0;
+	*len = n;
+	return true;
+}
+
+static bool get_fixed(tcg_buf *b, size_t min, size_t max, uint8_t *out, size_t *len)
+{
+	uint8_t n;
+	const uint8_t *p;
+	if (!tcg_buf_u8(b, &n) || n < min || n > max || !tcg_buf_bytes(b, n, &p))
+		return false;
+	memcpy(out, p, n);
+	*len = n;
+	return true;
+}
+
+static bool get_selection(tcg_buf *b, tcg_pcr_selection *sel, tcg_pcr_values *v)
+{
+	uint8_t nb;
+	if (!tcg_buf_u8(b, &nb) || !nb || nb > TCG_MAX_BANKS)
+		return false;
+	sel->num_banks = nb;
+	for (size_t k = 0; k < nb; k++)
+		if (!tcg_buf_u16be(b, &sel->bank[k].alg) || !tcg_buf_u32be(b, &sel->bank[k].mask))
+			return false;
+	if (!selection_ok(sel, NULL, 0))
+		return false;
+	for (size_t k = 0; k < nb; k++) {
+		tcg_pcr_bank *bank = tcg_pcrs_add_bank(v, sel->bank[k].alg);
+		if (!bank)
+			return false;
+		bank->size = tcg_alg_size(bank->alg);
+		bank->present = sel->bank[k].mask;
+		for (unsigned i = 0; i < TCG_NUM_PCRS; i++) {
+			const uint8_t *p;
+			if (!(bank->present & (1u << i)))
+				continue;
+			if (!tcg_buf_bytes(b, bank->size, &p))
+				return false;
+			memcpy(bank->value[i], p, bank->size);
+		}
+	}
+	return true;
+}
+
+#define CFAULT(rule, ...) tcg_fail_format(err, rule, __VA_ARGS__)
 
 tcg_rc tcg_dha_content_decode(const uint8_t *data, size_t len, tcg_dha_content *c,
-                              tcg_err *err)
+                              tcg_public **akp, tcg_err *err)
 {
-	static const tcg_msg_schema *const accept[] = {&content_schema, NULL};
-	tcg_msg m;
-	tcg_rc rc;
-	uint8_t *bytes = NULL;
-	size_t n = 0;
-	uint64_t u;
+	tcg_buf b = tcg_buf_init(data, len);
+	const uint8_t *magic;
+	uint8_t version = 0, name[TCG_MAX_NAME];
+	uint64_t u = 0;
+	uint32_t slot = 0;
+	size_t n = 0, nlen = 0;
 	tcg_public *ak = NULL;
+	tcg_rc rc;
 
 	memset(c, 0, sizeof *c);
+	if (akp)
+		*akp = NULL;
 	if (!data)
 		return tcg_fail(err, TCG_E_USAGE, "dha-content", "no content");
-	if ((rc = tcg_msg_parse(data, len, "encblob-content", accept, &m, err)))
-		return rc;
-
-	const tcg_ynode *dn = tcg_msg_get(&m, "device");
-	size_t dlen = 0;
-	const char *dev = tcg_msg_str(&m, "device", &dlen);
-	if (!device_ok(dev, dlen)) {
-		rc = CFAULT(dn, "dha-content-device", "device must be 1..255 printable ASCII");
+	if (!tcg_buf_bytes(&b, sizeof content_magic, &magic) || !tcg_buf_u8(&b, &version) ||
+	    memcmp(magic, content_magic, sizeof content_magic) || version != TCG_DHA_CONTENT_VERSION)
+		return CFAULT("dha-content-version",
+		              "the EncBlob's content is not of version %d (sealed by an older "
+		              "dha-issue?); new boot data is needed",
+		              TCG_DHA_CONTENT_VERSION);
+	if (!get_sized(&b, 1, 1, 255, (uint8_t **)&c->device, &n) || !device_ok(c->device, n)) {
+		rc = CFAULT("dha-content-device", "device must be 1..255 printable ASCII");
 		goto fail;
 	}
-	if (!(c->device = strdup(dev))) {
-		rc = tcg_fail_nomem(err);
+	if (!get_sized(&b, 2, 2, AK_PUBLIC_MAX, &c->ak_public, &c->ak_public_len) ||
+	    !get_fixed(&b, 2, TCG_MAX_NAME, c->ak_name, &c->ak_name_len) ||
+	    !tcg_buf_bytes(&b, sizeof c->ek_cert_sha256, &magic)) {
+		rc = CFAULT("dha-content-format", "the content is truncated or a length is out of range");
 		goto fail;
 	}
-	if ((rc = tcg_msg_b64(&m, "ak-public", &c->ak_public, &c->ak_public_len, err)))
+	memcpy(c->ek_cert_sha256, magic, sizeof c->ek_cert_sha256);
+	if ((rc = tcg_public_parse(c->ak_public, c->ak_public_len, &ak, err)) ||
+	    (rc = tcg_public_name(ak, name, &nlen, err)))
 		goto fail;
-	if ((rc = tcg_public_parse(c->ak_public, c->ak_public_len, &ak, err)))
-		goto fail;
-	if ((rc = tcg_msg_b64(&m, "ak-name", &bytes, &n, err)))
-		goto fail;
-	{
-		uint8_t name[TCG_MAX_NAME];
-		size_t nlen = 0;
-		if ((rc = tcg_public_name(ak, name, &nlen, err)))
-			goto fail;
-		if (n != nlen || n > sizeof c->ak_name || CRYPTO_memcmp(name, bytes, n)) {
-			rc = CFAULT(tcg_msg_get(&m, "ak-name"), "dha-content-ak-name",
-			            "ak-name is not the name of ak-public");
-			goto fail;
-		}
-		memcpy(c->ak_name, bytes, n);
-		c->ak_name_len = n;
-	}
-	free(bytes);
-	bytes = NULL;
-	if ((rc = tcg_msg_b64(&m, "ek-certificate-sha256", &bytes, &n, err)))
-		goto fail;
-	memcpy(c->ek_cert_sha256, bytes, sizeof c->ek_cert_sha256); /* schema: exactly 32 */
-	free(bytes);
-	bytes = NULL;
-
-	const char *seltext = tcg_msg_str(&m, "pcr-selection", NULL);
-	char canon[256];
-	if (!tcg_pcr_selection_parse(seltext, &c->selection) ||
-	    !selection_ok(&c->selection, canon, sizeof canon) || strcmp(canon, seltext)) {
-		rc = CFAULT(tcg_msg_get(&m, "pcr-selection"), "dha-content-selection",
-		            "pcr-selection '%.64s' is not a canonical PCR selection", seltext);
+	if (nlen != c->ak_name_len || CRYPTO_memcmp(name, c->ak_name, nlen)) {
+		rc = CFAULT("dha-content-ak-name", "ak-name is not the name of ak-public");
 		goto fail;
 	}
-	if ((rc = tcg_msg_pcr_values(&m, "pcrs", &c->pcrs, err)))
-		goto fail;
-	if (!pcrs_match_selection(&c->pcrs, &c->selection)) {
-		rc = CFAULT(tcg_msg_get(&m, "pcrs"), "dha-content-pcrs",
-		            "pcrs do not hold exactly the PCRs of pcr-selection");
+	if (!get_selection(&b, &c->selection, &c->pcrs)) {
+		rc = CFAULT("dha-content-selection", "not a canonical PCR selection with its values");
 		goto fail;
 	}
-	if ((rc = tcg_msg_b64(&m, "pcr-digest", &bytes, &n, err)))
-		goto fail;
-	if (n != tcg_alg_size(tcg_public_scheme_hash(ak))) {
-		rc = CFAULT(tcg_msg_get(&m, "pcr-digest"), "dha-content-pcr-digest",
-		            "pcr-digest of %zu bytes for the AK's signing hash", n);
+	if (!get_fixed(&b, 20, TCG_MAX_DIGEST, c->pcr_digest, &c->pcr_digest_len) ||
+	    c->pcr_digest_len != tcg_alg_size(tcg_public_scheme_hash(ak))) {
+		rc = CFAULT("dha-content-pcr-digest", "pcr-digest not of the AK's signing hash size");
 		goto fail;
 	}
-	memcpy(c->pcr_digest, bytes, n);
-	c->pcr_digest_len = n;
-	free(bytes);
-	bytes = NULL;
-
-	/* The schema bounds them. */
-	tcg_msg_uint(&m, "reset-count", &u);
-	c->reset_count = (uint32_t)u;
-	tcg_msg_uint(&m, "restart-count", &u);
-	c->restart_count = (uint32_t)u;
-	tcg_msg_uint(&m, "clock", &c->clock);
-	tcg_msg_uint(&m, "issued", &u);
+	if (!tcg_buf_u32be(&b, &c->reset_count) || !tcg_buf_u32be(&b, &c->restart_count) ||
+	    !get_u64be(&b, &c->clock) || !get_u64be(&b, &u) || u > INT64_MAX ||
+	    c->clock > INT64_MAX) {
+		rc = CFAULT("dha-content-format", "the content is truncated or a count out of range");
+		goto fail;
+	}
 	c->issued = (int64_t)u;
-	tcg_msg_uint(&m, "expires", &u);
+	if (!get_u64be(&b, &u) || u > INT64_MAX || (int64_t)u < c->issued) {
+		rc = CFAULT("dha-content-time", "expires before it was issued");
+		goto fail;
+	}
 	c->expires = (int64_t)u;
-	if (c->expires < c->issued) {
-		rc = CFAULT(tcg_msg_get(&m, "expires"), "dha-content-time",
-		            "expires before it was issued");
+	if (!get_sized(&b, 4, 1, TCG_DHA_CONTENT_MAX_CLAIMS, (uint8_t **)&c->claims,
+	               &c->claims_len) ||
+	    !tcg_buf_u32be(&b, &slot) || !nonce_slot_ok(c->claims, c->claims_len, slot)) {
+		rc = CFAULT("dha-content-claims", "the claims are truncated or lack their nonce slot");
 		goto fail;
 	}
-
-	if ((rc = tcg_msg_b64(&m, "claims", &bytes, &n, err)))
-		goto fail;
-	{
-		/* The claims must be one dha-claims document, as dha-verify passes
-		 * them on. */
-		static const tcg_msg_schema *const claims_kind[] = {&tcg_msg_dha_claims, NULL};
-		tcg_msg cm;
-		tcg_err cerr;
-		if (tcg_msg_parse(bytes, n, "claims", claims_kind, &cm, &cerr)) {
-			rc = CFAULT(tcg_msg_get(&m, "claims"), "dha-content-claims",
-			            "claims are not a dha-claims document (%s: %.160s)", cerr.rule,
-			            cerr.msg);
-			goto fail;
-		}
-		tcg_msg_free(&cm);
-	}
-	if (!(c->claims = malloc(n + 1))) {
-		rc = tcg_fail_nomem(err);
+	c->nonce_slot = slot;
+	if (tcg_buf_left(&b)) {
+		rc = CFAULT("dha-content-format", "%zu bytes after the content", tcg_buf_left(&b));
 		goto fail;
 	}
-	memcpy(c->claims, bytes, n);
-	c->claims[n] = '\0';
-	c->claims_len = n;
-	OPENSSL_cleanse(bytes, n);
-	free(bytes);
-	tcg_public_free(ak);
-	tcg_msg_free(&m);
+	if (akp)
+		*akp = ak;
+	else
+		tcg_public_free(ak);
 	return TCG_OK;
 
 fail:
-	if (bytes)
-		OPENSSL_cleanse(bytes, n);
-	free(bytes);
 	tcg_public_free(ak);
-	tcg_msg_free(&m);
 	tcg_dha_content_free(c);
 	return rc;
 }
@@ -700,8 +795,13 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 		return rc;
 	tcg_quote_opts qo = {.nonce = binding, .nonce_len = sizeof binding,
 	                     .allow_sha1 = o->allow_sha1, .pcrs = &w->msg_pcrs};
-	if ((rc = tcg_quote_verify(w->ak, w->attest, w->attest_len, w->sig, w->sig_len, &qo,
-	                           &w->quote, err)))
+	tcg_quote_verifier *qv = NULL, *own = NULL;
+	if (!(rc = tcg_dha_verifier_for(o->verifiers, w->ak_pub, w->ak_pub_len, w->ak, &qv, &own,
+	                                err)))
+		rc = tcg_quote_verifier_verify(qv, w->attest, w->attest_len, w->sig, w->sig_len, &qo,
+		                               &w->quote, err);
+	tcg_quote_verifier_free(own);
+	if (rc)
 		return rc;
 	const tcg_pcr_selection *sel = &w->quote.attest.selection;
 	if (!selection_ok(sel, w->selection, sizeof w->selection))
@@ -771,9 +871,6 @@ tcg_rc tcg_dha_issue(const tcg_msg *bootdata, const tcg_service_key *key,
 	issue_work *w;
 	uint8_t *plain = NULL, *sealed = NULL, wrap_key[TCG_DHA_WRAP_KEY_SIZE];
 	size_t plain_len = 0, sealed_len = 0;
-	FILE *f = NULL;
-	char *cbuf = NULL;
-	size_t clen = 0;
 	tcg_credential cred;
 
 	if (out)
@@ -804,15 +901,6 @@ tcg_rc tcg_dha_issue(const tcg_msg *bootdata, const tcg_service_key *key,
 	if (opts->store &&
 	    (rc = tcg_registry_bind(opts->store, w->device, c->ek_cert_sha256, now, err)))
 		goto done;
-	if (!(f = open_memstream(&cbuf, &clen))) {
-		rc = tcg_fail_nomem(err);
-		goto done;
-	}
-	rc = tcg_claims_write(w->claims, f, err);
-	if (fclose(f) && !rc)
-		rc = tcg_fail(err, TCG_E_NOMEM, TCG_RULE_OUT_OF_MEMORY, "cannot write the claims");
-	if (rc)
-		goto done;
 	c->device = w->device;
 	c->ak_public = w->ak_pub;
 	c->ak_public_len = w->ak_pub_len;
@@ -827,9 +915,8 @@ tcg_rc tcg_dha_issue(const tcg_msg *bootdata, const tcg_service_key *key,
 	c->clock = a->clock;
 	c->issued = now;
 	c->expires = now + validity;
-	c->claims = cbuf;
-	c->claims_len = clen;
-	cbuf = NULL;
+	if ((rc = tcg_dha_seal_claims(c, key->id, w->claims, err)))
+		goto done;
 
 	if ((rc = tcg_dha_content_encode(c, &plain, &plain_len, err)) ||
 	    (rc = tcg_blob_seal(key, plain, plain_len, (const uint8_t *)TCG_DHA_ENCBLOB_AAD,
@@ -865,9 +952,6 @@ done:
 		OPENSSL_cleanse(plain, plain_len);
 	free(plain);
 	free(sealed);
-	if (cbuf)
-		OPENSSL_cleanse(cbuf, clen);
-	free(cbuf);
 	/* content borrows device and AK public from w */
 	w->content.device = NULL;
 	w->content.ak_public = NULL;

@@ -1,5 +1,6 @@
 /* dha-verify: the service's last step (see include/tcglog/dha.h). */
 #include "tcglog/dha.h"
+#include "dha_int.h"
 
 #include <openssl/crypto.h>
 #include <stdint.h>
@@ -16,54 +17,44 @@ void tcg_dha_verdict_free(tcg_dha_verdict *v)
 {
 	if (!v)
 		return;
-	tcg_msg_free(&v->claims);
+	free(v->claims);
 	memset(v, 0, sizeof *v);
 }
 
-/* The EncBlob's claims: a dha-claims document that says verified: true. */
-static tcg_rc parse_claims(const tcg_dha_content *c, tcg_msg *out, tcg_err *err)
-{
-	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_claims, NULL};
-	bool verified = false;
-	tcg_rc rc;
-	if (!c->claims || !c->claims_len)
-		return tcg_fail_format(err, "dha-content", "the EncBlob holds no claims");
-	if ((rc = tcg_msg_parse((const uint8_t *)c->claims, c->claims_len, "encblob-claims", accept,
-	                        out, err)))
-		return rc;
-	if (!tcg_msg_bool(out, "verification.verified", &verified) || !verified) {
-		tcg_msg_free(out);
-		return tcg_fail_mismatch(err, "dha-claims-unverified",
-		                         "the EncBlob's claims are not verified (verification.verified: false)");
-	}
-	return TCG_OK;
-}
-
-/* Step 1: the EncBlob opened, decoded, its AK parsed and its claims read. */
+/* Step 1: the EncBlob opened and decoded, its AK parsed. */
 static tcg_rc open_encblob(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_content *c,
                            tcg_public **ak, tcg_dha_verdict *v, tcg_err *err)
 {
-	uint8_t *blob = NULL, *plain = NULL;
+	uint8_t *plain = NULL;
 	size_t blob_len = 0, plen = 0;
+	const uint8_t *blob = tcg_msg_b64_ref(m, "encblob", &blob_len);
 	tcg_rc rc;
 
-	if ((rc = tcg_msg_b64(m, "encblob", &blob, &blob_len, err)))
-		return rc;
+	if (!blob)
+		return tcg_fail_format(err, "msg-missing-key", "no encblob");
 	if (!(rc = tcg_blob_key_id(blob, blob_len, v->key_id, err)))
 		rc = tcg_blob_open(o->keys, o->nkeys, blob, blob_len,
 		                   (const uint8_t *)TCG_DHA_ENCBLOB_AAD, TCG_DHA_ENCBLOB_AAD_LEN, &plain,
 		                   &plen, err);
-	free(blob);
 	if (rc)
 		return rc;
-	rc = tcg_dha_content_decode(plain, plen, c, err);
+	rc = tcg_dha_content_decode(plain, plen, c, ak, err);
 	tcg_blob_free_plaintext(plain, plen);
-	if (rc)
-		return rc;
-	if ((rc = parse_claims(c, &v->claims, err)))
-		return rc;
-	/* (tcg_dha_content_decode has checked ak-name against it) */
-	return tcg_public_parse(c->ak_public, c->ak_public_len, ak, err);
+	return rc;
+}
+
+/* The sealed claims with the nonce in their slot: the verdict's document. */
+static void take_claims(tcg_dha_content *c, const uint8_t *nonce, tcg_dha_verdict *v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char *slot = c->claims + c->nonce_slot; /* the decoder checked the slot's bounds */
+	for (size_t i = 0; i < TCG_NONCE_SIZE; i++) {
+		slot[2 * i] = digits[nonce[i] >> 4];
+		slot[2 * i + 1] = digits[nonce[i] & 15];
+	}
+	v->claims = c->claims;
+	v->claims_len = c->claims_len;
+	c->claims = NULL;
 }
 
 static void hex32(const uint8_t *d, char out[2 * TCG_REGISTRY_DIGEST_SIZE + 1])
@@ -145,12 +136,12 @@ tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_ve
 {
 	tcg_dha_content c;
 	tcg_public *ak = NULL;
+	tcg_quote_verifier *qv = NULL, *own_qv = NULL;
 	tcg_quote_result *qr = NULL;
-	uint8_t *nonce = NULL, *attest = NULL, *sig = NULL;
+	const uint8_t *nonce, *attest, *sig;
 	size_t nonce_len = 0, attest_len = 0, sig_len = 0;
 	const char *device;
 	size_t device_len = 0;
-	tcg_attest a;
 	tcg_quote_opts qo = {0};
 	tcg_err qerr;
 	bool state_failed = false;
@@ -167,15 +158,15 @@ tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_ve
 		                       "the device name is not a string of 1..%d bytes",
 		                       TCG_NONCE_DEVICE_MAX);
 	memcpy(v->device, device, device_len + 1);
-	if ((rc = tcg_msg_b64(m, "nonce", &nonce, &nonce_len, err)) ||
-	    (rc = tcg_msg_b64(m, "quote.attest", &attest, &attest_len, err)) ||
-	    (rc = tcg_msg_b64(m, "quote.signature", &sig, &sig_len, err)))
-		goto out;
-	if (nonce_len != TCG_NONCE_SIZE) {
-		rc = tcg_fail_format(err, "msg-size", "the nonce is %zu bytes, not %d", nonce_len,
-		                     TCG_NONCE_SIZE);
-		goto out;
-	}
+	/* the schema decoded and bounded them */
+	nonce = tcg_msg_b64_ref(m, "nonce", &nonce_len);
+	attest = tcg_msg_b64_ref(m, "quote.attest", &attest_len);
+	sig = tcg_msg_b64_ref(m, "quote.signature", &sig_len);
+	if (!nonce || !attest || !sig)
+		return tcg_fail_format(err, "msg-missing-key", "nonce, quote.attest or quote.signature");
+	if (nonce_len != TCG_NONCE_SIZE)
+		return tcg_fail_format(err, "msg-size", "the nonce is %zu bytes, not %d", nonce_len,
+		                       TCG_NONCE_SIZE);
 	memcpy(v->nonce, nonce, TCG_NONCE_SIZE);
 
 	/* 1. the EncBlob */
@@ -203,13 +194,16 @@ tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_ve
 		rc = tcg_fail_nomem(err);
 		goto out;
 	}
+	if ((rc = tcg_dha_verifier_for(o->verifiers, c.ak_public, c.ak_public_len, ak, &qv,
+	                               &own_qv, err)))
+		goto out;
 	qo.nonce = nonce;
 	qo.nonce_len = nonce_len;
 	qo.allow_sha1 = o->allow_sha1;
 	qo.pcrs = &c.pcrs;
 	qo.allow_unsafe_clock = true; /* dha-clock-unsafe, after the counts and PCRs */
 	tcg_err_clear(&qerr);
-	if (tcg_quote_verify(ak, attest, attest_len, sig, sig_len, &qo, qr, &qerr)) {
+	if (tcg_quote_verifier_verify(qv, attest, attest_len, sig, sig_len, &qo, qr, &qerr)) {
 		/* an authentic quote whose state differs is compared below */
 		if (!qr->authentic || qerr.rc != TCG_E_MISMATCH) {
 			if (err)
@@ -219,8 +213,8 @@ tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_ve
 		}
 		state_failed = true;
 	}
-	if ((rc = tcg_attest_parse(attest, attest_len, &a, err)))
-		goto out;
+	/* authentic: the verifier has unmarshalled the attestation */
+	const tcg_attest *a = &qr->attest;
 
 	/* 4. the nonce, once */
 	if ((rc = tcg_nonce_consume(o->store, device, nonce, o->now, err)))
@@ -228,10 +222,10 @@ tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_ve
 	v->nonce_consumed = true;
 
 	/* 5. the present state against the EncBlob's */
-	v->reset_count = a.reset_count;
-	v->restart_count = a.restart_count;
-	v->clock = a.clock;
-	if ((rc = compare(&a, &c, state_failed, &qerr, v, err)))
+	v->reset_count = a->reset_count;
+	v->restart_count = a->restart_count;
+	v->clock = a->clock;
+	if ((rc = compare(a, &c, state_failed, &qerr, v, err)))
 		goto out;
 
 	v->verified = true;
@@ -241,17 +235,12 @@ tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_ve
 	v->selection = c.selection;
 	v->issued = c.issued;
 	v->expires = c.expires;
+	take_claims(&c, nonce, v);
 out:
-	if (rc)
-		tcg_msg_free(&v->claims);
 	OPENSSL_free(qr);
+	tcg_quote_verifier_free(own_qv);
 	tcg_public_free(ak);
 	tcg_dha_content_free(&c);
-	if (nonce)
-		OPENSSL_cleanse(nonce, nonce_len);
-	free(nonce);
-	free(attest);
-	free(sig);
 	return rc;
 }
 
@@ -275,27 +264,35 @@ static void kv_time(tcg_yaml *y, const char *key, int64_t t)
 	tcg_yaml_kv_cstr(y, key, s);
 }
 
-static void write_dha(tcg_yaml *y, const tcg_dha_verdict *v)
+/* What the verified claims say of the EncBlob, known when it is sealed. */
+typedef struct {
+	const tcg_dha_content *c;
+	const uint8_t *key_id;
+} sealed_facts;
+
+static void write_dha(tcg_yaml *y, const sealed_facts *f)
 {
+	static const uint8_t slot[TCG_NONCE_SIZE]; /* zeros: tcg_dha_verify writes the nonce */
+	const tcg_dha_content *c = f->c;
 	char sel[256];
-	if (!tcg_pcr_selection_format(&v->selection, sel, sizeof sel))
+	if (!tcg_pcr_selection_format(&c->selection, sel, sizeof sel))
 		snprintf(sel, sizeof sel, "?");
 	tcg_yaml_key(y, "dha");
 	tcg_yaml_map_start(y);
-	tcg_yaml_kv_cstr(y, "device", v->device);
-	tcg_yaml_kv_hex(y, "nonce", v->nonce, sizeof v->nonce);
-	tcg_yaml_kv_hex(y, "ak-name", v->ak_name, v->ak_name_len);
-	tcg_yaml_kv_hex(y, "ek-certificate-sha256", v->ek_cert_sha256, sizeof v->ek_cert_sha256);
+	tcg_yaml_kv_cstr(y, "device", c->device);
+	tcg_yaml_kv_hex(y, "nonce", slot, sizeof slot);
+	tcg_yaml_kv_hex(y, "ak-name", c->ak_name, c->ak_name_len);
+	tcg_yaml_kv_hex(y, "ek-certificate-sha256", c->ek_cert_sha256, sizeof c->ek_cert_sha256);
 	tcg_yaml_kv_cstr(y, "pcr-selection", sel);
-	kv_time(y, "issued", v->issued);
-	kv_time(y, "expires", v->expires);
-	tcg_yaml_kv_u64(y, "reset-count", v->reset_count);
-	tcg_yaml_kv_u64(y, "restart-count", v->restart_count);
-	tcg_yaml_kv_hex(y, "key-id", v->key_id, sizeof v->key_id);
+	kv_time(y, "issued", c->issued);
+	kv_time(y, "expires", c->expires);
+	tcg_yaml_kv_u64(y, "reset-count", c->reset_count);
+	tcg_yaml_kv_u64(y, "restart-count", c->restart_count);
+	tcg_yaml_kv_hex(y, "key-id", f->key_id, TCG_SERVICE_KEY_ID_SIZE);
 	tcg_yaml_map_end(y);
 }
 
-static void write_verification(tcg_yaml *y, const tcg_ynode *vf, const tcg_dha_verdict *v)
+static void write_verification(tcg_yaml *y, const tcg_ynode *vf, const sealed_facts *f)
 {
 	/* A failure record never rides along with verified claims. */
 	static const char *const drop[] = {"dha", "result", "rule", "message", "mismatch"};
@@ -320,7 +317,7 @@ static void write_verification(tcg_yaml *y, const tcg_ynode *vf, const tcg_dha_v
 	}
 	if (!pcrs)
 		tcg_yaml_kv_cstr(y, "pcrs", "quote");
-	write_dha(y, v);
+	write_dha(y, f);
 	tcg_yaml_map_end(y);
 }
 
@@ -329,7 +326,8 @@ enum { H_AIK, H_RESET, H_RESTART, H_TPMVERSION, H_COUNT };
 static const char *const health_keys[H_COUNT] = {"AIKPresent", "ResetCount", "RestartCount",
                                                  "TpmVersion"};
 
-static void health_value(tcg_yaml *y, int which, const tcg_dha_verdict *v)
+/* The counts are the EncBlob's: a quote that verifies has the same. */
+static void health_value(tcg_yaml *y, int which, const tcg_dha_content *c)
 {
 	tcg_yaml_key(y, health_keys[which]);
 	switch (which) {
@@ -337,17 +335,17 @@ static void health_value(tcg_yaml *y, int which, const tcg_dha_verdict *v)
 		tcg_yaml_bool(y, 1);
 		break;
 	case H_RESET:
-		tcg_yaml_u64(y, v->reset_count);
+		tcg_yaml_u64(y, c->reset_count);
 		break;
 	case H_RESTART:
-		tcg_yaml_u64(y, v->restart_count);
+		tcg_yaml_u64(y, c->restart_count);
 		break;
 	default:
 		tcg_yaml_u64(y, 2); /* TPM 2.0 */
 	}
 }
 
-static void write_health(tcg_yaml *y, const tcg_ynode *h, const tcg_dha_verdict *v)
+static void write_health(tcg_yaml *y, const tcg_ynode *h, const tcg_dha_content *c)
 {
 	bool seen[H_COUNT] = {false};
 	tcg_yaml_map_start(y);
@@ -358,7 +356,7 @@ static void write_health(tcg_yaml *y, const tcg_ynode *h, const tcg_dha_verdict 
 			if (key_is(k, health_keys[j]))
 				which = j;
 		if (which >= 0) {
-			health_value(y, which, v);
+			health_value(y, which, c);
 			seen[which] = true;
 		} else {
 			tcg_yaml_node_key(y, k);
@@ -367,16 +365,13 @@ static void write_health(tcg_yaml *y, const tcg_ynode *h, const tcg_dha_verdict 
 	}
 	for (int j = 0; j < H_COUNT; j++)
 		if (!seen[j])
-			health_value(y, j, v);
+			health_value(y, j, c);
 	tcg_yaml_map_end(y);
 }
 
-tcg_rc tcg_dha_claims_write(const tcg_dha_verdict *v, FILE *out, tcg_err *err)
+static tcg_rc write_verified(const tcg_ynode *root, const sealed_facts *f, FILE *out,
+                             tcg_err *err)
 {
-	const tcg_ynode *root = v ? v->claims.doc.root : NULL;
-	if (!v || !v->verified || !root || root->kind != TCG_YNODE_MAP)
-		return tcg_fail(err, TCG_E_USAGE, "dha-verify-usage",
-		                "no verified claims to write");
 	bool health = tcg_ynode_get(root, "health") != NULL;
 	tcg_yaml *y = tcg_yaml_new(out);
 	if (!y)
@@ -386,14 +381,14 @@ tcg_rc tcg_dha_claims_write(const tcg_dha_verdict *v, FILE *out, tcg_err *err)
 		const tcg_ynode *k = root->items[2 * i], *val = root->items[2 * i + 1];
 		if (key_is(k, "verification")) {
 			tcg_yaml_key(y, "verification");
-			write_verification(y, val, v);
+			write_verification(y, val, f);
 			if (!health) {
 				tcg_yaml_key(y, "health");
-				write_health(y, NULL, v);
+				write_health(y, NULL, f->c);
 			}
 		} else if (key_is(k, "health")) {
 			tcg_yaml_key(y, "health");
-			write_health(y, val, v);
+			write_health(y, val, f->c);
 		} else {
 			tcg_yaml_node_key(y, k);
 			tcg_yaml_node(y, val);
@@ -401,6 +396,214 @@ tcg_rc tcg_dha_claims_write(const tcg_dha_verdict *v, FILE *out, tcg_err *err)
 	}
 	tcg_yaml_map_end(y);
 	return tcg_yaml_finish(y, err);
+}
+
+static const char *find(const char *from, const char *end, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (const char *p = from; p && (size_t)(end - p) >= n; p++) {
+		if (!(p = memchr(p, needle[0], (size_t)(end - p))) || (size_t)(end - p) < n)
+			return NULL;
+		if (!memcmp(p, needle, n))
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * In the block layout the writer gives (every scalar on one line, strings
+ * double-quoted with their breaks escaped) a line at column 0 is a top-level
+ * key: the block under the top-level key whose line holds p ends at the first
+ * newline followed by anything but a space (returned), or at end.
+ */
+static const char *block_end(const char *p, const char *end)
+{
+	while ((p = memchr(p, '\n', (size_t)(end - p))) && p + 1 < end && p[1] == ' ')
+		p++;
+	return p ? p : end;
+}
+
+/* Where write_verified put the nonce: verification's last key is dha, whose
+ * second line is the nonce of zeros. */
+static bool nonce_slot(const char *t, size_t len, size_t *slot)
+{
+	const char *end = t + len, *v = find(t, end, "\nverification:\n"), *p, *dha = NULL;
+	static const char line[] = "    nonce: \"";
+	if (!v)
+		return false;
+	p = block_end(v + 1, end);
+	for (const char *q = v; (q = find(q + 1, p, "\n  dha:\n"));)
+		dha = q;
+	if (!dha || !(p = memchr(dha + 8, '\n', (size_t)(end - dha - 8))) ||
+	    (size_t)(end - p) < 1 + sizeof line - 1 + TCG_DHA_NONCE_SLOT_LEN + 2 ||
+	    memcmp(p + 1, line, sizeof line - 1))
+		return false;
+	*slot = (size_t)(p + sizeof line - t);
+	return p[sizeof line + TCG_DHA_NONCE_SLOT_LEN] == '"';
+}
+
+/* Adopt text as c's claims when its nonce slot is where it belongs. */
+static tcg_rc adopt_claims(tcg_dha_content *c, char *text, size_t len, tcg_err *err)
+{
+	size_t slot = 0;
+	if (!len || len > TCG_DHA_CONTENT_MAX_CLAIMS) {
+		free(text);
+		return tcg_fail_format(err, "dha-content-claims", "the claims are %zu bytes, over %u",
+		                       len, TCG_DHA_CONTENT_MAX_CLAIMS);
+	}
+	if (!nonce_slot(text, len, &slot)) {
+		free(text);
+		return tcg_fail(err, TCG_E_IO, "dha-content-claims",
+		                "the claims writer left no nonce slot where expected");
+	}
+	if (c->claims)
+		OPENSSL_cleanse(c->claims, c->claims_len);
+	free(c->claims);
+	c->claims = text;
+	c->claims_len = len;
+	c->nonce_slot = slot;
+	return TCG_OK;
+}
+
+/* Text written to memory by write (NUL-terminated; TCG_E_NOMEM when it fails). */
+static tcg_rc write_text(tcg_rc (*write)(FILE *f, const void *arg, tcg_err *err),
+                         const void *arg, char **text, size_t *len, tcg_err *err)
+{
+	FILE *f = open_memstream(text, len);
+	if (!f)
+		return tcg_fail_nomem(err);
+	tcg_rc rc = write(f, arg, err);
+	if (fclose(f) && !rc)
+		rc = tcg_fail_nomem(err);
+	if (rc) {
+		free(*text);
+		*text = NULL;
+	}
+	return rc;
+}
+
+/* The entries write_verified adds to claims that hold neither: a document
+ * {verification: {dha: ...}, health: {AIKPresent: ...}}. */
+static tcg_rc write_additions(FILE *f, const void *arg, tcg_err *err)
+{
+	const sealed_facts *sf = arg;
+	tcg_yaml *y = tcg_yaml_new(f);
+	if (!y)
+		return tcg_fail_nomem(err);
+	tcg_yaml_map_start(y);
+	tcg_yaml_key(y, "verification");
+	tcg_yaml_map_start(y);
+	write_dha(y, sf);
+	tcg_yaml_map_end(y);
+	tcg_yaml_key(y, "health");
+	write_health(y, NULL, sf->c);
+	tcg_yaml_map_end(y);
+	return tcg_yaml_finish(y, err);
+}
+
+static tcg_rc write_claims(FILE *f, const void *arg, tcg_err *err)
+{
+	return tcg_claims_write(arg, f, err);
+}
+
+/* The block under the top-level key (with its colon and newline) of t. */
+static bool block_of(const char *t, const char *end, const char *key, const char **from,
+                     const char **to)
+{
+	const char *k = find(t, end, key);
+	if (!k || (k != t && k[-1] != '\n'))
+		return false;
+	*from = k + strlen(key);
+	*to = block_end(k, end);
+	*to += *to < end;
+	return true;
+}
+
+tcg_rc tcg_dha_seal_claims(tcg_dha_content *c, const uint8_t *key_id, const tcg_claims *claims,
+                           tcg_err *err)
+{
+	sealed_facts sf = {c, key_id};
+	char *t = NULL, *add = NULL, *out = NULL;
+	size_t tlen = 0, alen = 0;
+	const char *v, *v_end, *h, *h_end, *av, *av_end, *ah, *ah_end;
+	tcg_rc rc;
+
+	if ((rc = write_text(write_claims, claims, &t, &tlen, err)) ||
+	    (rc = write_text(write_additions, &sf, &add, &alen, err)))
+		goto out;
+	/* tcg_claims_write: verification, then health, neither with what is added */
+	if (!block_of(t, t + tlen, "verification:\n", &v, &v_end) ||
+	    !block_of(v_end, t + tlen, "health:\n", &h, &h_end) || h != v_end + 8 ||
+	    !block_of(add, add + alen, "verification:\n", &av, &av_end) ||
+	    !block_of(av_end, add + alen, "health:\n", &ah, &ah_end)) {
+		rc = tcg_fail(err, TCG_E_IO, "dha-content-claims",
+		              "the claims are not laid out as the claims writer lays them out");
+		goto out;
+	}
+	size_t n1 = (size_t)(v_end - t), a1 = (size_t)(av_end - av), n2 = (size_t)(h_end - v_end),
+	       a2 = (size_t)(ah_end - ah), n3 = tlen - (size_t)(h_end - t);
+	if (!(out = malloc(n1 + a1 + n2 + a2 + n3 + 1))) {
+		rc = tcg_fail_nomem(err);
+		goto out;
+	}
+	memcpy(out, t, n1);
+	memcpy(out + n1, av, a1);
+	memcpy(out + n1 + a1, v_end, n2);
+	memcpy(out + n1 + a1 + n2, ah, a2);
+	memcpy(out + n1 + a1 + n2 + a2, h_end, n3);
+	out[n1 + a1 + n2 + a2 + n3] = '\0';
+	rc = adopt_claims(c, out, n1 + a1 + n2 + a2 + n3, err);
+	out = NULL;
+out:
+	free(out);
+	free(t);
+	free(add);
+	return rc;
+}
+
+typedef struct {
+	const tcg_ynode *root;
+	const sealed_facts *f;
+} parsed_claims;
+
+static tcg_rc write_parsed(FILE *f, const void *arg, tcg_err *err)
+{
+	const parsed_claims *p = arg;
+	return write_verified(p->root, p->f, f, err);
+}
+
+tcg_rc tcg_dha_content_set_claims(tcg_dha_content *c, const uint8_t *key_id, const char *claims,
+                                  size_t len, tcg_err *err)
+{
+	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_claims, NULL};
+	sealed_facts f = {c, key_id};
+	bool verified = false;
+	char *text = NULL;
+	size_t tlen = 0;
+	tcg_msg m;
+	tcg_rc rc;
+
+	if (!c || !key_id || !c->device || !claims)
+		return tcg_fail(err, TCG_E_USAGE, "dha-content", "content, key id and claims needed");
+	if ((rc = tcg_msg_parse((const uint8_t *)claims, len, "claims", accept, &m, err)))
+		return rc;
+	if (!tcg_msg_bool(&m, "verification.verified", &verified) || !verified) {
+		tcg_msg_free(&m);
+		return tcg_fail_mismatch(err, "dha-claims-unverified",
+		                         "the claims are not verified (verification.verified: false)");
+	}
+	rc = write_text(write_parsed, &(parsed_claims){m.doc.root, &f}, &text, &tlen, err);
+	tcg_msg_free(&m);
+	return rc ? rc : adopt_claims(c, text, tlen, err);
+}
+
+tcg_rc tcg_dha_claims_write(const tcg_dha_verdict *v, FILE *out, tcg_err *err)
+{
+	if (!v || !v->verified || !v->claims)
+		return tcg_fail(err, TCG_E_USAGE, "dha-verify-usage", "no verified claims to write");
+	if (fwrite(v->claims, 1, v->claims_len, out) != v->claims_len)
+		return tcg_fail(err, TCG_E_IO, "output", "cannot write the claims");
+	return TCG_OK;
 }
 
 tcg_rc tcg_dha_failure_write(FILE *out, const char *device, const tcg_err *failure,

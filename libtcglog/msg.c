@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 /* ---- schemas ----
@@ -133,42 +134,79 @@ size_t tcg_msg_max_size(const tcg_msg_schema *const *accept)
 
 /* ---- base64 ---- */
 
-/* The value of a base64 character, -1 outside the alphabet (a lookup, not a
- * search: EncBlobs are tens of kilobytes). */
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
+/* The value of each byte as a base64 character; B64_BAD outside the
+ * alphabet. One lookup a character, no branch on its value: EncBlobs are tens
+ * of kilobytes. */
+#define B64_BAD 0x80
+#define B64_ROW(c) B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, \
+	B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD
+static const uint8_t b64_table[256] = {
+	B64_ROW(0), B64_ROW(1),
+	/* ' ' .. '/' */
+	B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD,
+	B64_BAD, 62, B64_BAD, B64_BAD, B64_BAD, 63,
+	/* '0' .. '?' */
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD,
+	/* '@' .. 'O' */
+	B64_BAD, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	/* 'P' .. '_' */
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD,
+	/* '`' .. 'o' */
+	B64_BAD, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	/* 'p' .. 0x7f */
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, B64_BAD, B64_BAD, B64_BAD, B64_BAD, B64_BAD,
+	B64_ROW(8), B64_ROW(9), B64_ROW(10), B64_ROW(11), B64_ROW(12), B64_ROW(13), B64_ROW(14),
+	B64_ROW(15),
+};
 
 size_t tcg_b64_decoded_max(size_t len)
 {
 	return len / 4 * 3;
 }
 
-/* Canonical base64 (see msg-base64), checked without decoding; *outlen: the
- * decoded size. */
-static bool b64_check(const char *s, size_t len, size_t *outlen)
+/*
+ * Canonical base64 (see msg-base64) checked and, when out is not NULL,
+ * decoded in one pass; *outlen: the decoded size. The bad bits of every
+ * character's value are or-ed together and tested once at the end.
+ */
+static bool b64_decode(const char *s, size_t len, uint8_t *out, size_t *outlen)
 {
-	size_t pad = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t pad = 0, full;
+	unsigned bad = 0;
 	*outlen = 0;
 	if (len == 0)
 		return true;
 	if (len % 4 || len > (size_t)INT_MAX)
 		return false;
-	if (s[len - 1] == '=')
-		pad = s[len - 2] == '=' ? 2 : 1;
-	for (size_t i = 0; i < len - pad; i++)
-		if (b64_value((unsigned char)s[i]) < 0)
-			return false;
-	/* canonical: the unused bits of the last character are zero */
-	unsigned v = (unsigned)b64_value((unsigned char)s[len - pad - 1]);
-	if ((pad == 1 && (v & 0x3)) || (pad == 2 && (v & 0xf)))
+	if (p[len - 1] == '=')
+		pad = p[len - 2] == '=' ? 2 : 1;
+	full = pad ? len - 4 : len;
+	for (size_t i = 0; i < full; i += 4, p += 4) {
+		unsigned a = b64_table[p[0]], b = b64_table[p[1]], c = b64_table[p[2]],
+		         d = b64_table[p[3]];
+		bad |= a | b | c | d;
+		if (out) {
+			uint32_t v = (uint32_t)(a & 63) << 18 | (uint32_t)(b & 63) << 12 |
+			             (uint32_t)(c & 63) << 6 | (d & 63);
+			*out++ = (uint8_t)(v >> 16);
+			*out++ = (uint8_t)(v >> 8);
+			*out++ = (uint8_t)v;
+		}
+	}
+	if (pad) {
+		/* the unused bits of the last character are zero (canonical) */
+		unsigned a = b64_table[p[0]], b = b64_table[p[1]],
+		         c = pad == 1 ? b64_table[p[2]] : 0;
+		unsigned spare = pad == 2 ? (b & 0xf) : (c & 0x3);
+		bad |= a | b | c | (spare ? B64_BAD : 0);
+		if (out) {
+			*out++ = (uint8_t)((a & 63) << 2 | (b & 63) >> 4);
+			if (pad == 1)
+				*out = (uint8_t)((b & 0xf) << 4 | (c & 63) >> 2);
+		}
+	}
+	if (bad & B64_BAD)
 		return false;
 	*outlen = len / 4 * 3 - pad;
 	return true;
@@ -176,14 +214,7 @@ static bool b64_check(const char *s, size_t len, size_t *outlen)
 
 bool tcg_b64_decode(const char *s, size_t len, uint8_t *out, size_t *outlen)
 {
-	size_t n;
-	*outlen = 0;
-	if (!b64_check(s, len, &n))
-		return false;
-	if (len && EVP_DecodeBlock(out, (const unsigned char *)s, (int)len) != (int)(len / 4 * 3))
-		return false;
-	*outlen = n;
-	return true;
+	return b64_decode(s, len, out, outlen);
 }
 
 char *tcg_b64_encode(const uint8_t *p, size_t len, size_t *outlen)
@@ -206,6 +237,7 @@ char *tcg_b64_encode(const uint8_t *p, size_t len, size_t *outlen)
 typedef struct {
 	const tcg_ydoc *doc;
 	tcg_err *err;
+	tcg_msg *m; /* receives the decoded base64 fields */
 	char path[256];
 } checker;
 
@@ -316,6 +348,34 @@ static tcg_rc check_dict_key(checker *c, const tcg_msg_field *f, const tcg_ynode
 	return TCG_OK;
 }
 
+/* Check a base64 field by decoding it, once, into the message. */
+static tcg_rc check_b64(checker *c, const tcg_msg_field *f, const tcg_ynode *v)
+{
+	tcg_msg *m = c->m;
+	size_t n = 0;
+	uint8_t *buf;
+	tcg_rc rc;
+	if (!(m->nbytes & (m->nbytes + 1)) || !m->bytes) { /* grow at 0, 1, 3, 7, ... */
+		tcg_msg_bytes *b = realloc(m->bytes, (2 * m->nbytes + 2) * sizeof *b);
+		if (!b)
+			return tcg_fail_nomem(c->err);
+		m->bytes = b;
+	}
+	if (!(buf = malloc(tcg_b64_decoded_max(v->len) + 1)))
+		return tcg_fail_nomem(c->err);
+	if (v->len != strlen(v->str) || !b64_decode(v->str, v->len, buf, &n)) {
+		free(buf);
+		return tcg_ydoc_error(c->err, c->doc, v, "msg-base64", "%s is not canonical base64",
+		                      c->path);
+	}
+	if ((rc = check_bounds(c, f, v, n, "bytes"))) {
+		free(buf);
+		return rc;
+	}
+	m->bytes[m->nbytes++] = (tcg_msg_bytes){v, buf, n};
+	return TCG_OK;
+}
+
 static tcg_rc check_value(checker *c, const tcg_msg_field *f, const tcg_ynode *v)
 {
 	tcg_rc rc;
@@ -350,10 +410,7 @@ static tcg_rc check_value(checker *c, const tcg_msg_field *f, const tcg_ynode *v
 			/* bound the work before decoding */
 			if (f->max && tcg_b64_decoded_max(v->len) > f->max + 2)
 				return check_bounds(c, f, v, tcg_b64_decoded_max(v->len), "bytes");
-			ok = v->len == strlen(v->str) && b64_check(v->str, v->len, &n);
-			if (!ok)
-				return tcg_ydoc_error(c->err, c->doc, v, "msg-base64",
-				                      "%s is not canonical base64", c->path);
+			return check_b64(c, f, v);
 		}
 		return check_bounds(c, f, v, n, "bytes");
 	}
@@ -401,7 +458,7 @@ static tcg_rc check_doc(const tcg_ydoc *doc, const tcg_msg_schema *const *accept
                         tcg_err *err)
 {
 	const tcg_ynode *r = doc->root;
-	checker c = {.doc = doc, .err = err};
+	checker c = {.doc = doc, .err = err, .m = m};
 	if (!r || r->kind != TCG_YNODE_MAP)
 		return tcg_ydoc_error(err, doc, r, "msg-header", "a message is a mapping, not %s",
 		                      tcg_ynode_kind_name(r));
@@ -469,7 +526,7 @@ tcg_rc tcg_msg_from_doc(tcg_ydoc *doc, const tcg_msg_schema *const *accept, tcg_
 	tcg_rc rc = check_doc(doc, accept, m, err);
 	if (rc) {
 		tcg_ydoc_free(doc);
-		memset(m, 0, sizeof *m);
+		tcg_msg_free(m);
 		return rc;
 	}
 	m->doc = *doc;
@@ -508,7 +565,12 @@ void tcg_msg_free(tcg_msg *m)
 	if (!m)
 		return;
 	tcg_ydoc_free(&m->doc);
-	m->schema = NULL;
+	for (size_t i = 0; i < m->nbytes; i++) {
+		OPENSSL_cleanse(m->bytes[i].data, m->bytes[i].len);
+		free(m->bytes[i].data);
+	}
+	free(m->bytes);
+	memset(m, 0, sizeof *m);
 }
 
 /* ---- reading values ---- */
@@ -546,15 +608,38 @@ bool tcg_msg_bool(const tcg_msg *m, const char *path, bool *v)
 	return true;
 }
 
+static const tcg_msg_bytes *decoded(const tcg_msg *m, const tcg_ynode *n)
+{
+	for (size_t i = 0; m && n && i < m->nbytes; i++)
+		if (m->bytes[i].node == n)
+			return &m->bytes[i];
+	return NULL;
+}
+
+const uint8_t *tcg_msg_b64_ref(const tcg_msg *m, const char *path, size_t *len)
+{
+	const tcg_msg_bytes *b = decoded(m, tcg_msg_get(m, path));
+	*len = b ? b->len : 0;
+	return b ? b->data : NULL;
+}
+
 static tcg_rc get_bytes(const tcg_msg *m, const char *path, bool hex, uint8_t **out,
                         size_t *len, tcg_err *err)
 {
 	const tcg_ynode *n = tcg_msg_get(m, path);
+	const tcg_msg_bytes *b = hex ? NULL : decoded(m, n);
 	*out = NULL;
 	*len = 0;
 	if (!n)
 		return tcg_ydoc_error(err, m ? &m->doc : NULL, m ? m->doc.root : NULL,
 		                      "msg-missing-key", "missing key '%.64s'", path);
+	if (b) {
+		if (!(*out = malloc(b->len + 1)))
+			return tcg_fail_nomem(err);
+		memcpy(*out, b->data, b->len);
+		*len = b->len;
+		return TCG_OK;
+	}
 	if (n->kind != TCG_YNODE_SCALAR || n->len != strlen(n->str))
 		return tcg_ydoc_error(err, &m->doc, n, "msg-type", "%.64s must be %s", path,
 		                      hex ? "hex" : "base64");

@@ -232,6 +232,10 @@ int main(int argc, char **argv)
 		status = 3;
 		goto out;
 	}
+	if (tcg_dha_verifiers_new(&o.verifiers, &err)) {
+		status = tool_error(prog, NULL, &err);
+		goto out;
+	}
 	/* One reply per document: a fleet's backlog is one pipe. */
 	for (unsigned n = 0;; n++) {
 		tcg_msg m;
@@ -275,6 +279,7 @@ out:
 		fclose(in);
 	tcg_service_key_wipe(&key);
 	tcg_ekcert_trust_free(trust);
+	tcg_dha_verifiers_free(o.verifiers);
 	tcg_nonce_store_close(store);
 	return status;
 }

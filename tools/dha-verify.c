@@ -281,10 +281,16 @@ int main(int argc, char **argv)
 
 	run r = {.opts = {.keys = keys, .nkeys = nkeys, .store = store, .allow_sha1 = allow_sha1},
 	         .status = 0};
+	if (tcg_dha_verifiers_new(&r.opts.verifiers, &err)) {
+		tcg_nonce_store_close(store);
+		st = tool_error(prog, NULL, &err);
+		goto keys_out;
+	}
 	if (optind >= argc)
 		verify_file(&r, "-");
 	for (int i = optind; i < argc; i++)
 		verify_file(&r, argv[i]);
+	tcg_dha_verifiers_free(r.opts.verifiers);
 	tcg_nonce_store_close(store);
 	st = r.status;
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -1,13 +1,13 @@
 /* libFuzzer target: the DHA service's readers.
  *
- * 1. The input as EncBlob content (tcg_dha_content_decode): whatever decodes
- *    must encode again and decode to the same encoding (a fixed point).
+ * 1. The input as EncBlob content (tcg_dha_content_decode, binary): whatever
+ *    decodes must encode to the same bytes (the layout has one encoding).
  * 2. The input as a dha-bootdata message, through every check of the issue
  *    step with a fixed service key and no trust anchor: nothing the fuzzer
  *    makes may be issued, and a refusal leaves no reply behind.
- * 3. The input as the claims an EncBlob carries, re-emitted by dha-verify's
- *    writer: what it writes must read back as a dha-claims message that says
- *    verified: true. */
+ * 3. The input as the claims an issuer seals (tcg_dha_content_set_claims):
+ *    what it prepares must read back as a dha-claims message that says
+ *    verified: true, with the nonce slot inside and zero. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,27 +19,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void content(const uint8_t *data, size_t size)
 {
-	tcg_dha_content c, c2;
+	tcg_dha_content c;
+	tcg_public *ak = NULL;
 	tcg_err err;
-	uint8_t *enc = NULL, *enc2 = NULL;
-	size_t len = 0, len2 = 0;
+	uint8_t *enc = NULL;
+	size_t len = 0;
 
-	if (tcg_dha_content_decode(data, size, &c, &err) != TCG_OK) {
-		if (c.device || c.claims || c.ak_public)
+	if (tcg_dha_content_decode(data, size, &c, &ak, &err) != TCG_OK) {
+		if (c.device || c.claims || c.ak_public || ak)
 			abort(); /* a refusal hands nothing back */
 		return;
 	}
-	if (tcg_dha_content_encode(&c, &enc, &len, &err) != TCG_OK)
-		abort(); /* what decodes is valid content */
-	if (tcg_dha_content_decode(enc, len, &c2, &err) != TCG_OK)
+	if (!ak || tcg_dha_content_encode(&c, &enc, &len, &err) != TCG_OK || len != size ||
+	    memcmp(enc, data, size))
 		abort();
-	if (tcg_dha_content_encode(&c2, &enc2, &len2, &err) != TCG_OK || len != len2 ||
-	    memcmp(enc, enc2, len))
-		abort();
+	tcg_public_free(ak);
 	tcg_dha_content_free(&c);
-	tcg_dha_content_free(&c2);
 	free(enc);
-	free(enc2);
 }
 
 static void bootdata(const uint8_t *data, size_t size)
@@ -71,33 +67,34 @@ static void bootdata(const uint8_t *data, size_t size)
 static void claims(const uint8_t *data, size_t size)
 {
 	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_claims, NULL};
-	tcg_dha_verdict v;
+	static const uint8_t key_id[TCG_SERVICE_KEY_ID_SIZE];
+	tcg_dha_content c;
 	tcg_err err;
-	char *text = NULL;
-	size_t len = 0;
 
-	memset(&v, 0, sizeof v);
-	if (tcg_msg_parse(data, size, "fuzz", accept, &v.claims, &err) != TCG_OK)
-		return;
-	v.verified = true;
-	strcpy(v.device, "fuzz");
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
+	memset(&c, 0, sizeof c);
+	c.device = "fuzz";
+	c.ak_name_len = 2;
+	c.expires = 1;
+	if (!tcg_pcr_selection_parse("sha256:0", &c.selection))
 		abort();
-	tcg_rc rc = tcg_dha_claims_write(&v, f, &err);
-	if (fclose(f))
-		abort();
-	if (rc == TCG_OK) {
-		tcg_msg back;
-		bool verified = false;
-		if (tcg_msg_parse((const uint8_t *)text, len, "rewritten", accept, &back, &err) !=
-		        TCG_OK ||
-		    !tcg_msg_bool(&back, "verification.verified", &verified) || !verified)
+	if (tcg_dha_content_set_claims(&c, key_id, (const char *)data, size, &err) != TCG_OK) {
+		if (c.claims)
 			abort();
-		tcg_msg_free(&back);
+		return;
 	}
-	free(text);
-	tcg_dha_verdict_free(&v);
+	tcg_msg back;
+	bool verified = false;
+	size_t n = 0;
+	const char *nonce;
+	if (tcg_msg_parse((const uint8_t *)c.claims, c.claims_len, "sealed", accept, &back, &err) !=
+	        TCG_OK ||
+	    !tcg_msg_bool(&back, "verification.verified", &verified) || !verified ||
+	    !(nonce = tcg_msg_str(&back, "verification.dha.nonce", &n)) ||
+	    n != TCG_DHA_NONCE_SLOT_LEN || c.nonce_slot > c.claims_len - n ||
+	    memcmp(c.claims + c.nonce_slot, nonce, n) || strspn(nonce, "0") != n)
+		abort();
+	tcg_msg_free(&back);
+	free(c.claims);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

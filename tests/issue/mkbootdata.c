@@ -241,7 +241,7 @@ static int open_reply(char **argv)
 		goto done;
 	}
 	tcg_dha_content c;
-	if (tcg_dha_content_decode(plain, plen, &c, &err)) {
+	if (tcg_dha_content_decode(plain, plen, &c, NULL, &err)) {
 		fprintf(stderr, "mkbootdata: decode: %s: %s\n", err.rule, err.msg);
 		status = tcg_exit_status(err.rc);
 		goto done;

@@ -1,6 +1,7 @@
 /* The DHA messages: schema refusals with their lines, round trips, streams,
  * caps and base64 edge cases. */
 #include <criterion/criterion.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +234,40 @@ Test(b64, edges)
 	cr_assert(!tcg_b64_decode("Zm\n9v", 5, out, &n));
 	cr_assert(!tcg_b64_decode("Zm 9v", 5, out, &n));
 	cr_assert(tcg_b64_decode("//8A", 4, out, &n) && n == 3 && out[0] == 0xff && out[2] == 0);
+}
+
+/* The table decoder against the RFC 4648 alphabet and OpenSSL's decoder:
+ * every byte value at every position of a group, with and without padding. */
+Test(b64, every_byte_everywhere)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char *const base[] = {"QUJDRA==", "QUJDREU=", "QUJDREVG"};
+	for (size_t b = 0; b < 3; b++) {
+		size_t len = strlen(base[b]), pad = 2 - b;
+		for (size_t pos = 0; pos < len - pad; pos++) {
+			for (unsigned c = 0; c < 256; c++) {
+				char s[16];
+				uint8_t ours[16], ref[16];
+				size_t n = 0;
+				memcpy(s, base[b], len);
+				s[pos] = (char)c;
+				bool valid = c && strchr(alphabet, (int)c);
+				unsigned v = valid ? (unsigned)(strchr(alphabet, (int)c) - alphabet) : 0;
+				/* the last character before padding keeps its spare bits zero */
+				if (valid && pos == len - pad - 1 && pad)
+					valid = !(v & (pad == 2 ? 0xf : 0x3));
+				cr_assert_eq(tcg_b64_decode(s, len, ours, &n), valid, "%s byte %u at %zu",
+				             base[b], c, pos);
+				if (!valid)
+					continue;
+				cr_assert_eq(EVP_DecodeBlock(ref, (const unsigned char *)s, (int)len),
+				             (int)(len / 4 * 3));
+				cr_assert_eq(n, len / 4 * 3 - pad);
+				cr_assert_arr_eq(ours, ref, n, "%.*s", (int)len, s);
+			}
+		}
+	}
 }
 
 /* ---- writer round trip ---- */

@@ -91,8 +91,8 @@ int main(int argc, char **argv)
 	tcg_dha_content ct;
 	tcg_attest a;
 	tcg_public *ak = NULL;
-	uint8_t *cert = NULL, *att = NULL, *pcrs = NULL, *plain = NULL, *blob = NULL;
-	size_t cert_len, att_len, pcrs_len, plen = 0, blen = 0;
+	uint8_t *cert = NULL, *att = NULL, *pcrs = NULL, *plain = NULL, *blob = NULL, *claims = NULL;
+	size_t cert_len, att_len, pcrs_len, plen = 0, blen = 0, claims_len = 0;
 	unsigned mdlen = 0;
 	int status = 0;
 
@@ -140,8 +140,8 @@ int main(int argc, char **argv)
 	ct.clock = a.clock;
 	ct.issued = (int64_t)time(NULL) - age;
 	ct.expires = ct.issued + validity;
-	if (tcg_read_file(claims_path, 1u << 20, (uint8_t **)&ct.claims, &ct.claims_len, NULL,
-	                  &err)) {
+	if (tcg_read_file(claims_path, 1u << 20, &claims, &claims_len, NULL, &err) ||
+	    tcg_dha_content_set_claims(&ct, key.id, (const char *)claims, claims_len, &err)) {
 		status = fail(claims_path, &err);
 		goto out;
 	}
@@ -161,6 +161,7 @@ out:
 	free(plain);
 	free(blob);
 	free(cert);
+	free(claims);
 	free(att);
 	free(pcrs);
 	tcg_public_free(ak);

@@ -12,8 +12,8 @@
  *   dha-signedblob device -> service: a quote over the same selection with
  *                  the nonce as qualifying data, and the EncBlob.
  *
- * The EncBlob's plaintext is a tcg_dha_content, encoded as one YAML document
- * of kind "dha-encblob-content" (never exchanged in clear).
+ * The EncBlob's plaintext is a tcg_dha_content in a compact binary layout
+ * (tcg_dha_content_encode; never exchanged in clear).
  */
 #ifndef TCGLOG_DHA_H
 #define TCGLOG_DHA_H
@@ -93,16 +93,61 @@ typedef struct {
 	uint32_t reset_count, restart_count;
 	uint64_t clock;                /* the bootdata quote's clock, ms */
 	int64_t issued, expires;       /* seconds since the epoch, UTC */
-	char *claims;                  /* the dha-claims document (YAML text) */
+	/* The dha-claims document dha-verify writes when this EncBlob verifies
+	 * (tcg_dha_content_set_claims): canonical bytes, passed through unparsed,
+	 * with TCG_DHA_NONCE_SLOT_LEN zeros at nonce_slot for the nonce's hex. */
+	char *claims;
 	size_t claims_len;
+	size_t nonce_slot;
 } tcg_dha_content;
 
-/* Encode to the YAML document sealed in the EncBlob (*out malloc'd). */
+/* Hex digits of the nonce in the claims (verification.dha.nonce). */
+#define TCG_DHA_NONCE_SLOT_LEN (2 * TCG_NONCE_SIZE)
+/* The sealed content's layout version; version 1 was a YAML document
+ * ("dha-encblob-content"), refused as dha-content-version. */
+#define TCG_DHA_CONTENT_VERSION 2
+/* Cap on the claims in an EncBlob (a Windows boot's are tens of kilobytes). */
+#define TCG_DHA_CONTENT_MAX_CLAIMS (512u << 10)
+
+/*
+ * Encode to the bytes sealed in the EncBlob (*out malloc'd), all integers
+ * big-endian, no padding:
+ *
+ *   "TCGC" u8 version (2)
+ *   u8 n, device (n bytes)        u16 n, ak-public      u8 n, ak-name
+ *   ek-certificate-sha256 (32)
+ *   u8 banks, per bank: u16 alg, u32 PCR mask (bit i: PCR i)
+ *   the PCR values: per bank in that order, per PCR ascending, its digest
+ *   u8 n, pcr-digest
+ *   u32 reset-count  u32 restart-count  u64 clock  u64 issued  u64 expires
+ *   u32 n, claims     u32 nonce-slot
+ *
+ * TCG_E_USAGE (dha-content) when c is not consistent (as the decoder checks).
+ */
 tcg_rc tcg_dha_content_encode(const tcg_dha_content *c, uint8_t **out, size_t *len,
                               tcg_err *err);
-/* Decode strictly (kind dha-encblob-content, schema checked, sizes capped). */
+/*
+ * Decode strictly through tcg_buf: every length bounded, nothing left over
+ * (dha-content-format); another magic or version: dha-content-version (an
+ * EncBlob of an older issuer: new boot data is needed); the device name
+ * (dha-content-device), ak-name the name of ak-public (dha-content-ak-name),
+ * a canonical selection (dha-content-selection), pcr-digest the size of the
+ * AK's signing hash (dha-content-pcr-digest), expires not before issued
+ * (dha-content-time), the nonce slot inside the claims and zero
+ * (dha-content-claims). All TCG_E_FORMAT. *ak (when not NULL) receives the
+ * parsed AK (tcg_public_free).
+ */
 tcg_rc tcg_dha_content_decode(const uint8_t *data, size_t len, tcg_dha_content *c,
-                              tcg_err *err);
+                              tcg_public **ak, tcg_err *err);
+/*
+ * Set c->claims from a dha-claims document (as tcg_claims_write writes it,
+ * saying verified: true; else dha-claims-unverified, TCG_E_MISMATCH; not a
+ * dha-claims document: msg-..., TCG_E_FORMAT): the document dha-verify will
+ * write for c, sealed under key_id (see tcg_dha_claims_write), its nonce
+ * slot zero. Every other field of c must be set first.
+ */
+tcg_rc tcg_dha_content_set_claims(tcg_dha_content *c, const uint8_t *key_id,
+                                  const char *claims, size_t len, tcg_err *err);
 void tcg_dha_content_free(tcg_dha_content *c);
 
 /* ---- dha-issue (dha.c) ---- */
@@ -136,6 +181,15 @@ tcg_rc tcg_dha_duration_parse(const char *s, int64_t *seconds, tcg_err *err);
 #define TCG_DHA_REQUIRE_WINDOWS "sha256:0,1,2,3,4,5,6,7,11,12,13,14"
 #define TCG_DHA_REQUIRE_LINUX "sha256:0,1,2,3,4,5,6,7,8,9,14"
 
+/*
+ * Quote verifiers (tcg_quote_verifier) kept across the messages of a stream
+ * (dha-verify, dha-issue), one per AK, so each AK's verify context and digest are set up once. Used by
+ * one thread at a time.
+ */
+typedef struct tcg_dha_verifiers tcg_dha_verifiers;
+tcg_rc tcg_dha_verifiers_new(tcg_dha_verifiers **out, tcg_err *err);
+void tcg_dha_verifiers_free(tcg_dha_verifiers *v);
+
 typedef struct {
 	int64_t validity;      /* seconds the EncBlob is good for; 0: the default */
 	bool allow_sha1;       /* SHA-1 AK, signing hash or PCR bank */
@@ -152,6 +206,7 @@ typedef struct {
 	 * refuses an unenrolled name (device-unknown).
 	 */
 	tcg_nonce_store *store;
+	tcg_dha_verifiers *verifiers; /* NULL: a quote verifier per boot data */
 } tcg_dha_issue_opts;
 
 /*
@@ -285,7 +340,8 @@ typedef struct {
 	int64_t issued, expires;
 	uint32_t reset_count, restart_count; /* from the current quote */
 	uint64_t clock;
-	tcg_msg claims;                      /* the EncBlob's claims, parsed */
+	char *claims;                        /* the dha-claims document to write */
+	size_t claims_len;
 } tcg_dha_verdict;
 
 typedef struct {
@@ -294,14 +350,15 @@ typedef struct {
 	tcg_nonce_store *store;      /* the nonces and dha-issue's device registry */
 	int64_t now;                 /* seconds since the epoch, UTC */
 	bool allow_sha1;
+	tcg_dha_verifiers *verifiers; /* NULL: a verifier per message */
 } tcg_dha_verify_opts;
 
 /*
  * Verify one dha-signedblob message (DESIGN.md "Protocol and trust"), in this
  * order, each refusal naming its rule:
  *  1. open the EncBlob with the keys (blob-format TCG_E_FORMAT, blob-key-unknown,
- *     blob-auth), decode its content (dha-content), parse its claims
- *     (msg-*, dha-claims-unverified when they are not verified: true);
+ *     blob-auth), decode its content (dha-content-...; its claims were
+ *     checked when it was sealed and are not parsed again);
  *  2. dha-device-mismatch: the EncBlob is another device's; encblob-expired:
  *     now >= expires; the device registry in the store no longer binds the
  *     device to the EncBlob's EK certificate digest: device-ek-rebound (the
@@ -343,12 +400,14 @@ typedef enum {
 tcg_dha_retired tcg_dha_retired_key(const char *name, int64_t now);
 
 /*
- * The dha-claims document of a verified verdict: the EncBlob's claims with
- * verification.verified: true, verification.pcrs: quote and a
- * verification.dha map (device, nonce, ak-name, ek-certificate-sha256,
+ * The dha-claims document of a verified verdict, as tcg_dha_content_set_claims
+ * prepared it when the EncBlob was sealed, with the nonce filled in: the
+ * issuer's claims with verification.verified: true, verification.pcrs: quote
+ * and a verification.dha map (device, nonce, ak-name, ek-certificate-sha256,
  * pcr-selection, issued, expires, reset-count, restart-count, key-id), and
- * health.AIKPresent: true, ResetCount, RestartCount (the current quote's) and
- * TpmVersion: 2. Other keys keep their order and values.
+ * health.AIKPresent: true, ResetCount, RestartCount (the EncBlob's, which a
+ * verified quote equals) and TpmVersion: 2. Other keys keep their order and
+ * values.
  */
 tcg_rc tcg_dha_claims_write(const tcg_dha_verdict *v, FILE *out, tcg_err *err);
 

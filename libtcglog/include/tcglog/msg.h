@@ -94,12 +94,21 @@ const tcg_msg_schema *tcg_msg_schema_find(const char *kind);
 /* The largest cap among accept (NULL: all kinds): a stream's per-document cap. */
 size_t tcg_msg_max_size(const tcg_msg_schema *const *accept);
 
+/* A base64 field of a checked message, decoded when it was checked. */
+typedef struct {
+	const tcg_ynode *node;
+	uint8_t *data;
+	size_t len;
+} tcg_msg_bytes;
+
 /* A message read and checked against its schema. */
 typedef struct {
 	tcg_ydoc doc;
 	const tcg_msg_schema *schema;
 	unsigned version;
 	unsigned index; /* number of the document in its stream (1 for a single one) */
+	tcg_msg_bytes *bytes; /* its base64 fields, each checked and decoded once */
+	size_t nbytes;
 } tcg_msg;
 
 /* Check a parsed document against the schemas in accept (NULL-terminated;
@@ -125,11 +134,15 @@ const char *tcg_msg_str(const tcg_msg *m, const char *path, size_t *len);
 bool tcg_msg_uint(const tcg_msg *m, const char *path, uint64_t *v);
 bool tcg_msg_bool(const tcg_msg *m, const char *path, bool *v);
 /* The decoded bytes of a base64 (or, for _hex, hex) field into a new buffer
- * (*out, free()). Absent: TCG_E_FORMAT msg-missing-key. */
+ * (*out, free()). Absent: TCG_E_FORMAT msg-missing-key. A base64 field of the
+ * schema is copied from its decoding at the check, not decoded again. */
 tcg_rc tcg_msg_b64(const tcg_msg *m, const char *path, uint8_t **out, size_t *len,
                    tcg_err *err);
 tcg_rc tcg_msg_hex(const tcg_msg *m, const char *path, uint8_t **out, size_t *len,
                    tcg_err *err);
+/* A base64 field of the schema, borrowed from the message (valid until
+ * tcg_msg_free): NULL when absent. */
+const uint8_t *tcg_msg_b64_ref(const tcg_msg *m, const char *path, size_t *len);
 
 /* PCR values at path (a mapping bank name -> PCR index -> hex, as in
  * dha-bootdata's quote.pcrs), each value exactly its bank's digest size

@@ -1,0 +1,25 @@
+/* Private to the DHA modules (dha.c, dha_verify.c). */
+#ifndef TCGLOG_DHA_INT_H
+#define TCGLOG_DHA_INT_H
+
+#include "tcglog/dha.h"
+
+/*
+ * The quote verifier for an AK (ak_public, parsed as ak): vs's for these
+ * bytes, else a new one kept in vs. Without vs a new one in *own, which the
+ * caller frees (else *own is NULL).
+ */
+tcg_rc tcg_dha_verifier_for(tcg_dha_verifiers *vs, const uint8_t *ak_public, size_t len,
+                            const tcg_public *ak, tcg_quote_verifier **qv,
+                            tcg_quote_verifier **own, tcg_err *err);
+
+/*
+ * tcg_dha_content_set_claims for the issuer's own claims, without reading
+ * them back: tcg_claims_write's document with the entries the parsed path
+ * adds (verification.dha, the quote's health facts) spliced in where it would
+ * write them (the same bytes; tests/issue compares the two).
+ */
+tcg_rc tcg_dha_seal_claims(tcg_dha_content *c, const uint8_t *key_id, const tcg_claims *claims,
+                           tcg_err *err);
+
+#endif
