@@ -60,13 +60,16 @@ static PGresult *run(pg_store *s, const char *sql, int n, const char *const *val
 	return NULL;
 }
 
+/* A statement without parameters; several of them (a schema step) too. */
 static tcg_rc command(pg_store *s, const char *sql, const char *what, tcg_err *err)
 {
-	PGresult *r = run(s, sql, 0, NULL, NULL, PGRES_COMMAND_OK, what, err);
-	if (!r)
-		return TCG_E_IO;
+	PGresult *r = PQexec(s->conn, sql);
+	tcg_rc rc = TCG_OK;
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		rc = conn_fail(s->conn, err, what);
 	PQclear(r);
-	return TCG_OK;
+	return rc;
 }
 
 /* Binary parameters and results: a bigint is 8 bytes, big-endian. */
