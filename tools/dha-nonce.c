@@ -112,7 +112,7 @@ static int read_batch(FILE *in, tcg_nonce_claim **out, size_t *count)
 		*sp = '\0';
 		if (tcg_nonce_check_device(line, &err) ||
 		    tcg_nonce_from_hex(sp + 1, claims[n].nonce, &err)) {
-			snprintf(line, sizeof line, "standard input#%zu", lineno);
+			snprintf(line, sizeof line, "<stdin>#%zu", lineno);
 			return tool_error(prog, line, &err);
 		}
 		if (!(claims[n++].device = strdup(line))) {

@@ -6,10 +6,11 @@
 # schema versions; racing consumers (exactly one winner); consumers killed
 # inside a transaction (each batch all or nothing); on PostgreSQL, the server
 # restarted in the middle of a stream (exit 3 for what was undecided, nothing
-# accepted twice, nothing lost).
+# accepted twice, nothing lost). And dha-server init --store choosing it.
 dn=$1
 backend=$2
 src=$3
+server=$4
 . "$src/tests/tap.sh"
 . "$src/tests/store/pg.sh"
 tmp=$(mktemp -d)
@@ -97,7 +98,7 @@ expect_exit "an empty batch" 0 "" "$dn" -s "$S" consume-batch </dev/null
 printf 'bat %s\nbat xyz\n' "$o" >"$tmp/bad"
 expect_exit "a malformed line: exit 2 before the store is touched" 2 nonce-hex \
 	"$dn" -s "$S" consume-batch <"$tmp/bad"
-grep -q 'standard input#2' "$tmp/err" && ok "... naming line 2" || not_ok "... naming line 2"
+grep -q '<stdin>#2: nonce-hex' "$tmp/err" && ok "... naming line 2" || not_ok "... naming line 2"
 printf 'other %s\n' "$o" >"$tmp/one"
 expect_exit "the good line of it was not consumed: it still is consumable" 0 "" \
 	"$dn" -s "$S" consume-batch <"$tmp/one"
@@ -168,6 +169,32 @@ else
 		3 nonce-store "$dn" -s "$other" purge
 	check "... and left as it was" \
 		[ "$(psql -X -A -t -h "$PG_DIR" -U tcglog -d other -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 1 ]
+fi
+
+# --- dha-server init --store: the schema made, the store kept for each step ---
+st=$tmp/state
+if [ "$backend" = postgresql ]; then
+	bad_uri="postgresql://tcglog:secret@/tcglog?host=$PG_DIR"
+	expect_exit "dha-server init --store with a password in it: refused" 3 nonce-store-credentials \
+		"$server" --state "$st" init --store "$bad_uri"
+	check "... and not recorded" [ ! -e "$st/store" ]
+	q 'CREATE DATABASE fresh' >/dev/null
+	fresh=${S/\/\/\/tcglog/\/\/\/fresh}
+else
+	fresh=$tmp/fresh.db
+fi
+expect_exit "dha-server init --store on an empty store" 0 "" "$server" --state "$st" init --store "$fresh"
+if [ "$backend" = postgresql ]; then
+	check "... made the schema in it" [ "$(psql -X -A -t -h "$PG_DIR" -U tcglog -d fresh -c \
+		'SELECT version FROM tcglog_schema')" = 1 ]
+	n=$("$server" --state "$st" nonce srv-dev)
+	check "... and its nonce step issues into it" [ "$(psql -X -A -t -h "$PG_DIR" -U tcglog -d fresh -c \
+		"SELECT device FROM nonces WHERE nonce = $(blob "$n")")" = srv-dev ]
+else
+	check "... made the schema in it" [ "$(sqlite3 "$fresh" 'PRAGMA user_version')" = 1 ]
+	n=$("$server" --state "$st" nonce srv-dev)
+	check "... and its nonce step issues into it" [ "$(sqlite3 "$fresh" \
+		"SELECT device FROM nonces WHERE nonce = $(blob "$n")")" = srv-dev ]
 fi
 
 # --- racing consumers: exactly one wins each round ---
