@@ -219,7 +219,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return tool_usage_error(prog, "expects a command: issue, consume, consume-batch, purge, enroll or device");
+		return tool_usage_error(prog, "expects a command: issue, consume, consume-batch, "
+		                              "purge, enroll or device");
 	cmd = argv[optind++];
 	nargs = argc - optind;
 	if (strcmp(cmd, "issue") == 0) {

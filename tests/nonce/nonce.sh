@@ -12,18 +12,6 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 db=$tmp/store.db
 
-# expect_exit NAME STATUS RULE CMD...: the command exits STATUS and, when RULE
-# is not empty, names RULE on stderr.
-expect_exit() {
-	local name=$1 want=$2 rule=$3 got; shift 3
-	"$@" >"$tmp/out" 2>"$tmp/err"; got=$?
-	if [ "$got" -eq "$want" ] && { [ -z "$rule" ] || grep -q -- "$rule" "$tmp/err"; }; then
-		ok "$name"
-	else
-		not_ok "$name"; diag "exit $got, wanted $want ($rule)" "$(cat "$tmp/err")"
-	fi
-}
-
 # --- basics ---
 expect_exit "--help" 0 "" "$dn" --help
 grep -q -- "--store STORE" "$tmp/out" && ok "--help shows usage" || not_ok "--help shows usage"

@@ -37,18 +37,6 @@ postgresql)
 esac
 present() { q "SELECT count(*) FROM nonces WHERE nonce = $(blob "$1")"; }
 
-# expect_exit NAME STATUS RULE CMD...: the command exits STATUS and, when RULE
-# is not empty, names RULE on stderr.
-expect_exit() {
-	local name=$1 want=$2 rule=$3 got; shift 3
-	"$@" >"$tmp/out" 2>"$tmp/err"; got=$?
-	if [ "$got" -eq "$want" ] && { [ -z "$rule" ] || grep -q -- "$rule" "$tmp/err"; }; then
-		ok "$name"
-	else
-		not_ok "$name"; diag "exit $got, wanted $want ($rule)" "$(cat "$tmp/err")"
-	fi
-}
-
 # --- used once, per device ---
 n=$("$dn" -s "$S" issue dev1)
 check "issue prints 64 hex digits" grep -Eqx '[0-9a-f]{64}' <<<"$n"
