@@ -35,7 +35,7 @@ _tcglog_steps()
 	case $1 in
 	dha-device) echo "bootdata activate quote" ;;
 	dha-server) echo "init enroll issue nonce verify report purge rotate" ;;
-	dha-nonce) echo "issue consume purge enroll device" ;;
+	dha-nonce) echo "issue consume consume-batch purge enroll device" ;;
 	dha-policy) echo "test init" ;;
 	esac
 }

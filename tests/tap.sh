@@ -18,6 +18,18 @@ windows_corpus_logs="go-attestation/windows_gcp_shielded_vm.bin go-attestation/o
 	guard-oss/dell-notebook-5eventlogs-WBCL.evidence.eventlog.4.bin
 	uefi-eventlog/ideapad/ideapad1.bin uefi-eventlog/thinkpad/p511.bin"
 tap_end() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; }
+# expect_exit NAME STATUS RULE CMD...: the command exits STATUS and, when RULE
+# is not empty, names RULE on stderr; its output is left in $tmp/out and
+# $tmp/err (the caller's temporary directory).
+expect_exit() {
+	local name=$1 want=$2 rule=$3 got; shift 3
+	"$@" >"$tmp/out" 2>"$tmp/err"; got=$?
+	if [ "$got" -eq "$want" ] && { [ -z "$rule" ] || grep -q -- "$rule" "$tmp/err"; }; then
+		ok "$name"
+	else
+		not_ok "$name"; diag "exit $got, wanted $want ($rule)" "$(cat "$tmp/err")"
+	fi
+}
 
 # A corpus *.expected-pcrs.json as tpm2_pcrread YAML, leaving out the PCRs the
 # file says the log cannot reproduce (Linux IMA's PCR 10, unlogged events).

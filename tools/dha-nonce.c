@@ -16,20 +16,27 @@ static const char *prog = "dha-nonce";
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "Usage: %s --store FILE issue [--ttl SECONDS] [--closed] DEVICE\n"
-	        "       %s --store FILE consume DEVICE NONCE\n"
-	        "       %s --store FILE purge\n"
-	        "       %s --store FILE enroll [--rebind] DEVICE EKCERT\n"
-	        "       %s --store FILE device DEVICE\n"
+	        "Usage: %s --store STORE issue [--ttl SECONDS] [--closed] DEVICE\n"
+	        "       %s --store STORE consume DEVICE NONCE\n"
+	        "       %s --store STORE consume-batch < LINES\n"
+	        "       %s --store STORE purge\n"
+	        "       %s --store STORE enroll [--rebind] DEVICE EKCERT\n"
+	        "       %s --store STORE device DEVICE\n"
 	        "Keep the challenge nonces and the device registry of a DHA server in an\n"
 	        "SQLite file (created mode 0600 when missing; refused when it or its\n"
-	        "directory is a symbolic link or writable by others).\n"
+	        "directory is a symbolic link or writable by others) or in PostgreSQL\n"
+	        "(STORE postgresql://..., postgres://... or service=NAME; no password in\n"
+	        "it: a password file or pg_service.conf holds that).\n"
 	        "\n"
 	        "  issue DEVICE          print a fresh 32-byte nonce for DEVICE as 64 hex\n"
 	        "                        digits\n"
 	        "  consume DEVICE NONCE  take NONCE (64 hex digits) back for DEVICE: it\n"
 	        "                        succeeds once; a nonce of another device is\n"
 	        "                        refused and left unused\n"
+	        "  consume-batch         read lines 'DEVICE NONCE' (at most %d) and consume\n"
+	        "                        them all in one transaction; after it committed,\n"
+	        "                        print each line followed by 'consumed' or the rule\n"
+	        "                        that refused it\n"
 	        "  purge                 drop expired nonces; print how many\n"
 	        "  enroll DEVICE EKCERT  bind DEVICE to the EK certificate EKCERT (DER or\n"
 	        "                        PEM file) before its first boot data; a name bound\n"
@@ -38,7 +45,8 @@ static void usage(FILE *f)
 	        "  device DEVICE         print the SHA-256 of the EK certificate DEVICE is\n"
 	        "                        bound to (device-unknown when it is not enrolled)\n"
 	        "\n"
-	        "  -s, --store FILE      the nonce store (required)\n"
+	        "  -s, --store STORE     the store: an SQLite FILE or a PostgreSQL URI or\n"
+	        "                        service=NAME (required)\n"
 	        "  -t, --ttl SECONDS     lifetime of an issued nonce, 1 to %d\n"
 	        "                        (default %d)\n"
 	        "      --closed          closed registry: issue only for enrolled devices\n"
@@ -49,13 +57,15 @@ static void usage(FILE *f)
 	        "\n"
 	        "DEVICE is 1 to %d bytes of printable ASCII.\n"
 	        "\n"
-	        "Exit status: 0 done (issued, consumed, purged, enrolled), 1 refused\n"
+	        "Exit status: 0 done (issued, consumed, purged, enrolled; every line of a\n"
+	        "batch consumed), 1 refused\n"
 	        "(nonce-unknown, nonce-device-mismatch, nonce-expired, device-unknown,\n"
 	        "device-enrolled), 2 bad usage or a malformed DEVICE, NONCE, SECONDS or\n"
 	        "EKCERT, 3 the store failed (nonce-store, nonce-store-symlink,\n"
-	        "nonce-store-mode).\n",
-	        prog, prog, prog, prog, prog, TCG_NONCE_TTL_MAX, TCG_NONCE_TTL_DEFAULT,
-	        TCG_NONCE_DEVICE_MAX);
+	        "nonce-store-mode, nonce-store-schema, nonce-store-credentials; a batch:\n"
+	        "nothing decided, nothing printed).\n",
+	        prog, prog, prog, prog, prog, prog, TCG_NONCE_BATCH_MAX, TCG_NONCE_TTL_MAX,
+	        TCG_NONCE_TTL_DEFAULT, TCG_NONCE_DEVICE_MAX);
 }
 
 /* Whole decimal number, nothing else; false when it is not one. */
@@ -73,6 +83,67 @@ static bool parse_int64(const char *s, int64_t *out)
 	return true;
 }
 
+/* The batch's lines, each "DEVICE NONCE" (DEVICE may hold spaces), checked
+ * before the store is opened: the first malformed line is exit 2. */
+static int read_batch(FILE *in, tcg_nonce_claim **out, size_t *count)
+{
+	char line[TCG_NONCE_DEVICE_MAX + 2 * TCG_NONCE_SIZE + 3];
+	tcg_nonce_claim *claims = calloc(TCG_NONCE_BATCH_MAX, sizeof *claims);
+	size_t n = 0, lineno = 0;
+	tcg_err err;
+
+	if (!claims) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return 3;
+	}
+	*out = claims;
+	tcg_err_clear(&err);
+	while (fgets(line, sizeof line, in)) {
+		size_t len = strlen(line);
+		char *sp;
+		lineno++;
+		if (len == 0 || line[len - 1] != '\n')
+			return tool_usage_error(prog, "standard input: a line is too long or unended");
+		line[len - 1] = '\0';
+		if (n == TCG_NONCE_BATCH_MAX)
+			return tool_usage_error(prog, "standard input: more lines than a batch holds");
+		if (!(sp = strrchr(line, ' ')))
+			return tool_usage_error(prog, "standard input: a line is not 'DEVICE NONCE'");
+		*sp = '\0';
+		if (tcg_nonce_check_device(line, &err) ||
+		    tcg_nonce_from_hex(sp + 1, claims[n].nonce, &err)) {
+			snprintf(line, sizeof line, "<stdin>#%zu", lineno);
+			return tool_error(prog, line, &err);
+		}
+		if (!(claims[n++].device = strdup(line))) {
+			fprintf(stderr, "%s: out of memory\n", prog);
+			return 3;
+		}
+	}
+	*count = n;
+	if (ferror(in)) {
+		fprintf(stderr, "%s: standard input: %s\n", prog, strerror(errno));
+		return 3;
+	}
+	return 0;
+}
+
+static void free_batch(tcg_nonce_claim *claims, size_t n)
+{
+	if (!claims)
+		return;
+	for (size_t i = 0; i < TCG_NONCE_BATCH_MAX && (i < n || claims[i].device); i++)
+		free((char *)claims[i].device);
+	OPENSSL_cleanse(claims, TCG_NONCE_BATCH_MAX * sizeof *claims);
+	free(claims);
+}
+
+static void print_hex(const uint8_t *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", d[i]);
+}
+
 static int check_stdout(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -80,6 +151,27 @@ static int check_stdout(void)
 		return 3;
 	}
 	return 0;
+}
+
+/* One transaction; the lines are printed only once it committed. */
+static int consume_batch(tcg_nonce_store *store, const char *store_path,
+                         tcg_nonce_claim *claims, size_t n)
+{
+	int status = 0;
+	tcg_err err;
+
+	tcg_err_clear(&err);
+	if (tcg_nonce_consume_batch(store, claims, n, (int64_t)time(NULL), &err))
+		return tool_error(prog, store_path, &err);
+	for (size_t i = 0; i < n; i++) {
+		printf("%s ", claims[i].device);
+		print_hex(claims[i].nonce, TCG_NONCE_SIZE);
+		printf(" %s\n", claims[i].rc ? claims[i].err.rule : "consumed");
+		if (claims[i].rc && status < tcg_exit_status(claims[i].rc))
+			status = tcg_exit_status(claims[i].rc);
+	}
+	int out = check_stdout();
+	return out ? out : status;
 }
 
 int main(int argc, char **argv)
@@ -127,7 +219,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return tool_usage_error(prog, "expects a command: issue, consume or purge");
+		return tool_usage_error(prog, "expects a command: issue, consume, consume-batch, "
+		                              "purge, enroll or device");
 	cmd = argv[optind++];
 	nargs = argc - optind;
 	if (strcmp(cmd, "issue") == 0) {
@@ -136,9 +229,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "consume") == 0) {
 		if (nargs != 2)
 			return tool_usage_error(prog, "consume expects DEVICE and NONCE");
-	} else if (strcmp(cmd, "purge") == 0) {
+	} else if (strcmp(cmd, "purge") == 0 || strcmp(cmd, "consume-batch") == 0) {
 		if (nargs != 0)
-			return tool_usage_error(prog, "purge takes no arguments");
+			return tool_usage_error(prog, "purge and consume-batch take no arguments");
 	} else if (strcmp(cmd, "enroll") == 0) {
 		if (nargs != 2)
 			return tool_usage_error(prog, "enroll expects DEVICE and EKCERT");
@@ -147,7 +240,8 @@ int main(int argc, char **argv)
 			return tool_usage_error(prog, "device expects one DEVICE");
 	} else {
 		return tool_usage_error(prog,
-		                        "unknown command (issue, consume, purge, enroll or device)");
+		                        "unknown command (issue, consume, consume-batch, purge, "
+		                        "enroll or device)");
 	}
 	if (have_ttl && strcmp(cmd, "issue") != 0)
 		return tool_usage_error(prog, "--ttl applies to issue only");
@@ -156,7 +250,7 @@ int main(int argc, char **argv)
 	if (rebind && strcmp(cmd, "enroll") != 0)
 		return tool_usage_error(prog, "--rebind applies to enroll only");
 	if (!store_path)
-		return tool_usage_error(prog, "--store FILE is required");
+		return tool_usage_error(prog, "--store STORE is required");
 
 	/* Refuse malformed input before touching the store. */
 	tcg_err_clear(&err);
@@ -173,10 +267,17 @@ int main(int argc, char **argv)
 		return tool_error(prog, argv[optind + 1], &err);
 	if (have_ttl && (rc = tcg_nonce_check_ttl(ttl, &err)))
 		return tool_error(prog, NULL, &err);
+	tcg_nonce_claim *claims = NULL;
+	size_t nclaims = 0;
+	if (!strcmp(cmd, "consume-batch") && (status = read_batch(stdin, &claims, &nclaims))) {
+		free_batch(claims, nclaims);
+		return status;
+	}
 
 	if ((rc = tcg_nonce_store_open(store_path, &store, &err))) {
 		OPENSSL_cleanse(nonce, sizeof nonce);
 		free(cert);
+		free_batch(claims, nclaims);
 		return tool_error(prog, store_path, &err);
 	}
 	tcg_nonce_store_set_closed(store, closed);
@@ -199,8 +300,7 @@ int main(int argc, char **argv)
 		if (rc) {
 			status = tool_error(prog, rc == TCG_E_IO ? store_path : NULL, &err);
 		} else {
-			for (size_t i = 0; i < sizeof ek; i++)
-				printf("%02x", ek[i]);
+			print_hex(ek, sizeof ek);
 			putchar('\n');
 			status = check_stdout();
 		}
@@ -209,11 +309,12 @@ int main(int argc, char **argv)
 		if (rc) {
 			status = tool_error(prog, rc == TCG_E_IO ? store_path : NULL, &err);
 		} else {
-			for (size_t i = 0; i < sizeof nonce; i++)
-				printf("%02x", nonce[i]);
+			print_hex(nonce, sizeof nonce);
 			putchar('\n');
 			status = check_stdout();
 		}
+	} else if (strcmp(cmd, "consume-batch") == 0) {
+		status = consume_batch(store, store_path, claims, nclaims);
 	} else if (strcmp(cmd, "consume") == 0) {
 		rc = tcg_nonce_consume(store, argv[optind], nonce, (int64_t)time(NULL), &err);
 		if (rc)
@@ -230,6 +331,7 @@ int main(int argc, char **argv)
 	}
 	OPENSSL_cleanse(nonce, sizeof nonce);
 	free(cert);
+	free_batch(claims, nclaims);
 	tcg_nonce_store_close(store);
 	return status;
 }

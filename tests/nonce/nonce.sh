@@ -1,7 +1,9 @@
 #!/bin/bash
-# dha-nonce end to end: issue/consume once, device binding, expiry and purge,
-# malformed input (exit 2), unusable stores (exit 3), racing consumers (exactly
-# one wins), consumers killed mid-statement (store consistent, nonce whole).
+# dha-nonce on an SQLite file: its command line, malformed input (exit 2),
+# unusable stores and their hygiene (exit 3), churners killed mid-work (store
+# consistent, nonce whole). The store's semantics on both backends (used once,
+# per device, expiry, registry, batches, schema versions, races, kills) are
+# tests/store/store.sh's.
 dn=$1
 churn=$2
 src=$3
@@ -9,59 +11,22 @@ src=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 db=$tmp/store.db
-ROUNDS=${NONCE_RACE_ROUNDS:-200}
-KILLS=${NONCE_KILL_ROUNDS:-40}
-
-# expect_exit NAME STATUS RULE CMD...: the command exits STATUS and, when RULE
-# is not empty, names RULE on stderr.
-expect_exit() {
-	local name=$1 want=$2 rule=$3 got; shift 3
-	"$@" >"$tmp/out" 2>"$tmp/err"; got=$?
-	if [ "$got" -eq "$want" ] && { [ -z "$rule" ] || grep -q -- "$rule" "$tmp/err"; }; then
-		ok "$name"
-	else
-		not_ok "$name"; diag "exit $got, wanted $want ($rule)" "$(cat "$tmp/err")"
-	fi
-}
-present() { sqlite3 "$db" "SELECT count(*) FROM nonces WHERE nonce = X'$1'"; }
 
 # --- basics ---
 expect_exit "--help" 0 "" "$dn" --help
-grep -q -- "--store FILE" "$tmp/out" && ok "--help shows usage" || not_ok "--help shows usage"
+grep -q -- "--store STORE" "$tmp/out" && ok "--help shows usage" || not_ok "--help shows usage"
 expect_exit "--version" 0 "" "$dn" --version
 n=$("$dn" --store "$db" issue dev1)
 check "issue prints 64 hex digits" grep -Eqx '[0-9a-f]{64}' <<<"$n"
 mode=$(stat -c %a "$db")
 check "store created mode 0600 ($mode)" [ "$mode" = 600 ]
 check "store in WAL mode" [ "$(sqlite3 "$db" 'PRAGMA journal_mode')" = wal ]
-expect_exit "consume for another device refused" 1 nonce-device-mismatch \
-	"$dn" --store "$db" consume dev2 "$n"
-check "mismatch leaves the nonce unused" [ "$(present "$n")" = 1 ]
 expect_exit "consume once" 0 "" "$dn" --store "$db" consume dev1 "$n"
-expect_exit "consume twice refused" 1 nonce-unknown "$dn" --store "$db" consume dev1 "$n"
 N=$(tr a-f A-F <<<"$n")
 expect_exit "upper-case hex of a used nonce refused" 1 nonce-unknown \
 	"$dn" --store "$db" consume dev1 "$N"
 n=$("$dn" --store "$db" issue --ttl 60 dev1)
 expect_exit "upper-case hex accepted" 0 "" "$dn" --store "$db" consume dev1 "$(tr a-f A-F <<<"$n")"
-expect_exit "never issued" 1 nonce-unknown "$dn" -s "$db" consume dev1 "$(printf '%064d' 0)"
-
-# --- distinct ---
-for i in $(seq 100); do "$dn" -s "$db" issue many; done >"$tmp/many"
-check "100 issued nonces are distinct" [ "$(sort -u "$tmp/many" | wc -l)" = 100 ]
-
-# --- expiry ---
-a=$("$dn" -s "$db" issue --ttl 1 exp)
-b=$("$dn" -s "$db" issue exp --ttl 1)
-c=$("$dn" -s "$db" issue --ttl 300 exp)
-sleep 2.2
-expect_exit "expired refused" 1 nonce-expired "$dn" -s "$db" consume exp "$a"
-check "expired nonce still in the store before purge" [ "$(present "$a")" = 1 ]
-purged=$("$dn" -s "$db" purge)
-check "purge drops the two expired ($purged)" [ "$purged" = 2 ]
-expect_exit "purged nonce unknown" 1 nonce-unknown "$dn" -s "$db" consume exp "$b"
-check "purge again drops none" [ "$("$dn" -s "$db" purge)" = 0 ]
-expect_exit "unexpired nonce survives purge" 0 "" "$dn" -s "$db" consume exp "$c"
 
 # --- malformed input: exit 2, store untouched ---
 long=$(printf 'x%.0s' $(seq 256))
@@ -88,6 +53,15 @@ expect_exit "issue without device" 2 "" "$dn" -s "$db" issue
 expect_exit "consume without nonce" 2 "" "$dn" -s "$db" consume d
 expect_exit "purge with an argument" 2 "" "$dn" -s "$db" purge d
 expect_exit "unknown option" 2 "" "$dn" -s "$db" --frob purge
+expect_exit "--rebind with issue" 2 "" "$dn" -s "$db" issue --rebind dev-a
+expect_exit "--closed with enroll" 2 "" "$dn" -s "$db" enroll --closed dev-a /dev/null
+expect_exit "enroll without EKCERT" 2 "" "$dn" -s "$db" enroll dev-a
+expect_exit "enroll with a bad device name" 2 nonce-device "$dn" -s "$db" enroll $'a\nb' /dev/null
+expect_exit "consume-batch with an argument" 2 "" "$dn" -s "$db" consume-batch d
+head -c 400 /dev/zero | tr '\0' x >"$tmp/long"
+expect_exit "consume-batch: an unended line" 2 "" "$dn" -s "$db" consume-batch <"$tmp/long"
+expect_exit "a PostgreSQL URI holding a password refused" 3 nonce-store-credentials \
+	"$dn" -s "postgresql://u:secret@localhost/db" purge
 
 # --- unusable stores: exit 3 ---
 mkdir -m 700 "$tmp/sub"
@@ -132,100 +106,7 @@ chmod 0700 "$hy"
 expect_exit "the same store, mode 0600 in a private directory, accepted" 0 "" \
 	"$dn" -s "$hy/st.db" issue d
 
-# --- device registry ---
-# Certificates made by openssl; their digests by sha256sum of the DER.
-reg=$tmp/reg.db
-if openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ka.pem" -subj /CN=ek-a -days 2 \
-	-outform DER -out "$tmp/a.der" 2>/dev/null &&
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$tmp/kb.pem" -subj /CN=ek-b -days 2 -out "$tmp/b.pem" 2>/dev/null; then
-	da=$(sha256sum <"$tmp/a.der" | cut -d' ' -f1)
-	db_=$(openssl x509 -in "$tmp/b.pem" -outform DER | sha256sum | cut -d' ' -f1)
-	expect_exit "unknown device: device-unknown" 1 device-unknown "$dn" -s "$reg" device dev-a
-	expect_exit "enroll dev-a with certificate A (DER)" 0 "" \
-		"$dn" -s "$reg" enroll dev-a "$tmp/a.der"
-	check "registry holds sha256sum of certificate A" \
-		[ "$("$dn" -s "$reg" device dev-a)" = "$da" ]
-	expect_exit "enroll the same binding again" 0 "" "$dn" -s "$reg" enroll dev-a "$tmp/a.der"
-	expect_exit "enroll dev-a with certificate B: device-enrolled" 1 device-enrolled \
-		"$dn" -s "$reg" enroll dev-a "$tmp/b.pem"
-	check "... the binding is still A" [ "$("$dn" -s "$reg" device dev-a)" = "$da" ]
-	expect_exit "enroll --rebind dev-a with certificate B (PEM)" 0 "" \
-		"$dn" -s "$reg" enroll --rebind dev-a "$tmp/b.pem"
-	check "... the binding is now B (sha256sum of its DER)" \
-		[ "$("$dn" -s "$reg" device dev-a)" = "$db_" ]
-	expect_exit "closed: no nonce for an unknown device (device-unknown)" 1 device-unknown \
-		"$dn" -s "$reg" issue --closed dev-x
-	check "... and none was stored" \
-		[ "$(sqlite3 "$reg" "SELECT count(*) FROM nonces WHERE device = 'dev-x'")" = 0 ]
-	n=$("$dn" -s "$reg" issue --closed dev-a)
-	check "closed: a nonce for an enrolled device" grep -Eqx '[0-9a-f]{64}' <<<"$n"
-	expect_exit "open (default): a nonce for an unknown device" 0 "" \
-		"$dn" -s "$reg" issue dev-x
-	printf 'not a certificate' >"$tmp/junk"
-	expect_exit "enroll with a file that is no certificate: exit 2" 2 ekcert \
-		"$dn" -s "$reg" enroll dev-c "$tmp/junk"
-	expect_exit "enroll with a missing file: exit 3" 3 "" \
-		"$dn" -s "$reg" enroll dev-c "$tmp/none"
-	expect_exit "enroll with a bad device name: exit 2" 2 nonce-device \
-		"$dn" -s "$reg" enroll $'a\nb' "$tmp/a.der"
-	check "... nothing enrolled by them" \
-		[ "$(sqlite3 "$reg" "SELECT count(*) FROM devices")" = 1 ]
-	expect_exit "--rebind with issue: exit 2" 2 "" "$dn" -s "$reg" issue --rebind dev-a
-	expect_exit "--closed with enroll: exit 2" 2 "" \
-		"$dn" -s "$reg" enroll --closed dev-a "$tmp/a.der"
-	expect_exit "enroll without EKCERT: exit 2" 2 "" "$dn" -s "$reg" enroll dev-a
-else
-	skip "device registry" "openssl cannot make test certificates"
-fi
-
-# --- schema version ---
-check "a new store is schema version 1" [ "$(sqlite3 "$reg" 'PRAGMA user_version')" = 1 ]
-old=$tmp/old.db
-# A store as the version before the registry made it (no user_version), with a nonce.
-sqlite3 "$old" "CREATE TABLE nonces (nonce BLOB PRIMARY KEY NOT NULL, device TEXT NOT NULL,
-	issued INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;
-	INSERT INTO nonces VALUES (zeroblob(32), 'dev-old', 0, 4000000000);"
-chmod 600 "$old"
-expect_exit "a version-0 store is upgraded: its nonce consumed" 0 "" \
-	"$dn" -s "$old" consume dev-old "$(printf '%064d' 0)"
-check "... it is version 1 with a device registry" \
-	[ "$(sqlite3 "$old" "PRAGMA user_version; SELECT count(*) FROM devices")" = "$(printf '1\n0')" ]
-sqlite3 "$old" 'PRAGMA user_version = 99'
-expect_exit "a store of a newer schema (99) refused" 3 nonce-store "$dn" -s "$old" purge
-
-# --- racing consumers: exactly one wins each round ---
-bad=0
-for i in $(seq "$ROUNDS"); do
-	n=$("$dn" -s "$db" issue race) || { bad=$((bad + 1)); continue; }
-	"$dn" -s "$db" consume race "$n" 2>"$tmp/r1" & p1=$!
-	"$dn" -s "$db" consume race "$n" 2>"$tmp/r2" & p2=$!
-	wait $p1; r1=$?
-	wait $p2; r2=$?
-	if ! { [ "$r1" = 0 ] && [ "$r2" = 1 ] && grep -q nonce-unknown "$tmp/r2"; } &&
-	   ! { [ "$r1" = 1 ] && [ "$r2" = 0 ] && grep -q nonce-unknown "$tmp/r1"; }; then
-		bad=$((bad + 1)); diag "round $i: exits $r1 $r2" "$(cat "$tmp/r1" "$tmp/r2")"
-	fi
-done
-check "$ROUNDS racing rounds: exactly one consumer wins each" [ "$bad" = 0 ]
-
-# --- consumers killed mid-statement ---
-bad=0
-for i in $(seq "$KILLS"); do
-	n=$("$dn" -s "$db" issue victim)
-	"$dn" -s "$db" consume victim "$n" 2>/dev/null & p=$!
-	sleep "0.00$((i % 10))"
-	kill -KILL $p 2>/dev/null; wait $p 2>/dev/null
-	ic=$(sqlite3 "$db" 'PRAGMA integrity_check')
-	left=$(present "$n")
-	"$dn" -s "$db" consume victim "$n" 2>/dev/null; again=$?
-	if [ "$ic" != ok ] || { [ "$left" = 1 ] && [ $again != 0 ]; } ||
-	   { [ "$left" = 0 ] && [ $again != 1 ]; } || { [ "$left" != 0 ] && [ "$left" != 1 ]; }; then
-		bad=$((bad + 1)); diag "round $i: integrity '$ic', present $left, consume again $again"
-	fi
-done
-check "$KILLS killed consumers: store ok, nonce whole (there, or consumed)" [ "$bad" = 0 ]
-
+# --- churners killed mid-work ---
 bad=0
 for i in $(seq 10); do
 	"$churn" "$db" >"$tmp/churn" 2>/dev/null & p=$!

@@ -286,3 +286,33 @@ Test(nonce, registry_rebind_is_explicit)
 	cr_assert_eq(tcg_registry_enroll(st, "", ek_b, true, NOW, &err), TCG_E_USAGE);
 	cr_assert_str_eq(err.rule, "nonce-device");
 }
+
+/* Group commit with an explicit clock: each claim its own result, the
+ * transaction's failure none, a batch over the cap refused whole. */
+Test(nonce, batch_results_per_claim)
+{
+	uint8_t a[TCG_NONCE_SIZE], b[TCG_NONCE_SIZE], x[TCG_NONCE_SIZE];
+	tcg_nonce_claim c[5] = { { .device = "d" }, { .device = "d" }, { .device = "e" },
+		                 { .device = "d" }, { .device = "" } };
+	cr_assert_eq(tcg_nonce_issue(st, "d", 300, NOW, a, &err), TCG_OK, "%s", err.msg);
+	cr_assert_eq(tcg_nonce_issue(st, "d", 300, NOW, b, &err), TCG_OK, "%s", err.msg);
+	cr_assert_eq(tcg_nonce_issue(st, "d", 10, NOW - 20, x, &err), TCG_OK, "%s", err.msg);
+	memcpy(c[0].nonce, a, sizeof a);
+	memcpy(c[1].nonce, a, sizeof a); /* the same nonce again: consumed once */
+	memcpy(c[2].nonce, b, sizeof b); /* another device's: left */
+	memcpy(c[3].nonce, x, sizeof x); /* expired */
+	memcpy(c[4].nonce, b, sizeof b); /* malformed device: not tried */
+	cr_assert_eq(tcg_nonce_consume_batch(st, c, 5, NOW, &err), TCG_OK, "%s", err.msg);
+	cr_assert_eq(c[0].rc, TCG_OK, "%s", c[0].err.msg);
+	cr_assert_eq(c[1].rc, TCG_E_MISMATCH);
+	cr_assert_str_eq(c[1].err.rule, "nonce-unknown");
+	cr_assert_str_eq(c[2].err.rule, "nonce-device-mismatch");
+	cr_assert_str_eq(c[3].err.rule, "nonce-expired");
+	cr_assert_eq(c[4].rc, TCG_E_USAGE);
+	cr_assert_str_eq(c[4].err.rule, "nonce-device");
+	cr_assert_eq(tcg_nonce_consume(st, "d", b, NOW, &err), TCG_OK, "%s", err.msg);
+	cr_assert_eq(tcg_nonce_consume_batch(st, c, TCG_NONCE_BATCH_MAX + 1, NOW, &err),
+	             TCG_E_USAGE);
+	cr_assert_str_eq(err.rule, "nonce-batch");
+	cr_assert_eq(tcg_nonce_consume_batch(st, NULL, 0, NOW, &err), TCG_OK);
+}

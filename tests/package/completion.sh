@@ -82,7 +82,7 @@ check "dha-device completes its steps after --state DIR (from --help)" \
 	"$("$build/tools/dha-device" --help | sed -n '/^Steps:/,/^$/p' | grep -oE '^  [a-z]+' | sort)"
 check "dha-nonce completes its commands (from --help)" \
 	sh -c '[ "$(echo $1)" = "$(echo $2)" ]' - "$(complete_words dha-nonce --store x.db '')" \
-	"$("$build/tools/dha-nonce" --help | sed -n 's/^ *\(Usage:\)\{0,1\} *dha-nonce --store FILE \([a-z]*\).*/\2/p' | sort)"
+	"$("$build/tools/dha-nonce" --help | sed -n 's/^ *\(Usage:\)\{0,1\} *dha-nonce --store STORE \([a-z-]*\).*/\2/p' | sort)"
 mkdir "$tmp/d" && : >"$tmp/d/boot.log"
 check "tcglog-dump completes a file operand" \
 	sh -c '[ "$1" = "$2" ]' - "$(complete_words tcglog-dump "$tmp/d/bo")" "$tmp/d/boot.log"

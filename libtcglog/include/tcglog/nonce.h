@@ -1,7 +1,11 @@
 /*
- * Nonce store for the DHA challenge: a nonce is 32 bytes from the system
- * CSPRNG, bound to one device name, taken back at most once, before it
- * expires. The default store is an SQLite file (WAL journal, busy timeout).
+ * The DHA service's store, one interface whichever database holds it: an
+ * SQLite file (the default; WAL journal, busy timeout) or PostgreSQL (a
+ * postgresql:// or postgres:// URI, or service=NAME, and libpq's PG*
+ * environment). Both have the same semantics; callers never see which.
+ *
+ * Nonces for the DHA challenge: a nonce is 32 bytes from the system CSPRNG,
+ * bound to one device name, taken back at most once, before it expires.
  *
  * Rules (tcg_err.rule):
  *   nonce-device           device name empty, longer than 255 bytes, or not
@@ -11,8 +15,13 @@
  *   nonce-unknown          never issued, already consumed, or purged (exit 1)
  *   nonce-device-mismatch  issued for another device; NOT consumed (exit 1)
  *   nonce-expired          past its expiry; left for purge (exit 1)
- *   nonce-store            the store failed: SQLite's message, or a schema
- *                          newer than this library's (exit 3)
+ *   nonce-store            the store failed: the database's message (exit 3)
+ *   nonce-store-schema     the store's schema version is newer than this
+ *                          library's, or unknown: refused, never misread (exit 3)
+ *   nonce-store-credentials a PostgreSQL connection string holding a password:
+ *                          refused (a password file or pg_service.conf holds
+ *                          it, never a command line) (exit 3)
+ *   nonce-batch            a batch of more than TCG_NONCE_BATCH_MAX (exit 2)
  *   nonce-store-symlink    the store file or its directory is a symbolic
  *                          link (exit 3)
  *   nonce-store-mode       the store file or its directory is writable by
@@ -26,7 +35,9 @@
  * The same store keeps the device registry: each enrolled device name with
  * the SHA-256 of the EK certificate it is bound to (DESIGN.md "Protocol and
  * trust": a device name belongs to one TPM). The schema carries a version
- * (PRAGMA user_version); an older store is upgraded when opened.
+ * (SQLite: PRAGMA user_version; PostgreSQL: table tcglog_schema); an older
+ * store is upgraded when opened, in one transaction, from the SQL the package
+ * installs under share/tcglog/sql.
  */
 #ifndef TCGLOG_NONCE_H
 #define TCGLOG_NONCE_H
@@ -52,14 +63,16 @@ typedef struct tcg_nonce_store tcg_nonce_store;
 #define TCG_REGISTRY_DIGEST_SIZE 32
 
 /*
- * Open the SQLite store at path, creating the file (mode 0600) and the schema
- * when missing. A path that cannot be opened or is not a store: TCG_E_IO.
+ * Open the store spec names, creating or upgrading its schema. A PostgreSQL
+ * spec (postgresql://..., postgres://..., service=NAME) connects with libpq;
+ * anything else is the path of an SQLite file, created (mode 0600) when
+ * missing. A store that cannot be opened or is not a store: TCG_E_IO.
  * Refused, TCG_E_IO, before SQLite opens it: the file or its directory is a
  * symbolic link (nonce-store-symlink); the file or its directory is writable
  * by others (nonce-store-mode): whoever can write them can mint nonces and
  * re-bind devices.
  */
-tcg_rc tcg_nonce_store_open(const char *path, tcg_nonce_store **out, tcg_err *err);
+tcg_rc tcg_nonce_store_open(const char *spec, tcg_nonce_store **out, tcg_err *err);
 void tcg_nonce_store_close(tcg_nonce_store *s);
 
 /*
@@ -118,6 +131,29 @@ tcg_rc tcg_nonce_issue(tcg_nonce_store *s, const char *device, int64_t ttl, int6
  */
 tcg_rc tcg_nonce_consume(tcg_nonce_store *s, const char *device,
                          const uint8_t nonce[TCG_NONCE_SIZE], int64_t now, tcg_err *err);
+
+#define TCG_NONCE_BATCH_MAX 4096
+
+/* One nonce of a batch: device and nonce in, rc and err out. */
+typedef struct {
+	const char *device;
+	uint8_t nonce[TCG_NONCE_SIZE];
+	tcg_rc rc;
+	tcg_err err;
+} tcg_nonce_claim;
+
+/*
+ * Group commit: consume n claims (at most TCG_NONCE_BATCH_MAX) in ONE
+ * transaction. TCG_OK: it committed, and each claim's rc says whether its
+ * nonce was consumed (TCG_OK, exactly once across all processes) or refused
+ * as tcg_nonce_consume would (or TCG_E_USAGE, nonce-device, for a malformed
+ * device name). Otherwise (TCG_E_IO: the database failed, nothing is decided)
+ * every claim carries the error too; a claim is never reported consumed
+ * before its transaction committed. When the commit's answer itself is lost
+ * (the server went away), its nonces are consumed or not, each whole.
+ */
+tcg_rc tcg_nonce_consume_batch(tcg_nonce_store *s, tcg_nonce_claim *claims, size_t n,
+                               int64_t now, tcg_err *err);
 
 /* Drop the nonces expired at now; count (may be NULL) gets how many. */
 tcg_rc tcg_nonce_purge(tcg_nonce_store *s, int64_t now, uint64_t *count, tcg_err *err);

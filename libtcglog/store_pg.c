@@ -1,0 +1,358 @@
+/*
+ * The store on PostgreSQL, through libpq: several verifier hosts share it.
+ *
+ * Consuming is DELETE ... WHERE nonce AND device AND not expired RETURNING,
+ * one statement per claim inside one transaction: of several sessions racing
+ * on one nonce, the first takes the row lock and deletes it; the others wait
+ * for its commit, re-check the row, find it gone and delete nothing (READ
+ * COMMITTED). A session killed, or a server restarted, before COMMIT leaves
+ * every row as it was. The connection is not re-established: a failed
+ * statement fails what it was doing (nonce-store, exit 3) and the caller
+ * starts again, so nothing is decided twice.
+ *
+ * Credentials: a conninfo that carries a password is refused, so a password
+ * never sits on a command line (ps shows it to every user); libpq reads it
+ * from a password file (~/.pgpass, PGPASSFILE) or a pg_service.conf service.
+ */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+#include "store_sql.h"
+
+typedef struct {
+	PGconn *conn;
+} pg_store;
+
+/* Each step upgrades from the version before it (0: an empty database). */
+static const char *const schema[TCG_STORE_SCHEMA_VERSION + 1] = {
+	TCG_SQL_POSTGRESQL_0,
+	TCG_SQL_POSTGRESQL_1,
+};
+
+/* Any one number, the same for every tcglog tool: serializes upgrades. */
+#define SCHEMA_LOCK "SELECT pg_advisory_xact_lock(7472636)"
+
+static tcg_rc conn_fail(PGconn *c, tcg_err *err, const char *what)
+{
+	char msg[256];
+	/* libpq's message ends with a newline and may run on several lines. */
+	snprintf(msg, sizeof msg, "%s", c ? PQerrorMessage(c) : "out of memory");
+	for (char *p = msg; *p; p++)
+		if (*p == '\n')
+			*p = p[1] ? ' ' : '\0';
+	return tcg_store_fail(err, what, msg);
+}
+
+/* Run sql with text/binary params; the result when it has status want, else
+ * NULL with err filled. */
+static PGresult *run(pg_store *s, const char *sql, int n, const char *const *val,
+                     const int *len, ExecStatusType want, const char *what, tcg_err *err)
+{
+	static const int binary[4] = { 1, 1, 1, 1 };
+	PGresult *r = PQexecParams(s->conn, sql, n, NULL, val, len, n ? binary : NULL, 0);
+	if (r && PQresultStatus(r) == want)
+		return r;
+	conn_fail(s->conn, err, what);
+	PQclear(r);
+	return NULL;
+}
+
+/* A statement without parameters; several of them (a schema step) too. */
+static tcg_rc command(pg_store *s, const char *sql, const char *what, tcg_err *err)
+{
+	PGresult *r = PQexec(s->conn, sql);
+	tcg_rc rc = TCG_OK;
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		rc = conn_fail(s->conn, err, what);
+	PQclear(r);
+	return rc;
+}
+
+/* Binary parameters and results: a bigint is 8 bytes, big-endian. */
+static void be64(int64_t v, char out[8])
+{
+	uint64_t u = (uint64_t)v;
+	for (int i = 7; i >= 0; i--, u >>= 8)
+		out[i] = (char)(u & 0xff);
+}
+
+static int64_t from_be64(const char *p)
+{
+	uint64_t u = 0;
+	for (int i = 0; i < 8; i++)
+		u = u << 8 | (uint8_t)p[i];
+	return (int64_t)u;
+}
+
+static void pg_close(void *be)
+{
+	pg_store *s = be;
+	if (!s)
+		return;
+	PQfinish(s->conn);
+	free(s);
+}
+
+/* The version recorded, -1 when there is no version table or no row. */
+static long read_version(pg_store *s)
+{
+	long v = -1;
+	PGresult *r = PQexec(s->conn, "SELECT version FROM tcglog_schema");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+		v = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	else if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 1)
+		v = -2;
+	PQclear(r);
+	return v;
+}
+
+/* Bring the schema to TCG_STORE_SCHEMA_VERSION in one transaction under an
+ * advisory lock, so two processes opening an old store upgrade it once. */
+static tcg_rc schema_upgrade(pg_store *s, tcg_err *err)
+{
+	char set[96];
+	long version;
+
+	if (read_version(s) == TCG_STORE_SCHEMA_VERSION)
+		return TCG_OK;
+	if (command(s, "BEGIN", "cannot set up the store", err))
+		goto fail;
+	PGresult *lock = run(s, SCHEMA_LOCK, 0, NULL, NULL, PGRES_TUPLES_OK,
+	                     "cannot set up the store", err);
+	PQclear(lock);
+	if (!lock || command(s, schema[0], "cannot set up the store", err))
+		goto fail;
+	version = read_version(s);
+	if (version == -1)
+		version = 0;
+	if (version < 0 || version > TCG_STORE_SCHEMA_VERSION) {
+		command(s, "ROLLBACK", "", NULL);
+		return tcg_store_fail_version(err, version);
+	}
+	for (long v = version + 1; v <= TCG_STORE_SCHEMA_VERSION; v++)
+		if (command(s, schema[v], "cannot set up the store", err))
+			goto fail;
+	snprintf(set, sizeof set, "DELETE FROM tcglog_schema; INSERT INTO tcglog_schema VALUES (%d)",
+	         TCG_STORE_SCHEMA_VERSION);
+	if (command(s, set, "cannot set up the store", err) ||
+	    command(s, "COMMIT", "cannot set up the store", err))
+		goto fail;
+	return TCG_OK;
+fail:
+	command(s, "ROLLBACK", "", NULL);
+	return TCG_E_IO;
+}
+
+static tcg_rc pg_insert(void *be, const uint8_t *nonce, const char *device, int64_t issued,
+                        int64_t expires, tcg_err *err)
+{
+	char t1[8], t2[8];
+	const char *val[4] = { (const char *)nonce, device, t1, t2 };
+	int len[4] = { TCG_NONCE_SIZE, (int)strlen(device), 8, 8 };
+	PGresult *r;
+
+	be64(issued, t1);
+	be64(expires, t2);
+	r = run(be, "INSERT INTO nonces (nonce, device, issued, expires) "
+	            "VALUES ($1::bytea, $2::text, $3::bigint, $4::bigint)",
+	        4, val, len, PGRES_COMMAND_OK, "cannot issue", err);
+	PQclear(r);
+	return r ? TCG_OK : TCG_E_IO;
+}
+
+static tcg_rc pg_consume(void *be, const tcg_nonce_claim *claims, size_t n, int64_t now,
+                         bool *won, tcg_err *err)
+{
+	pg_store *s = be;
+	char t[8];
+
+	be64(now, t);
+	if (command(s, "BEGIN", "cannot consume", err))
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		if (!won[i])
+			continue;
+		const char *val[3] = { (const char *)claims[i].nonce, claims[i].device, t };
+		int len[3] = { TCG_NONCE_SIZE, (int)strlen(claims[i].device), 8 };
+		PGresult *r = run(s, "DELETE FROM nonces WHERE nonce = $1::bytea AND "
+		                     "device = $2::text AND expires > $3::bigint RETURNING 1",
+		                  3, val, len, PGRES_TUPLES_OK, "cannot consume", err);
+		if (!r)
+			goto fail;
+		won[i] = PQntuples(r) == 1;
+		PQclear(r);
+	}
+	/* The decision: COMMIT answered. Lost on the way, it is undecided here
+	 * (exit 3), and each row consumed or not as a whole. */
+	if (command(s, "COMMIT", "cannot consume", err))
+		goto fail;
+	return TCG_OK;
+fail:
+	command(s, "ROLLBACK", "", NULL);
+	return TCG_E_IO;
+}
+
+static tcg_rc pg_why(void *be, const uint8_t *nonce, char device[TCG_NONCE_DEVICE_MAX + 1],
+                     int64_t *expires, bool *found, tcg_err *err)
+{
+	const char *val[1] = { (const char *)nonce };
+	int len[1] = { TCG_NONCE_SIZE };
+	PGresult *r;
+
+	*found = false;
+	/* Binary results: the bigint arrives as 8 big-endian bytes. */
+	r = PQexecParams(((pg_store *)be)->conn,
+	                 "SELECT device, expires FROM nonces WHERE nonce = $1::bytea", 1, NULL,
+	                 val, len, (const int[]){ 1 }, 1);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		PQclear(r);
+		return conn_fail(((pg_store *)be)->conn, err, "cannot look the nonce up");
+	}
+	if (PQntuples(r) == 1 && PQgetlength(r, 0, 1) == 8) {
+		int dl = PQgetlength(r, 0, 0);
+		if (dl > TCG_NONCE_DEVICE_MAX)
+			dl = TCG_NONCE_DEVICE_MAX;
+		memcpy(device, PQgetvalue(r, 0, 0), (size_t)dl);
+		device[dl] = '\0';
+		*expires = from_be64(PQgetvalue(r, 0, 1));
+		*found = true;
+	}
+	PQclear(r);
+	return TCG_OK;
+}
+
+static tcg_rc pg_purge(void *be, int64_t now, uint64_t *count, tcg_err *err)
+{
+	char t[8];
+	const char *val[1] = { t };
+	int len[1] = { 8 };
+	PGresult *r;
+
+	be64(now, t);
+	r = run(be, "DELETE FROM nonces WHERE expires <= $1::bigint", 1, val, len,
+	        PGRES_COMMAND_OK, "cannot purge", err);
+	if (!r)
+		return TCG_E_IO;
+	*count = strtoull(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	return TCG_OK;
+}
+
+static tcg_rc pg_reg_write(void *be, bool replace, const char *device, const uint8_t *ek,
+                           int64_t now, const char *how, tcg_err *err)
+{
+	char t[8];
+	const char *val[4] = { device, (const char *)ek, t, how };
+	int len[4] = { (int)strlen(device), TCG_REGISTRY_DIGEST_SIZE, 8, (int)strlen(how) };
+	PGresult *r;
+
+	be64(now, t);
+	/* First binding wins unless replacing: a racing second one inserts
+	 * nothing and then reads the first one's digest. */
+	r = run(be,
+	        replace ? "INSERT INTO devices (device, ek_sha256, enrolled, how) "
+	                  "VALUES ($1::text, $2::bytea, $3::bigint, $4::text) ON CONFLICT (device) "
+	                  "DO UPDATE SET ek_sha256 = excluded.ek_sha256, "
+	                  "enrolled = excluded.enrolled, how = excluded.how"
+	                : "INSERT INTO devices (device, ek_sha256, enrolled, how) "
+	                  "VALUES ($1::text, $2::bytea, $3::bigint, $4::text) "
+	                  "ON CONFLICT (device) DO NOTHING",
+	        4, val, len, PGRES_COMMAND_OK, "cannot enrol the device", err);
+	PQclear(r);
+	return r ? TCG_OK : TCG_E_IO;
+}
+
+static tcg_rc pg_reg_get(void *be, const char *device, uint8_t *ek, bool *found, tcg_err *err)
+{
+	const char *val[1] = { device };
+	int len[1] = { (int)strlen(device) };
+	PGresult *r = PQexecParams(((pg_store *)be)->conn,
+	                           "SELECT ek_sha256 FROM devices WHERE device = $1::text", 1, NULL,
+	                           val, len, (const int[]){ 1 }, 1);
+	tcg_rc rc = TCG_OK;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		rc = conn_fail(((pg_store *)be)->conn, err, "cannot look the device up");
+	} else if (PQntuples(r) == 1) {
+		/* The schema's CHECK keeps it 32 bytes. */
+		if (PQgetlength(r, 0, 0) != TCG_REGISTRY_DIGEST_SIZE) {
+			rc = tcg_store_fail(err, "the registry entry is damaged", device);
+		} else {
+			memcpy(ek, PQgetvalue(r, 0, 0), TCG_REGISTRY_DIGEST_SIZE);
+			*found = true;
+		}
+	}
+	PQclear(r);
+	return rc;
+}
+
+static const struct tcg_store_ops pg_ops = {
+	.close = pg_close,
+	.insert = pg_insert,
+	.consume = pg_consume,
+	.why = pg_why,
+	.purge = pg_purge,
+	.reg_write = pg_reg_write,
+	.reg_get = pg_reg_get,
+};
+
+/* Notices (CREATE ... IF NOT EXISTS) are not for the tool's stderr. */
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+/* A password in the connection string itself: refused. */
+static tcg_rc check_conninfo(const char *conninfo, tcg_err *err)
+{
+	char *msg = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &msg);
+	tcg_rc rc = TCG_OK;
+
+	if (!opts) {
+		rc = tcg_fail(err, TCG_E_IO, "nonce-store",
+		              "not a PostgreSQL connection string: %s", msg ? msg : "out of memory");
+		PQfreemem(msg);
+		return rc;
+	}
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val && *o->val)
+			rc = tcg_fail(err, TCG_E_IO, "nonce-store-credentials",
+			              "the connection string holds a password: keep it in a "
+			              "password file (PGPASSFILE, ~/.pgpass) or a pg_service.conf "
+			              "service instead");
+	PQconninfoFree(opts);
+	return rc;
+}
+
+tcg_rc tcg_store_pg_open(const char *conninfo, void **be, const struct tcg_store_ops **ops,
+                         tcg_err *err)
+{
+	pg_store *s;
+	tcg_rc rc;
+
+	if ((rc = check_conninfo(conninfo, err)))
+		return rc;
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return tcg_fail_nomem(err);
+	s->conn = PQconnectdb(conninfo);
+	if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
+		rc = conn_fail(s->conn, err, "cannot connect to the store");
+		pg_close(s);
+		return rc;
+	}
+	PQsetNoticeProcessor(s->conn, quiet, NULL);
+	if ((rc = schema_upgrade(s, err))) {
+		pg_close(s);
+		return rc;
+	}
+	*be = s;
+	*ops = &pg_ops;
+	return TCG_OK;
+}
