@@ -1,6 +1,8 @@
 /*
- * YAML output through libyaml: always valid YAML whatever bytes the input
- * holds. Errors are sticky and reported by tcg_yaml_finish.
+ * YAML output: always valid YAML whatever bytes the input holds, in the layout
+ * libyaml's emitter writes (block style, indent 2, no line folding), written
+ * directly into a buffer flushed to the FILE in large chunks. Errors are sticky
+ * and reported by tcg_yaml_finish.
  */
 #ifndef TCGLOG_YAMLOUT_H
 #define TCGLOG_YAMLOUT_H
@@ -27,7 +29,10 @@ void tcg_yaml_map_start(tcg_yaml *y);
 void tcg_yaml_map_end(tcg_yaml *y);
 void tcg_yaml_seq_start(tcg_yaml *y);
 void tcg_yaml_seq_end(tcg_yaml *y);
-/* A mapping key (plain style; pass only plain ASCII names). */
+/* A mapping key (plain style; pass only plain ASCII names). Text that is not
+ * printable ASCII, here and in tcg_yaml_plain / tcg_yaml_squoted, is written
+ * double-quoted like tcg_yaml_str; text that would not read back plain is
+ * single-quoted. */
 void tcg_yaml_key(tcg_yaml *y, const char *key);
 /* A text value, double-quoted; bytes that are not UTF-8 become U+FFFD. */
 void tcg_yaml_str(tcg_yaml *y, const char *s, size_t len);
