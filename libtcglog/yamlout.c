@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonout.h"
+
 /*
  * A direct writer: the bytes libyaml's emitter writes for the same calls
  * (block style, indent 2, unlimited width, unicode), without its per-scalar
@@ -36,6 +38,7 @@ struct frame {
 
 struct tcg_yaml {
 	FILE *out;
+	tcg_json *json;           /* JSON instead of YAML: the calls build its tree */
 	int failed;
 	char problem[128];
 	int indent, column;
@@ -193,11 +196,22 @@ static void after_node(tcg_yaml *y)
 		f->want_value = !f->want_value;
 }
 
+/* A problem the JSON side reports fails the output. */
+static void json_did(tcg_yaml *y, const char *problem)
+{
+	if (problem)
+		fail(y, problem);
+}
+
 static void start(tcg_yaml *y, enum frame_kind kind)
 {
 	bool simple, in_map;
 	if (y->failed)
 		return;
+	if (y->json) {
+		json_did(y, tcg_json_start(y->json, kind == F_MAP));
+		return;
+	}
 	in_map = before_node(y, false, 0, false, &simple);
 	if (y->depth == MAX_NEST)
 		fail(y, "nesting too deep");
@@ -212,6 +226,10 @@ static void end(tcg_yaml *y, enum frame_kind kind)
 	struct frame *f;
 	if (y->failed)
 		return;
+	if (y->json) {
+		json_did(y, tcg_json_end(y->json, kind == F_MAP));
+		return;
+	}
 	f = y->depth ? &y->st[y->depth - 1] : NULL;
 	if (!f || f->kind != kind || (kind == F_MAP && f->want_value)) {
 		fail(y, kind == F_MAP ? "a mapping end out of place" : "a sequence end out of place");
@@ -233,11 +251,16 @@ void tcg_yaml_map_end(tcg_yaml *y) { end(y, F_MAP); }
 void tcg_yaml_seq_start(tcg_yaml *y) { start(y, F_SEQ); }
 void tcg_yaml_seq_end(tcg_yaml *y) { end(y, F_SEQ); }
 
-tcg_yaml *tcg_yaml_new(FILE *out)
+static tcg_yaml *writer_new(FILE *out, bool json)
 {
 	tcg_yaml *y = malloc(sizeof *y);
 	if (!y)
 		return NULL;
+	y->json = NULL;
+	if (json && !(y->json = tcg_json_new())) {
+		free(y);
+		return NULL;
+	}
 	y->out = out;
 	y->failed = 0;
 	y->problem[0] = '\0';
@@ -247,10 +270,20 @@ tcg_yaml *tcg_yaml_new(FILE *out)
 	y->root_done = false;
 	y->depth = 0;
 	y->n = 0;
-	write_indent(y);
-	write_indicator(y, "---", true, false, false);
 	return y;
 }
+
+tcg_yaml *tcg_yaml_new(FILE *out)
+{
+	tcg_yaml *y = writer_new(out, false);
+	if (y) {
+		write_indent(y);
+		write_indicator(y, "---", true, false, false);
+	}
+	return y;
+}
+
+tcg_yaml *tcg_yaml_new_json(FILE *out) { return writer_new(out, true); }
 
 tcg_rc tcg_yaml_finish(tcg_yaml *y, tcg_err *err)
 {
@@ -258,9 +291,14 @@ tcg_rc tcg_yaml_finish(tcg_yaml *y, tcg_err *err)
 	if (!y)
 		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                   "no memory");
-	if (y->depth || !y->root_done)
+	if (y->json) {
+		if (!y->failed)
+			json_did(y, tcg_json_write(y->json, y->out));
+		tcg_json_free(y->json);
+	} else if (y->depth || !y->root_done) {
 		fail(y, y->depth ? "a mapping or sequence left open" : "a document without content");
-	if (!y->failed) {
+	}
+	if (!y->failed && !y->json) {
 		write_indent(y);
 		flush(y);
 	}
@@ -534,6 +572,47 @@ static void double_quoted(tcg_yaml *y, enum text kind, const uint8_t *p, size_t 
 	write_indicator(y, "\"", false, false, false);
 }
 
+/* The text a scalar stands for, as UTF-8 in one allocation (JSON strings). */
+static char *text_utf8(enum text kind, const uint8_t *p, size_t len, size_t *n)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i = 0, cap = kind == T_HEX ? 2 * len : kind == T_UTF16 ? 2 * len : 3 * len;
+	char *out = len <= SIZE_MAX / 4 ? malloc(cap + 1) : NULL;
+	uint32_t c;
+	*n = 0;
+	if (!out)
+		return NULL;
+	if (kind == T_ASCII) {
+		memcpy(out, p, len);
+		*n = len;
+	} else if (kind == T_HEX) {
+		for (; i < len; i++) {
+			out[(*n)++] = digits[p[i] >> 4];
+			out[(*n)++] = digits[p[i] & 15];
+		}
+	} else if (kind == T_UTF16) {
+		while (i < len / 2 && (c = utf16_next(p, len / 2, &i)))
+			*n += put_utf8(out + *n, c);
+	} else {
+		while (i < len)
+			*n += put_utf8(out + *n, utf8_next(p, len, &i));
+	}
+	out[*n] = '\0';
+	return out;
+}
+
+static void json_text(tcg_yaml *y, bool plain, enum text kind, const uint8_t *p, size_t len)
+{
+	size_t n;
+	char *t = text_utf8(kind, p, len, &n);
+	if (!t) {
+		fail(y, "no memory");
+		return;
+	}
+	json_did(y, tcg_json_scalar(y->json, t, n, plain));
+	free(t);
+}
+
 static bool key_expected(const tcg_yaml *y)
 {
 	return y->depth && y->st[y->depth - 1].kind == F_MAP && !y->st[y->depth - 1].want_value;
@@ -553,6 +632,10 @@ static void scalar(tcg_yaml *y, enum style want, enum text kind, const void *tex
 		return;
 	if (kind == T_ASCII && !printable_ascii(text, len))
 		kind = T_UTF8;
+	if (y->json) {
+		json_text(y, want == S_PLAIN && kind == T_ASCII, kind, p, len);
+		return;
+	}
 	if (key_expected(y))
 		text_shape(kind, p, len, &size, &multiline);
 	before_node(y, true, size, multiline, &simple);

@@ -22,6 +22,11 @@ typedef struct tcg_yaml tcg_yaml;
 
 /* Starts the stream and a document ("---"). NULL when out of memory. */
 tcg_yaml *tcg_yaml_new(FILE *out);
+/* The same calls written as JSON instead: one line per document (JSON Lines
+ * on streams). Plain scalars are typed as a YAML reader types them (true,
+ * false, null or empty, decimal and 0x integers: numbers, 64-bit exact),
+ * every other scalar is a string. */
+tcg_yaml *tcg_yaml_new_json(FILE *out);
 /* Ends the document and stream, flushes, frees y. */
 tcg_rc tcg_yaml_finish(tcg_yaml *y, tcg_err *err);
 
