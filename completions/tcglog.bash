@@ -51,7 +51,7 @@ _tcglog_value()
 	keyalg) compgen -W "rsa ecc" -- "$cur" ;;
 	pcrs) compgen -W "all none" -- "$cur" ;;
 	quirk) compgen -W "missing-ebs" -- "$cur" ;;
-	format) compgen -W "tcglog tpm2-tools" -- "$cur" ;;
+	format) compgen -W "tcglog yaml json tpm2-tools" -- "$cur" ;;
 	evversion) compgen -W "2" -- "$cur" ;;
 	esac
 }

@@ -705,7 +705,7 @@ tcg_rc tcg_dump_yaml(const tcg_log *log, const tcg_dump_opts *opts, FILE *out, t
 	/* Replay first: a log whose records break the replay rules prints nothing. */
 	if ((rc = tcg_replay(log, h, r, err)))
 		goto out;
-	y = tcg_yaml_new(out);
+	y = o->json ? tcg_yaml_new_json(out) : tcg_yaml_new(out);
 	if (!y) {
 		rc = tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                 "no memory");

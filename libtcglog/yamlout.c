@@ -5,143 +5,313 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
-struct tcg_yaml {
-	yaml_emitter_t em;
-	int failed;
-	char problem[128];
+#include "jsonout.h"
+
+/*
+ * A direct writer: the bytes libyaml's emitter writes for the same calls
+ * (block style, indent 2, unlimited width, unicode), without its per-scalar
+ * copies and analysis. Layout state (indent, column, whitespace, indention)
+ * and the rules that use it follow libyaml 0.2.5's emitter, so that output
+ * stays byte-identical; scalar styles are chosen from the call (strings
+ * double-quoted, numbers and names plain) with one check of the plain ones.
+ */
+
+enum {
+	OUT_BUF = 64 * 1024,
+	MAX_NEST = 64,            /* nesting deeper than any caller (yamldoc caps trees at 32) */
+	SIMPLE_KEY_MAX = 128,     /* longer keys are written "? key" as libyaml does */
+	CP_ROOM = 12,             /* most bytes one code point takes escaped: \UXXXXXXXX */
 };
 
-static void emit(tcg_yaml *y, yaml_event_t *ev)
-{
-	if (y->failed) {
-		yaml_event_delete(ev);
-		return;
-	}
-	if (!yaml_emitter_emit(&y->em, ev)) {
-		y->failed = 1;
-		snprintf(y->problem, sizeof y->problem, "%s",
-		         y->em.problem ? y->em.problem : "YAML emitter error");
-	}
-}
+enum frame_kind { F_MAP, F_SEQ };
+enum style { S_PLAIN, S_SINGLE, S_DOUBLE };
 
-static void scalar(tcg_yaml *y, const char *s, size_t len, yaml_scalar_style_t style)
-{
-	yaml_event_t ev;
-	int plain = style == YAML_PLAIN_SCALAR_STYLE;
-	if (y->failed)
-		return;
-	if (len > INT_MAX) {
-		y->failed = 1;
-		snprintf(y->problem, sizeof y->problem, "scalar too long");
-		return;
-	}
-	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)len, plain,
-	                                  !plain, style)) {
-		y->failed = 1;
-		snprintf(y->problem, sizeof y->problem, "cannot make a scalar");
-		return;
-	}
-	emit(y, &ev);
-}
+struct frame {
+	unsigned char kind;       /* F_MAP or F_SEQ */
+	bool pending;             /* started; block or empty flow ("{}") decided by the next call */
+	bool in_mapping;          /* the node is a mapping's value or key (indentless sequences) */
+	bool want_value;          /* F_MAP: a key was written, its value comes next */
+	bool simple_key;          /* F_MAP: that key was written "key:", not "? key" */
+	int parent_indent;
+};
 
-tcg_yaml *tcg_yaml_new(FILE *out)
-{
-	tcg_yaml *y = calloc(1, sizeof *y);
-	yaml_event_t ev;
-	if (!y)
-		return NULL;
-	if (!yaml_emitter_initialize(&y->em)) {
-		free(y);
-		return NULL;
-	}
-	yaml_emitter_set_output_file(&y->em, out);
-	yaml_emitter_set_unicode(&y->em, 1);
-	yaml_emitter_set_width(&y->em, -1);
-	yaml_emitter_set_indent(&y->em, 2);
-	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-	emit(y, &ev);
-	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 0);
-	emit(y, &ev);
-	return y;
-}
+struct tcg_yaml {
+	FILE *out;
+	tcg_json *json;           /* JSON instead of YAML: the calls build its tree */
+	int failed;
+	char problem[128];
+	int indent, column;
+	bool whitespace, indention;
+	bool root_done;
+	unsigned depth;
+	struct frame st[MAX_NEST];
+	size_t n;
+	char buf[OUT_BUF];
+};
 
-tcg_rc tcg_yaml_finish(tcg_yaml *y, tcg_err *err)
-{
-	yaml_event_t ev;
-	tcg_rc rc = TCG_OK;
-	if (!y)
-		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                   "no memory");
-	yaml_document_end_event_initialize(&ev, 1);
-	emit(y, &ev);
-	yaml_stream_end_event_initialize(&ev);
-	emit(y, &ev);
-	if (!y->failed && !yaml_emitter_flush(&y->em)) {
-		y->failed = 1;
-		snprintf(y->problem, sizeof y->problem, "write failed");
-	}
-	if (y->failed)
-		rc = tcg_err_set(err, TCG_E_IO, "yaml-output", TCG_NO_OFFSET, TCG_NO_EVENT, "%s",
-		                 y->problem);
-	yaml_emitter_delete(&y->em);
-	free(y);
-	return rc;
-}
-
-void tcg_yaml_map_start(tcg_yaml *y)
-{
-	yaml_event_t ev;
-	yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
-	emit(y, &ev);
-}
-
-void tcg_yaml_map_end(tcg_yaml *y)
-{
-	yaml_event_t ev;
-	yaml_mapping_end_event_initialize(&ev);
-	emit(y, &ev);
-}
-
-void tcg_yaml_seq_start(tcg_yaml *y)
-{
-	yaml_event_t ev;
-	yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
-	emit(y, &ev);
-}
-
-void tcg_yaml_seq_end(tcg_yaml *y)
-{
-	yaml_event_t ev;
-	yaml_sequence_end_event_initialize(&ev);
-	emit(y, &ev);
-}
-
-void tcg_yaml_key(tcg_yaml *y, const char *key)
-{
-	scalar(y, key, strlen(key), YAML_PLAIN_SCALAR_STYLE);
-}
-
-void tcg_yaml_plain(tcg_yaml *y, const char *s)
-{
-	scalar(y, s, strlen(s), YAML_PLAIN_SCALAR_STYLE);
-}
-
-void tcg_yaml_null(tcg_yaml *y) { scalar(y, "", 0, YAML_PLAIN_SCALAR_STYLE); }
-
-void tcg_yaml_fail_nomem(tcg_yaml *y)
+static void fail(tcg_yaml *y, const char *problem)
 {
 	if (y->failed)
 		return;
 	y->failed = 1;
-	snprintf(y->problem, sizeof y->problem, "no memory");
+	snprintf(y->problem, sizeof y->problem, "%s", problem);
 }
 
-void tcg_yaml_squoted(tcg_yaml *y, const char *s)
+static void flush(tcg_yaml *y)
 {
-	scalar(y, s, strlen(s), YAML_SINGLE_QUOTED_SCALAR_STYLE);
+	if (y->n && fwrite(y->buf, 1, y->n, y->out) != y->n)
+		fail(y, "write failed");
+	y->n = 0;
 }
+
+/* At least need (<= OUT_BUF) free bytes at the end of the buffer. */
+static char *room(tcg_yaml *y, size_t need)
+{
+	if (OUT_BUF - y->n < need)
+		flush(y);
+	return y->buf + y->n;
+}
+
+static void put(tcg_yaml *y, char c)
+{
+	*room(y, 1) = c;
+	y->n++;
+	y->column++;
+}
+
+static void put_bytes(tcg_yaml *y, const char *p, size_t len)
+{
+	/* Bytes, not characters, and not exact after a scalar: libyaml's rules read
+	 * the column only while a line holds nothing but indent and indicators. */
+	if (len < INT_MAX / 2 && y->column < INT_MAX / 2)
+		y->column += (int)len;
+	while (len) {
+		size_t k = OUT_BUF - y->n;
+		if (!k)
+			k = (flush(y), OUT_BUF);
+		if (k > len)
+			k = len;
+		memcpy(y->buf + y->n, p, k);
+		y->n += k;
+		p += k;
+		len -= k;
+	}
+}
+
+static void put_break(tcg_yaml *y)
+{
+	*room(y, 1) = '\n';
+	y->n++;
+	y->column = 0;
+}
+
+/* libyaml's yaml_emitter_write_indent. */
+static void write_indent(tcg_yaml *y)
+{
+	int indent = y->indent >= 0 ? y->indent : 0;
+	if (!y->indention || y->column > indent || (y->column == indent && !y->whitespace))
+		put_break(y);
+	while (y->column < indent)
+		put(y, ' ');
+	y->whitespace = true;
+	y->indention = true;
+}
+
+/* libyaml's yaml_emitter_write_indicator. */
+static void write_indicator(tcg_yaml *y, const char *s, bool need_ws, bool is_ws, bool is_indention)
+{
+	if (need_ws && !y->whitespace)
+		put(y, ' ');
+	put_bytes(y, s, strlen(s));
+	y->whitespace = is_ws;
+	y->indention = y->indention && is_indention;
+}
+
+/* ---- structure ---- */
+
+/* A started mapping or sequence that gets content is a block: libyaml's
+ * increase_indent when its first key or item comes. */
+static void open_block(tcg_yaml *y, struct frame *f)
+{
+	bool indentless = f->kind == F_SEQ && f->in_mapping && !y->indention;
+	f->pending = false;
+	f->parent_indent = y->indent;
+	if (y->indent < 0)
+		y->indent = 0;
+	else if (!indentless)
+		y->indent += 2;
+}
+
+/* What precedes a node: "- ", a key's "? ", a value's ":". Returns whether
+ * the node sits in a mapping; *simple_key says it is written as a simple key. */
+static bool before_node(tcg_yaml *y, bool scalar, size_t len, bool multiline, bool *simple_key)
+{
+	struct frame *f;
+	*simple_key = false;
+	if (!y->depth) {
+		if (y->root_done)
+			fail(y, "a second root node in one document");
+		return false;
+	}
+	f = &y->st[y->depth - 1];
+	if (f->pending)
+		open_block(y, f);
+	if (f->kind == F_SEQ) {
+		write_indent(y);
+		write_indicator(y, "-", true, false, true);
+		return false;
+	}
+	if (f->want_value) {
+		if (f->simple_key) {
+			write_indicator(y, ":", false, false, false);
+		} else {
+			write_indent(y);
+			write_indicator(y, ":", true, false, true);
+		}
+		return true;
+	}
+	if (!scalar) {
+		fail(y, "a mapping key that is not a scalar");
+		return true;
+	}
+	write_indent(y);
+	f->simple_key = !multiline && len <= SIMPLE_KEY_MAX;
+	if (f->simple_key)
+		*simple_key = true;
+	else
+		write_indicator(y, "?", true, false, true);
+	return true;
+}
+
+/* A node is complete: its mapping now expects a value, or a key again. */
+static void after_node(tcg_yaml *y)
+{
+	if (!y->depth) {
+		y->root_done = true;
+		return;
+	}
+	struct frame *f = &y->st[y->depth - 1];
+	if (f->kind == F_MAP)
+		f->want_value = !f->want_value;
+}
+
+/* A problem the JSON side reports fails the output. */
+static void json_did(tcg_yaml *y, const char *problem)
+{
+	if (problem)
+		fail(y, problem);
+}
+
+static void start(tcg_yaml *y, enum frame_kind kind)
+{
+	bool simple, in_map;
+	if (y->failed)
+		return;
+	if (y->json) {
+		json_did(y, tcg_json_start(y->json, kind == F_MAP));
+		return;
+	}
+	in_map = before_node(y, false, 0, false, &simple);
+	if (y->depth == MAX_NEST)
+		fail(y, "nesting too deep");
+	if (y->failed)
+		return;
+	y->st[y->depth++] = (struct frame){ .kind = (unsigned char)kind, .pending = true,
+		                            .in_mapping = in_map };
+}
+
+static void end(tcg_yaml *y, enum frame_kind kind)
+{
+	struct frame *f;
+	if (y->failed)
+		return;
+	if (y->json) {
+		json_did(y, tcg_json_end(y->json, kind == F_MAP));
+		return;
+	}
+	f = y->depth ? &y->st[y->depth - 1] : NULL;
+	if (!f || f->kind != kind || (kind == F_MAP && f->want_value)) {
+		fail(y, kind == F_MAP ? "a mapping end out of place" : "a sequence end out of place");
+		return;
+	}
+	if (f->pending) {
+		/* empty: libyaml writes the flow form */
+		write_indicator(y, kind == F_MAP ? "{" : "[", true, true, false);
+		write_indicator(y, kind == F_MAP ? "}" : "]", false, false, false);
+	} else {
+		y->indent = f->parent_indent;
+	}
+	y->depth--;
+	after_node(y);
+}
+
+void tcg_yaml_map_start(tcg_yaml *y) { start(y, F_MAP); }
+void tcg_yaml_map_end(tcg_yaml *y) { end(y, F_MAP); }
+void tcg_yaml_seq_start(tcg_yaml *y) { start(y, F_SEQ); }
+void tcg_yaml_seq_end(tcg_yaml *y) { end(y, F_SEQ); }
+
+static tcg_yaml *writer_new(FILE *out, bool json)
+{
+	tcg_yaml *y = malloc(sizeof *y);
+	if (!y)
+		return NULL;
+	y->json = NULL;
+	if (json && !(y->json = tcg_json_new())) {
+		free(y);
+		return NULL;
+	}
+	y->out = out;
+	y->failed = 0;
+	y->problem[0] = '\0';
+	y->indent = -1;
+	y->column = 0;
+	y->whitespace = y->indention = true;
+	y->root_done = false;
+	y->depth = 0;
+	y->n = 0;
+	return y;
+}
+
+tcg_yaml *tcg_yaml_new(FILE *out)
+{
+	tcg_yaml *y = writer_new(out, false);
+	if (y) {
+		write_indent(y);
+		write_indicator(y, "---", true, false, false);
+	}
+	return y;
+}
+
+tcg_yaml *tcg_yaml_new_json(FILE *out) { return writer_new(out, true); }
+
+tcg_rc tcg_yaml_finish(tcg_yaml *y, tcg_err *err)
+{
+	tcg_rc rc = TCG_OK;
+	if (!y)
+		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "no memory");
+	if (y->json) {
+		if (!y->failed)
+			json_did(y, tcg_json_write(y->json, y->out));
+		tcg_json_free(y->json);
+	} else if (y->depth || !y->root_done) {
+		fail(y, y->depth ? "a mapping or sequence left open" : "a document without content");
+	}
+	if (!y->failed && !y->json) {
+		write_indent(y);
+		flush(y);
+	}
+	if (y->failed)
+		rc = tcg_err_set(err, TCG_E_IO, "yaml-output", TCG_NO_OFFSET, TCG_NO_EVENT, "%s",
+		                 y->problem);
+	free(y);
+	return rc;
+}
+
+void tcg_yaml_fail_nomem(tcg_yaml *y) { fail(y, "no memory"); }
+
+/* ---- scalars ---- */
 
 /* Append code point c as UTF-8; out must have 4 bytes free. */
 static size_t put_utf8(char *out, uint32_t c)
@@ -203,76 +373,295 @@ static size_t utf8_len(const uint8_t *p, size_t n, uint32_t *cp)
 	return len;
 }
 
-/* Characters YAML cannot carry even escaped are replaced too. */
-static bool yaml_printable_ok(uint32_t c)
+/* The next code point of UTF-8 text: bad bytes and the characters YAML cannot
+ * carry even escaped (U+FFFE, U+FFFF) read as U+FFFD. */
+static uint32_t utf8_next(const uint8_t *p, size_t len, size_t *i)
 {
-	return c != 0xFFFE && c != 0xFFFF;
+	uint32_t c = 0;
+	size_t l = utf8_len(p + *i, len - *i, &c);
+	*i += l ? l : 1;
+	return !l || c == 0xFFFE || c == 0xFFFF ? 0xFFFD : c;
 }
 
-void tcg_yaml_str(tcg_yaml *y, const char *s, size_t len)
+/* The next code point of UTF-16LE text (units long); 0 at a NUL. */
+static uint32_t utf16_next(const uint8_t *p, size_t units, size_t *i)
 {
-	/* Worst case: every byte becomes a 3-byte U+FFFD. */
-	char *out;
-	size_t n = 0;
-	const uint8_t *p = (const uint8_t *)s;
-	if (y->failed)
-		return;
-	if (len > SIZE_MAX / 3 - 1 || !(out = malloc(len * 3 + 1))) {
-		y->failed = 1;
-		snprintf(y->problem, sizeof y->problem, "no memory");
+	uint32_t c = (uint32_t)p[2 * *i] | (uint32_t)p[2 * *i + 1] << 8;
+	(*i)++;
+	if (c >= 0xD800 && c <= 0xDBFF && *i < units) {
+		uint32_t lo = (uint32_t)p[2 * *i] | (uint32_t)p[2 * *i + 1] << 8;
+		if (lo < 0xDC00 || lo > 0xDFFF)
+			return 0xFFFD;
+		(*i)++;
+		return 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
+	}
+	if ((c >= 0xD800 && c <= 0xDFFF) || c == 0xFFFE || c == 0xFFFF)
+		return 0xFFFD;
+	return c;
+}
+
+static size_t utf8_size(uint32_t c) { return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4; }
+
+static bool is_break(uint32_t c) { return c == '\n' || c == '\r' || c == 0x85 || c == 0x2028 || c == 0x2029; }
+
+/* Written as is inside double quotes (libyaml: printable, not a break, BOM, '"' or '\\'). */
+static bool dq_raw(uint32_t c)
+{
+	if (c < 0x80)
+		return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+	return (c >= 0xA0 && c <= 0xD7FF && c != 0x2028 && c != 0x2029) ||
+	       (c >= 0xE000 && c <= 0xFFFD && c != 0xFEFF);
+}
+
+/* One code point inside double quotes, escaped as libyaml escapes it. */
+static void dq_cp(tcg_yaml *y, uint32_t c)
+{
+	static const char hexd[] = "0123456789ABCDEF";
+	char *o = room(y, CP_ROOM), *s = o;
+	int width;
+	if (dq_raw(c)) {
+		y->n += put_utf8(o, c);
 		return;
 	}
+	*o++ = '\\';
+	switch (c) {
+	case 0x00: *o++ = '0'; break;
+	case 0x07: *o++ = 'a'; break;
+	case 0x08: *o++ = 'b'; break;
+	case 0x09: *o++ = 't'; break;
+	case 0x0A: *o++ = 'n'; break;
+	case 0x0B: *o++ = 'v'; break;
+	case 0x0C: *o++ = 'f'; break;
+	case 0x0D: *o++ = 'r'; break;
+	case 0x1B: *o++ = 'e'; break;
+	case 0x22: *o++ = '"'; break;
+	case 0x5C: *o++ = '\\'; break;
+	case 0x85: *o++ = 'N'; break;
+	case 0x2028: *o++ = 'L'; break;
+	case 0x2029: *o++ = 'P'; break;
+	default:
+		*o++ = c <= 0xFF ? 'x' : c <= 0xFFFF ? 'u' : 'U';
+		width = c <= 0xFF ? 2 : c <= 0xFFFF ? 4 : 8;
+		for (int k = (width - 1) * 4; k >= 0; k -= 4)
+			*o++ = hexd[c >> k & 0xF];
+	}
+	y->n += (size_t)(o - s);
+}
+
+/* Bytes 0x20..0x7E but '"' and '\\': copied as they are. */
+static bool dq_safe_byte(uint8_t b) { return b >= 0x20 && b < 0x7F && b != '"' && b != '\\'; }
+
+/* The text of a double-quoted scalar from UTF-8; runs of plain ASCII are copied. */
+static void dq_utf8(tcg_yaml *y, const uint8_t *p, size_t len)
+{
 	for (size_t i = 0; i < len;) {
-		uint32_t c = 0;
-		size_t l = utf8_len(p + i, len - i, &c);
-		if (!l || !yaml_printable_ok(c)) {
-			n += put_utf8(out + n, 0xFFFD);
-			i += l ? l : 1;
+		size_t j = i;
+		while (j < len && dq_safe_byte(p[j]))
+			j++;
+		if (j > i) {
+			put_bytes(y, (const char *)p + i, j - i);
+			i = j;
+		} else {
+			dq_cp(y, utf8_next(p, len, &i));
+		}
+	}
+}
+
+enum text { T_ASCII, T_UTF8, T_UTF16, T_HEX };
+
+/* The size and line breaks of a scalar's text as libyaml would see it, which
+ * decide whether it can be a simple key. Only keys need it. */
+static void text_shape(enum text kind, const uint8_t *p, size_t len, size_t *size, bool *multiline)
+{
+	size_t i = 0;
+	uint32_t c;
+	*size = kind == T_HEX ? 2 * len : kind == T_UTF16 ? 0 : len;
+	*multiline = false;
+	if (kind == T_UTF8) {
+		*size = 0;
+		while (i < len) {
+			c = utf8_next(p, len, &i);
+			*size += utf8_size(c);
+			*multiline |= is_break(c);
+		}
+	} else if (kind == T_UTF16) {
+		while (i < len / 2 && (c = utf16_next(p, len / 2, &i))) {
+			*size += utf8_size(c);
+			*multiline |= is_break(c);
+		}
+	}
+}
+
+static bool printable_ascii(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < 0x20 || s[i] > 0x7E)
+			return false;
+	return true;
+}
+
+/* libyaml's analysis of printable ASCII text: may it be written plain in a block? */
+static bool block_plain_ok(const char *s, size_t len)
+{
+	if (!len)
+		return true;
+	if (s[0] == ' ' || s[len - 1] == ' ' ||
+	    (len >= 3 && (!memcmp(s, "---", 3) || !memcmp(s, "...", 3))) ||
+	    strchr("#,[]{}&*!|>'\"%@`", s[0]))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		bool space_after = i + 1 == len || s[i + 1] == ' ';
+		if (space_after && (s[i] == ':' || (i == 0 && (s[0] == '?' || s[0] == '-'))))
+			return false;
+		if (i && s[i] == '#' && s[i - 1] == ' ')
+			return false;
+	}
+	return true;
+}
+
+static void dq_utf16(tcg_yaml *y, const uint8_t *p, size_t len)
+{
+	size_t i = 0;
+	uint32_t c;
+	while (i < len / 2 && (c = utf16_next(p, len / 2, &i)))
+		dq_cp(y, c);
+}
+
+static void dq_hex(tcg_yaml *y, const uint8_t *p, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	while (len) {
+		size_t k = (OUT_BUF - y->n) / 2;
+		char *o = y->buf + y->n;
+		if (!k) {
+			flush(y);
 			continue;
 		}
-		memcpy(out + n, p + i, l);
-		n += l;
-		i += l;
+		if (k > len)
+			k = len;
+		for (size_t i = 0; i < k; i++) {
+			o[2 * i] = digits[p[i] >> 4];
+			o[2 * i + 1] = digits[p[i] & 15];
+		}
+		y->n += 2 * k;
+		p += k;
+		len -= k;
 	}
-	scalar(y, out, n, YAML_DOUBLE_QUOTED_SCALAR_STYLE);
-	free(out);
 }
 
-void tcg_yaml_cstr(tcg_yaml *y, const char *s) { tcg_yaml_str(y, s, strlen(s)); }
-
-void tcg_yaml_utf16(tcg_yaml *y, const uint8_t *p, size_t len)
+static void single_quoted(tcg_yaml *y, const char *s, size_t len)
 {
-	size_t units = len / 2, n = 0;
-	char *out;
+	write_indicator(y, "'", true, false, false);
+	for (const char *q; (q = memchr(s, '\'', len)); len -= (size_t)(q + 1 - s), s = q + 1) {
+		put_bytes(y, s, (size_t)(q + 1 - s));
+		put(y, '\'');
+	}
+	put_bytes(y, s, len);
+	write_indicator(y, "'", false, false, false);
+}
+
+static void double_quoted(tcg_yaml *y, enum text kind, const uint8_t *p, size_t len)
+{
+	write_indicator(y, "\"", true, false, false);
+	if (kind == T_UTF16)
+		dq_utf16(y, p, len);
+	else if (kind == T_HEX)
+		dq_hex(y, p, len);
+	else
+		dq_utf8(y, p, len);
+	write_indicator(y, "\"", false, false, false);
+}
+
+/* The text a scalar stands for, as UTF-8 in one allocation (JSON strings). */
+static char *text_utf8(enum text kind, const uint8_t *p, size_t len, size_t *n)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i = 0, cap = kind == T_HEX ? 2 * len : kind == T_UTF16 ? 2 * len : 3 * len;
+	char *out = len <= SIZE_MAX / 4 ? malloc(cap + 1) : NULL;
+	uint32_t c;
+	*n = 0;
+	if (!out)
+		return NULL;
+	if (kind == T_ASCII) {
+		memcpy(out, p, len);
+		*n = len;
+	} else if (kind == T_HEX) {
+		for (; i < len; i++) {
+			out[(*n)++] = digits[p[i] >> 4];
+			out[(*n)++] = digits[p[i] & 15];
+		}
+	} else if (kind == T_UTF16) {
+		while (i < len / 2 && (c = utf16_next(p, len / 2, &i)))
+			*n += put_utf8(out + *n, c);
+	} else {
+		while (i < len)
+			*n += put_utf8(out + *n, utf8_next(p, len, &i));
+	}
+	out[*n] = '\0';
+	return out;
+}
+
+static void json_text(tcg_yaml *y, bool plain, enum text kind, const uint8_t *p, size_t len)
+{
+	size_t n;
+	char *t = text_utf8(kind, p, len, &n);
+	if (!t) {
+		fail(y, "no memory");
+		return;
+	}
+	json_did(y, tcg_json_scalar(y->json, t, n, plain));
+	free(t);
+}
+
+static bool key_expected(const tcg_yaml *y)
+{
+	return y->depth && y->st[y->depth - 1].kind == F_MAP && !y->st[y->depth - 1].want_value;
+}
+
+/*
+ * One scalar. T_ASCII text asks for want (plain or single-quoted) and falls
+ * back as libyaml does: plain to single-quoted, and text that is not printable
+ * ASCII (callers promise it is) to double quotes. Other text is double-quoted.
+ */
+static void scalar(tcg_yaml *y, enum style want, enum text kind, const void *text, size_t len)
+{
+	const uint8_t *p = text;
+	size_t size = len;
+	bool simple = false, multiline = false;
 	if (y->failed)
 		return;
-	if (units > (SIZE_MAX - 1) / 4 || !(out = malloc(units * 4 + 1))) {
-		y->failed = 1;
-		snprintf(y->problem, sizeof y->problem, "no memory");
+	if (kind == T_ASCII && !printable_ascii(text, len))
+		kind = T_UTF8;
+	if (y->json) {
+		json_text(y, want == S_PLAIN && kind == T_ASCII, kind, p, len);
 		return;
 	}
-	for (size_t i = 0; i < units; i++) {
-		uint32_t c = (uint32_t)p[2 * i] | (uint32_t)p[2 * i + 1] << 8;
-		if (c == 0)
-			break;
-		if (c >= 0xD800 && c <= 0xDBFF && i + 1 < units) {
-			uint32_t lo = (uint32_t)p[2 * i + 2] | (uint32_t)p[2 * i + 3] << 8;
-			if (lo >= 0xDC00 && lo <= 0xDFFF) {
-				c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
-				i++;
-			} else {
-				c = 0xFFFD;
-			}
-		} else if (c >= 0xD800 && c <= 0xDFFF) {
-			c = 0xFFFD;
-		}
-		if (!yaml_printable_ok(c))
-			c = 0xFFFD;
-		n += put_utf8(out + n, c);
+	if (key_expected(y))
+		text_shape(kind, p, len, &size, &multiline);
+	before_node(y, true, size, multiline, &simple);
+	if (y->failed)
+		return;
+	if (kind != T_ASCII)
+		double_quoted(y, kind, p, len);
+	else if (want == S_PLAIN && block_plain_ok(text, len) && !(simple && !len)) {
+		if (!y->whitespace && len)
+			put(y, ' ');
+		put_bytes(y, text, len);
+		y->whitespace = y->indention = false;
+	} else {
+		single_quoted(y, text, len);
 	}
-	scalar(y, out, n, YAML_DOUBLE_QUOTED_SCALAR_STYLE);
-	free(out);
+	after_node(y);
 }
+
+void tcg_yaml_key(tcg_yaml *y, const char *key) { scalar(y, S_PLAIN, T_ASCII, key, strlen(key)); }
+void tcg_yaml_plain(tcg_yaml *y, const char *s) { scalar(y, S_PLAIN, T_ASCII, s, strlen(s)); }
+void tcg_yaml_null(tcg_yaml *y) { scalar(y, S_PLAIN, T_ASCII, "", 0); }
+void tcg_yaml_squoted(tcg_yaml *y, const char *s) { scalar(y, S_SINGLE, T_ASCII, s, strlen(s)); }
+void tcg_yaml_str(tcg_yaml *y, const char *s, size_t len) { scalar(y, S_DOUBLE, T_UTF8, s, len); }
+void tcg_yaml_cstr(tcg_yaml *y, const char *s) { tcg_yaml_str(y, s, strlen(s)); }
+void tcg_yaml_utf16(tcg_yaml *y, const uint8_t *p, size_t len) { scalar(y, S_DOUBLE, T_UTF16, p, len); }
+void tcg_yaml_hex(tcg_yaml *y, const uint8_t *p, size_t len) { scalar(y, S_DOUBLE, T_HEX, p, len); }
 
 void tcg_yaml_u64(tcg_yaml *y, uint64_t v)
 {
@@ -289,25 +678,6 @@ void tcg_yaml_hex64(tcg_yaml *y, uint64_t v)
 }
 
 void tcg_yaml_bool(tcg_yaml *y, int v) { tcg_yaml_plain(y, v ? "true" : "false"); }
-
-void tcg_yaml_hex(tcg_yaml *y, const uint8_t *p, size_t len)
-{
-	static const char digits[] = "0123456789abcdef";
-	char *out;
-	if (y->failed)
-		return;
-	if (len > SIZE_MAX / 2 - 1 || !(out = malloc(len * 2 + 1))) {
-		y->failed = 1;
-		snprintf(y->problem, sizeof y->problem, "no memory");
-		return;
-	}
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	scalar(y, out, len * 2, YAML_DOUBLE_QUOTED_SCALAR_STYLE);
-	free(out);
-}
 
 void tcg_guid_format(const uint8_t p[16], char out[37])
 {

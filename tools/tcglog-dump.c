@@ -28,7 +28,9 @@ static void usage(FILE *f)
 	        "                    its readers (keylime) can switch: equal on 4226 of\n"
 	        "                    4226 corpus events compared (100%%); where tpm2-tools\n"
 	        "                    is wrong, tcglog-dump(1) lists why we differ; no\n"
-	        "                    DataBinding: decoded data is not checked there\n"
+	        "                    DataBinding: decoded data is not checked there;\n"
+	        "                    yaml is tcglog; json: the tcglog document as one line\n"
+	        "                    of JSON (numbers numbers, 64-bit exact)\n"
 	        "      --eventlog-version=2  the same as --format tpm2-tools\n"
 	        "  -s, --strict      refuse the quirks otherwise accepted and reported\n"
 	        "                    (trailing-padding, unsized-input,\n"
@@ -77,12 +79,15 @@ int main(int argc, char **argv)
 			opts.no_decode = true;
 			break;
 		case 'f':
+			opts.tpm2_tools = opts.json = false;
 			if (!strcmp(optarg, "tpm2-tools"))
 				opts.tpm2_tools = true;
-			else if (!strcmp(optarg, "tcglog"))
-				opts.tpm2_tools = false;
+			else if (!strcmp(optarg, "tcglog") || !strcmp(optarg, "yaml"))
+				;
+			else if (!strcmp(optarg, "json"))
+				opts.json = true;
 			else
-				return tool_usage_error(prog, "--format takes tcglog or tpm2-tools");
+				return tool_usage_error(prog, "--format takes tcglog, yaml, json or tpm2-tools");
 			break;
 		case 'E':
 			/* Version 1 (tpm2_eventlog's default) prints variables and GPT as hex only. */

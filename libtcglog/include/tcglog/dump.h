@@ -17,6 +17,7 @@ typedef struct {
 	uint16_t banks[TCG_MAX_BANKS];
 	bool no_decode;      /* event data as hex only */
 	bool tpm2_tools;     /* tpm2_eventlog --eventlog-version=2 (tpm2-tools 5.4) values only */
+	bool json;           /* the same document as one line of JSON (tcg_yaml_new_json) */
 } tcg_dump_opts;
 
 /*

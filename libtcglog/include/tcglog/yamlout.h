@@ -1,6 +1,8 @@
 /*
- * YAML output through libyaml: always valid YAML whatever bytes the input
- * holds. Errors are sticky and reported by tcg_yaml_finish.
+ * YAML output: always valid YAML whatever bytes the input holds, in the layout
+ * libyaml's emitter writes (block style, indent 2, no line folding), written
+ * directly into a buffer flushed to the FILE in large chunks. Errors are sticky
+ * and reported by tcg_yaml_finish.
  */
 #ifndef TCGLOG_YAMLOUT_H
 #define TCGLOG_YAMLOUT_H
@@ -20,6 +22,11 @@ typedef struct tcg_yaml tcg_yaml;
 
 /* Starts the stream and a document ("---"). NULL when out of memory. */
 tcg_yaml *tcg_yaml_new(FILE *out);
+/* The same calls written as JSON instead: one line per document (JSON Lines
+ * on streams). Plain scalars are typed as a YAML reader types them (true,
+ * false, null or empty, decimal and 0x integers: numbers, 64-bit exact),
+ * every other scalar is a string. */
+tcg_yaml *tcg_yaml_new_json(FILE *out);
 /* Ends the document and stream, flushes, frees y. */
 tcg_rc tcg_yaml_finish(tcg_yaml *y, tcg_err *err);
 
@@ -27,7 +34,10 @@ void tcg_yaml_map_start(tcg_yaml *y);
 void tcg_yaml_map_end(tcg_yaml *y);
 void tcg_yaml_seq_start(tcg_yaml *y);
 void tcg_yaml_seq_end(tcg_yaml *y);
-/* A mapping key (plain style; pass only plain ASCII names). */
+/* A mapping key (plain style; pass only plain ASCII names). Text that is not
+ * printable ASCII, here and in tcg_yaml_plain / tcg_yaml_squoted, is written
+ * double-quoted like tcg_yaml_str; text that would not read back plain is
+ * single-quoted. */
 void tcg_yaml_key(tcg_yaml *y, const char *key);
 /* A text value, double-quoted; bytes that are not UTF-8 become U+FFFD. */
 void tcg_yaml_str(tcg_yaml *y, const char *s, size_t len);
