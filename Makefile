@@ -12,7 +12,8 @@ CORPUS ?= $(abspath ../shared/corpus)
 DEBIAN_PACKAGES = meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 	libssl-dev openssl libyaml-dev libcriterion-dev libtss2-dev scdoc \
 	tpm2-tools libtss2-tcti-swtpm0 swtpm swtpm-tools iproute2 \
-	libxml2-dev libxml2-utils libsqlite3-dev sqlite3 jq python3 python3-yaml xxd
+	libxml2-dev libxml2-utils libsqlite3-dev sqlite3 jq python3 python3-yaml xxd \
+	nginx-light fcgiwrap curl
 
 .PHONY: all deps build build-san test demo fixtures clean corpus
 
