@@ -113,8 +113,8 @@ CONF
 
 frontdoor_stop_nginx() {
 	[ -z "$frontdoor_nginx_pid" ] && return 0
-	kill "$frontdoor_nginx_pid" 2>/dev/null
-	wait "$frontdoor_nginx_pid" 2>/dev/null
+	kill "$frontdoor_nginx_pid" 2>/dev/null || :
+	wait "$frontdoor_nginx_pid" 2>/dev/null || :
 	frontdoor_nginx_pid=
 }
 
@@ -124,9 +124,9 @@ frontdoor_stop() {
 		# fcgiwrap's preforked children are ours too (by their parent's
 		# id), stopped after it: it would start new ones, not stop them.
 		fd_kids=$(ps -o pid= --ppid "$frontdoor_fcgi_pid" 2>/dev/null)
-		kill "$frontdoor_fcgi_pid" 2>/dev/null
-		wait "$frontdoor_fcgi_pid" 2>/dev/null
-		kill $fd_kids 2>/dev/null
+		kill "$frontdoor_fcgi_pid" 2>/dev/null || :
+		wait "$frontdoor_fcgi_pid" 2>/dev/null || :
+		kill $fd_kids 2>/dev/null || :
 		frontdoor_fcgi_pid=
 	fi
 }
