@@ -13,7 +13,8 @@ DEBIAN_PACKAGES = meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 	libssl-dev openssl libyaml-dev libjson-c-dev libcriterion-dev libtss2-dev scdoc \
 	tpm2-tools libtss2-tcti-swtpm0 swtpm swtpm-tools iproute2 \
 	libxml2-dev libxml2-utils libsqlite3-dev sqlite3 libpq-dev postgresql \
-	jq python3 python3-yaml xxd build-essential dpkg-dev debhelper fakeroot lintian
+	jq python3 python3-yaml xxd build-essential dpkg-dev debhelper fakeroot lintian \
+	nginx-light fcgiwrap curl
 
 .PHONY: all deps build build-san test demo fixtures clean corpus
 

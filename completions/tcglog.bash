@@ -23,7 +23,7 @@ _tcglog_spec()
 	dha-verify) echo "$common -k=file --key=file -r=dir --retired=dir --expired-keys -s=file --store=file --allow-sha1" ;;
 	dha-nonce) echo "$common -s=file --store=file -t=none --ttl=none --closed --rebind" ;;
 	dha-policy) echo "$common -o --offline" ;;
-	dha-device) echo "-h --help --version --tcti=none --state=dir" ;;
+	dha-device) echo "-h --help --version --tcti=none --state=dir --url=none --cacert=file --device=none --policy=none" ;;
 	dha-server) echo "-h --help --version --state=dir" ;;
 	tcglog-ek-roots) echo "-h --help --version -l=file --list=file -o=dir --output=dir" ;;
 	esac
@@ -33,7 +33,7 @@ _tcglog_spec()
 _tcglog_steps()
 {
 	case $1 in
-	dha-device) echo "bootdata activate quote" ;;
+	dha-device) echo "bootdata activate quote attest" ;;
 	dha-server) echo "init enroll issue nonce verify report purge rotate" ;;
 	dha-nonce) echo "issue consume consume-batch purge enroll device" ;;
 	dha-policy) echo "test init" ;;
