@@ -309,8 +309,9 @@ tcg_rc tcg_dha_verify_batch(tcg_dha_verify_item *items, size_t n, const tcg_dha_
 		if (!it->msg)
 			continue;
 		tcg_err_clear(&it->err);
-		it->decided = true;
-		if ((it->rc = verify_but_nonce(it->msg, o, &it->v, &after[i], &it->err)))
+		it->rc = verify_but_nonce(it->msg, o, &it->v, &after[i], &it->err);
+		it->decided = it->rc != TCG_E_IO; /* the registry's store failed */
+		if (it->rc)
 			continue;
 		claims[tries].device = it->v.device;
 		memcpy(claims[tries].nonce, it->v.nonce, TCG_NONCE_SIZE);

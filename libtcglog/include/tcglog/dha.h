@@ -390,9 +390,10 @@ typedef struct {
 	tcg_dha_verdict v;
 	tcg_rc rc;         /* what tcg_dha_verify would answer */
 	tcg_err err;
-	/* false: the store failed while this document's nonce waited for the
-	 * batch's transaction: nothing is known of it (rc TCG_E_IO), so no
-	 * verdict may be written; the device retries with a new nonce. */
+	/* false: the store failed (rc TCG_E_IO) before this document was
+	 * decided, looking up its device or while its nonce waited for the
+	 * batch's transaction: no verdict may be written for it; the device
+	 * retries with a new nonce. */
 	bool decided;
 } tcg_dha_verify_item;
 
@@ -406,7 +407,8 @@ typedef struct {
  * crash before it leaves every nonce unused and no verdict out. The same
  * nonce twice: only the first can be consumed. TCG_OK: every item decided.
  * TCG_E_IO: the transaction failed (err says why); the items it held are
- * undecided, the others decided. Free each item's v in every case.
+ * undecided, as is any whose registry lookup failed. Free each item's v in
+ * every case.
  */
 tcg_rc tcg_dha_verify_batch(tcg_dha_verify_item *items, size_t n, const tcg_dha_verify_opts *opts,
                             tcg_err *err);
