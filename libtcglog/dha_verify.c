@@ -131,8 +131,16 @@ static tcg_rc compare(const tcg_attest *a, const tcg_dha_content *c, bool quote_
 	return TCG_OK;
 }
 
-tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_verdict *v,
-                      tcg_err *err)
+/* What steps 1-3 leave for after step 4: step 5's answer, known already. */
+typedef struct {
+	tcg_rc rc;
+	tcg_err err;
+} after_nonce;
+
+/* Steps 1-3, and step 5's comparison kept in *after: everything but the nonce.
+ * TCG_OK: the nonce is to be consumed. */
+static tcg_rc verify_but_nonce(const tcg_msg *m, const tcg_dha_verify_opts *o,
+                               tcg_dha_verdict *v, after_nonce *after, tcg_err *err)
 {
 	tcg_dha_content c;
 	tcg_public *ak = NULL;
@@ -216,19 +224,13 @@ tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_ve
 	/* authentic: the verifier has unmarshalled the attestation */
 	const tcg_attest *a = &qr->attest;
 
-	/* 4. the nonce, once */
-	if ((rc = tcg_nonce_consume(o->store, device, nonce, o->now, err)))
-		goto out;
-	v->nonce_consumed = true;
-
-	/* 5. the present state against the EncBlob's */
+	/* 5. the present state against the EncBlob's, told once step 4 passes */
 	v->reset_count = a->reset_count;
 	v->restart_count = a->restart_count;
 	v->clock = a->clock;
-	if ((rc = compare(a, &c, state_failed, &qerr, v, err)))
+	tcg_err_clear(&after->err);
+	if ((after->rc = compare(a, &c, state_failed, &qerr, v, &after->err)))
 		goto out;
-
-	v->verified = true;
 	memcpy(v->ak_name, c.ak_name, c.ak_name_len);
 	v->ak_name_len = c.ak_name_len;
 	memcpy(v->ek_cert_sha256, c.ek_cert_sha256, sizeof v->ek_cert_sha256);
@@ -242,6 +244,117 @@ out:
 	tcg_public_free(ak);
 	tcg_dha_content_free(&c);
 	return rc;
+}
+
+/* Step 4's answer (claim) decides: a refused nonce leaves only the device and
+ * nonce known, as when the checks stopped there; a consumed one, step 5's. */
+static tcg_rc settle(tcg_dha_verdict *v, const tcg_nonce_claim *claim, const after_nonce *after,
+                     tcg_err *err)
+{
+	if (claim->rc) {
+		tcg_dha_verdict known = {0};
+		memcpy(known.device, v->device, sizeof known.device);
+		memcpy(known.nonce, v->nonce, sizeof known.nonce);
+		tcg_dha_verdict_free(v);
+		*v = known;
+		if (err)
+			*err = claim->err;
+		return claim->rc;
+	}
+	v->nonce_consumed = true;
+	if (after->rc) {
+		if (err)
+			*err = after->err;
+		return after->rc;
+	}
+	v->verified = true;
+	return TCG_OK;
+}
+
+/* Nothing of the batch was verified: each document fails with e, undecided. */
+static void fail_items(tcg_dha_verify_item *items, size_t n, const tcg_err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!items[i].msg)
+			continue;
+		memset(&items[i].v, 0, sizeof items[i].v);
+		items[i].err = *e;
+		items[i].rc = e->rc;
+		items[i].decided = false;
+	}
+}
+
+tcg_rc tcg_dha_verify_batch(tcg_dha_verify_item *items, size_t n, const tcg_dha_verify_opts *o,
+                            tcg_err *err)
+{
+	tcg_nonce_claim *claims = NULL;
+	after_nonce *after = NULL;
+	size_t *which = NULL, tries = 0;
+	tcg_err txn;
+	tcg_rc rc = TCG_OK;
+
+	tcg_err_clear(&txn);
+	if (n > TCG_DHA_VERIFY_BATCH_MAX || (n && !items) || !o || !o->store) {
+		rc = tcg_fail(&txn, TCG_E_USAGE, "dha-verify-usage",
+		              "a batch of at most %d documents, and a store", TCG_DHA_VERIFY_BATCH_MAX);
+		goto out;
+	}
+	if (n && (!(claims = calloc(n, sizeof *claims)) || !(after = calloc(n, sizeof *after)) ||
+	          !(which = calloc(n, sizeof *which)))) {
+		rc = tcg_fail_nomem(&txn);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		tcg_dha_verify_item *it = &items[i];
+		if (!it->msg)
+			continue;
+		tcg_err_clear(&it->err);
+		it->rc = verify_but_nonce(it->msg, o, &it->v, &after[i], &it->err);
+		it->decided = it->rc != TCG_E_IO; /* the registry's store failed */
+		if (it->rc)
+			continue;
+		claims[tries].device = it->v.device;
+		memcpy(claims[tries].nonce, it->v.nonce, TCG_NONCE_SIZE);
+		which[tries++] = i;
+	}
+	/* 4. the nonces, once, in one transaction; per claim only after it */
+	if (tries && (rc = tcg_nonce_consume_batch(o->store, claims, tries, o->now, &txn))) {
+		for (size_t k = 0; k < tries; k++) { /* not every failure fills the claims */
+			claims[k].rc = rc;
+			claims[k].err = txn;
+		}
+	}
+	for (size_t k = 0; k < tries; k++) {
+		tcg_dha_verify_item *it = &items[which[k]];
+		it->rc = settle(&it->v, &claims[k], &after[which[k]], &it->err);
+		it->decided = rc == TCG_OK;
+	}
+out:
+	if (rc && !tries && items && n <= TCG_DHA_VERIFY_BATCH_MAX)
+		fail_items(items, n, &txn);
+	if (rc && err)
+		*err = txn;
+	if (claims)
+		OPENSSL_cleanse(claims, n * sizeof *claims);
+	free(claims);
+	free(after);
+	free(which);
+	return rc;
+}
+
+tcg_rc tcg_dha_verify(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_dha_verdict *v,
+                      tcg_err *err)
+{
+	tcg_dha_verify_item it = {.msg = m};
+
+	memset(v, 0, sizeof *v);
+	if (!m) /* the batch leaves a NULL alone: refuse it here */
+		return tcg_fail(err, TCG_E_USAGE, "dha-verify-usage", "a dha-signedblob");
+	tcg_dha_verify_batch(&it, 1, o, NULL);
+	*v = it.v;
+	if (err)
+		*err = it.err;
+	return it.rc;
 }
 
 /* ---- the claims documents ---- */

@@ -1,8 +1,9 @@
 /*
  * The store on PostgreSQL, through libpq: several verifier hosts share it.
  *
- * Consuming is DELETE ... WHERE nonce AND device AND not expired RETURNING,
- * one statement per claim inside one transaction: of several sessions racing
+ * Consuming is DELETE ... WHERE (nonce, device) of the batch AND not expired
+ * RETURNING, one statement for every claim of a batch (its own
+ * transaction): of several sessions racing
  * on one nonce, the first takes the row lock and deletes it; the others wait
  * for its commit, re-check the row, find it gone and delete nothing (READ
  * COMMITTED). A session killed, or a server restarted, before COMMIT leaves
@@ -164,36 +165,73 @@ static tcg_rc pg_insert(void *be, const uint8_t *nonce, const char *device, int6
 	return r ? TCG_OK : TCG_E_IO;
 }
 
+/*
+ * The claims to try in one statement: nonces as one bytea of 32-byte
+ * records, devices as one text joined by newlines (a device name is
+ * printable ASCII: no newline), the row of each numbered from 1. DISTINCT ON
+ * keeps the first of a pair given twice, so only that one can win, as when
+ * the statements ran one by one.
+ */
+static const char consume_sql[] =
+	"WITH c AS (SELECT DISTINCT ON (nonce, device) nonce, device, ord FROM "
+	"(SELECT substring($1::bytea FROM (ord::int - 1) * 32 + 1 FOR 32) AS nonce, device, ord "
+	"FROM unnest(string_to_array($2::text, E'\\n')) WITH ORDINALITY AS u(device, ord)) t "
+	"ORDER BY nonce, device, ord) "
+	"DELETE FROM nonces n USING c WHERE n.nonce = c.nonce AND n.device = c.device "
+	"AND n.expires > $3::bigint RETURNING c.ord";
+
 static tcg_rc pg_consume(void *be, const tcg_nonce_claim *claims, size_t n, int64_t now,
                          bool *won, tcg_err *err)
 {
 	pg_store *s = be;
-	char t[8];
+	size_t *which = calloc(n ? n : 1, sizeof *which), tries = 0, dlen = 0;
+	uint8_t *nonces = malloc(n ? n * TCG_NONCE_SIZE : 1);
+	char *devices = malloc(n ? n * (TCG_NONCE_DEVICE_MAX + 1) : 1), t[8];
+	PGresult *r = NULL;
+	tcg_rc rc = TCG_E_IO;
 
-	be64(now, t);
-	if (command(s, "BEGIN", "cannot consume", err))
-		goto fail;
+	if (!which || !nonces || !devices) {
+		rc = tcg_fail_nomem(err);
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (!won[i])
 			continue;
-		const char *val[3] = { (const char *)claims[i].nonce, claims[i].device, t };
-		int len[3] = { TCG_NONCE_SIZE, (int)strlen(claims[i].device), 8 };
-		PGresult *r = run(s, "DELETE FROM nonces WHERE nonce = $1::bytea AND "
-		                     "device = $2::text AND expires > $3::bigint RETURNING 1",
-		                  3, val, len, PGRES_TUPLES_OK, "cannot consume", err);
-		if (!r)
-			goto fail;
-		won[i] = PQntuples(r) == 1;
-		PQclear(r);
+		size_t l = strlen(claims[i].device);
+		if (tries)
+			devices[dlen++] = '\n';
+		memcpy(devices + dlen, claims[i].device, l);
+		dlen += l;
+		memcpy(nonces + tries * TCG_NONCE_SIZE, claims[i].nonce, TCG_NONCE_SIZE);
+		which[tries++] = i;
+		won[i] = false;
 	}
-	/* The decision: COMMIT answered. Lost on the way, it is undecided here
-	 * (exit 3), and each row consumed or not as a whole. */
-	if (command(s, "COMMIT", "cannot consume", err))
-		goto fail;
-	return TCG_OK;
-fail:
-	command(s, "ROLLBACK", "", NULL);
-	return TCG_E_IO;
+	be64(now, t);
+	const char *val[3] = { (const char *)nonces, devices, t };
+	int len[3] = { (int)(tries * TCG_NONCE_SIZE), (int)dlen, 8 };
+	/* One statement, one transaction: COMMIT answered is the decision. Lost
+	 * on the way, it is undecided here (exit 3), each row consumed or not. */
+	if (!(r = run(s, consume_sql, 3, val, len, PGRES_TUPLES_OK, "cannot consume", err)))
+		goto out;
+	for (int row = 0; row < PQntuples(r); row++) {
+		char *end = NULL;
+		long long ord = strtoll(PQgetvalue(r, row, 0), &end, 10); /* a text result */
+		if (*end || ord < 1 || (unsigned long long)ord > tries) {
+			tcg_store_fail(err, "cannot consume", "the database answered an unknown row");
+			goto out;
+		}
+		won[which[ord - 1]] = true;
+	}
+	rc = TCG_OK;
+out:
+	if (rc)
+		for (size_t i = 0; i < n; i++)
+			won[i] = false;
+	PQclear(r);
+	free(which);
+	free(nonces);
+	free(devices);
+	return rc;
 }
 
 static tcg_rc pg_why(void *be, const uint8_t *nonce, char device[TCG_NONCE_DEVICE_MAX + 1],

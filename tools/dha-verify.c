@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <openssl/crypto.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +15,14 @@ static const char *prog = "dha-verify";
 
 /* dha-server rotate keeps at most 1000 retired keys that can still be needed */
 #define MAX_KEYS 1024
+
+/*
+ * Group commit: up to BATCH documents wait for one transaction that consumes
+ * their nonces; their answers go out, in input order, only after it. On
+ * disk SQLite consumed 7.3k nonces/s one by one, 90k/s in batches of 32
+ * (issue #12): past that the verification, not the flush, is the cost.
+ */
+#define BATCH 32
 
 static void usage(FILE *f)
 {
@@ -31,6 +40,8 @@ static void usage(FILE *f)
 	        "document per input goes to\n"
 	        "standard output: the verified claims, or verified: false with the rule that\n"
 	        "refused (and the HealthStatusMismatchFlags when the state differs).\n"
+	        "Documents are answered in batches of up to %d (fewer when the input would\n"
+	        "block), in order, after their nonces were taken in one transaction.\n"
 	        "\n"
 	        "  -k, --key FILE     a service key (32 bytes, mode 0600); repeat it to accept\n"
 	        "                     EncBlobs sealed under an old and a new key (up to %d\n"
@@ -48,8 +59,9 @@ static void usage(FILE *f)
 	        "\n"
 	        "Exit status: 0 every input verified, 1 an input failed a check (each is\n"
 	        "named on standard error with its rule), 2 bad usage or an input that cannot\n"
-	        "be parsed, 3 a key file, the store or an I/O failed.\n",
-	        prog, prog, MAX_KEYS);
+	        "be parsed, 3 a key file, the store or an I/O failed (a document the failed\n"
+	        "store left undecided gets no output document).\n",
+	        prog, prog, BATCH, MAX_KEYS);
 }
 
 typedef struct {
@@ -72,24 +84,58 @@ static void failure(run *r, const char *device, const tcg_err *e, const bool *mi
 		r->status = worse(r->status, tool_error(prog, "standard output", &werr));
 }
 
-static void verify_one(run *r, const tcg_msg *m, const char *name)
+/* One document's answer: its claims, its failure document, or (undecided: the
+ * store failed before its nonce was decided) only the error. */
+static void answer(run *r, tcg_dha_verify_item *it, const char *name)
 {
-	tcg_dha_verdict v;
 	tcg_err err;
-	tcg_rc rc;
 	char where[160];
 
-	snprintf(where, sizeof where, "%s#%u", name, m->index);
-	tcg_err_clear(&err);
-	r->opts.now = (int64_t)time(NULL); /* a long batch keeps expiry honest */
-	rc = tcg_dha_verify(m, &r->opts, &v, &err);
-	if (rc) {
-		r->status = worse(r->status, tool_error(prog, where, &err));
-		failure(r, v.device[0] ? v.device : NULL, &err, v.compared ? v.mismatch : NULL);
-	} else if ((rc = tcg_dha_claims_write(&v, stdout, &err))) {
-		r->status = worse(r->status, tool_error(prog, "standard output", &err));
+	if (!it->msg) { /* unparsable: the error names where */
+		r->status = worse(r->status, tool_error(prog, NULL, &it->err));
+		failure(r, NULL, &it->err, NULL);
+		return;
 	}
-	tcg_dha_verdict_free(&v);
+	snprintf(where, sizeof where, "%s#%u", name, it->msg->index);
+	if (it->rc) {
+		r->status = worse(r->status, tool_error(prog, where, &it->err));
+		if (it->decided)
+			failure(r, it->v.device[0] ? it->v.device : NULL, &it->err,
+			        it->v.compared ? it->v.mismatch : NULL);
+		return;
+	}
+	tcg_err_clear(&err);
+	if (tcg_dha_claims_write(&it->v, stdout, &err))
+		r->status = worse(r->status, tool_error(prog, "standard output", &err));
+}
+
+typedef struct {
+	tcg_msg m[BATCH];
+	tcg_dha_verify_item it[BATCH];
+	size_t n;
+} batch;
+
+static void flush_batch(run *r, batch *b, const char *name)
+{
+	r->opts.now = (int64_t)time(NULL); /* a long stream keeps expiry honest */
+	tcg_dha_verify_batch(b->it, b->n, &r->opts, NULL);
+	for (size_t i = 0; i < b->n; i++) {
+		answer(r, &b->it[i], name);
+		tcg_dha_verdict_free(&b->it[i].v);
+		if (b->it[i].msg)
+			tcg_msg_free(&b->m[i]);
+	}
+	b->n = 0;
+	fflush(stdout); /* the answers of a committed batch, before the next waits */
+}
+
+/* Nothing more to read now (a pipe or terminal that would block): a waiting
+ * batch goes ahead rather than stall its documents' answers. Input the stream
+ * has read ahead is not seen: the batch is just smaller. */
+static bool input_idle(FILE *f)
+{
+	struct pollfd p = {.fd = fileno(f), .events = POLLIN};
+	return poll(&p, 1, 0) == 0;
 }
 
 static void verify_file(run *r, const char *path)
@@ -98,7 +144,8 @@ static void verify_file(run *r, const char *path)
 	bool is_stdin = !strcmp(path, "-");
 	const char *name = is_stdin ? "<stdin>" : path;
 	FILE *f = is_stdin ? stdin : fopen(path, "rb");
-	tcg_err err;
+	tcg_ydoc_stream *s = NULL;
+	batch *b = NULL;
 	unsigned docs = 0;
 
 	if (!f) {
@@ -106,40 +153,34 @@ static void verify_file(run *r, const char *path)
 		r->status = worse(r->status, 3);
 		return;
 	}
-	tcg_ydoc_stream *s = tcg_ydoc_stream_open_file(f, name, tcg_msg_max_size(accept));
-	if (!s) {
+	if (!(b = calloc(1, sizeof *b)) ||
+	    !(s = tcg_ydoc_stream_open_file(f, name, tcg_msg_max_size(accept)))) {
 		fprintf(stderr, "%s: %s: out-of-memory\n", prog, name);
 		r->status = worse(r->status, 3);
 		goto out;
 	}
-	for (;;) {
-		tcg_msg m;
+	/* A stream stopped by a fault: that document has its failure document. */
+	while (!tcg_ydoc_stream_stopped(s)) {
+		tcg_dha_verify_item *it = &b->it[b->n];
 		bool done = false;
-		/* A stream stopped by an earlier fault: that document already has
-		 * its failure document. */
-		if (tcg_ydoc_stream_stopped(s))
-			break;
-		tcg_err_clear(&err);
-		tcg_rc rc = tcg_msg_next(s, accept, &m, &done, &err);
+		memset(it, 0, sizeof *it);
+		tcg_rc rc = tcg_msg_next(s, accept, &b->m[b->n], &done, &it->err);
 		if (!rc && done)
 			break;
-		if (rc) {
-			docs++;
-			r->status = worse(r->status, tool_error(prog, NULL, &err));
-			failure(r, NULL, &err, NULL);
-			continue;
-		}
 		docs++;
-		verify_one(r, &m, name);
-		tcg_msg_free(&m);
-		fflush(stdout);
+		it->rc = rc;
+		it->msg = rc ? NULL : &b->m[b->n];
+		if (++b->n == BATCH || input_idle(f))
+			flush_batch(r, b, name);
 	}
+	flush_batch(r, b, name);
 	if (!docs) {
 		fprintf(stderr, "%s: %s: msg-empty: no dha-signedblob document\n", prog, name);
 		r->status = worse(r->status, 2);
 	}
-	tcg_ydoc_stream_close(s);
 out:
+	tcg_ydoc_stream_close(s);
+	free(b);
 	if (!is_stdin)
 		fclose(f);
 }

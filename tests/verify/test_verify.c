@@ -271,6 +271,27 @@ Test(claims, only_verified_verdicts)
 	cr_expect_eq(tcg_dha_verify(NULL, NULL, &v, &err), TCG_E_USAGE);
 }
 
+/* A batch refused as a whole leaves every document undecided, without a
+ * verdict; a slot without a message is left alone. */
+Test(claims, batch_usage)
+{
+	tcg_msg m;
+	tcg_dha_verify_item it[2];
+	tcg_err err;
+	memset(&m, 0, sizeof m);
+	memset(it, 0, sizeof it);
+	it[0].msg = &m;
+	it[1].rc = TCG_E_FORMAT;
+	cr_expect_eq(tcg_dha_verify_batch(it, 2, NULL, &err), TCG_E_USAGE);
+	cr_expect_str_eq(err.rule, "dha-verify-usage");
+	cr_expect_eq(it[0].rc, TCG_E_USAGE);
+	cr_expect(!it[0].decided && !it[0].v.verified);
+	cr_expect_eq(it[1].rc, TCG_E_FORMAT);
+	cr_expect_eq(tcg_dha_verify_batch(it, TCG_DHA_VERIFY_BATCH_MAX + 1, NULL, &err),
+	             TCG_E_USAGE);
+	cr_expect_eq(tcg_dha_verify_batch(NULL, 0, NULL, &err), TCG_E_USAGE);
+}
+
 /* ---- failures and their reports ---- */
 
 static char *write_failure(const char *device, const char *rule, const char *msg,

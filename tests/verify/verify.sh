@@ -21,6 +21,7 @@ mkencblob=$(abs "$mkencblob")
 . "$src/tests/tap.sh"
 . "$src/tests/swtpm.sh"
 . "$src/tests/swtpm-ek.sh"
+. "$src/tests/store/pg.sh"
 dv=$build/tools/dha-verify
 dn=$build/tools/dha-nonce
 dp=$build/tools/dha-policy
@@ -39,7 +40,7 @@ stop_all() {
 	PID_A=
 	PID_B=
 }
-trap 'stop_all; [ -n "${VERIFY_KEEP:-}" ] || rm -rf "$tmp"' EXIT
+trap 'stop_all; pg_stop; [ -n "${VERIFY_KEEP:-}" ] || rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
 
 for tool in swtpm tpm2_createak tpm2_quote tpm2_readclock tpm2_pcrextend tpm2_evictcontrol \
@@ -528,6 +529,121 @@ for i in $(seq "$KILLS"); do
 done
 check "$KILLS verifiers SIGKILLed mid-batch: store ok, each nonce usable once or nonce-unknown" \
 	[ "$bad" = 0 ]
+
+# Group commit from the outside: a verdict is printed only for a nonce the
+# store has consumed. Killed after the commit but before writing, a nonce is
+# consumed without a verdict (the device retries with a new nonce): counted,
+# since no order of commit and write can close that window.
+bad=0 silent=0
+for i in $(seq "$KILLS"); do
+	: >kv.yaml
+	for j in 1 2 3 4 5 6; do
+		signed v$j.yaml
+		cat v$j.yaml >>kv.yaml
+		[ "$j" = 6 ] || echo --- >>kv.yaml
+	done
+	"$dv" $V kv.yaml >kv.out 2>/dev/null & p=$!
+	sleep "0.0$((i % 10))"
+	kill -KILL $p 2>/dev/null; wait $p 2>/dev/null
+	for j in 1 2 3 4 5 6; do
+		n=$(cat v$j.yaml.nonce)
+		left=$(present "$n")
+		printed=$(grep -ci "^    nonce: \"$n\"" kv.out)
+		if [ "$left$printed" = 01 ] || [ "$left$printed" = 10 ]; then :
+		elif [ "$left$printed" = 00 ]; then silent=$((silent + 1))
+		else bad=$((bad + 1)); diag "round $i doc $j: present $left, verdicts printed $printed"; fi
+	done
+done
+diag "$silent nonces consumed by a verifier killed between its commit and its output"
+check "$KILLS verifiers SIGKILLed mid-batch: a verdict printed only for a consumed nonce" \
+	[ "$bad" = 0 ]
+
+# The same nonce twice in one stream (one batch): only the first wins.
+signed dup.yaml
+{ cat dup.yaml; echo ---; cat dup.yaml; } >dup2.yaml
+"$dv" $V dup2.yaml >out.yaml 2>err.txt
+check "one signedblob twice in a batch: exit 1, the first verified, the second nonce-unknown" \
+	test $? = 1 -a "$(docs out.yaml)" = 2 -a "$(sed -n 's/^  verified: //p' out.yaml | tr '\n' ' ')" = "true false " \
+	-a -n "$(grep 'dup2.yaml#2: nonce-unknown' err.txt)"
+
+# --- one PostgreSQL store: two service instances x verifiers racing ---
+# Separate state directories sharing the service key and the store, as two
+# verifier hosts behind a load balancer; each round a stream of signedblobs
+# that four dha-verify processes (two per instance) answer at once.
+pg_race() {
+	for d in svc1 svc2; do
+		"$build/tools/dha-server" --state "$tmp/$d" init --store "$PG_URI" >/dev/null 2>>pg.err ||
+			return 1
+		cp key "$tmp/$d/service.key"
+	done
+	STORE=$PG_URI mkblob encPG.bin akA.pub boot 2>>pg.err || return 1
+	bad=0
+	for i in $(seq "$PG_ROUNDS"); do
+		: >pgr.yaml
+		for j in 1 2 3; do
+			STORE=$PG_URI signed pg$j.yaml devA encPG.bin || { bad=$((bad + 1)); continue 2; }
+			cat pg$j.yaml >>pgr.yaml
+			[ "$j" = 3 ] || echo --- >>pgr.yaml
+		done
+		pids=
+		for v in 1 2 3 4; do
+			"$build/tools/dha-server" --state "$tmp/svc$(( (v + 1) / 2 ))" verify \
+				<pgr.yaml >pgv$v.out 2>pgv$v.err &
+			pids="$pids $!"
+		done
+		wait $pids
+		for j in 1 2 3; do
+			n=$(cat pg$j.yaml.nonce)
+			won=$(cat pgv1.out pgv2.out pgv3.out pgv4.out | grep -ci "^    nonce: \"$n\"")
+			lost=$(cat pgv1.err pgv2.err pgv3.err pgv4.err | grep -c "pgr.yaml#$j: nonce-unknown\|<stdin>#$j: nonce-unknown")
+			left=$(pg_sql "SELECT count(*) FROM nonces WHERE nonce = '\\x$n'::bytea")
+			[ "$won$lost$left" = 130 ] ||
+				{ bad=$((bad + 1)); diag "round $i doc $j: won $won, nonce-unknown $lost, left $left" \
+					"$(cat pgv*.err)"; }
+		done
+	done
+	[ "$bad" = 0 ]
+}
+# PostgreSQL crashes while a stream waits for input half-way: the documents
+# answered before it are consumed, the rest undecided (exit 3, named on
+# stderr with nonce-store, no document); after the restart nothing answered
+# is usable again.
+pg_crash_stream() {
+	: >pgs1.yaml; : >pgs2.yaml
+	for j in $(seq 8); do
+		STORE=$PG_URI signed pgc$j.yaml devA encPG.bin || return 1
+		f=pgs1.yaml; [ "$j" -le 4 ] || f=pgs2.yaml
+		[ ! -s $f ] || echo --- >>$f
+		cat pgc$j.yaml >>$f
+	done
+	rm -f pgc.fifo; mkfifo pgc.fifo
+	"$build/tools/dha-server" --state "$tmp/svc1" verify <pgc.fifo >pgc.out 2>pgc.err & p=$!
+	{ cat pgs1.yaml; echo ---; sleep 2; pg_crash; cat pgs2.yaml; } >pgc.fifo
+	wait $p; st=$?
+	pg_up || return 1
+	undecided=$(grep -c 'nonce-store' pgc.err)
+	diag "exit $st, $(docs pgc.out) documents, $undecided undecided"
+	[ "$st" = 3 ] && [ "$undecided" -ge 4 ] && ! grep -q 'rule: "nonce-store"' pgc.out || return 1
+	for j in $(seq 8); do
+		n=$(cat pgc$j.yaml.nonce)
+		printed=$(grep -ci "^    nonce: \"$n\"" pgc.out)
+		left=$(pg_sql "SELECT count(*) FROM nonces WHERE nonce = '\\x$n'::bytea")
+		[ "$printed" = 1 ] && [ "$left" = 0 ] && continue
+		[ "$printed" = 0 ] && grep -q "#$j: nonce-store" pgc.err && continue
+		diag "doc $j: printed $printed, left $left"; return 1
+	done
+}
+PG_ROUNDS=${VERIFY_PG_ROUNDS:-10}
+if pg_start; then
+	check "$PG_ROUNDS rounds, 2 instances x 2 verifiers on one PostgreSQL store, 3 signedblobs: exactly one winner each" \
+		pg_race
+	check "PostgreSQL crashed mid-stream: exit 3, answered ones consumed, the rest undecided without a document" \
+		pg_crash_stream
+	[ -s pg.err ] && diag "$(cat pg.err)"
+	pg_stop
+else
+	skip "verifiers racing on one PostgreSQL store" "$PG_WHY"
+fi
 
 # --- the TPM's state changed since boot data ---
 tpm2_pcrextend "7:sha256=$(printf '%064x' 99)"

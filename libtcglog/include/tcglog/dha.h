@@ -384,6 +384,35 @@ tcg_rc tcg_dha_verify(const tcg_msg *signedblob, const tcg_dha_verify_opts *opts
                       tcg_dha_verdict *v, tcg_err *err);
 void tcg_dha_verdict_free(tcg_dha_verdict *v);
 
+/* One document of a batch: msg in (NULL: left alone), the rest out. */
+typedef struct {
+	const tcg_msg *msg;
+	tcg_dha_verdict v;
+	tcg_rc rc;         /* what tcg_dha_verify would answer */
+	tcg_err err;
+	/* false: the store failed (rc TCG_E_IO) before this document was
+	 * decided, looking up its device or while its nonce waited for the
+	 * batch's transaction: no verdict may be written for it; the device
+	 * retries with a new nonce. */
+	bool decided;
+} tcg_dha_verify_item;
+
+#define TCG_DHA_VERIFY_BATCH_MAX TCG_NONCE_BATCH_MAX
+
+/*
+ * Group commit: verify n documents (at most TCG_DHA_VERIFY_BATCH_MAX) as
+ * tcg_dha_verify does, steps 1-3 and 5's comparison each on its own, then the
+ * nonces of those that reached step 4 consumed in ONE transaction
+ * (tcg_nonce_consume_batch), so a verdict exists only after that commit: a
+ * crash before it leaves every nonce unused and no verdict out. The same
+ * nonce twice: only the first can be consumed. TCG_OK: every item decided.
+ * TCG_E_IO: the transaction failed (err says why); the items it held are
+ * undecided, as is any whose registry lookup failed. Free each item's v in
+ * every case.
+ */
+tcg_rc tcg_dha_verify_batch(tcg_dha_verify_item *items, size_t n, const tcg_dha_verify_opts *opts,
+                            tcg_err *err);
+
 /*
  * A service key that `dha-server rotate` retired is named SECONDS-N.key,
  * SECONDS its retirement time (since the epoch, UTC). Every EncBlob it sealed
