@@ -58,6 +58,22 @@ void tcg_ynode_free_tree(tcg_ynode *n)
 	free(n);
 }
 
+bool tcg_ynode_equal(const tcg_ynode *a, const tcg_ynode *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (a->kind != b->kind || a->line != b->line || a->col != b->col || a->n != b->n)
+		return false;
+	if (a->kind == TCG_YNODE_SCALAR)
+		return a->len == b->len && !memcmp(a->str, b->str, a->len + 1) && a->val == b->val &&
+		       a->b == b->b && a->i == b->i;
+	size_t k = a->kind == TCG_YNODE_MAP ? 2 * a->n : a->n;
+	for (size_t i = 0; i < k; i++)
+		if (!tcg_ynode_equal(a->items[i], b->items[i]))
+			return false;
+	return true;
+}
+
 void tcg_ydoc_free(tcg_ydoc *doc)
 {
 	if (!doc)

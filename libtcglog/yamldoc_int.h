@@ -12,6 +12,9 @@ void tcg_ynode_classify(tcg_ynode *n, bool plain);
  * of memory. */
 const tcg_ynode *tcg_ynode_dup_key(const tcg_ynode *map, bool *nomem);
 
+/* The same tree: kinds, positions, values and their types. */
+bool tcg_ynode_equal(const tcg_ynode *a, const tcg_ynode *b);
+
 /* The direct reader's answer about one document. */
 typedef enum { TCG_YFAST_OK, TCG_YFAST_DECLINE, TCG_YFAST_NOMEM } tcg_yfast_rc;
 

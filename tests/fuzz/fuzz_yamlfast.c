@@ -27,24 +27,6 @@ static void check(bool ok, const char *what)
 	}
 }
 
-static void same_tree(const tcg_ynode *a, const tcg_ynode *b)
-{
-	check(!a == !b, "a node on one side only");
-	if (!a)
-		return;
-	check(a->kind == b->kind, "node kind");
-	check(a->line == b->line && a->col == b->col, "node position");
-	check(a->n == b->n, "number of items");
-	if (a->kind == TCG_YNODE_SCALAR) {
-		check(a->len == b->len && !memcmp(a->str, b->str, a->len + 1), "scalar value");
-		check(a->val == b->val && a->b == b->b && a->i == b->i, "scalar type");
-		return;
-	}
-	size_t k = a->kind == TCG_YNODE_MAP ? 2 * a->n : a->n;
-	for (size_t i = 0; i < k; i++)
-		same_tree(a->items[i], b->items[i]);
-}
-
 static void same_result(tcg_rc ra, const tcg_err *ea, tcg_rc rb, const tcg_err *eb)
 {
 	check(ra == rb, "return code");
@@ -58,7 +40,7 @@ static void same_doc(const tcg_ydoc *a, const tcg_ydoc *b)
 {
 	check(!strcmp(a->file, b->file), "document name");
 	check(a->size == b->size, "document size");
-	same_tree(a->root, b->root);
+	check(tcg_ynode_equal(a->root, b->root), "tree");
 }
 
 static void one_document(const uint8_t *data, size_t size)
