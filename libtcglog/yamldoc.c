@@ -1,5 +1,5 @@
 /* Strict YAML documents: see include/tcglog/yamldoc.h. */
-#include "tcglog/yamldoc.h"
+#include "yamldoc_int.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -21,6 +21,7 @@ static tcg_rc stream_event(builder *b, yaml_event_t *ev, int ok);
 
 static tcg_rc at(builder *b, const yaml_mark_t *m, const char *rule, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+static size_t line_of(const builder *b, const yaml_mark_t *m);
 
 static tcg_rc at(builder *b, const yaml_mark_t *m, const char *rule, const char *fmt, ...)
 {
@@ -30,7 +31,7 @@ static tcg_rc at(builder *b, const yaml_mark_t *m, const char *rule, const char 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	return tcg_err_set(b->err, TCG_E_FORMAT, rule, TCG_NO_OFFSET, TCG_NO_EVENT, "%s:%zu:%zu: %s",
-	                   b->doc->file, m->line + 1, m->column + 1, msg);
+	                   b->doc->file, line_of(b, m), m->column + 1, msg);
 }
 
 tcg_rc tcg_ydoc_error(tcg_err *err, const tcg_ydoc *doc, const tcg_ynode *n, const char *rule,
@@ -45,23 +46,39 @@ tcg_rc tcg_ydoc_error(tcg_err *err, const tcg_ydoc *doc, const tcg_ynode *n, con
 	                   doc ? doc->file : "-", n ? n->line : 0, n ? n->col : 0, msg);
 }
 
-static void node_free(tcg_ynode *n)
+void tcg_ynode_free_tree(tcg_ynode *n)
 {
 	if (!n)
 		return;
 	size_t k = n->kind == TCG_YNODE_MAP ? 2 * n->n : n->n;
 	for (size_t i = 0; i < k; i++)
-		node_free(n->items[i]);
+		tcg_ynode_free_tree(n->items[i]);
 	free(n->items);
 	free(n->str);
 	free(n);
+}
+
+bool tcg_ynode_equal(const tcg_ynode *a, const tcg_ynode *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (a->kind != b->kind || a->line != b->line || a->col != b->col || a->n != b->n)
+		return false;
+	if (a->kind == TCG_YNODE_SCALAR)
+		return a->len == b->len && !memcmp(a->str, b->str, a->len + 1) && a->val == b->val &&
+		       a->b == b->b && a->i == b->i;
+	size_t k = a->kind == TCG_YNODE_MAP ? 2 * a->n : a->n;
+	for (size_t i = 0; i < k; i++)
+		if (!tcg_ynode_equal(a->items[i], b->items[i]))
+			return false;
+	return true;
 }
 
 void tcg_ydoc_free(tcg_ydoc *doc)
 {
 	if (!doc)
 		return;
-	node_free(doc->root);
+	tcg_ynode_free_tree(doc->root);
 	doc->root = NULL;
 }
 
@@ -78,7 +95,7 @@ static tcg_rc next(builder *b, yaml_event_t *ev)
 	return TCG_OK;
 }
 
-static void classify(tcg_ynode *n, bool plain)
+void tcg_ynode_classify(tcg_ynode *n, bool plain)
 {
 	n->val = TCG_YVAL_STR;
 	if (!plain)
@@ -114,6 +131,31 @@ static int key_cmp(const void *a, const void *b)
 	if (c)
 		return c;
 	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+const tcg_ynode *tcg_ynode_dup_key(const tcg_ynode *map, bool *nomem)
+{
+	const tcg_ynode *dup = NULL;
+	*nomem = false;
+	if (map->kind != TCG_YNODE_MAP || map->n < 2)
+		return NULL;
+	tcg_ynode **keys = malloc(map->n * sizeof *keys);
+	if (!keys) {
+		*nomem = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < map->n; i++)
+		keys[i] = map->items[2 * i];
+	qsort(keys, map->n, sizeof *keys, key_cmp);
+	for (size_t i = 1; i < map->n && !dup; i++) {
+		if (!key_cmp(&keys[i - 1], &keys[i])) {
+			/* name the later occurrence */
+			const tcg_ynode *a = keys[i - 1], *b = keys[i];
+			dup = b->line > a->line || (b->line == a->line && b->col > a->col) ? b : a;
+		}
+	}
+	free(keys);
+	return dup;
 }
 
 static tcg_rc build(builder *b, yaml_event_t *ev, unsigned depth, tcg_ynode **out);
@@ -166,7 +208,8 @@ static tcg_rc build(builder *b, yaml_event_t *ev, unsigned depth, tcg_ynode **ou
 		return tcg_err_set(b->err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                   "out of memory");
 	}
-	n->line = (unsigned)(ev->start_mark.line + 1 > UINT_MAX ? UINT_MAX : ev->start_mark.line + 1);
+	size_t line = line_of(b, &ev->start_mark);
+	n->line = (unsigned)(line > UINT_MAX ? UINT_MAX : line);
 	n->col = (unsigned)(ev->start_mark.column + 1 > UINT_MAX ? UINT_MAX
 	                                                          : ev->start_mark.column + 1);
 	*out = n;
@@ -183,7 +226,7 @@ static tcg_rc build(builder *b, yaml_event_t *ev, unsigned depth, tcg_ynode **ou
 		}
 		memcpy(n->str, ev->data.scalar.value, n->len);
 		n->str[n->len] = '\0';
-		classify(n, ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE);
+		tcg_ynode_classify(n, ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE);
 		goto done;
 	}
 	if (ev->type != YAML_SEQUENCE_START_EVENT && ev->type != YAML_MAPPING_START_EVENT) {
@@ -221,42 +264,28 @@ static tcg_rc build(builder *b, yaml_event_t *ev, unsigned depth, tcg_ynode **ou
 		}
 		rc = build(b, &e, depth + 1, &child);
 		if (child && (rc || (rc = push(n, &count, &cap, child, b->err)))) {
-			node_free(child);
+			tcg_ynode_free_tree(child);
 			goto fail_items;
 		}
 		if (rc)
 			goto fail_items;
 	}
 	n->n = map ? count / 2 : count;
-	if (map && n->n > 1) {
-		tcg_ynode **keys = malloc(n->n * sizeof *keys);
-		if (!keys)
-			return tcg_err_set(b->err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
-			                   "out of memory");
-		for (size_t i = 0; i < n->n; i++)
-			keys[i] = n->items[2 * i];
-		qsort(keys, n->n, sizeof *keys, key_cmp);
-		for (size_t i = 1; i < n->n; i++) {
-			if (!key_cmp(&keys[i - 1], &keys[i])) {
-				/* name the later occurrence */
-				const tcg_ynode *k = keys[i]->line > keys[i - 1]->line ||
-				                             (keys[i]->line == keys[i - 1]->line &&
-				                              keys[i]->col > keys[i - 1]->col)
-				                         ? keys[i]
-				                         : keys[i - 1];
-				rc = tcg_ydoc_error(b->err, b->doc, k, "yaml-duplicate-key",
-				                    "duplicate key '%.64s'", k->str);
-				free(keys);
-				return rc;
-			}
-		}
-		free(keys);
+	if (map) {
+		bool nomem = false;
+		const tcg_ynode *k = tcg_ynode_dup_key(n, &nomem);
+		if (nomem)
+			return tcg_err_set(b->err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET,
+			                   TCG_NO_EVENT, "out of memory");
+		if (k)
+			return tcg_ydoc_error(b->err, b->doc, k, "yaml-duplicate-key",
+			                      "duplicate key '%.64s'", k->str);
 	}
 	return TCG_OK;
 fail_items:
 	/* keep the tree freeable: a key without its value goes now */
 	if (map && count % 2)
-		node_free(n->items[--count]);
+		tcg_ynode_free_tree(n->items[--count]);
 	n->n = map ? count / 2 : count;
 	return rc;
 done:
@@ -266,6 +295,28 @@ done:
 
 tcg_rc tcg_ydoc_parse(const uint8_t *data, size_t len, const char *file, tcg_ydoc *doc,
                       tcg_err *err)
+{
+	tcg_yfast_doc fd;
+	tcg_yfast_rc fr = len <= TCG_YDOC_MAX_SIZE ? tcg_yfast_parse(data, len, 0, true, &fd)
+	                                           : TCG_YFAST_DECLINE;
+	if (fr == TCG_YFAST_NOMEM)
+		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "out of memory");
+	if (fr == TCG_YFAST_OK && fd.more) { /* more than one document: libyaml says so */
+		tcg_ynode_free_tree(fd.root);
+		fr = TCG_YFAST_DECLINE;
+	}
+	if (fr == TCG_YFAST_DECLINE)
+		return tcg_ydoc_parse_slow(data, len, file, doc, err);
+	memset(doc, 0, sizeof *doc);
+	snprintf(doc->file, sizeof doc->file, "%s", file ? file : "-");
+	doc->size = len;
+	doc->root = fd.root;
+	return TCG_OK;
+}
+
+tcg_rc tcg_ydoc_parse_slow(const uint8_t *data, size_t len, const char *file, tcg_ydoc *doc,
+                           tcg_err *err)
 {
 	yaml_parser_t parser;
 	builder b = {.p = &parser, .doc = doc, .err = err};
@@ -405,25 +456,38 @@ struct tcg_ydoc_stream {
 	unsigned doc_line; /* its first line */
 	unsigned index;    /* 1-based number of the current document */
 	bool started, failed, ended, over, ioerr, in_doc;
+	/* The direct reader goes first; from the first document it declines,
+	 * libyaml reads the rest from there (slow), its lines counted from
+	 * line_base. A file is read ahead into win (buf, len: pos is where the
+	 * next document starts). */
+	bool slow, eof;
+	uint8_t *win;
+	size_t wcap, bound;
+	unsigned lines, line_base;
 	char file[96];
 };
+
+static size_t line_of(const builder *b, const yaml_mark_t *m)
+{
+	return m->line + 1 + (b->s ? b->s->line_base : 0);
+}
 
 static int stream_read(void *data, unsigned char *out, size_t size, size_t *got)
 {
 	tcg_ydoc_stream *s = data;
 	size_t room = s->limit > s->delivered ? s->limit - s->delivered : 0;
 	size_t want = size < room + 1 ? size : room + 1;
-	size_t n;
-	if (s->f) {
+	size_t n = 0;
+	if (s->pos < s->len) { /* what the direct reader read ahead, first */
+		n = s->len - s->pos < want ? s->len - s->pos : want;
+		memcpy(out, s->buf + s->pos, n);
+		s->pos += n;
+	} else if (s->f) {
 		n = fread(out, 1, want, s->f);
 		if (n == 0 && ferror(s->f)) {
 			s->ioerr = true;
 			return 0;
 		}
-	} else {
-		n = s->len - s->pos < want ? s->len - s->pos : want;
-		memcpy(out, s->buf + s->pos, n);
-		s->pos += n;
 	}
 	if (n > room) {
 		s->over = true;
@@ -432,6 +496,131 @@ static int stream_read(void *data, unsigned char *out, size_t size, size_t *got)
 	s->delivered += n;
 	*got = n;
 	return 1;
+}
+
+/* What the direct reader reads of a file at a time. */
+#define READ_CHUNK (64u << 10)
+
+static bool window_room(tcg_ydoc_stream *s)
+{
+	if (s->pos == s->len) {
+		s->pos = s->len = 0;
+	} else if (s->pos > s->wcap / 2) {
+		memmove(s->win, s->win + s->pos, s->len - s->pos);
+		s->len -= s->pos;
+		s->pos = 0;
+	}
+	if (s->wcap - s->len < READ_CHUNK) {
+		size_t nc = 2 * s->wcap > s->len + READ_CHUNK ? 2 * s->wcap : s->len + READ_CHUNK;
+		uint8_t *w = realloc(s->win, nc);
+		if (!w)
+			return false;
+		s->win = w;
+		s->wcap = nc;
+	}
+	s->buf = s->win;
+	return true;
+}
+
+/* A "---" line at i + 1 ends the document at pos, unless only blank lines
+ * and comments come before it (then it starts the document). */
+static bool ends_doc(const tcg_ydoc_stream *s, size_t i)
+{
+	const uint8_t *w = s->buf;
+	return (i + 4 == s->len || w[i + 4] == ' ' || w[i + 4] == '\n') &&
+	       !tcg_yfast_blank(w + s->pos, i + 1 - s->pos);
+}
+
+/* File mode: read on until the window holds the document at pos whole (up to
+ * the next "---" line or the end of the input) in [pos, bound). false: over
+ * the cap, out of memory or a read error, all for libyaml to meet. */
+static bool fill(tcg_ydoc_stream *s)
+{
+	size_t from = s->pos;
+	for (;;) {
+		while (from + 4 <= s->len) {
+			const uint8_t *h = memchr(s->buf + from, '\n', s->len - from - 3);
+			if (!h) {
+				from = s->len - 3;
+				break;
+			}
+			if (memcmp(h + 1, "---", 3)) {
+				from = (size_t)(h - s->buf) + 1;
+				continue;
+			}
+			size_t i = (size_t)(h - s->buf);
+			if (i + 4 == s->len && !s->eof)
+				break; /* the next byte decides */
+			if (ends_doc(s, i)) {
+				s->bound = i + 1;
+				return true;
+			}
+			from = i + 1;
+		}
+		if (s->eof) {
+			s->bound = s->len;
+			return true;
+		}
+		size_t off = from - s->pos; /* window_room may move the window */
+		if (s->len - s->pos > s->max_doc + STREAM_SLACK || !window_room(s))
+			return false;
+		from = s->pos + off;
+		size_t n = fread(s->win + s->len, 1, READ_CHUNK, s->f);
+		if (n == 0 && ferror(s->f))
+			return false;
+		s->eof = n == 0;
+		s->len += n;
+	}
+}
+
+/* From here on libyaml reads the stream, from the document at pos. */
+static void to_slow(tcg_ydoc_stream *s)
+{
+	s->slow = true;
+	s->line_base = s->lines;
+	s->started = false;
+	s->delivered = 0;
+	s->limit = s->max_doc + STREAM_SLACK;
+}
+
+void tcg_ydoc_stream_set_slow(tcg_ydoc_stream *s)
+{
+	to_slow(s);
+}
+
+/* The next document by the direct reader: true when it read it or found the
+ * stream's end (*rc set), false when libyaml must. */
+static bool fast_next(tcg_ydoc_stream *s, tcg_ydoc *doc, bool *done, tcg_err *err, tcg_rc *rc)
+{
+	if (s->f && !fill(s))
+		return false;
+	const uint8_t *p = s->buf ? s->buf + s->pos : NULL;
+	size_t avail = (s->f ? s->bound : s->len) - s->pos;
+	tcg_yfast_doc fd;
+	*rc = TCG_OK;
+	if ((!s->f || s->bound == s->len) && tcg_yfast_blank(p, avail)) {
+		s->events += s->index ? 1 : 2; /* stream start and end */
+		s->ended = *done = true;
+		return true;
+	}
+	tcg_yfast_rc fr = tcg_yfast_parse(p, avail, s->lines, s->index == 0, &fd);
+	if (fr == TCG_YFAST_NOMEM) {
+		*rc = tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                  "out of memory");
+		return true;
+	}
+	if (fr != TCG_YFAST_OK || fd.size > s->max_doc) {
+		tcg_ynode_free_tree(fd.root);
+		return false;
+	}
+	s->events += fd.events + (s->index == 0);
+	s->index++;
+	snprintf(doc->file, sizeof doc->file, "%s#%u", s->file, s->index);
+	doc->root = fd.root;
+	doc->size = fd.size;
+	s->pos += fd.consumed;
+	s->lines += fd.lines;
+	return true;
 }
 
 static tcg_ydoc_stream *stream_new(const char *file, size_t max_doc)
@@ -475,6 +664,7 @@ void tcg_ydoc_stream_close(tcg_ydoc_stream *s)
 	if (!s)
 		return;
 	yaml_parser_delete(&s->p);
+	free(s->win);
 	free(s);
 }
 
@@ -580,6 +770,11 @@ tcg_rc tcg_ydoc_stream_next(tcg_ydoc_stream *s, tcg_ydoc *doc, bool *done, tcg_e
 		return tcg_err_set(err, TCG_E_FORMAT, "yaml-stream", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                   "%s: the stream stopped at an error in document %u", s->file,
 		                   s->index);
+	if (!s->slow) {
+		if (fast_next(s, doc, done, err, &rc))
+			return rc;
+		to_slow(s);
+	}
 	if (!s->started) {
 		if ((rc = next(&b, &ev)))
 			return rc;
@@ -599,8 +794,8 @@ tcg_rc tcg_ydoc_stream_next(tcg_ydoc_stream *s, tcg_ydoc *doc, bool *done, tcg_e
 	s->in_doc = true;
 	s->depth = 0;
 	s->doc_start = ev.start_mark.index;
-	s->doc_line = (unsigned)(ev.start_mark.line + 1 > UINT_MAX ? UINT_MAX
-	                                                           : ev.start_mark.line + 1);
+	size_t line = line_of(&b, &ev.start_mark);
+	s->doc_line = (unsigned)(line > UINT_MAX ? UINT_MAX : line);
 	s->limit = s->delivered + s->max_doc + STREAM_SLACK;
 	bool tags = ev.type == YAML_DOCUMENT_START_EVENT &&
 	            ev.data.document_start.tag_directives.start !=

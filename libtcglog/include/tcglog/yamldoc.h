@@ -1,6 +1,9 @@
 /*
  * A strict YAML reader: libyaml parser events into a small tree that keeps the
- * line and column of every node. It refuses what our documents never need and
+ * line and column of every node. The subset the messages use (block
+ * collections, one-line scalars, comments) is read by a direct reader that
+ * builds the same tree; any other document goes to libyaml, which also makes
+ * every refusal. It refuses what our documents never need and
  * an attacker might use: duplicate keys, anchors, aliases, tags (and %TAG
  * directives), complex keys, more than one document, input over a size cap,
  * nesting over a depth cap, more nodes than a node cap. Every error names the
@@ -69,6 +72,9 @@ void tcg_ydoc_free(tcg_ydoc *doc);
  * nesting deeper than TCG_YDOC_MAX_DEPTH (libyaml's cost per event grows with
  * the nesting, so even skipping it would be quadratic) or a read error stops
  * the stream: later calls fail again. The work is linear in the input read.
+ * Bytes libyaml cannot decode (bad UTF-8, control characters) are refused
+ * at the document that holds them, not at an earlier one libyaml's 16 KiB
+ * read-ahead would have reached.
  */
 typedef struct tcg_ydoc_stream tcg_ydoc_stream;
 
@@ -86,8 +92,9 @@ unsigned tcg_ydoc_stream_index(const tcg_ydoc_stream *s);
 /* A fault stopped the stream: every later call fails (yaml-stream) and
  * reads nothing, so a reader stops asking. */
 bool tcg_ydoc_stream_stopped(const tcg_ydoc_stream *s);
-/* The number of libyaml events the stream has read so far: the work done,
- * which tests and benchmarks bound (a refusal must not read on). */
+/* The number of libyaml events the stream has read so far (a document the
+ * direct reader read counts the events libyaml would have given): the work
+ * done, which tests and benchmarks bound (a refusal must not read on). */
 size_t tcg_ydoc_stream_events(const tcg_ydoc_stream *s);
 void tcg_ydoc_stream_close(tcg_ydoc_stream *s);
 
