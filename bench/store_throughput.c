@@ -29,7 +29,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
-#include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,9 +144,8 @@ static int issue_all(tcg_nonce_store *s, int client, long count, tcg_nonce_claim
 static int consume_all(tcg_nonce_store *s, tcg_nonce_claim *claims, long count, long batch)
 {
 	int64_t now = time(NULL);
-	tcg_err err;
-
 	long step = batch ? batch : 1;
+	tcg_err err;
 
 	for (long k = 0; k < count; k += step) {
 		long n = count - k < step ? count - k : step;
@@ -183,10 +182,12 @@ static void client(const char *spec, int id, long count, long batch, int go[PHAS
 
 	if (!claims || !names)
 		die("out of memory", NULL);
-	if (tcg_nonce_store_open(spec, &s, &err))
-		die("open", &err);
-	/* Connected: ready for the first phase. */
-	if (write(out, &r, sizeof r) != (ssize_t)sizeof r)
+	if (tcg_nonce_store_open(spec, &s, &err)) {
+		fprintf(stderr, "store_throughput: open: %s: %s\n", err.rule, err.msg);
+		r.ok = 0;
+	}
+	/* Connected (or not: the parent stops then): ready for the first phase. */
+	if (write(out, &r, sizeof r) != (ssize_t)sizeof r || !r.ok)
 		exit(1);
 	for (int phase = 0; phase < PHASES; phase++) {
 		await(go[phase]);
@@ -237,6 +238,7 @@ static int run(const char *spec, int clients, long count, const char *mode, long
 	static const char *phase_name[PHASES] = { "issue", "consume" };
 	long batch = strcmp(mode, "single") == 0 ? 0 : -1;
 	int go[PHASES + 1][2], res[2], failed = 0;
+	pid_t pids[MAX_CLIENTS];
 
 	if (strncmp(mode, "batch:", 6) == 0)
 		batch = parse_long(mode + 6, 1, TCG_NONCE_BATCH_MAX, "batch");
@@ -248,7 +250,7 @@ static int run(const char *spec, int clients, long count, const char *mode, long
 	if (pipe(res))
 		return perror("pipe"), 1;
 	for (int i = 0; i < clients; i++) {
-		pid_t pid = fork();
+		pid_t pid = pids[i] = fork();
 		if (pid < 0)
 			return perror("fork"), 1;
 		if (pid == 0) {
@@ -265,8 +267,11 @@ static int run(const char *spec, int clients, long count, const char *mode, long
 		close(go[p][0]);
 	close(res[1]);
 	/* Every client connected before the first phase starts. */
-	if (collect(res[0], clients, &failed) < 0)
+	if (collect(res[0], clients, &failed) < 0 || failed) {
+		for (int i = 0; i < clients; i++)
+			kill(pids[i], SIGTERM);
 		return 1;
+	}
 	for (int p = 0; p < PHASES; p++) {
 		double srv = server_cpu(postmaster), t0 = now_s();
 		close(go[p][1]);
