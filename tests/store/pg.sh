@@ -2,7 +2,8 @@
 # Debian's postgresql package in a temporary directory of its own, run as an
 # unprivileged user (nobody when the test runs as root), a Unix socket in
 # that directory and no TCP, stopped by its process id. Never a system-wide
-# server.
+# server. Tests run it with fsync=off; PG_OPTS (server options, given after
+# the defaults, so they win) lets a benchmark turn it back on.
 #
 #   pg_start       start it; PG_URI is then the store's URI, PG_PID the
 #                  postmaster's. Returns 1 with PG_WHY set when it cannot run.
@@ -25,7 +26,7 @@ pg_as() {
 
 pg_up() {
 	(cd "$PG_DIR" && pg_as "$pg_bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 60 \
-		-o "-c listen_addresses= -k $PG_DIR -c fsync=off -c max_connections=60" start) \
+		-o "-c listen_addresses= -k $PG_DIR -c fsync=off -c max_connections=60 ${PG_OPTS:-}" start) \
 		>>"$PG_DIR/ctl.log" 2>&1 || { PG_WHY="pg_ctl start failed: $(tail -n 3 "$PG_DIR/log")"; return 1; }
 	PG_PID=$(head -n 1 "$PG_DIR/data/postmaster.pid")
 }
