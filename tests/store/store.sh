@@ -130,7 +130,7 @@ fi
 
 # --- schema versions: an older store upgraded, a newer or unknown one refused ---
 if [ "$backend" = sqlite ]; then
-	check "a new store is schema version 1" [ "$(q 'PRAGMA user_version')" = 1 ]
+	check "a new store is schema version 2" [ "$(q 'PRAGMA user_version')" = 2 ]
 	old=$tmp/old.db
 	# As the version before the registry made it (no user_version), with a nonce.
 	sqlite3 "$old" "CREATE TABLE nonces (nonce BLOB PRIMARY KEY NOT NULL, device TEXT NOT NULL,
@@ -139,17 +139,17 @@ if [ "$backend" = sqlite ]; then
 	chmod 600 "$old"
 	expect_exit "a version-0 store is upgraded: its nonce consumed" 0 "" \
 		"$dn" -s "$old" consume dev-old "$(printf '%064d' 0)"
-	check "... it is version 1 with a device registry" \
-		[ "$(sqlite3 "$old" "PRAGMA user_version; SELECT count(*) FROM devices")" = "$(printf '1\n0')" ]
+	check "... it is version 2 with a device registry and reports" \
+		[ "$(sqlite3 "$old" "PRAGMA user_version; SELECT count(*) FROM devices; SELECT count(*) FROM reports")" = "$(printf '2\n0\n0')" ]
 	sqlite3 "$old" 'PRAGMA user_version = 99'
 	expect_exit "a store of a newer schema (99) refused" 3 nonce-store-schema "$dn" -s "$old" purge
 else
-	check "a new store is schema version 1" [ "$(q 'SELECT version FROM tcglog_schema')" = 1 ]
+	check "a new store is schema version 2" [ "$(q 'SELECT version FROM tcglog_schema')" = 2 ]
 	q 'UPDATE tcglog_schema SET version = 99'
 	expect_exit "a store of a newer schema (99) refused" 3 nonce-store-schema "$dn" -s "$S" purge
-	q 'UPDATE tcglog_schema SET version = 1; INSERT INTO tcglog_schema VALUES (1)'
+	q 'UPDATE tcglog_schema SET version = 2; INSERT INTO tcglog_schema VALUES (2)'
 	expect_exit "a store with two version rows refused" 3 nonce-store-schema "$dn" -s "$S" purge
-	q 'DELETE FROM tcglog_schema; INSERT INTO tcglog_schema VALUES (1)'
+	q 'DELETE FROM tcglog_schema; INSERT INTO tcglog_schema VALUES (2)'
 	q 'CREATE DATABASE other' >/dev/null
 	other=${S/\/\/\/tcglog/\/\/\/other}
 	psql -X -q -h "$PG_DIR" -U tcglog -d other -c 'CREATE TABLE nonces (n int)'
@@ -174,12 +174,12 @@ fi
 expect_exit "dha-server init --store on an empty store" 0 "" "$server" --state "$st" init --store "$fresh"
 if [ "$backend" = postgresql ]; then
 	check "... made the schema in it" [ "$(psql -X -A -t -h "$PG_DIR" -U tcglog -d fresh -c \
-		'SELECT version FROM tcglog_schema')" = 1 ]
+		'SELECT version FROM tcglog_schema')" = 2 ]
 	n=$("$server" --state "$st" nonce srv-dev)
 	check "... and its nonce step issues into it" [ "$(psql -X -A -t -h "$PG_DIR" -U tcglog -d fresh -c \
 		"SELECT device FROM nonces WHERE nonce = $(blob "$n")")" = srv-dev ]
 else
-	check "... made the schema in it" [ "$(sqlite3 "$fresh" 'PRAGMA user_version')" = 1 ]
+	check "... made the schema in it" [ "$(sqlite3 "$fresh" 'PRAGMA user_version')" = 2 ]
 	n=$("$server" --state "$st" nonce srv-dev)
 	check "... and its nonce step issues into it" [ "$(sqlite3 "$fresh" \
 		"SELECT device FROM nonces WHERE nonce = $(blob "$n")")" = srv-dev ]
