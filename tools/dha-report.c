@@ -141,7 +141,7 @@ static int add(tcg_nonce_store *store, const char *store_path, const char *path)
 	int status = 0;
 
 	tcg_err_clear(&err);
-	if (tcg_read_file(path, TCG_REPORTS_XML_MAX + 1, &xml, &len, NULL, &err))
+	if (tcg_read_file(path, TCG_REPORTS_XML_MAX, &xml, &len, NULL, &err))
 		return tool_error(prog, path, &err);
 	if (tcg_report_row_from_xml(xml, len, &row, &err))
 		status = tool_error(prog, path, &err);
