@@ -45,7 +45,6 @@ struct tcg_store_ops {
 	"NOT EXISTS (SELECT 1 FROM reports n WHERE n.device = r.device AND " \
 	"(n.appraised > r.appraised OR (n.appraised = r.appraised AND n.id > r.id)))"
 
-
 /* Open a backend: *be and *ops on success. */
 tcg_rc tcg_store_sqlite_open(const char *path, void **be, const struct tcg_store_ops **ops,
                              tcg_err *err);

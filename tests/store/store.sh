@@ -275,13 +275,19 @@ expect_exit "a report naming no device: refused (exit 2)" 2 report-device \
 { cat "$tmp/r1.xml"; head -c 1100000 /dev/zero | tr '\0' ' '; } >"$tmp/big.xml"
 expect_exit "a report over 1 MiB: refused (exit 2)" 2 size-cap "$rp" -s "$S" add "$tmp/big.xml"
 check "... none of them kept" [ "$(q 'SELECT count(*) FROM reports')" = 5 ]
+printf -- '---\nkind: "dha-claims"\nversion: 1\nverification:\n  verified: false\n  result: "failed"
+  rule: "nonce-unknown"\n  message: "never issued"\n  device: "kiosk 9"\n' >"$tmp/failed.yaml"
+SOURCE_DATE_EPOCH=$T1 srv report "$pol" <"$tmp/failed.yaml" >"$tmp/r7.xml" 2>/dev/null
+check "a failed verification: exit 1, kept under the device it claimed" \
+	test $? = 1 -a "$(srv status --format json 'kiosk 9' | jq -r '.verdict + " " + .failing[]')" = \
+	"non-compliant $(xpath "$tmp/r7.xml" 'substring-before(/*/@ErrorMessage, ":")')"
 
 # retention: init --keep-reports, applied by purge
 expect_exit "init --keep-reports 0: exit 2, nothing recorded" 2 report-keep srv init --keep-reports 0
 check "... (no DIR/keep-reports)" [ ! -e "$rs/keep-reports" ]
 appraise 6 windows11 lab "$(date +%s)"
 expect_exit "init --keep-reports 1d" 0 "" srv init --keep-reports 1d
-expect_exit "purge drops the reports older than a day" 0 "dropped 5 reports" srv purge
+expect_exit "purge drops the reports older than a day" 0 "dropped 6 reports" srv purge
 check "... and keeps today's" test "$(q 'SELECT count(*) FROM reports')" = 1 -a \
 	"$(srv status | cut -f2,3)" = "$(printf 'lab\tcompliant')"
 check "dha-report purge --keep prints how many it dropped" [ "$("$rp" -s "$S" purge --keep 1d)" = 0 ]
