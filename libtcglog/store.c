@@ -472,7 +472,7 @@ tcg_rc tcg_reports_add(tcg_nonce_store *s, const tcg_report_row *row, tcg_err *e
 }
 
 typedef struct {
-	tcg_reports_each each;
+	tcg_rc (*each)(void *arg, const tcg_report_row *row, tcg_err *err);
 	void *arg;
 } list_ctx;
 
@@ -487,7 +487,8 @@ static tcg_rc checked_row(void *arg, const tcg_report_row *row, tcg_err *err)
 	return c->each(c->arg, row, err);
 }
 
-tcg_rc tcg_reports_list(tcg_nonce_store *s, const tcg_reports_query *q, tcg_reports_each each,
+tcg_rc tcg_reports_list(tcg_nonce_store *s, const tcg_reports_query *q,
+                        tcg_rc (*each)(void *arg, const tcg_report_row *row, tcg_err *err),
                         void *arg, tcg_err *err)
 {
 	static const char *const verdicts[] = { "", "non-compliant", "compliant" };

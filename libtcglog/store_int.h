@@ -34,7 +34,8 @@ struct tcg_store_ops {
 	/* The rows of q, verdict as its text ("" any), each given a row whose
 	 * strings live until each returns; store.c checks them. */
 	tcg_rc (*rep_list)(void *be, const tcg_reports_query *q, const char *verdict,
-	                   tcg_reports_each each, void *arg, tcg_err *err);
+	                   tcg_rc (*each)(void *arg, const tcg_report_row *row, tcg_err *err),
+	                   void *arg, tcg_err *err);
 	tcg_rc (*rep_purge)(void *be, int64_t before, uint64_t *count, tcg_err *err);
 };
 

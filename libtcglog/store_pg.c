@@ -327,7 +327,8 @@ static char *pg_text(PGresult *r, int row, int col, char *buf, size_t n)
 }
 
 static tcg_rc pg_rep_list(void *be, const tcg_reports_query *q, const char *verdict,
-                          tcg_reports_each each, void *arg, tcg_err *err)
+                          tcg_rc (*each)(void *arg, const tcg_report_row *row, tcg_err *err),
+                          void *arg, tcg_err *err)
 {
 	char t[8];
 	const char *val[3] = { t, verdict, q->device };

@@ -393,7 +393,9 @@ static const char *column_text(sqlite3_stmt *st, int i)
 }
 
 static tcg_rc sqlite_rep_list(void *be, const tcg_reports_query *q, const char *verdict,
-                              tcg_reports_each each, void *arg, tcg_err *err)
+                              tcg_rc (*each)(void *arg, const tcg_report_row *row,
+                                             tcg_err *err),
+                              void *arg, tcg_err *err)
 {
 	sqlite_store *s = be;
 	sqlite3_stmt *st = q->device ? s->rep_history : s->rep_latest;

@@ -68,8 +68,8 @@ typedef struct {
  * the device name's bytes; with one, that device's reports, oldest first.
  * A nonzero return of each stops the listing and is returned.
  */
-typedef tcg_rc (*tcg_reports_each)(void *arg, const tcg_report_row *row, tcg_err *err);
-tcg_rc tcg_reports_list(tcg_nonce_store *s, const tcg_reports_query *q, tcg_reports_each each,
+tcg_rc tcg_reports_list(tcg_nonce_store *s, const tcg_reports_query *q,
+                        tcg_rc (*each)(void *arg, const tcg_report_row *row, tcg_err *err),
                         void *arg, tcg_err *err);
 
 /* Drop the reports appraised before now - keep; count (may be NULL) gets how many. */
