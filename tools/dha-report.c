@@ -1,12 +1,12 @@
 /* dha-report: keep the DHA-Reports of a DHA server per device, list them, purge them. */
 #include <getopt.h>
-#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "tcglog/nonce.h"
 #include "tcglog/reports.h"
+#include "tcglog/yamlout.h"
 #include "tool.h"
 
 static const char *prog = "dha-report";
@@ -57,7 +57,6 @@ static void usage(FILE *f)
 
 typedef struct {
 	bool json;
-	int status;
 } printer;
 
 /* A text field on one line: printable ASCII but \ as it is, the rest \xHH. */
@@ -82,44 +81,30 @@ static tcg_rc print_text(const tcg_report_row *row, const char *when)
 	return TCG_OK;
 }
 
-static json_object *failing_list(const char *failing)
-{
-	json_object *a = json_object_new_array();
-	const char *p = failing;
-
-	while (a && *p) {
-		size_t n = strcspn(p, " ");
-		if (n && json_object_array_add(a, json_object_new_string_len(p, (int)n))) {
-			json_object_put(a);
-			return NULL;
-		}
-		p += n + (p[n] == ' ');
-	}
-	return a;
-}
-
+/* One JSON line through the library's JSON writer; failing as a list. */
 static tcg_rc print_json(const tcg_report_row *row, const char *when, tcg_err *err)
 {
-	json_object *o = json_object_new_object();
-	json_object *failing = failing_list(row->failing);
-	tcg_rc rc = TCG_OK;
+	tcg_yaml *y = tcg_yaml_new_json(stdout);
+	const char *p = row->failing;
 
-	if (!o || !failing ||
-	    json_object_object_add(o, "device", json_object_new_string(row->device)) ||
-	    json_object_object_add(o, "time", json_object_new_string(when)) ||
-	    json_object_object_add(o, "verdict", json_object_new_string(row->compliant
-	                                                                        ? "compliant"
-	                                                                        : "non-compliant")) ||
-	    json_object_object_add(o, "policy", json_object_new_string(row->policy)) ||
-	    json_object_object_add(o, "failing", failing))
-		rc = tcg_fail_nomem(err);
-	else
-		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-		                                               JSON_C_TO_STRING_NOSLASHESCAPE));
-	if (!o || rc)
-		json_object_put(failing);
-	json_object_put(o);
-	return rc;
+	if (!y)
+		return tcg_fail_nomem(err);
+	tcg_yaml_map_start(y);
+	tcg_yaml_kv_cstr(y, "device", row->device);
+	tcg_yaml_kv_cstr(y, "time", when);
+	tcg_yaml_kv_cstr(y, "verdict", row->compliant ? "compliant" : "non-compliant");
+	tcg_yaml_kv_cstr(y, "policy", row->policy);
+	tcg_yaml_key(y, "failing");
+	tcg_yaml_seq_start(y);
+	while (*p) {
+		size_t n = strcspn(p, " ");
+		if (n)
+			tcg_yaml_str(y, p, n);
+		p += n + (p[n] == ' ');
+	}
+	tcg_yaml_seq_end(y);
+	tcg_yaml_map_end(y);
+	return tcg_yaml_finish(y, err);
 }
 
 static tcg_rc print_row(void *arg, const tcg_report_row *row, tcg_err *err)
