@@ -50,8 +50,9 @@ static void usage(FILE *f)
 	        "FAILING holds the rules whose outcome is fail; for a failed verification,\n"
 	        "the verification's rule.\n"
 	        "\n"
-	        "Exit status: 0 done, 2 bad usage or a report that cannot be read or names no\n"
-	        "device (report-device, report-size), 3 the store failed (nonce-store, ...).\n",
+	        "Exit status: 0 done, 2 bad usage or a report that cannot be parsed, is too\n"
+	        "large or names no device (report-device, input-size-cap), 3 the report\n"
+	        "cannot be read or the store failed (nonce-store, ...).\n",
 	        prog, prog, prog, TCG_REPORTS_XML_MAX, TCG_REPORTS_KEEP_MAX / 86400);
 }
 
@@ -59,7 +60,8 @@ typedef struct {
 	bool json;
 } printer;
 
-/* A text field on one line: printable ASCII but \ as it is, the rest \xHH. */
+/* A text field on one line: printable ASCII as it is; the backslash and any
+ * other byte as \xHH. */
 static void put_field(const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
