@@ -4,7 +4,7 @@
 
 # _tcglog_spec TOOL: the tool's options, one word each; OPT=KIND for an option
 # that takes a value (file, dir, filedir, alg, keyalg, pcrs, quirk, format,
-# evversion, none).
+# evversion, verdict, listformat, none).
 _tcglog_spec()
 {
 	local common='-h --help -V --version'
@@ -23,6 +23,7 @@ _tcglog_spec()
 	dha-verify) echo "$common -k=file --key=file -r=dir --retired=dir --expired-keys -s=file --store=file --allow-sha1" ;;
 	dha-nonce) echo "$common -s=file --store=file -t=none --ttl=none --closed --rebind" ;;
 	dha-policy) echo "$common -o --offline" ;;
+	dha-report) echo "$common -s=file --store=file --since=none --verdict=verdict --format=listformat -k=none --keep=none" ;;
 	dha-device) echo "-h --help --version --tcti=none --state=dir --url=none --cacert=file --device=none --policy=none" ;;
 	dha-server) echo "-h --help --version --state=dir" ;;
 	tcglog-ek-roots) echo "-h --help --version -l=file --list=file -o=dir --output=dir" ;;
@@ -34,9 +35,10 @@ _tcglog_steps()
 {
 	case $1 in
 	dha-device) echo "bootdata activate quote attest" ;;
-	dha-server) echo "init enroll issue nonce verify report purge rotate" ;;
+	dha-server) echo "init enroll issue nonce verify report status purge rotate" ;;
 	dha-nonce) echo "issue consume consume-batch purge enroll device" ;;
 	dha-policy) echo "test init" ;;
+	dha-report) echo "add status purge" ;;
 	esac
 }
 
@@ -53,6 +55,8 @@ _tcglog_value()
 	quirk) compgen -W "missing-ebs" -- "$cur" ;;
 	format) compgen -W "tcglog yaml json tpm2-tools" -- "$cur" ;;
 	evversion) compgen -W "2" -- "$cur" ;;
+	verdict) compgen -W "compliant non-compliant" -- "$cur" ;;
+	listformat) compgen -W "text json" -- "$cur" ;;
 	esac
 }
 
@@ -118,4 +122,4 @@ _tcglog()
 
 complete -o filenames -F _tcglog tcglog-dump tcglog-replay tcglog-claims tcglog-play \
 	tpm-ekcert-verify tpm-quote-verify dha-bootdata dha-activate dha-quote dha-issue \
-	dha-verify dha-nonce dha-policy dha-device dha-server tcglog-ek-roots
+	dha-verify dha-nonce dha-report dha-policy dha-device dha-server tcglog-ek-roots

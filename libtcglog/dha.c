@@ -529,17 +529,17 @@ void tcg_dha_content_free(tcg_dha_content *c)
 
 /* ---- dha-issue ---- */
 
-tcg_rc tcg_dha_duration_parse(const char *s, int64_t *seconds, tcg_err *err)
+bool tcg_duration_parse(const char *s, int64_t max, int64_t *seconds)
 {
 	int64_t v = 0, unit = 1;
 	const char *p = s;
 	*seconds = 0;
 	if (!s || *s < '0' || *s > '9')
-		goto bad;
+		return false;
 	for (; *p >= '0' && *p <= '9'; p++) {
 		v = v * 10 + (*p - '0');
-		if (v > TCG_DHA_MAX_VALIDITY)
-			goto bad;
+		if (v > max)
+			return false;
 	}
 	switch (*p) {
 	case '\0':
@@ -556,15 +556,18 @@ tcg_rc tcg_dha_duration_parse(const char *s, int64_t *seconds, tcg_err *err)
 		unit = 86400;
 		break;
 	default:
-		goto bad;
+		return false;
 	}
-	if (*p && p[1])
-		goto bad;
-	if (v < 1 || v > TCG_DHA_MAX_VALIDITY / unit)
-		goto bad;
+	if ((*p && p[1]) || v < 1 || v > max / unit)
+		return false;
 	*seconds = v * unit;
-	return TCG_OK;
-bad:
+	return true;
+}
+
+tcg_rc tcg_dha_duration_parse(const char *s, int64_t *seconds, tcg_err *err)
+{
+	if (tcg_duration_parse(s, TCG_DHA_MAX_VALIDITY, seconds))
+		return TCG_OK;
 	return tcg_fail(err, TCG_E_USAGE, "dha-validity",
 	                "'%.32s' is not a duration of 1 second to %d days (N, Ns, Nm, Nh, Nd)",
 	                s ? s : "", TCG_DHA_MAX_VALIDITY / 86400);

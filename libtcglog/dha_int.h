@@ -22,4 +22,7 @@ tcg_rc tcg_dha_verifier_for(tcg_dha_verifiers *vs, const uint8_t *ak_public, siz
 tcg_rc tcg_dha_seal_claims(tcg_dha_content *c, const uint8_t *key_id, const tcg_claims *claims,
                            tcg_err *err);
 
+/* A duration: N, Ns, Nm, Nh or Nd, 1 second to max seconds; false otherwise. */
+bool tcg_duration_parse(const char *s, int64_t max, int64_t *seconds);
+
 #endif

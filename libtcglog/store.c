@@ -21,8 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
+#include "dha_int.h"
 #include "store_int.h"
+#include "tcglog/report.h"
 
 struct tcg_nonce_store {
 	const struct tcg_store_ops *ops;
@@ -346,4 +349,223 @@ tcg_rc tcg_registry_enroll(tcg_nonce_store *s, const char *device,
 	if (!found)
 		return tcg_store_fail(err, "the device was not enrolled", device);
 	return TCG_OK;
+}
+
+/* ---- kept reports ---- */
+
+static const tcg_report_fact *report_fact(const tcg_report *r, const char *path)
+{
+	for (size_t i = 0; i < r->nfacts; i++)
+		if (r->facts[i].path && !strcmp(r->facts[i].path, path))
+			return &r->facts[i];
+	return NULL;
+}
+
+/* The verified device, else the one a failed verification was claimed for. */
+static tcg_rc report_device(const tcg_report *r, char out[TCG_NONCE_DEVICE_MAX + 1],
+                            tcg_err *err)
+{
+	const tcg_report_fact *f = report_fact(r, "verification.dha.device");
+	tcg_err e;
+
+	if (!f)
+		f = report_fact(r, "verification.device");
+	if (!f || !f->value || !f->type || strcmp(f->type, "string"))
+		return tcg_fail_format(err, "report-device",
+		                       "the report names no device (verification.dha.device)");
+	if (f->escaped || tcg_nonce_check_device(f->value, &e))
+		return tcg_fail_format(err, "report-device",
+		                       "the report's device name is not 1 to %d bytes of printable "
+		                       "ASCII",
+		                       TCG_NONCE_DEVICE_MAX);
+	snprintf(out, TCG_NONCE_DEVICE_MAX + 1, "%s", f->value);
+	return TCG_OK;
+}
+
+/* The ids of the failed rules, space-separated; a failed verification's rule. */
+static char *report_failing(const tcg_report *r)
+{
+	size_t n = 1;
+	char *out, *p;
+
+	if (r->error_code == TCG_REPORT_ERROR_VERIFICATION && r->error_message)
+		return strndup(r->error_message, strcspn(r->error_message, ": "));
+	for (size_t i = 0; i < r->nrules; i++)
+		if (r->rules[i].outcome && !strcmp(r->rules[i].outcome, "fail"))
+			n += strlen(r->rules[i].id) + 1;
+	if (!(out = p = malloc(n)))
+		return NULL;
+	*p = '\0';
+	for (size_t i = 0; i < r->nrules; i++)
+		if (r->rules[i].outcome && !strcmp(r->rules[i].outcome, "fail"))
+			p += sprintf(p, "%s%s", p == out ? "" : " ", r->rules[i].id);
+	return out;
+}
+
+static tcg_rc row_fill(const tcg_report *r, const uint8_t *xml, size_t len, tcg_report_row *row,
+                       tcg_err *err)
+{
+	tcg_rc rc;
+
+	if ((rc = report_device(r, row->device, err)))
+		return rc;
+	if (!r->issued || tcg_reports_time_parse(r->issued, &row->time, err))
+		return tcg_fail_format(err, "report-time", "the report's appraisal time is not "
+		                                           "YYYY-MM-DDTHH:MM:SSZ");
+	row->compliant = r->compliant;
+	row->failing = report_failing(r);
+	row->policy = strdup(r->policy_name ? r->policy_name : "");
+	row->xml = malloc(len + 1);
+	if (!row->failing || !row->policy || !row->xml)
+		return tcg_fail_nomem(err);
+	memcpy(row->xml, xml, len);
+	row->xml[len] = '\0';
+	row->xml_len = len;
+	return TCG_OK;
+}
+
+tcg_rc tcg_report_row_from_xml(const uint8_t *xml, size_t len, tcg_report_row *row,
+                               tcg_err *err)
+{
+	tcg_report r;
+	tcg_rc rc;
+
+	memset(row, 0, sizeof *row);
+	if (len > TCG_REPORTS_XML_MAX)
+		return tcg_fail_format(err, "report-size", "a kept report is at most %u bytes",
+		                       TCG_REPORTS_XML_MAX);
+	/* The store keeps it as text. */
+	if (memchr(xml, '\0', len))
+		return tcg_fail_format(err, "report-size", "the report holds a NUL byte");
+	if ((rc = tcg_report_read(xml, len, &r, err)))
+		return rc;
+	rc = row_fill(&r, xml, len, row, err);
+	tcg_report_free(&r);
+	if (rc)
+		tcg_report_row_free(row);
+	return rc;
+}
+
+void tcg_report_row_free(tcg_report_row *row)
+{
+	if (!row)
+		return;
+	free(row->failing);
+	free(row->policy);
+	free(row->xml);
+	memset(row, 0, sizeof *row);
+}
+
+tcg_rc tcg_reports_add(tcg_nonce_store *s, const tcg_report_row *row, tcg_err *err)
+{
+	tcg_rc rc;
+
+	if ((rc = tcg_nonce_check_device(row->device, err)))
+		return rc;
+	if (!row->failing || !row->policy || !row->xml || row->xml_len > TCG_REPORTS_XML_MAX ||
+	    strlen(row->xml) != row->xml_len)
+		return tcg_fail(err, TCG_E_USAGE, "report-size",
+		                "a kept report needs its failing rules, policy and XML of at most "
+		                "%u bytes",
+		                TCG_REPORTS_XML_MAX);
+	return s->ops->rep_add(s->be, row, err);
+}
+
+typedef struct {
+	tcg_rc (*each)(void *arg, const tcg_report_row *row, tcg_err *err);
+	void *arg;
+} list_ctx;
+
+/* A row as the backend read it: its device name checked again before use. */
+static tcg_rc checked_row(void *arg, const tcg_report_row *row, tcg_err *err)
+{
+	const list_ctx *c = arg;
+	tcg_err e;
+
+	if (tcg_nonce_check_device(row->device, &e))
+		return tcg_store_fail(err, "a kept report is damaged", "its device name");
+	return c->each(c->arg, row, err);
+}
+
+tcg_rc tcg_reports_list(tcg_nonce_store *s, const tcg_reports_query *q,
+                        tcg_rc (*each)(void *arg, const tcg_report_row *row, tcg_err *err),
+                        void *arg, tcg_err *err)
+{
+	static const char *const verdicts[] = { "", "non-compliant", "compliant" };
+	list_ctx c = { each, arg };
+	tcg_rc rc;
+
+	if (q->device && (rc = tcg_nonce_check_device(q->device, err)))
+		return rc;
+	if (q->since < 0 || q->verdict < -1 || q->verdict > 1)
+		return tcg_fail(err, TCG_E_USAGE, "report-time",
+		                "a listing starts at a time since the epoch, for a verdict");
+	return s->ops->rep_list(s->be, q, verdicts[q->verdict + 1], checked_row, &c, err);
+}
+
+tcg_rc tcg_reports_purge(tcg_nonce_store *s, int64_t keep, int64_t now, uint64_t *count,
+                         tcg_err *err)
+{
+	uint64_t n = 0;
+	tcg_rc rc;
+
+	if (keep < 1 || keep > TCG_REPORTS_KEEP_MAX)
+		return tcg_fail(err, TCG_E_USAGE, "report-keep",
+		                "reports are kept 1 second to %lld days",
+		                TCG_REPORTS_KEEP_MAX / 86400);
+	if ((rc = check_time(1, now, err)))
+		return rc;
+	rc = s->ops->rep_purge(s->be, now - keep, &n, err);
+	if (count)
+		*count = rc ? 0 : n;
+	return rc;
+}
+
+tcg_rc tcg_reports_keep_parse(const char *s, int64_t *seconds, tcg_err *err)
+{
+	if (tcg_duration_parse(s, TCG_REPORTS_KEEP_MAX, seconds))
+		return TCG_OK;
+	return tcg_fail(err, TCG_E_USAGE, "report-keep",
+	                "'%.32s' is not a duration of 1 second to %lld days (N, Ns, Nm, Nh, Nd)",
+	                s ? s : "", TCG_REPORTS_KEEP_MAX / 86400);
+}
+
+/* Up to the year 9999: what the text form holds. */
+#define TIME_MAX 253402300799LL
+
+bool tcg_reports_time_format(int64_t t, char out[TCG_REPORTS_TIME_LEN + 1])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	return t >= 0 && t <= TIME_MAX && gmtime_r(&tt, &tm) &&
+	       strftime(out, TCG_REPORTS_TIME_LEN + 1, "%Y-%m-%dT%H:%M:%SZ", &tm) ==
+	               TCG_REPORTS_TIME_LEN;
+}
+
+tcg_rc tcg_reports_time_parse(const char *s, int64_t *t, tcg_err *err)
+{
+	char back[TCG_REPORTS_TIME_LEN + 1];
+	size_t digits = s ? strspn(s, "0123456789") : 0;
+	struct tm tm = { 0 };
+
+	*t = 0;
+	if (digits && !s[digits] && digits <= 12) {
+		*t = strtoll(s, NULL, 10);
+		if (*t <= TIME_MAX)
+			return TCG_OK;
+	} else if (s && strlen(s) == TCG_REPORTS_TIME_LEN &&
+	           sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6) {
+		tm.tm_year -= 1900;
+		tm.tm_mon -= 1;
+		*t = (int64_t)timegm(&tm);
+		/* Written back the same: no field out of range, no sign or space. */
+		if (tcg_reports_time_format(*t, back) && !strcmp(back, s))
+			return TCG_OK;
+	}
+	*t = 0;
+	return tcg_fail(err, TCG_E_USAGE, "report-time",
+	                "'%.32s' is neither seconds since the epoch nor YYYY-MM-DDTHH:MM:SSZ",
+	                s ? s : "");
 }

@@ -9,6 +9,7 @@
 #define TCGLOG_STORE_INT_H
 
 #include "tcglog/nonce.h"
+#include "tcglog/reports.h"
 
 struct tcg_store_ops {
 	void (*close)(void *be);
@@ -28,7 +29,22 @@ struct tcg_store_ops {
 	tcg_rc (*reg_write)(void *be, bool replace, const char *device, const uint8_t *ek,
 	                    int64_t now, const char *how, tcg_err *err);
 	tcg_rc (*reg_get)(void *be, const char *device, uint8_t *ek, bool *found, tcg_err *err);
+	/* Kept reports: row's strings are checked by store.c. */
+	tcg_rc (*rep_add)(void *be, const tcg_report_row *row, tcg_err *err);
+	/* The rows of q, verdict as its text ("" any), each given a row whose
+	 * strings live until each returns; store.c checks them. */
+	tcg_rc (*rep_list)(void *be, const tcg_reports_query *q, const char *verdict,
+	                   tcg_rc (*each)(void *arg, const tcg_report_row *row, tcg_err *err),
+	                   void *arg, tcg_err *err);
+	tcg_rc (*rep_purge)(void *be, int64_t before, uint64_t *count, tcg_err *err);
 };
+
+/* The SQL of a listing: the latest report of each device, or one device's
+ * history (the same text on both backends but for the parameters' form). */
+#define TCG_REPORTS_COLUMNS "SELECT device, appraised, verdict, failing, policy FROM reports"
+#define TCG_REPORTS_NEWER \
+	"NOT EXISTS (SELECT 1 FROM reports n WHERE n.device = r.device AND " \
+	"(n.appraised > r.appraised OR (n.appraised = r.appraised AND n.id > r.id)))"
 
 /* Open a backend: *be and *ops on success. */
 tcg_rc tcg_store_sqlite_open(const char *path, void **be, const struct tcg_store_ops **ops,

@@ -31,6 +31,7 @@ typedef struct {
 static const char *const schema[TCG_STORE_SCHEMA_VERSION + 1] = {
 	TCG_SQL_POSTGRESQL_0,
 	TCG_SQL_POSTGRESQL_1,
+	TCG_SQL_POSTGRESQL_2,
 };
 
 /* Any one number, the same for every tcglog tool: serializes upgrades. */
@@ -52,7 +53,7 @@ static tcg_rc conn_fail(PGconn *c, tcg_err *err, const char *what)
 static PGresult *run(pg_store *s, const char *sql, int n, const char *const *val,
                      const int *len, ExecStatusType want, const char *what, tcg_err *err)
 {
-	static const int binary[4] = { 1, 1, 1, 1 };
+	static const int binary[6] = { 1, 1, 1, 1, 1, 1 };
 	PGresult *r = PQexecParams(s->conn, sql, n, NULL, val, len, n ? binary : NULL, 0);
 	if (r && PQresultStatus(r) == want)
 		return r;
@@ -263,21 +264,28 @@ static tcg_rc pg_why(void *be, const uint8_t *nonce, char device[TCG_NONCE_DEVIC
 	return TCG_OK;
 }
 
-static tcg_rc pg_purge(void *be, int64_t now, uint64_t *count, tcg_err *err)
+/* A DELETE of the rows older than t (sql's one parameter); how many. */
+static tcg_rc delete_before(void *be, const char *sql, int64_t t, uint64_t *count,
+                            const char *what, tcg_err *err)
 {
-	char t[8];
-	const char *val[1] = { t };
+	char b[8];
+	const char *val[1] = { b };
 	int len[1] = { 8 };
 	PGresult *r;
 
-	be64(now, t);
-	r = run(be, "DELETE FROM nonces WHERE expires <= $1::bigint", 1, val, len,
-	        PGRES_COMMAND_OK, "cannot purge", err);
+	be64(t, b);
+	r = run(be, sql, 1, val, len, PGRES_COMMAND_OK, what, err);
 	if (!r)
 		return TCG_E_IO;
 	*count = strtoull(PQcmdTuples(r), NULL, 10);
 	PQclear(r);
 	return TCG_OK;
+}
+
+static tcg_rc pg_purge(void *be, int64_t now, uint64_t *count, tcg_err *err)
+{
+	return delete_before(be, "DELETE FROM nonces WHERE expires <= $1::bigint", now, count,
+	                     "cannot purge", err);
 }
 
 static tcg_rc pg_reg_write(void *be, bool replace, const char *device, const uint8_t *ek,
@@ -328,6 +336,85 @@ static tcg_rc pg_reg_get(void *be, const char *device, uint8_t *ek, bool *found,
 	return rc;
 }
 
+static tcg_rc pg_rep_add(void *be, const tcg_report_row *row, tcg_err *err)
+{
+	char t[8];
+	const char *verdict = row->compliant ? "compliant" : "non-compliant";
+	const char *val[6] = { row->device, t, verdict, row->failing, row->policy, row->xml };
+	int len[6] = { (int)strlen(row->device), 8, (int)strlen(verdict), (int)strlen(row->failing),
+		       (int)strlen(row->policy), (int)row->xml_len };
+	PGresult *r;
+
+	be64(row->time, t);
+	r = run(be, "INSERT INTO reports (device, appraised, verdict, failing, policy, xml) "
+	            "VALUES ($1::text, $2::bigint, $3::text, $4::text, $5::text, $6::text)",
+	        6, val, len, PGRES_COMMAND_OK, "cannot keep the report", err);
+	PQclear(r);
+	return r ? TCG_OK : TCG_E_IO;
+}
+
+/* A text column of a binary result, as a C string (text holds no NUL). */
+static char *pg_text(PGresult *r, int row, int col, char *buf, size_t n)
+{
+	int l = PQgetlength(r, row, col);
+	if ((size_t)l >= n)
+		l = (int)n - 1;
+	memcpy(buf, PQgetvalue(r, row, col), (size_t)l);
+	buf[l] = '\0';
+	return buf;
+}
+
+static tcg_rc pg_rep_list(void *be, const tcg_reports_query *q, const char *verdict,
+                          tcg_rc (*each)(void *arg, const tcg_report_row *row, tcg_err *err),
+                          void *arg, tcg_err *err)
+{
+	char t[8];
+	const char *val[3] = { t, verdict, q->device };
+	int len[3] = { 8, (int)strlen(verdict), q->device ? (int)strlen(q->device) : 0 };
+	static const int binary[3] = { 1, 1, 1 };
+	tcg_rc rc = TCG_OK;
+	PGresult *r;
+
+	be64(q->since, t);
+	/* Binary results: the bigint arrives as 8 big-endian bytes. */
+	r = PQexecParams(((pg_store *)be)->conn,
+	                 q->device ? TCG_REPORTS_COLUMNS " WHERE device = $3::text AND "
+	                             "appraised >= $1::bigint AND ($2::text = '' OR "
+	                             "verdict = $2::text) ORDER BY appraised, id"
+	                           : TCG_REPORTS_COLUMNS " r WHERE " TCG_REPORTS_NEWER " AND "
+	                             "appraised >= $1::bigint AND ($2::text = '' OR "
+	                             "verdict = $2::text) ORDER BY device COLLATE \"C\"",
+	                 q->device ? 3 : 2, NULL, val, len, binary, 1);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		PQclear(r);
+		return conn_fail(((pg_store *)be)->conn, err, "cannot list the reports");
+	}
+	for (int i = 0; !rc && i < PQntuples(r); i++) {
+		char verdict_text[16];
+		tcg_report_row row = { 0 };
+		if (PQgetlength(r, i, 1) != 8) {
+			rc = tcg_store_fail(err, "a kept report is damaged", "its time");
+			break;
+		}
+		pg_text(r, i, 0, row.device, sizeof row.device);
+		row.time = from_be64(PQgetvalue(r, i, 1));
+		row.compliant = !strcmp(pg_text(r, i, 2, verdict_text, sizeof verdict_text),
+		                        "compliant");
+		/* NUL-terminated by libpq */
+		row.failing = PQgetvalue(r, i, 3);
+		row.policy = PQgetvalue(r, i, 4);
+		rc = each(arg, &row, err);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static tcg_rc pg_rep_purge(void *be, int64_t before, uint64_t *count, tcg_err *err)
+{
+	return delete_before(be, "DELETE FROM reports WHERE appraised < $1::bigint", before, count,
+	                     "cannot purge the reports", err);
+}
+
 static const struct tcg_store_ops pg_ops = {
 	.close = pg_close,
 	.insert = pg_insert,
@@ -336,6 +423,9 @@ static const struct tcg_store_ops pg_ops = {
 	.purge = pg_purge,
 	.reg_write = pg_reg_write,
 	.reg_get = pg_reg_get,
+	.rep_add = pg_rep_add,
+	.rep_list = pg_rep_list,
+	.rep_purge = pg_rep_purge,
 };
 
 /* Notices (CREATE ... IF NOT EXISTS) are not for the tool's stderr. */

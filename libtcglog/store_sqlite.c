@@ -25,6 +25,7 @@ typedef struct {
 	sqlite3 *db;
 	sqlite3_stmt *insert, *consume, *why, *purge;
 	sqlite3_stmt *reg_add, *reg_get, *reg_set;
+	sqlite3_stmt *rep_add, *rep_latest, *rep_history, *rep_purge;
 } sqlite_store;
 
 /* Version 0: nonces only (user_version never set). Each step upgrades from
@@ -32,6 +33,7 @@ typedef struct {
 static const char *const schema[TCG_STORE_SCHEMA_VERSION + 1] = {
 	TCG_SQL_SQLITE_0,
 	TCG_SQL_SQLITE_1,
+	TCG_SQL_SQLITE_2,
 };
 
 static tcg_rc db_fail(sqlite3 *db, tcg_err *err, const char *what)
@@ -58,6 +60,10 @@ static void sqlite_close(void *be)
 	sqlite3_finalize(s->reg_add);
 	sqlite3_finalize(s->reg_get);
 	sqlite3_finalize(s->reg_set);
+	sqlite3_finalize(s->rep_add);
+	sqlite3_finalize(s->rep_latest);
+	sqlite3_finalize(s->rep_history);
+	sqlite3_finalize(s->rep_purge);
 	sqlite3_close_v2(s->db);
 	free(s);
 }
@@ -191,7 +197,16 @@ static tcg_rc prepare_all(sqlite_store *s, tcg_err *err)
 	                     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (device) DO NOTHING",
 	                  &s->reg_add, err)) ||
 	    (rc = prepare(s, "SELECT ek_sha256 FROM devices WHERE device = ?1", &s->reg_get,
-	                  err)))
+	                  err)) ||
+	    (rc = prepare(s, "INSERT INTO reports (device, appraised, verdict, failing, policy, "
+	                     "xml) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &s->rep_add, err)) ||
+	    (rc = prepare(s, TCG_REPORTS_COLUMNS " r WHERE " TCG_REPORTS_NEWER " AND "
+	                     "appraised >= ?1 AND (?2 = '' OR verdict = ?2) ORDER BY device",
+	                  &s->rep_latest, err)) ||
+	    (rc = prepare(s, TCG_REPORTS_COLUMNS " WHERE device = ?3 AND appraised >= ?1 AND "
+	                     "(?2 = '' OR verdict = ?2) ORDER BY appraised, id",
+	                  &s->rep_history, err)) ||
+	    (rc = prepare(s, "DELETE FROM reports WHERE appraised < ?1", &s->rep_purge, err)))
 		return rc;
 	return prepare(s, "INSERT INTO devices (device, ek_sha256, enrolled, how) "
 	                  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (device) DO UPDATE SET "
@@ -280,18 +295,25 @@ static tcg_rc sqlite_why(void *be, const uint8_t *nonce, char device[TCG_NONCE_D
 	return rc;
 }
 
+/* A DELETE of the rows older than t (st's one parameter); how many. */
+static tcg_rc delete_before(sqlite_store *s, sqlite3_stmt *st, int64_t t, uint64_t *count,
+                            const char *what, tcg_err *err)
+{
+	tcg_rc rc = TCG_OK;
+
+	sqlite3_reset(st);
+	if (sqlite3_bind_int64(st, 1, t) || sqlite3_step(st) != SQLITE_DONE)
+		rc = db_fail(s->db, err, what);
+	else
+		*count = (uint64_t)sqlite3_changes64(s->db);
+	sqlite3_reset(st);
+	return rc;
+}
+
 static tcg_rc sqlite_purge(void *be, int64_t now, uint64_t *count, tcg_err *err)
 {
 	sqlite_store *s = be;
-	tcg_rc rc = TCG_OK;
-
-	sqlite3_reset(s->purge);
-	if (sqlite3_bind_int64(s->purge, 1, now) || sqlite3_step(s->purge) != SQLITE_DONE)
-		rc = db_fail(s->db, err, "cannot purge");
-	else
-		*count = (uint64_t)sqlite3_changes64(s->db);
-	sqlite3_reset(s->purge);
-	return rc;
+	return delete_before(s, s->purge, now, count, "cannot purge", err);
 }
 
 static tcg_rc sqlite_reg_write(void *be, bool replace, const char *device, const uint8_t *ek,
@@ -343,6 +365,74 @@ out:
 	return rc;
 }
 
+static tcg_rc sqlite_rep_add(void *be, const tcg_report_row *row, tcg_err *err)
+{
+	sqlite_store *s = be;
+	sqlite3_stmt *st = s->rep_add;
+	tcg_rc rc = TCG_OK;
+
+	sqlite3_reset(st);
+	if (sqlite3_bind_text(st, 1, row->device, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 2, row->time) ||
+	    sqlite3_bind_text(st, 3, row->compliant ? "compliant" : "non-compliant", -1,
+	                      SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 4, row->failing, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 5, row->policy, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text64(st, 6, row->xml, row->xml_len, SQLITE_STATIC, SQLITE_UTF8) ||
+	    sqlite3_step(st) != SQLITE_DONE)
+		rc = db_fail(s->db, err, "cannot keep the report");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+static const char *column_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? (const char *)t : "";
+}
+
+static tcg_rc sqlite_rep_list(void *be, const tcg_reports_query *q, const char *verdict,
+                              tcg_rc (*each)(void *arg, const tcg_report_row *row,
+                                             tcg_err *err),
+                              void *arg, tcg_err *err)
+{
+	sqlite_store *s = be;
+	sqlite3_stmt *st = q->device ? s->rep_history : s->rep_latest;
+	tcg_rc rc = TCG_OK;
+	int r = SQLITE_DONE;
+
+	sqlite3_reset(st);
+	if (sqlite3_bind_int64(st, 1, q->since) ||
+	    sqlite3_bind_text(st, 2, verdict, -1, SQLITE_STATIC) ||
+	    (q->device && sqlite3_bind_text(st, 3, q->device, -1, SQLITE_STATIC))) {
+		rc = db_fail(s->db, err, "cannot list the reports");
+		goto out;
+	}
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		tcg_report_row row = {
+			.time = sqlite3_column_int64(st, 1),
+			.compliant = strcmp(column_text(st, 2), "compliant") == 0,
+			.failing = (char *)column_text(st, 3),
+			.policy = (char *)column_text(st, 4),
+		};
+		snprintf(row.device, sizeof row.device, "%s", column_text(st, 0));
+		rc = each(arg, &row, err);
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = db_fail(s->db, err, "cannot list the reports");
+out:
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+static tcg_rc sqlite_rep_purge(void *be, int64_t before, uint64_t *count, tcg_err *err)
+{
+	sqlite_store *s = be;
+	return delete_before(s, s->rep_purge, before, count, "cannot purge the reports", err);
+}
+
 static const struct tcg_store_ops sqlite_ops = {
 	.close = sqlite_close,
 	.insert = sqlite_insert,
@@ -351,6 +441,9 @@ static const struct tcg_store_ops sqlite_ops = {
 	.purge = sqlite_purge,
 	.reg_write = sqlite_reg_write,
 	.reg_get = sqlite_reg_get,
+	.rep_add = sqlite_rep_add,
+	.rep_list = sqlite_rep_list,
+	.rep_purge = sqlite_rep_purge,
 };
 
 tcg_rc tcg_store_sqlite_open(const char *path, void **be, const struct tcg_store_ops **ops,

@@ -144,15 +144,6 @@ static void print_hex(const uint8_t *d, size_t n)
 		printf("%02x", d[i]);
 }
 
-static int check_stdout(void)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "%s: standard output: %s\n", prog, strerror(errno));
-		return 3;
-	}
-	return 0;
-}
-
 /* One transaction; the lines are printed only once it committed. */
 static int consume_batch(tcg_nonce_store *store, const char *store_path,
                          tcg_nonce_claim *claims, size_t n)
@@ -170,7 +161,7 @@ static int consume_batch(tcg_nonce_store *store, const char *store_path,
 		if (claims[i].rc && status < tcg_exit_status(claims[i].rc))
 			status = tcg_exit_status(claims[i].rc);
 	}
-	int out = check_stdout();
+	int out = tool_flush_stdout(prog);
 	return out ? out : status;
 }
 
@@ -302,7 +293,7 @@ int main(int argc, char **argv)
 		} else {
 			print_hex(ek, sizeof ek);
 			putchar('\n');
-			status = check_stdout();
+			status = tool_flush_stdout(prog);
 		}
 	} else if (strcmp(cmd, "issue") == 0) {
 		rc = tcg_nonce_issue(store, argv[optind], ttl, (int64_t)time(NULL), nonce, &err);
@@ -311,7 +302,7 @@ int main(int argc, char **argv)
 		} else {
 			print_hex(nonce, sizeof nonce);
 			putchar('\n');
-			status = check_stdout();
+			status = tool_flush_stdout(prog);
 		}
 	} else if (strcmp(cmd, "consume-batch") == 0) {
 		status = consume_batch(store, store_path, claims, nclaims);
@@ -326,7 +317,7 @@ int main(int argc, char **argv)
 			status = tool_error(prog, store_path, &err);
 		} else {
 			printf("%llu\n", (unsigned long long)count);
-			status = check_stdout();
+			status = tool_flush_stdout(prog);
 		}
 	}
 	OPENSSL_cleanse(nonce, sizeof nonce);

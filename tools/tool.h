@@ -112,6 +112,16 @@ static inline int tool_version(const char *prog)
 	return 0;
 }
 
+/* Flush standard output: 0, or 3 after saying why. */
+static inline int tool_flush_stdout(const char *prog)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: standard output: %s\n", prog, strerror(errno));
+		return 3;
+	}
+	return 0;
+}
+
 /* Write all of text to standard output and flush: 0, or 3 after saying why. */
 static inline int tool_write_stdout(const char *prog, const void *text, size_t len)
 {

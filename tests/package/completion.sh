@@ -31,8 +31,8 @@ complete_words() {
 }
 
 tools="tcglog-dump tcglog-replay tcglog-claims tcglog-play tpm-ekcert-verify tpm-quote-verify
-	dha-bootdata dha-activate dha-quote dha-issue dha-verify dha-nonce dha-policy dha-device dha-server
-	tcglog-ek-roots"
+	dha-bootdata dha-activate dha-quote dha-issue dha-verify dha-nonce dha-report dha-policy dha-device
+	dha-server tcglog-ek-roots"
 for t in $tools; do
 	if [ ! -x "$build/tools/$t" ]; then
 		not_ok "$t: not built"
@@ -80,9 +80,14 @@ check "dha-server completes its steps (from --help)" \
 check "dha-device completes its steps after --state DIR (from --help)" \
 	sh -c '[ "$(echo $1)" = "$(echo $2)" ]' - "$(complete_words dha-device --state /tmp '')" \
 	"$("$build/tools/dha-device" --help | sed -n '/^Steps:/,/^$/p' | grep -oE '^  [a-z]+' | sort)"
-check "dha-nonce completes its commands (from --help)" \
-	sh -c '[ "$(echo $1)" = "$(echo $2)" ]' - "$(complete_words dha-nonce --store x.db '')" \
-	"$("$build/tools/dha-nonce" --help | sed -n 's/^ *\(Usage:\)\{0,1\} *dha-nonce --store STORE \([a-z-]*\).*/\2/p' | sort)"
+for t in dha-nonce dha-report; do
+	check "$t completes its commands (from --help)" \
+		sh -c '[ "$(echo $1)" = "$(echo $2)" ]' - "$(complete_words $t --store x.db '')" \
+		"$("$build/tools/$t" --help | sed -n "s/^ *\(Usage:\)\{0,1\} *$t --store STORE \([a-z-]*\).*/\2/p" | sort)"
+done
+check "dha-report --verdict and --format complete their values" \
+	sh -c '[ "$(echo $1)" = "compliant non-compliant" ] && [ "$(echo $2)" = "json text" ]' - \
+	"$(complete_words dha-report --verdict '')" "$(complete_words dha-report --format '')"
 mkdir "$tmp/d" && : >"$tmp/d/boot.log"
 check "tcglog-dump completes a file operand" \
 	sh -c '[ "$1" = "$2" ]' - "$(complete_words tcglog-dump "$tmp/d/bo")" "$tmp/d/boot.log"

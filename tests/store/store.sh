@@ -11,6 +11,7 @@ dn=$1
 backend=$2
 src=$3
 server=$4
+rp=$5
 . "$src/tests/tap.sh"
 . "$src/tests/store/pg.sh"
 tmp=$(mktemp -d)
@@ -130,7 +131,7 @@ fi
 
 # --- schema versions: an older store upgraded, a newer or unknown one refused ---
 if [ "$backend" = sqlite ]; then
-	check "a new store is schema version 1" [ "$(q 'PRAGMA user_version')" = 1 ]
+	check "a new store is schema version 2" [ "$(q 'PRAGMA user_version')" = 2 ]
 	old=$tmp/old.db
 	# As the version before the registry made it (no user_version), with a nonce.
 	sqlite3 "$old" "CREATE TABLE nonces (nonce BLOB PRIMARY KEY NOT NULL, device TEXT NOT NULL,
@@ -139,17 +140,17 @@ if [ "$backend" = sqlite ]; then
 	chmod 600 "$old"
 	expect_exit "a version-0 store is upgraded: its nonce consumed" 0 "" \
 		"$dn" -s "$old" consume dev-old "$(printf '%064d' 0)"
-	check "... it is version 1 with a device registry" \
-		[ "$(sqlite3 "$old" "PRAGMA user_version; SELECT count(*) FROM devices")" = "$(printf '1\n0')" ]
+	check "... it is version 2 with a device registry and reports" \
+		[ "$(sqlite3 "$old" "PRAGMA user_version; SELECT count(*) FROM devices; SELECT count(*) FROM reports")" = "$(printf '2\n0\n0')" ]
 	sqlite3 "$old" 'PRAGMA user_version = 99'
 	expect_exit "a store of a newer schema (99) refused" 3 nonce-store-schema "$dn" -s "$old" purge
 else
-	check "a new store is schema version 1" [ "$(q 'SELECT version FROM tcglog_schema')" = 1 ]
+	check "a new store is schema version 2" [ "$(q 'SELECT version FROM tcglog_schema')" = 2 ]
 	q 'UPDATE tcglog_schema SET version = 99'
 	expect_exit "a store of a newer schema (99) refused" 3 nonce-store-schema "$dn" -s "$S" purge
-	q 'UPDATE tcglog_schema SET version = 1; INSERT INTO tcglog_schema VALUES (1)'
+	q 'UPDATE tcglog_schema SET version = 2; INSERT INTO tcglog_schema VALUES (2)'
 	expect_exit "a store with two version rows refused" 3 nonce-store-schema "$dn" -s "$S" purge
-	q 'DELETE FROM tcglog_schema; INSERT INTO tcglog_schema VALUES (1)'
+	q 'DELETE FROM tcglog_schema; INSERT INTO tcglog_schema VALUES (2)'
 	q 'CREATE DATABASE other' >/dev/null
 	other=${S/\/\/\/tcglog/\/\/\/other}
 	psql -X -q -h "$PG_DIR" -U tcglog -d other -c 'CREATE TABLE nonces (n int)'
@@ -174,16 +175,154 @@ fi
 expect_exit "dha-server init --store on an empty store" 0 "" "$server" --state "$st" init --store "$fresh"
 if [ "$backend" = postgresql ]; then
 	check "... made the schema in it" [ "$(psql -X -A -t -h "$PG_DIR" -U tcglog -d fresh -c \
-		'SELECT version FROM tcglog_schema')" = 1 ]
+		'SELECT version FROM tcglog_schema')" = 2 ]
 	n=$("$server" --state "$st" nonce srv-dev)
 	check "... and its nonce step issues into it" [ "$(psql -X -A -t -h "$PG_DIR" -U tcglog -d fresh -c \
 		"SELECT device FROM nonces WHERE nonce = $(blob "$n")")" = srv-dev ]
 else
-	check "... made the schema in it" [ "$(sqlite3 "$fresh" 'PRAGMA user_version')" = 1 ]
+	check "... made the schema in it" [ "$(sqlite3 "$fresh" 'PRAGMA user_version')" = 2 ]
 	n=$("$server" --state "$st" nonce srv-dev)
 	check "... and its nonce step issues into it" [ "$(sqlite3 "$fresh" \
 		"SELECT device FROM nonces WHERE nonce = $(blob "$n")")" = srv-dev ]
 fi
+
+# --- DHA-Reports kept per device: dha-server report, status, retention ---
+rs=$tmp/rstate
+srv() { "$server" --state "$rs" "$@"; }
+pol=$src/policies/windows-dha.yaml
+# claims FIXTURE DEVICE: the fixture's claims naming DEVICE as verified
+# (verification.dha.device, a JSON string: a YAML double-quoted scalar).
+claims() {
+	local l
+	while IFS= read -r l; do
+		printf '%s\n' "$l"
+		[ "$l" = verification: ] && printf '  dha:\n    device: %s\n' "$(jq -Rn --arg d "$2" '$d')"
+	done <"$src/fixtures/$1.claims.yaml"
+}
+# appraise N FIXTURE DEVICE TIME: dha-server report at TIME; the XML in $tmp/rN.xml
+appraise() {
+	claims "$2" "$3" >"$tmp/c$1.yaml"
+	SOURCE_DATE_EPOCH=$4 srv report "$pol" <"$tmp/c$1.yaml" >"$tmp/r$1.xml" 2>"$tmp/err$1"
+}
+# xpath FILE EXPR: the value xmllint reads from a report (namespaces by local name)
+xpath() { xmllint --xpath "$2" "$1" 2>/dev/null; }
+# row FILE: what a report says, as status --format json must list it (xmllint, jq)
+row() {
+	jq -cn --arg dev "$2" --arg t "$(xpath "$1" 'string(//*[local-name()="Appraisal"]/@issued)')" \
+		--arg v "$(xpath "$1" 'string(//*[local-name()="Verdict"])')" \
+		--arg p "$(xpath "$1" 'string(//*[local-name()="Policy"]/@name)')" \
+		--arg f "$(xpath "$1" '//*[local-name()="Rule"][@outcome="fail"]/@id' | sed 's/^ *id="\(.*\)"$/\1/')" \
+		'{device: $dev, time: $t, verdict: $v, policy: $p, failing: ($f | split("\n") | map(select(. != "")))}'
+}
+hostile="x'; DROP TABLE reports; -- \"<b>&amp;\" \$(id) \`id\` %s%n \\"
+T1=1700000000 T2=1700000100 T3=1700000200
+srv init --store "$S" >/dev/null 2>&1
+appraise 1 windows11 'kiosk 7' $T1
+check "report: a compliant report (exit 0), XML on standard output" \
+	[ "$(xpath "$tmp/r1.xml" 'string(//*[local-name()="Verdict"])')" = compliant ]
+appraise 2 windows11-sb-off "$hostile" $T1
+check "report: a non-compliant one exits 1 and is still written" test $? = 1 -a -s "$tmp/r2.xml"
+appraise 3 windows11 "$hostile" $T2
+appraise 4 windows11-testsign lab $T2
+appraise 5 windows11-sb-off 'kiosk 7' $T3
+SOURCE_DATE_EPOCH=$T1 "$(dirname "$dn")/dha-policy" "$pol" "$tmp/c1.yaml" >"$tmp/plain.xml" 2>/dev/null
+check "report's output is dha-policy's, byte for byte" cmp -s "$tmp/r1.xml" "$tmp/plain.xml"
+check "the store keeps the five reports" [ "$(q 'SELECT count(*) FROM reports')" = 5 ]
+check "... each with the XML written out" \
+	[ "$(q "SELECT xml FROM reports WHERE appraised = $T3")" = "$(cat "$tmp/r5.xml")" ]
+check "... the hostile device name stored as it is" \
+	[ "$(q "SELECT count(*) FROM reports WHERE device = $(printf '%s' "$hostile" | sed "s/'/''/g; s/^/'/; s/\$/'/")")" = 2 ]
+
+# latest per device, sorted by the name's bytes: kiosk 7 (r5), lab (r4), x'... (r3)
+{ row "$tmp/r5.xml" 'kiosk 7'; row "$tmp/r4.xml" lab; row "$tmp/r3.xml" "$hostile"; } >"$tmp/want"
+srv status --format json >"$tmp/got"
+check "status --format json: the latest report of each device, as xmllint reads its XML" \
+	[ "$(jq -c . "$tmp/got")" = "$(cat "$tmp/want")" ]
+[ "$(jq -c . "$tmp/got")" = "$(cat "$tmp/want")" ] || diag "$(cat "$tmp/got")" "$(cat "$tmp/want")"
+check "... non-compliant ones name their failing rules" \
+	[ "$(jq -c 'select(.device == "lab") | .failing' "$tmp/got")" = '["no-test-signing"]' ]
+srv status >"$tmp/text"
+check "status (text): a line per device, five tab-separated columns" \
+	test "$(wc -l <"$tmp/text")" = 3 -a -z "$(awk -F'\t' 'NF != 5' "$tmp/text")"
+check "... TIME DEVICE VERDICT POLICY FAILING, the hostile name printed as it is" \
+	[ "$(sed -n 3p "$tmp/text")" = "$(printf '%s\t%s\t%s\t%s\t%s' "$(date -u -d @$T2 +%Y-%m-%dT%H:%M:%SZ)" \
+		"${hostile//\\/\\x5c}" compliant windows-dha -)" ]
+check "... the same rows as JSON" [ "$(cut -f2,3 "$tmp/text" | sed 's/\\x5c/\\/g')" = \
+	"$(jq -r '[.device, .verdict] | @tsv' "$tmp/got" | sed 's/\\\\/\\/g')" ]
+srv status --format json -- "$hostile" >"$tmp/got"
+{ row "$tmp/r2.xml" "$hostile"; row "$tmp/r3.xml" "$hostile"; } >"$tmp/want"
+check "status DEVICE: its history, oldest first (the hostile name as an argument)" \
+	[ "$(jq -c . "$tmp/got")" = "$(cat "$tmp/want")" ]
+check "status --verdict non-compliant: the devices whose latest report is" \
+	[ "$(srv status --verdict non-compliant --format json | jq -r .device | xargs)" = "kiosk 7 lab" ]
+check "status --since (seconds): the latest reports from then on" \
+	[ "$(srv status --since $T3 | cut -f2)" = "kiosk 7" ]
+check "status DEVICE --since (YYYY-MM-DDTHH:MM:SSZ) --verdict compliant" \
+	[ "$(srv status 'kiosk 7' --verdict compliant --since "$(date -u -d @$T1 +%Y-%m-%dT%H:%M:%SZ)" | cut -f1)" = \
+		"$(date -u -d @$T1 +%Y-%m-%dT%H:%M:%SZ)" ]
+check "status of a device with no report: nothing, exit 0" [ -z "$(srv status nobody)" ]
+expect_exit "status --verdict maybe: exit 2" 2 "" srv status --verdict maybe
+expect_exit "status --since 2023-02-30T00:00:00Z: exit 2" 2 report-time srv status --since 2023-02-30T00:00:00Z
+expect_exit "status with a control character in DEVICE: exit 2" 2 nonce-device srv status "$(printf 'a\tb')"
+
+# attacks on what is kept
+claims windows11 "$(printf 'evil\tname')" >"$tmp/bad.yaml"
+expect_exit "a report whose device name holds a control character: refused (exit 2)" 2 report-device \
+	srv report "$pol" <"$tmp/bad.yaml"
+claims windows11 "$(printf 'evil\tname')" | grep -v '^  dha:\|^    device:' >"$tmp/bad.yaml"
+expect_exit "a report naming no device: refused (exit 2)" 2 report-device \
+	srv report "$pol" <"$tmp/bad.yaml"
+{ cat "$tmp/r1.xml"; head -c 1100000 /dev/zero | tr '\0' ' '; } >"$tmp/big.xml"
+expect_exit "a report over 1 MiB: refused (exit 2)" 2 size-cap "$rp" -s "$S" add "$tmp/big.xml"
+check "... none of them kept" [ "$(q 'SELECT count(*) FROM reports')" = 5 ]
+printf -- '---\nkind: "dha-claims"\nversion: 1\nverification:\n  verified: false\n  result: "failed"
+  rule: "nonce-unknown"\n  message: "never issued"\n  device: "kiosk 9"\n' >"$tmp/failed.yaml"
+SOURCE_DATE_EPOCH=$T1 srv report "$pol" <"$tmp/failed.yaml" >"$tmp/r7.xml" 2>/dev/null
+check "a failed verification: exit 1, kept under the device it claimed" \
+	test $? = 1 -a "$(srv status --format json 'kiosk 9' | jq -r '.verdict + " " + .failing[]')" = \
+	"non-compliant $(xpath "$tmp/r7.xml" 'substring-before(/*/@ErrorMessage, ":")')"
+
+# retention: init --keep-reports, applied by purge
+expect_exit "init --keep-reports 0: exit 2, nothing recorded" 2 report-keep srv init --keep-reports 0
+check "... (no DIR/keep-reports)" [ ! -e "$rs/keep-reports" ]
+appraise 6 windows11 lab "$(date +%s)"
+expect_exit "init --keep-reports 1d" 0 "" srv init --keep-reports 1d
+expect_exit "purge drops the reports older than a day" 0 "dropped 6 reports" srv purge
+check "... and keeps today's" test "$(q 'SELECT count(*) FROM reports')" = 1 -a \
+	"$(srv status | cut -f2,3)" = "$(printf 'lab\tcompliant')"
+check "dha-report purge --keep prints how many it dropped" [ "$("$rp" -s "$S" purge --keep 1d)" = 0 ]
+
+# --- a version-1 store, made by the version-1 SQL, upgraded to 2: data kept ---
+sql=$src/libtcglog/sql
+zero=$(printf '%064d' 0)
+if [ "$backend" = sqlite ]; then
+	v1=$tmp/v1.db
+	cat "$sql/sqlite-0-nonces.sql" "$sql/sqlite-1-devices.sql" | sqlite3 "$v1"
+	sqlite3 "$v1" "PRAGMA user_version = 1; INSERT INTO nonces VALUES (zeroblob(32), 'dev-v1', 0, 4000000000);
+		INSERT INTO devices VALUES ('dev-v1', zeroblob(32), 0, 'operator')"
+	chmod 600 "$v1"
+	v1q() { sqlite3 "$v1" "$1"; }
+	version='PRAGMA user_version'
+else
+	q 'CREATE DATABASE v1' >/dev/null
+	v1=${S/\/\/\/tcglog/\/\/\/v1}
+	v1q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U tcglog -d v1 -c "$1"; }
+	cat "$sql/postgresql-0-version.sql" "$sql/postgresql-1-store.sql" |
+		psql -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U tcglog -d v1 >/dev/null
+	v1q "INSERT INTO tcglog_schema VALUES (1); INSERT INTO nonces VALUES ('\\x$zero', 'dev-v1', 0, 4000000000);
+		INSERT INTO devices VALUES ('dev-v1', '\\x$zero', 0, 'operator')"
+	version='SELECT version FROM tcglog_schema'
+fi
+check "a version-1 store has no reports table" test -z "$(v1q 'SELECT count(*) FROM reports' 2>/dev/null)"
+check "dha-report opens it: no report listed" [ -z "$("$rp" -s "$v1" status)" ]
+check "... it is version 2 now, with an empty reports table" \
+	[ "$(v1q "$version"; v1q 'SELECT count(*) FROM reports')" = "$(printf '2\n0')" ]
+check "... its device still bound" [ "$("$dn" -s "$v1" device dev-v1)" = "$zero" ]
+expect_exit "... its nonce still there, consumed once" 0 "" "$dn" -s "$v1" consume dev-v1 "$zero"
+expect_exit "... and a report kept in it" 0 "" "$rp" -s "$v1" add "$tmp/r1.xml"
+check "... listed back" [ "$("$rp" -s "$v1" status --format json | jq -c .)" = "$(row "$tmp/r1.xml" 'kiosk 7')" ]
+v1q "$(echo "$version" | sed 's/PRAGMA user_version/PRAGMA user_version = 3/; s/SELECT version FROM tcglog_schema/UPDATE tcglog_schema SET version = 3/')"
+expect_exit "a version-3 store: refused, not misread" 3 nonce-store-schema "$rp" -s "$v1" status
 
 # --- racing consumers: exactly one wins each round ---
 bad=0
@@ -253,11 +392,11 @@ if [ "$backend" = postgresql ]; then
 		fi
 	done
 	check "the restart left some batches undecided (exit 3) and nothing printed for them ($undecided)" \
-		[ "$undecided" -gt 0 ] && [ "$printed_on_3" = 0 ]
+		test "$undecided" -gt 0 -a "$printed_on_3" = 0
 	check "... and some decided before and after it" \
-		[ "$(cat "$tmp"/chunk.00[01].rc)" = "$(printf '0\n0')" ] && [ "$(cat "$tmp"/chunk.014.rc)" = 0 ]
+		test "$(cat "$tmp"/chunk.00[01].rc)" = "$(printf '0\n0')" -a "$(cat "$tmp"/chunk.014.rc)" = 0
 	check "every decided batch was wholly consumed, none refused (nothing accepted twice)" \
-		[ "$twice" = 0 ] && [ "$lost" = 0 ]
+		test "$twice" = 0 -a "$lost" = 0
 	check "each undecided batch consumed wholly or left wholly" [ "$partial" = 0 ]
 	# Nothing lost: every nonce not reported consumed is still there, once.
 	cat "$tmp"/chunk.???.out | cut -d' ' -f2 | sort >"$tmp/consumed"
@@ -268,7 +407,7 @@ if [ "$backend" = postgresql ]; then
 	while read -r _ h; do rest_present=$((rest_present + $(present "$h"))); done <"$tmp/rest"
 	gone=$(( $(wc -l <"$tmp/rest") - rest_present ))
 	check "the nonces not reported consumed are still in the store, but for whole undecided batches ($gone gone)" \
-		[ $((gone % 10)) = 0 ] && [ "$gone" -le $((undecided * 10)) ]
+		test $((gone % 10)) = 0 -a "$gone" -le $((undecided * 10))
 	while read -r _ h; do [ "$(present "$h")" = 0 ] || echo "stream $h"; done <"$tmp/rest" >"$tmp/again"
 	expect_exit "after the restart they are consumed, once each" 0 "" \
 		"$dn" -s "$S" consume-batch <"$tmp/again"

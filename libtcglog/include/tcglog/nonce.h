@@ -34,7 +34,8 @@
  *
  * The same store keeps the device registry: each enrolled device name with
  * the SHA-256 of the EK certificate it is bound to (DESIGN.md "Protocol and
- * trust": a device name belongs to one TPM). The schema carries a version
+ * trust": a device name belongs to one TPM), and since schema version 2 the
+ * DHA-Reports kept per device (tcglog/reports.h). The schema carries a version
  * (SQLite: PRAGMA user_version; PostgreSQL: table tcglog_schema); an older
  * store is upgraded when opened, in one transaction, from the SQL the package
  * installs under share/tcglog/sql.
@@ -59,7 +60,7 @@ extern "C" {
 
 typedef struct tcg_nonce_store tcg_nonce_store;
 
-#define TCG_STORE_SCHEMA_VERSION 1
+#define TCG_STORE_SCHEMA_VERSION 2
 #define TCG_REGISTRY_DIGEST_SIZE 32
 
 /*
