@@ -276,14 +276,9 @@ static char *write_encblob(const char *device, const uint8_t *blob, size_t n, si
 {
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
-	tcg_yaml *y = tcg_yaml_new(f);
-	uint8_t kid[8] = {0, 0xff, 1, 2, 3, 4, 5, 0};
-	tcg_msg_write_start(y, "dha-encblob", 1);
-	tcg_yaml_kv_cstr(y, "device", device);
-	cr_assert_eq(tcg_msg_kv_b64(y, "key-id", kid, 8, NULL), TCG_OK);
-	cr_assert_eq(tcg_msg_kv_b64(y, "blob", blob, n, NULL), TCG_OK);
-	tcg_msg_write_end(y);
-	cr_assert_eq(tcg_yaml_finish(y, NULL), TCG_OK);
+	static const uint8_t kid[8] = {0, 0xff, 1, 2, 3, 4, 5, 0};
+	tcg_msg_encblob e = {.device = device, .key_id = {kid, sizeof kid}, .blob = {blob, n}};
+	cr_assert_eq(tcg_msg_encblob_write(&e, f, NULL), TCG_OK);
 	fclose(f);
 	return buf;
 }
