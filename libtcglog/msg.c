@@ -563,6 +563,47 @@ tcg_rc tcg_msg_next(tcg_ydoc_stream *s, const tcg_msg_schema *const *accept, tcg
 	return TCG_OK;
 }
 
+struct tcg_msg_stream {
+	tcg_ydoc_stream *docs;
+	const tcg_msg_schema *const *accept;
+};
+
+tcg_msg_stream *tcg_msg_stream_open(FILE *f, const char *file,
+                                    const tcg_msg_schema *const *accept)
+{
+	tcg_msg_stream *s = calloc(1, sizeof *s);
+	if (s && !(s->docs = tcg_ydoc_stream_open_file(f, file, tcg_msg_max_size(accept)))) {
+		free(s);
+		return NULL;
+	}
+	if (s)
+		s->accept = accept;
+	return s;
+}
+
+tcg_rc tcg_msg_stream_next(tcg_msg_stream *s, tcg_msg *m, bool *done, tcg_err *err)
+{
+	return tcg_msg_next(s->docs, s->accept, m, done, err);
+}
+
+unsigned tcg_msg_stream_index(const tcg_msg_stream *s)
+{
+	return tcg_ydoc_stream_index(s->docs);
+}
+
+bool tcg_msg_stream_stopped(const tcg_msg_stream *s)
+{
+	return tcg_ydoc_stream_stopped(s->docs);
+}
+
+void tcg_msg_stream_close(tcg_msg_stream *s)
+{
+	if (!s)
+		return;
+	tcg_ydoc_stream_close(s->docs);
+	free(s);
+}
+
 void tcg_msg_free(tcg_msg *m)
 {
 	if (!m)

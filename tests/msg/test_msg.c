@@ -771,3 +771,39 @@ Test(kinds, claims_envelope)
 	v.text = NULL;
 	write_refused(claims_w, &v, "msg-missing-key");
 }
+
+Test(stream, messages_of_the_accepted_kinds)
+{
+	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_encblob, NULL};
+	static const char text[] = "---\nkind: dha-encblob\nversion: 1\ndevice: a\n"
+	                           "key-id: \"AAECAwQFBgc=\"\nblob: \"3q2+7w==\"\n"
+	                           "---\nkind: dha-signedblob\nversion: 1\n"
+	                           "---\nkind: dha-encblob\nversion: 1\ndevice: c\n"
+	                           "key-id: \"AAECAwQFBgc=\"\nblob: \"AA==\"\n";
+	FILE *f = fmemopen((void *)text, sizeof text - 1, "r");
+	tcg_msg_stream *s = tcg_msg_stream_open(f, "s.yaml", accept);
+	tcg_msg_encblob e;
+	tcg_err err = {0};
+	tcg_msg m;
+	bool done = false;
+	cr_assert_not_null(s);
+	cr_assert_eq(tcg_msg_stream_next(s, &m, &done, &err), TCG_OK, "%s", err.msg);
+	cr_assert(!done);
+	cr_assert_eq(tcg_msg_stream_index(s), 1);
+	cr_assert_eq(tcg_msg_encblob_read(&m, &e, NULL), TCG_OK);
+	cr_assert_str_eq(e.device, "a");
+	tcg_msg_free(&m);
+	/* a kind not accepted: refused, the stream goes on */
+	cr_assert_eq(tcg_msg_stream_next(s, &m, &done, &err), TCG_E_FORMAT);
+	cr_assert_str_eq(err.rule, "msg-kind");
+	cr_assert(!tcg_msg_stream_stopped(s));
+	cr_assert_eq(tcg_msg_stream_next(s, &m, &done, &err), TCG_OK, "%s", err.msg);
+	cr_assert_eq(tcg_msg_stream_index(s), 3);
+	cr_assert_eq(tcg_msg_encblob_read(&m, &e, NULL), TCG_OK);
+	cr_assert_str_eq(e.device, "c");
+	tcg_msg_free(&m);
+	cr_assert_eq(tcg_msg_stream_next(s, &m, &done, &err), TCG_OK);
+	cr_assert(done);
+	tcg_msg_stream_close(s);
+	fclose(f);
+}

@@ -152,6 +152,22 @@ tcg_rc tcg_msg_next(tcg_ydoc_stream *s, const tcg_msg_schema *const *accept, tcg
                     bool *done, tcg_err *err);
 void tcg_msg_free(tcg_msg *m);
 
+/* A stream of messages read from f (not closed by it), each document capped
+ * at tcg_msg_max_size(accept) and checked against accept: tcg_msg_next over
+ * a tcg_ydoc_stream, for readers that need no YAML of their own. NULL when
+ * out of memory. */
+typedef struct tcg_msg_stream tcg_msg_stream;
+tcg_msg_stream *tcg_msg_stream_open(FILE *f, const char *file,
+                                    const tcg_msg_schema *const *accept);
+/* As tcg_msg_next. */
+tcg_rc tcg_msg_stream_next(tcg_msg_stream *s, tcg_msg *m, bool *done, tcg_err *err);
+/* The number of the document last read (1 for the first). */
+unsigned tcg_msg_stream_index(const tcg_msg_stream *s);
+/* A fault stopped the stream (reported when it happened): every later read
+ * fails. */
+bool tcg_msg_stream_stopped(const tcg_msg_stream *s);
+void tcg_msg_stream_close(tcg_msg_stream *s);
+
 /* Values of a checked message by dotted path ("quote.attest",
  * "pcrs.sha256.7"). NULL / false when absent. */
 const tcg_ynode *tcg_msg_get(const tcg_msg *m, const char *path);
