@@ -705,12 +705,10 @@ tcg_rc tcg_dha_enroll(tcg_nonce_store *store, const char *device, const uint8_t 
 /* Everything the checks hold, on the heap (PCR sets are kilobytes each). */
 typedef struct {
 	char *device;
-	uint8_t *log, *ek_pub, *ek_cert, *ak_pub, *attest, *sig;
-	size_t log_len, ek_pub_len, ek_cert_len, ak_pub_len, attest_len, sig_len;
+	tcg_msg_bootdata bd; /* borrowed from the message */
 	tcg_public *ek, *ak;
 	tcg_ekcert *cert;
 	tcg_ekcert_result certres;
-	tcg_pcr_values msg_pcrs;
 	tcg_quote_result quote;
 	tcg_log *parsed;
 	tcg_claims *claims;
@@ -723,12 +721,6 @@ typedef struct {
 static void work_free(issue_work *w)
 {
 	free(w->device);
-	free(w->log);
-	free(w->ek_pub);
-	free(w->ek_cert);
-	free(w->ak_pub);
-	free(w->attest);
-	free(w->sig);
 	tcg_public_free(w->ek);
 	tcg_public_free(w->ak);
 	tcg_ekcert_free(w->cert);
@@ -760,27 +752,23 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 	tcg_rc rc;
 	size_t dlen = 0;
 	const char *dev = tcg_msg_str(m, "device", &dlen);
+	tcg_msg_bootdata *bd = &w->bd;
 	if (!device_ok(dev, dlen))
 		return tcg_ydoc_error(err, &m->doc, tcg_msg_get(m, "device"), "dha-bootdata-device",
 		                      "device must be 1..255 printable ASCII");
 	if (!(w->device = strdup(dev)))
 		return tcg_fail_nomem(err);
-	if ((rc = tcg_msg_b64(m, "log", &w->log, &w->log_len, err)) ||
-	    (rc = tcg_msg_b64(m, "ek-public", &w->ek_pub, &w->ek_pub_len, err)) ||
-	    (rc = tcg_msg_b64(m, "ek-certificate", &w->ek_cert, &w->ek_cert_len, err)) ||
-	    (rc = tcg_msg_b64(m, "ak-public", &w->ak_pub, &w->ak_pub_len, err)) ||
-	    (rc = tcg_msg_b64(m, "quote.attest", &w->attest, &w->attest_len, err)) ||
-	    (rc = tcg_msg_b64(m, "quote.signature", &w->sig, &w->sig_len, err)))
+	if ((rc = tcg_msg_bootdata_read(m, bd, err)))
 		return rc;
 
 	/* 1. the two public areas; the EK must be one MakeCredential can use */
-	if ((rc = tcg_public_parse(w->ek_pub, w->ek_pub_len, &w->ek, err)) ||
-	    (rc = tcg_public_parse(w->ak_pub, w->ak_pub_len, &w->ak, err)) ||
+	if ((rc = tcg_public_parse(bd->ek_public.p, bd->ek_public.len, &w->ek, err)) ||
+	    (rc = tcg_public_parse(bd->ak_public.p, bd->ak_public.len, &w->ak, err)) ||
 	    (rc = tcg_credential_ek_check(w->ek, err)))
 		return rc;
 
 	/* 2. the EK certificate: chain, profile, and the EK's own key */
-	if ((rc = tcg_ekcert_parse(w->ek_cert, w->ek_cert_len, &w->cert, err)) ||
+	if ((rc = tcg_ekcert_parse(bd->ek_certificate.p, bd->ek_certificate.len, &w->cert, err)) ||
 	    (rc = tcg_ekcert_verify(w->cert, trust, w->ek, o->ekcert_flags, (time_t)now,
 	                            &w->certres, err)))
 		return rc;
@@ -791,18 +779,18 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 
 	/* 4. the quote, its qualifying data binding the rest of the message */
 	uint8_t binding[TCG_DHA_BINDING_SIZE];
-	if ((rc = tcg_dha_bootdata_binding(w->device, w->log, w->log_len, w->ek_pub,
-	                                   w->ek_pub_len, w->ek_cert, w->ek_cert_len, w->ak_pub,
-	                                   w->ak_pub_len, binding, err)) ||
-	    (rc = tcg_msg_pcr_values(m, "quote.pcrs", &w->msg_pcrs, err)))
+	if ((rc = tcg_dha_bootdata_binding(w->device, bd->log.p, bd->log.len, bd->ek_public.p,
+	                                   bd->ek_public.len, bd->ek_certificate.p,
+	                                   bd->ek_certificate.len, bd->ak_public.p,
+	                                   bd->ak_public.len, binding, err)))
 		return rc;
 	tcg_quote_opts qo = {.nonce = binding, .nonce_len = sizeof binding,
-	                     .allow_sha1 = o->allow_sha1, .pcrs = &w->msg_pcrs};
+	                     .allow_sha1 = o->allow_sha1, .pcrs = &bd->pcrs};
 	tcg_quote_verifier *qv = NULL, *own = NULL;
-	if (!(rc = tcg_dha_verifier_for(o->verifiers, w->ak_pub, w->ak_pub_len, w->ak, &qv, &own,
-	                                err)))
-		rc = tcg_quote_verifier_verify(qv, w->attest, w->attest_len, w->sig, w->sig_len, &qo,
-		                               &w->quote, err);
+	if (!(rc = tcg_dha_verifier_for(o->verifiers, bd->ak_public.p, bd->ak_public.len, w->ak,
+	                                &qv, &own, err)))
+		rc = tcg_quote_verifier_verify(qv, bd->attest.p, bd->attest.len, bd->signature.p,
+		                               bd->signature.len, &qo, &w->quote, err);
 	tcg_quote_verifier_free(own);
 	if (rc)
 		return rc;
@@ -813,7 +801,7 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 
 	/* 5. the log parses; its profile decides the PCRs the quote must cover
 	 * (the service's choice, not the device's) ... */
-	if ((rc = tcg_log_parse(w->log, w->log_len, 0, &w->parsed, err)))
+	if ((rc = tcg_log_parse(bd->log.p, bd->log.len, 0, &w->parsed, err)))
 		return rc;
 	tcg_profile profile = tcg_claims_log_profile(w->parsed);
 	tcg_pcr_selection required;
@@ -842,7 +830,7 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 	/* ... and only then are claims derived, strictly, from the quoted values */
 	uint8_t log_sha[32];
 	unsigned hl = 0;
-	if (EVP_Digest(w->log, w->log_len, log_sha, &hl, EVP_sha256(), NULL) != 1)
+	if (EVP_Digest(bd->log.p, bd->log.len, log_sha, &hl, EVP_sha256(), NULL) != 1)
 		return tcg_fail(err, TCG_E_IO, "dha-issue", "SHA-256 failed");
 	tcg_claims_opts co = {.expected = &w->quote.pcrs, .pcrs_source = "quote",
 	                      .bank = claims_bank(&required), .allow_sha1 = o->allow_sha1,
@@ -853,16 +841,6 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 		w->claims = NULL;
 	}
 	return rc;
-}
-
-/* The dha-encblob message's cap on its blob, so that a reply too large is
- * refused here rather than by the device. */
-static uint64_t encblob_blob_cap(void)
-{
-	for (const tcg_msg_field *f = tcg_msg_dha_encblob.fields; f && f->name; f++)
-		if (!strcmp(f->name, "blob"))
-			return f->max;
-	return 0;
 }
 
 tcg_rc tcg_dha_issue(const tcg_msg *bootdata, const tcg_service_key *key,
@@ -905,8 +883,8 @@ tcg_rc tcg_dha_issue(const tcg_msg *bootdata, const tcg_service_key *key,
 	    (rc = tcg_registry_bind(opts->store, w->device, c->ek_cert_sha256, now, err)))
 		goto done;
 	c->device = w->device;
-	c->ak_public = w->ak_pub;
-	c->ak_public_len = w->ak_pub_len;
+	c->ak_public = (uint8_t *)w->bd.ak_public.p;
+	c->ak_public_len = w->bd.ak_public.len;
 	if ((rc = tcg_public_name(w->ak, c->ak_name, &c->ak_name_len, err)))
 		goto done;
 	c->selection = a->selection;
@@ -931,12 +909,12 @@ tcg_rc tcg_dha_issue(const tcg_msg *bootdata, const tcg_service_key *key,
 	                         &cred, err);
 	if (rc)
 		goto done;
-	uint64_t cap = encblob_blob_cap();
-	if (cap && out->blob_len > cap) {
+	/* refused here rather than by the device */
+	if (out->blob_len > TCG_MSG_BLOB_MAX) {
 		rc = tcg_fail(err, TCG_E_IO, "dha-encblob-size",
 		              "the EncBlob is %zu bytes (claims %zu bytes), over the dha-encblob cap of "
-		              "%llu",
-		              out->blob_len, c->claims_len, (unsigned long long)cap);
+		              "%u",
+		              out->blob_len, c->claims_len, TCG_MSG_BLOB_MAX);
 		goto done;
 	}
 	memcpy(out->key_id, key->id, sizeof out->key_id);
@@ -966,20 +944,15 @@ done:
 
 tcg_rc tcg_dha_reply_write(const tcg_dha_reply *r, FILE *f, tcg_err *err)
 {
-	tcg_rc rc;
 	if (!r || !r->device || !r->blob)
 		return tcg_fail(err, TCG_E_USAGE, "dha-issue", "no reply to write");
-	tcg_yaml *y = tcg_yaml_new(f);
-	if (!y)
-		return tcg_fail_nomem(err);
-	tcg_msg_write_start(y, "dha-encblob", 1);
-	tcg_yaml_kv_cstr(y, "device", r->device);
-	if (!(rc = tcg_msg_kv_b64(y, "key-id", r->key_id, sizeof r->key_id, err)) &&
-	    !(rc = tcg_msg_kv_b64(y, "blob", r->blob, r->blob_len, err)) &&
-	    !(rc = tcg_msg_kv_b64(y, "credential", r->credential, r->credential_len, err)) &&
-	    !(rc = tcg_msg_kv_b64(y, "secret", r->secret, r->secret_len, err)))
-		tcg_yaml_kv_cstr(y, "pcr-selection", r->pcr_selection);
-	tcg_msg_write_end(y);
-	tcg_rc frc = tcg_yaml_finish(y, rc ? NULL : err);
-	return rc ? rc : frc;
+	tcg_msg_encblob e = {
+		.device = r->device,
+		.key_id = {r->key_id, sizeof r->key_id},
+		.blob = {r->blob, r->blob_len},
+		.credential = {r->credential, r->credential_len},
+		.secret = {r->secret, r->secret_len},
+		.pcr_selection = r->pcr_selection,
+	};
+	return tcg_msg_encblob_write(&e, f, err);
 }

@@ -714,36 +714,18 @@ tcg_rc tcg_dha_claims_write(const tcg_dha_verdict *v, FILE *out, tcg_err *err)
 {
 	if (!v || !v->verified || !v->claims)
 		return tcg_fail(err, TCG_E_USAGE, "dha-verify-usage", "no verified claims to write");
-	if (fwrite(v->claims, 1, v->claims_len, out) != v->claims_len)
-		return tcg_fail(err, TCG_E_IO, "output", "cannot write the claims");
-	return TCG_OK;
+	tcg_msg_claims c = {.verified = true, .text = v->claims, .len = v->claims_len};
+	return tcg_msg_claims_write(&c, out, err);
 }
 
 tcg_rc tcg_dha_failure_write(FILE *out, const char *device, const tcg_err *failure,
                              const bool *mismatch, tcg_err *err)
 {
-	tcg_yaml *y = tcg_yaml_new(out);
-	if (!y)
-		return tcg_fail_nomem(err);
-	tcg_msg_write_start(y, "dha-claims", 1);
-	tcg_yaml_key(y, "verification");
-	tcg_yaml_map_start(y);
-	tcg_yaml_kv_bool(y, "verified", 0);
-	tcg_yaml_kv_cstr(y, "result", "failed");
-	tcg_yaml_kv_cstr(y, "rule", failure && failure->rule[0] ? failure->rule : "unknown");
-	tcg_yaml_kv_cstr(y, "message", failure ? failure->msg : "");
-	if (device)
-		tcg_yaml_kv_cstr(y, "device", device);
-	if (mismatch) {
-		tcg_yaml_key(y, "mismatch");
-		tcg_yaml_map_start(y);
-		for (int i = 0; i < TCG_DHA_MISMATCH_COUNT; i++)
-			tcg_yaml_kv_bool(y, tcg_dha_mismatch_names[i], mismatch[i]);
-		tcg_yaml_map_end(y);
-	}
-	tcg_yaml_map_end(y);
-	tcg_msg_write_end(y);
-	return tcg_yaml_finish(y, err);
+	tcg_msg_claims c = {.device = device, .rule = failure ? failure->rule : NULL,
+	                    .message = failure ? failure->msg : NULL, .compared = mismatch != NULL};
+	if (mismatch)
+		memcpy(c.mismatch, mismatch, sizeof c.mismatch);
+	return tcg_msg_claims_write(&c, out, err);
 }
 
 tcg_dha_retired tcg_dha_retired_key(const char *name, int64_t now)

@@ -1,6 +1,7 @@
 /* The messages between the DHA tools: see include/tcglog/msg.h. */
 #include "tcglog/msg.h"
 #include "buf.h"
+#include "msgwrite.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -30,20 +31,20 @@ static const tcg_msg_field pcr_bank = {
 /* quote of dha-bootdata: a TPM2_Quote over the selection, its qualifying data
  * binding the rest of the message. */
 static const tcg_msg_field bootdata_quote[] = {
-	B64("attest", true, 1, 1024),    /* TPM2B_ATTEST contents (TPMS_ATTEST), marshalled */
-	B64("signature", true, 1, 1024), /* TPMT_SIGNATURE, marshalled */
-	{.name = "pcrs", .type = TCG_MSG_DICT, .required = true, .min = 1, .max = 5,
+	B64("attest", true, 1, TCG_MSG_ATTEST_MAX),       /* TPM2B_ATTEST contents (TPMS_ATTEST) */
+	B64("signature", true, 1, TCG_MSG_SIGNATURE_MAX), /* TPMT_SIGNATURE, marshalled */
+	{.name = "pcrs", .type = TCG_MSG_DICT, .required = true, .min = 1, .max = TCG_MSG_BANKS_MAX,
 	 .item = &pcr_bank, .keys = bank_names}, /* the PCR values quoted */
 	END,
 };
 
 /* dha-bootdata v1: what the device sends first. */
 static const tcg_msg_field bootdata_fields[] = {
-	STR("device", true, 1, 255),            /* device name (default: host name) */
-	B64("log", true, 1, 3u << 20),          /* TCG event log, binary as the kernel gives it */
-	B64("ek-public", true, 2, 1024),        /* TPM2B_PUBLIC of the EK */
-	B64("ek-certificate", true, 1, 8192),   /* the EK certificate, DER */
-	B64("ak-public", true, 2, 1024),        /* TPM2B_PUBLIC of the AK */
+	STR("device", true, 1, TCG_MSG_DEVICE_MAX),          /* device name (default: host name) */
+	B64("log", true, 1, TCG_MSG_LOG_MAX),                /* TCG event log, as the kernel gives it */
+	B64("ek-public", true, 2, TCG_MSG_PUBLIC_MAX),       /* TPM2B_PUBLIC of the EK */
+	B64("ek-certificate", true, 1, TCG_MSG_EK_CERT_MAX), /* the EK certificate, DER */
+	B64("ak-public", true, 2, TCG_MSG_PUBLIC_MAX),       /* TPM2B_PUBLIC of the AK */
 	{.name = "quote", .type = TCG_MSG_MAP, .required = true, .fields = bootdata_quote},
 	END,
 };
@@ -51,28 +52,28 @@ static const tcg_msg_field bootdata_fields[] = {
 /* dha-encblob v1: the service's reply (credential and secret present) and the
  * plain EncBlob the device keeps after TPM2_ActivateCredential (without them). */
 static const tcg_msg_field encblob_fields[] = {
-	STR("device", true, 1, 255),
-	B64("key-id", true, 8, 8),              /* service key id, in clear */
-	B64("blob", true, 1, 256u << 10),       /* AES-256-GCM EncBlob (claims of a Windows boot: ~50 KiB) */
-	B64("credential", false, 1, 4096),      /* TPM2B_ID_OBJECT from MakeCredential */
-	B64("secret", false, 1, 4096),          /* TPM2B_ENCRYPTED_SECRET from MakeCredential */
-	STR("pcr-selection", false, 1, 255),    /* what dha-quote quotes: "sha256:0,1,2" */
+	STR("device", true, 1, TCG_MSG_DEVICE_MAX),
+	B64("key-id", true, TCG_MSG_KEY_ID_SIZE, TCG_MSG_KEY_ID_SIZE), /* service key id, in clear */
+	B64("blob", true, 1, TCG_MSG_BLOB_MAX),              /* AES-256-GCM EncBlob */
+	B64("credential", false, 1, TCG_MSG_CREDENTIAL_MAX), /* TPM2B_ID_OBJECT from MakeCredential */
+	B64("secret", false, 1, TCG_MSG_SECRET_MAX),         /* TPM2B_ENCRYPTED_SECRET from it */
+	STR("pcr-selection", false, 1, TCG_MSG_SELECTION_MAX), /* what dha-quote quotes: "sha256:0,1,2" */
 	END,
 };
 
 /* quote of dha-signedblob: over the same selection, the nonce as qualifying data. */
 static const tcg_msg_field signed_quote[] = {
-	B64("attest", true, 1, 1024),
-	B64("signature", true, 1, 1024),
+	B64("attest", true, 1, TCG_MSG_ATTEST_MAX),
+	B64("signature", true, 1, TCG_MSG_SIGNATURE_MAX),
 	END,
 };
 
 /* dha-signedblob v1: what the device sends for each verification. */
 static const tcg_msg_field signedblob_fields[] = {
-	STR("device", true, 1, 255),
-	B64("nonce", true, 32, 32),             /* from dha-nonce */
+	STR("device", true, 1, TCG_MSG_DEVICE_MAX),
+	B64("nonce", true, TCG_MSG_NONCE_SIZE, TCG_MSG_NONCE_SIZE), /* from dha-nonce */
 	{.name = "quote", .type = TCG_MSG_MAP, .required = true, .fields = signed_quote},
-	B64("encblob", true, 1, 256u << 10),    /* the EncBlob as dha-encblob's blob */
+	B64("encblob", true, 1, TCG_MSG_BLOB_MAX),           /* the EncBlob as dha-encblob's blob */
 	END,
 };
 
@@ -95,18 +96,20 @@ static const tcg_msg_field claims_fields[] = {
 
 /* pcrs v1: PCR values, "pcrs: {sha256: {0: 3d45..., 7: ...}}". */
 static const tcg_msg_field pcrs_fields[] = {
-	{.name = "pcrs", .type = TCG_MSG_DICT, .required = true, .min = 1, .max = 5,
+	{.name = "pcrs", .type = TCG_MSG_DICT, .required = true, .min = 1, .max = TCG_MSG_BANKS_MAX,
 	 .item = &pcr_bank, .keys = bank_names},
 	END,
 };
 
-const tcg_msg_schema tcg_msg_dha_bootdata = {"dha-bootdata", 1, TCG_YDOC_MAX_SIZE,
+const tcg_msg_schema tcg_msg_dha_bootdata = {"dha-bootdata", 1, TCG_MSG_BOOTDATA_MAX_SIZE,
                                              bootdata_fields};
-const tcg_msg_schema tcg_msg_dha_encblob = {"dha-encblob", 1, 512u << 10, encblob_fields};
-const tcg_msg_schema tcg_msg_dha_signedblob = {"dha-signedblob", 1, 512u << 10,
+const tcg_msg_schema tcg_msg_dha_encblob = {"dha-encblob", 1, TCG_MSG_ENCBLOB_MAX_SIZE,
+                                            encblob_fields};
+const tcg_msg_schema tcg_msg_dha_signedblob = {"dha-signedblob", 1, TCG_MSG_SIGNEDBLOB_MAX_SIZE,
                                                signedblob_fields};
-const tcg_msg_schema tcg_msg_dha_claims = {"dha-claims", 1, 1u << 20, claims_fields};
-const tcg_msg_schema tcg_msg_pcrs = {"pcrs", 1, 64u << 10, pcrs_fields};
+const tcg_msg_schema tcg_msg_dha_claims = {"dha-claims", 1, TCG_MSG_CLAIMS_MAX_SIZE,
+                                           claims_fields};
+const tcg_msg_schema tcg_msg_pcrs = {"pcrs", 1, TCG_MSG_PCRS_MAX_SIZE, pcrs_fields};
 
 const tcg_msg_schema *const tcg_msg_schemas[] = {
 	&tcg_msg_dha_bootdata, &tcg_msg_dha_encblob, &tcg_msg_dha_signedblob,
@@ -560,6 +563,47 @@ tcg_rc tcg_msg_next(tcg_ydoc_stream *s, const tcg_msg_schema *const *accept, tcg
 	return TCG_OK;
 }
 
+struct tcg_msg_stream {
+	tcg_ydoc_stream *docs;
+	const tcg_msg_schema *const *accept;
+};
+
+tcg_msg_stream *tcg_msg_stream_open(FILE *f, const char *file,
+                                    const tcg_msg_schema *const *accept)
+{
+	tcg_msg_stream *s = calloc(1, sizeof *s);
+	if (s && !(s->docs = tcg_ydoc_stream_open_file(f, file, tcg_msg_max_size(accept)))) {
+		free(s);
+		return NULL;
+	}
+	if (s)
+		s->accept = accept;
+	return s;
+}
+
+tcg_rc tcg_msg_stream_next(tcg_msg_stream *s, tcg_msg *m, bool *done, tcg_err *err)
+{
+	return tcg_msg_next(s->docs, s->accept, m, done, err);
+}
+
+unsigned tcg_msg_stream_index(const tcg_msg_stream *s)
+{
+	return tcg_ydoc_stream_index(s->docs);
+}
+
+bool tcg_msg_stream_stopped(const tcg_msg_stream *s)
+{
+	return tcg_ydoc_stream_stopped(s->docs);
+}
+
+void tcg_msg_stream_close(tcg_msg_stream *s)
+{
+	if (!s)
+		return;
+	tcg_ydoc_stream_close(s->docs);
+	free(s);
+}
+
 void tcg_msg_free(tcg_msg *m)
 {
 	if (!m)
@@ -623,16 +667,24 @@ const uint8_t *tcg_msg_b64_ref(const tcg_msg *m, const char *path, size_t *len)
 	return b ? b->data : NULL;
 }
 
+tcg_rc tcg_msg_require(const tcg_msg *m, const char *path, tcg_err *err)
+{
+	if (tcg_msg_get(m, path))
+		return TCG_OK;
+	return tcg_ydoc_error(err, m ? &m->doc : NULL, m ? m->doc.root : NULL, "msg-missing-key",
+	                      "missing key '%.64s'", path);
+}
+
 static tcg_rc get_bytes(const tcg_msg *m, const char *path, bool hex, uint8_t **out,
                         size_t *len, tcg_err *err)
 {
 	const tcg_ynode *n = tcg_msg_get(m, path);
 	const tcg_msg_bytes *b = hex ? NULL : decoded(m, n);
+	tcg_rc rc;
 	*out = NULL;
 	*len = 0;
-	if (!n)
-		return tcg_ydoc_error(err, m ? &m->doc : NULL, m ? m->doc.root : NULL,
-		                      "msg-missing-key", "missing key '%.64s'", path);
+	if ((rc = tcg_msg_require(m, path, err)))
+		return rc;
 	if (b) {
 		if (!(*out = malloc(b->len + 1)))
 			return tcg_fail_nomem(err);

@@ -51,18 +51,16 @@ int main(int argc, char **argv)
 	const char *tcti = NULL, *path = "-", *name = "<stdin>";
 	tcg_dev_alg ek_alg = TCG_DEV_ALG_AUTO;
 	uint32_t ek_handle = 0, ak_handle = TCG_DHA_DEFAULT_AK_HANDLE;
-	uint8_t *data = NULL, *cred = NULL, *secret = NULL, *wrapped = NULL, *key_id = NULL;
-	uint8_t *encblob = NULL, key[64];
-	size_t len = 0, cred_len, secret_len, wrapped_len, key_id_len, encblob_len = 0,
-	       key_len = 0;
+	uint8_t *data = NULL, *encblob = NULL, key[64];
+	size_t len = 0, encblob_len = 0, key_len = 0;
 	unsigned quirks;
-	const char *device, *selection;
 	tcg_msg m;
+	tcg_msg_encblob reply;
 	bool have_msg = false, ak_ok = false;
 	tcg_err first;
 	tcg_dev *dev = NULL;
 	tool_msg_buf msg;
-	tcg_yaml *y;
+	FILE *out;
 	tcg_err err;
 	int c, status = 3;
 	int st;
@@ -110,12 +108,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	have_msg = true;
-	device = tcg_msg_str(&m, "device", NULL);
-	selection = tcg_msg_str(&m, "pcr-selection", NULL);
-	if (tcg_msg_b64(&m, "credential", &cred, &cred_len, &err) ||
-	    tcg_msg_b64(&m, "secret", &secret, &secret_len, &err) ||
-	    tcg_msg_b64(&m, "blob", &wrapped, &wrapped_len, &err) ||
-	    tcg_msg_b64(&m, "key-id", &key_id, &key_id_len, &err)) {
+	if (tcg_msg_encblob_read(&m, &reply, &err) || tcg_msg_require(&m, "credential", &err) ||
+	    tcg_msg_require(&m, "secret", &err)) {
 		status = tool_error(prog, name, &err);
 		goto out;
 	}
@@ -153,37 +147,28 @@ int main(int argc, char **argv)
 		status = tool_error(prog, tcti, &err);
 		goto out;
 	}
-	if (tcg_dev_activate(dev, cred, cred_len, secret, secret_len, key, sizeof key, &key_len,
-	                     &err)) {
+	if (tcg_dev_activate(dev, reply.credential.p, reply.credential.len, reply.secret.p,
+	                     reply.secret.len, key, sizeof key, &key_len, &err)) {
 		status = tool_error(prog, name, &err);
 		goto out;
 	}
-	if (tcg_dha_unwrap(wrapped, wrapped_len, device, key, key_len, &encblob, &encblob_len,
-	                   &err) ||
-	    tcg_blob_check_key_id(encblob, encblob_len, key_id, key_id_len, &err)) {
+	if (tcg_dha_unwrap(reply.blob.p, reply.blob.len, reply.device, key, key_len, &encblob,
+	                   &encblob_len, &err) ||
+	    tcg_blob_check_key_id(encblob, encblob_len, reply.key_id.p, reply.key_id.len, &err)) {
 		status = tool_error(prog, name, &err);
 		goto out;
 	}
 
-	if (!(y = tool_msg_open(prog, &msg)))
+	if (!(out = tool_msg_open(prog, &msg)))
 		goto out;
-	tcg_msg_write_start(y, "dha-encblob", 1);
-	tcg_yaml_kv_cstr(y, "device", device);
-	tcg_rc wrc = TCG_OK;
-	if (tcg_msg_kv_b64(y, "key-id", key_id, key_id_len, &err) ||
-	    tcg_msg_kv_b64(y, "blob", encblob, encblob_len, &err))
-		wrc = err.rc;
-	if (selection)
-		tcg_yaml_kv_cstr(y, "pcr-selection", selection);
-	tcg_msg_write_end(y);
-	status = tool_msg_emit(prog, &msg, y, wrc, &err);
+	/* the plain EncBlob dha-quote sends: no credential, no secret */
+	tcg_msg_encblob plain = {.device = reply.device, .key_id = reply.key_id,
+	                         .blob = {encblob, encblob_len},
+	                         .pcr_selection = reply.pcr_selection};
+	status = tool_msg_emit(prog, &msg, tcg_msg_encblob_write(&plain, out, &err), &err);
 out:
 	OPENSSL_cleanse(key, sizeof key);
 	tcg_dev_close(dev);
-	free(cred);
-	free(secret);
-	free(wrapped);
-	free(key_id);
 	free(encblob);
 	if (have_msg)
 		tcg_msg_free(&m);

@@ -17,8 +17,6 @@
 static const char *prog = "dha-bootdata";
 
 #define DEFAULT_LOG "/sys/kernel/security/tpm0/binary_bios_measurements"
-/* The dha-bootdata message's cap on the log field. */
-#define LOG_CAP (3u << 20)
 
 static void usage(FILE *f)
 {
@@ -79,7 +77,7 @@ int main(int argc, char **argv)
 	tcg_dev *dev = NULL;
 	tcg_dev_quote_out *q = NULL;
 	tool_msg_buf msg;
-	tcg_yaml *y;
+	FILE *out;
 	tcg_err err;
 	int c, status = 3;
 	int st;
@@ -143,7 +141,7 @@ int main(int argc, char **argv)
 		return tool_error(prog, NULL, &err);
 
 	/* The log goes out as read; parsing it only catches the wrong file early. */
-	if (tcg_read_file(log_path, LOG_CAP, &log_data, &log_len, &quirks, &err) ||
+	if (tcg_read_file(log_path, TCG_MSG_LOG_MAX, &log_data, &log_len, &quirks, &err) ||
 	    tcg_log_parse(log_data, log_len, quirks, &log, &err)) {
 		status = tool_error(prog, log_path, &err);
 		goto out;
@@ -176,26 +174,19 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	if (!(y = tool_msg_open(prog, &msg)))
+	if (!(out = tool_msg_open(prog, &msg)))
 		goto out;
-	tcg_msg_write_start(y, "dha-bootdata", 1);
-	tcg_yaml_kv_cstr(y, "device", device);
-	tcg_rc wrc = TCG_OK;
-	if (tcg_msg_kv_b64(y, "log", log_data, log_len, &err) ||
-	    tcg_msg_kv_b64(y, "ek-public", ek_pub, ek_pub_len, &err) ||
-	    tcg_msg_kv_b64(y, "ek-certificate", ek_cert, ek_cert_len, &err) ||
-	    tcg_msg_kv_b64(y, "ak-public", ak_pub, ak_pub_len, &err))
-		wrc = err.rc;
-	tcg_yaml_key(y, "quote");
-	tcg_yaml_map_start(y);
-	if (!wrc && (tcg_msg_kv_b64(y, "attest", q->attest, q->attest_len, &err) ||
-	             tcg_msg_kv_b64(y, "signature", q->signature, q->signature_len, &err)))
-		wrc = err.rc;
-	tcg_yaml_key(y, "pcrs");
-	tcg_msg_put_pcr_values(y, &q->pcrs);
-	tcg_yaml_map_end(y);
-	tcg_msg_write_end(y);
-	status = tool_msg_emit(prog, &msg, y, wrc, &err);
+	tcg_msg_bootdata bd = {
+		.device = device,
+		.log = {log_data, log_len},
+		.ek_public = {ek_pub, ek_pub_len},
+		.ek_certificate = {ek_cert, ek_cert_len},
+		.ak_public = {ak_pub, ak_pub_len},
+		.attest = {q->attest, q->attest_len},
+		.signature = {q->signature, q->signature_len},
+		.pcrs = q->pcrs,
+	};
+	status = tool_msg_emit(prog, &msg, tcg_msg_bootdata_write(&bd, out, &err), &err);
 out:
 	free(q);
 	tcg_dev_close(dev);

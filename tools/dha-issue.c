@@ -221,13 +221,13 @@ int main(int argc, char **argv)
 	bool is_stdin = !strcmp(path, "-");
 	const char *name = is_stdin ? "<stdin>" : path;
 	FILE *in = is_stdin ? stdin : fopen(path, "rb");
-	tcg_ydoc_stream *s = NULL;
+	tcg_msg_stream *s = NULL;
 	if (!in) {
 		fprintf(stderr, "%s: %s: cannot open: %s\n", prog, path, strerror(errno));
 		status = 3;
 		goto out;
 	}
-	if (!(s = tcg_ydoc_stream_open_file(in, name, tcg_msg_max_size(accept)))) {
+	if (!(s = tcg_msg_stream_open(in, name, accept))) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		status = 3;
 		goto out;
@@ -244,11 +244,11 @@ int main(int argc, char **argv)
 		int st;
 		/* A stream stopped by an earlier fault (syntax, size, read): that
 		 * fault is already reported, and every later read would fail. */
-		if (tcg_ydoc_stream_stopped(s))
+		if (tcg_msg_stream_stopped(s))
 			break;
 		tcg_err_clear(&err);
-		tcg_rc rc = tcg_msg_next(s, accept, &m, &done, &err);
-		unsigned idx = tcg_ydoc_stream_index(s);
+		tcg_rc rc = tcg_msg_stream_next(s, &m, &done, &err);
+		unsigned idx = tcg_msg_stream_index(s);
 		if (idx > 1)
 			snprintf(label, sizeof label, "%s#%u", name, idx);
 		else
@@ -274,7 +274,7 @@ int main(int argc, char **argv)
 			break;
 	}
 out:
-	tcg_ydoc_stream_close(s);
+	tcg_msg_stream_close(s);
 	if (in && !is_stdin)
 		fclose(in);
 	tcg_service_key_wipe(&key);

@@ -50,18 +50,19 @@ int main(int argc, char **argv)
 	};
 	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_encblob, NULL};
 	const char *tcti = NULL, *nonce_hex = NULL, *path = "-", *name = "<stdin>";
-	const char *sel_opt = NULL, *device;
+	const char *sel_opt = NULL;
 	uint32_t ak_handle = TCG_DHA_DEFAULT_AK_HANDLE;
-	uint8_t nonce[TCG_NONCE_SIZE], *data = NULL, *blob = NULL;
-	size_t len = 0, blob_len;
+	uint8_t nonce[TCG_NONCE_SIZE], *data = NULL;
+	size_t len = 0;
 	unsigned quirks;
 	tcg_msg m;
+	tcg_msg_encblob eb;
 	bool have_msg = false;
 	tcg_pcr_selection sel;
 	tcg_dev *dev = NULL;
 	tcg_dev_quote_out *q = NULL;
 	tool_msg_buf msg;
-	tcg_yaml *y;
+	FILE *out;
 	tcg_err err;
 	int c, status = 3;
 	int st;
@@ -113,16 +114,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	have_msg = true;
-	if (tcg_dev_encblob_plain(&m, &err)) {
-		status = tool_error(prog, name, &err);
-		goto out;
-	}
-	if (tcg_dev_quote_selection(tcg_msg_str(&m, "pcr-selection", NULL), sel_opt, &sel, &err)) {
-		status = tool_error(prog, name, &err);
-		goto out;
-	}
-	device = tcg_msg_str(&m, "device", NULL);
-	if (tcg_msg_b64(&m, "blob", &blob, &blob_len, &err)) {
+	if (tcg_dev_encblob_plain(&m, &err) || tcg_msg_encblob_read(&m, &eb, &err) ||
+	    tcg_dev_quote_selection(eb.pcr_selection, sel_opt, &sel, &err)) {
 		status = tool_error(prog, name, &err);
 		goto out;
 	}
@@ -137,26 +130,19 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	if (!(y = tool_msg_open(prog, &msg)))
+	if (!(out = tool_msg_open(prog, &msg)))
 		goto out;
-	tcg_msg_write_start(y, "dha-signedblob", 1);
-	tcg_yaml_kv_cstr(y, "device", device);
-	tcg_rc wrc = tcg_msg_kv_b64(y, "nonce", nonce, sizeof nonce, &err);
-	tcg_yaml_key(y, "quote");
-	tcg_yaml_map_start(y);
-	if (!wrc)
-		wrc = tcg_msg_kv_b64(y, "attest", q->attest, q->attest_len, &err);
-	if (!wrc)
-		wrc = tcg_msg_kv_b64(y, "signature", q->signature, q->signature_len, &err);
-	tcg_yaml_map_end(y);
-	if (!wrc)
-		wrc = tcg_msg_kv_b64(y, "encblob", blob, blob_len, &err);
-	tcg_msg_write_end(y);
-	status = tool_msg_emit(prog, &msg, y, wrc, &err);
+	tcg_msg_signedblob sb = {
+		.device = eb.device,
+		.nonce = {nonce, sizeof nonce},
+		.attest = {q->attest, q->attest_len},
+		.signature = {q->signature, q->signature_len},
+		.encblob = eb.blob,
+	};
+	status = tool_msg_emit(prog, &msg, tcg_msg_signedblob_write(&sb, out, &err), &err);
 out:
 	free(q);
 	tcg_dev_close(dev);
-	free(blob);
 	if (have_msg)
 		tcg_msg_free(&m);
 	free(data);

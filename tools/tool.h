@@ -140,32 +140,21 @@ typedef struct {
 	size_t len;
 } tool_msg_buf;
 
-/* The writer of a new message, or NULL (said) when out of memory. */
-static inline tcg_yaml *tool_msg_open(const char *prog, tool_msg_buf *b)
+/* Where to write a new message, or NULL (said) when out of memory. */
+static inline FILE *tool_msg_open(const char *prog, tool_msg_buf *b)
 {
-	tcg_yaml *y = NULL;
 	b->text = NULL;
 	b->len = 0;
-	if (!(b->mem = open_memstream(&b->text, &b->len)) || !(y = tcg_yaml_new(b->mem))) {
-		if (b->mem)
-			fclose(b->mem);
-		free(b->text);
-		b->mem = NULL;
-		b->text = NULL;
+	if (!(b->mem = open_memstream(&b->text, &b->len)))
 		fprintf(stderr, "%s: out of memory\n", prog);
-	}
-	return y;
+	return b->mem;
 }
 
-/* Finish the message and write it to standard output; rc is the first error
- * met while writing it (in err). Releases b; 0 or the exit status. */
-static inline int tool_msg_emit(const char *prog, tool_msg_buf *b, tcg_yaml *y, tcg_rc rc,
-                                tcg_err *err)
+/* Write the message to standard output unless its writer failed (rc, said
+ * in err). Releases b; 0 or the exit status. */
+static inline int tool_msg_emit(const char *prog, tool_msg_buf *b, tcg_rc rc, tcg_err *err)
 {
-	int status = 0;
-	tcg_rc frc = tcg_yaml_finish(y, rc ? NULL : err);
-	if (rc || frc)
-		status = tool_error(prog, NULL, err);
+	int status = rc ? tool_error(prog, NULL, err) : 0;
 	if (fclose(b->mem) != 0 && !status) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		status = 3;

@@ -40,31 +40,27 @@ static int load(const char *path, uint8_t **data, size_t *len, tcg_err *err)
 }
 
 static int write_reply(const char *device, const uint8_t *key_id, const uint8_t *blob,
-                       size_t blob_len, const uint8_t *cred, size_t cred_len,
-                       const uint8_t *secret, size_t secret_len, const char *sel, tcg_err *err)
+                       size_t blob_len, const tcg_credential *cred, const char *sel,
+                       tcg_err *err)
 {
-	tcg_yaml *y = tcg_yaml_new(stdout);
-	if (!y)
-		return 3;
-	tcg_msg_write_start(y, "dha-encblob", 1);
-	tcg_yaml_kv_cstr(y, "device", device);
-	if (tcg_msg_kv_b64(y, "key-id", key_id, TCG_SERVICE_KEY_ID_SIZE, err) ||
-	    tcg_msg_kv_b64(y, "blob", blob, blob_len, err) ||
-	    tcg_msg_kv_b64(y, "credential", cred, cred_len, err) ||
-	    tcg_msg_kv_b64(y, "secret", secret, secret_len, err))
-		return fail(err);
-	if (sel)
-		tcg_yaml_kv_cstr(y, "pcr-selection", sel);
-	tcg_msg_write_end(y);
-	return tcg_yaml_finish(y, err) ? fail(err) : 0;
+	tcg_msg_encblob reply = {
+		.device = device,
+		.key_id = {key_id, TCG_SERVICE_KEY_ID_SIZE},
+		.blob = {blob, blob_len},
+		.credential = {cred->id_object, cred->id_object_len},
+		.secret = {cred->secret, cred->secret_len},
+		.pcr_selection = sel,
+	};
+	return tcg_msg_encblob_write(&reply, stdout, err) ? fail(err) : 0;
 }
 
 static int replace_credential(const char *path, tcg_err *err)
 {
 	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_encblob, NULL};
-	uint8_t *file = NULL, *in = NULL, *blob = NULL, *key_id = NULL;
-	size_t file_len, in_len, blob_len, key_id_len;
+	uint8_t *file = NULL, *in = NULL;
+	size_t file_len, in_len;
 	tcg_credential cred;
+	tcg_msg_encblob reply;
 	tcg_msg m;
 	int rc;
 	if ((rc = load(path, &file, &file_len, err)) || (rc = load("-", &in, &in_len, err)))
@@ -72,15 +68,11 @@ static int replace_credential(const char *path, tcg_err *err)
 	if (tcg_credential_read(file, file_len, &cred, err) ||
 	    tcg_msg_parse(in, in_len, "standard input", accept, &m, err))
 		return fail(err);
-	if (tcg_msg_b64(&m, "blob", &blob, &blob_len, err) ||
-	    tcg_msg_b64(&m, "key-id", &key_id, &key_id_len, err))
+	if (tcg_msg_encblob_read(&m, &reply, err))
 		return fail(err);
-	rc = write_reply(tcg_msg_str(&m, "device", NULL), key_id, blob, blob_len, cred.id_object,
-	                 cred.id_object_len, cred.secret, cred.secret_len,
-	                 tcg_msg_str(&m, "pcr-selection", NULL), err);
+	rc = write_reply(reply.device, reply.key_id.p, reply.blob.p, reply.blob.len, &cred,
+	                 reply.pcr_selection, err);
 	tcg_msg_free(&m);
-	free(blob);
-	free(key_id);
 	free(in);
 	free(file);
 	return rc;
@@ -162,8 +154,7 @@ int main(int argc, char **argv)
 			return 3;
 	}
 	OPENSSL_cleanse(key, sizeof key);
-	rc = write_reply(device, key_id, wrapped, wrapped_len, cred.id_object, cred.id_object_len,
-	                 cred.secret, cred.secret_len, sel, &err);
+	rc = write_reply(device, key_id, wrapped, wrapped_len, &cred, sel, &err);
 	tcg_public_free(ek);
 	tcg_public_free(ak);
 	free(ek_data);

@@ -152,22 +152,17 @@ static int message(char **argv)
 	static tcg_pcr_values pcrs;
 	if (tcg_pcrs_parse(praw, plen, argv[7], &pcrs, &err))
 		die(argv[7], &err);
-	tcg_yaml *y = tcg_yaml_new(stdout);
-	tcg_msg_write_start(y, "dha-bootdata", 1);
-	tcg_yaml_kv_cstr(y, "device", f.device);
-	tcg_msg_kv_b64(y, "log", f.log, f.log_len, &err);
-	tcg_msg_kv_b64(y, "ek-public", f.ekpub, f.ekpub_len, &err);
-	tcg_msg_kv_b64(y, "ek-certificate", f.ekcert, f.ekcert_len, &err);
-	tcg_msg_kv_b64(y, "ak-public", f.akpub, f.akpub_len, &err);
-	tcg_yaml_key(y, "quote");
-	tcg_yaml_map_start(y);
-	tcg_msg_kv_b64(y, "attest", attest, alen, &err);
-	tcg_msg_kv_b64(y, "signature", sig, slen, &err);
-	tcg_yaml_key(y, "pcrs");
-	tcg_msg_put_pcr_values(y, &pcrs);
-	tcg_yaml_map_end(y);
-	tcg_msg_write_end(y);
-	if (tcg_yaml_finish(y, &err))
+	tcg_msg_bootdata bd = {
+		.device = f.device,
+		.log = {f.log, f.log_len},
+		.ek_public = {f.ekpub, f.ekpub_len},
+		.ek_certificate = {f.ekcert, f.ekcert_len},
+		.ak_public = {f.akpub, f.akpub_len},
+		.attest = {attest, alen},
+		.signature = {sig, slen},
+		.pcrs = pcrs,
+	};
+	if (tcg_msg_bootdata_write(&bd, stdout, &err))
 		die("write", &err);
 	free_fields(&f);
 	free(attest);

@@ -276,14 +276,9 @@ static char *write_encblob(const char *device, const uint8_t *blob, size_t n, si
 {
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
-	tcg_yaml *y = tcg_yaml_new(f);
-	uint8_t kid[8] = {0, 0xff, 1, 2, 3, 4, 5, 0};
-	tcg_msg_write_start(y, "dha-encblob", 1);
-	tcg_yaml_kv_cstr(y, "device", device);
-	cr_assert_eq(tcg_msg_kv_b64(y, "key-id", kid, 8, NULL), TCG_OK);
-	cr_assert_eq(tcg_msg_kv_b64(y, "blob", blob, n, NULL), TCG_OK);
-	tcg_msg_write_end(y);
-	cr_assert_eq(tcg_yaml_finish(y, NULL), TCG_OK);
+	static const uint8_t kid[8] = {0, 0xff, 1, 2, 3, 4, 5, 0};
+	tcg_msg_encblob e = {.device = device, .key_id = {kid, sizeof kid}, .blob = {blob, n}};
+	cr_assert_eq(tcg_msg_encblob_write(&e, f, NULL), TCG_OK);
 	fclose(f);
 	return buf;
 }
@@ -513,4 +508,302 @@ Test(msg, deep_nesting_refused)
 	*end = '\0';
 	refuse(t + 4, "yaml-too-deep", 3);
 	free(t);
+}
+
+/* ---- the kinds' structs: writers refuse what readers refuse, round trips ---- */
+
+/* What a writer made, as text (*len bytes; free()); rc its result. */
+static char *written(tcg_rc (*write)(const void *, FILE *, tcg_err *), const void *v,
+                     tcg_rc *rc, tcg_err *err, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	cr_assert_not_null(f);
+	*rc = write(v, f, err);
+	fclose(f);
+	return buf;
+}
+
+static tcg_rc bootdata_w(const void *v, FILE *f, tcg_err *e) { return tcg_msg_bootdata_write(v, f, e); }
+static tcg_rc encblob_w(const void *v, FILE *f, tcg_err *e) { return tcg_msg_encblob_write(v, f, e); }
+static tcg_rc signedblob_w(const void *v, FILE *f, tcg_err *e) { return tcg_msg_signedblob_write(v, f, e); }
+static tcg_rc claims_w(const void *v, FILE *f, tcg_err *e) { return tcg_msg_claims_write(v, f, e); }
+
+/* Written, then read back by the schema reader as one message of kind. */
+static void write_read(tcg_rc (*write)(const void *, FILE *, tcg_err *), const void *v,
+                       const tcg_msg_schema *kind, tcg_msg *m)
+{
+	const tcg_msg_schema *only[] = {kind, NULL};
+	tcg_err err = {0};
+	size_t len;
+	tcg_rc rc;
+	char *text = written(write, v, &rc, &err, &len);
+	cr_assert_eq(rc, TCG_OK, "%s: %s", err.rule, err.msg);
+	cr_assert_eq(tcg_msg_parse((const uint8_t *)text, len, "w", only, m, &err), TCG_OK,
+	             "%s: %s", err.rule, err.msg);
+	free(text);
+}
+
+/* The writer refuses with rule, writing nothing. */
+static void write_refused(tcg_rc (*write)(const void *, FILE *, tcg_err *), const void *v,
+                          const char *rule)
+{
+	tcg_err err = {0};
+	size_t len;
+	tcg_rc rc;
+	char *text = written(write, v, &rc, &err, &len);
+	cr_assert_eq(rc, TCG_E_USAGE, "wanted %s, got rc %d", rule, rc);
+	cr_assert_str_eq(err.rule, rule, "%s (%s)", err.rule, err.msg);
+	cr_assert_eq(len, 0, "%zu bytes written", len);
+	free(text);
+}
+
+static void span_eq(tcg_msg_span a, const uint8_t *p, size_t n)
+{
+	cr_assert_eq(a.len, n);
+	cr_assert(n == 0 || !memcmp(a.p, p, n));
+}
+
+static uint8_t big[TCG_MSG_LOG_MAX + 1];
+
+static void fill(uint8_t *p, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(i * 131 + seed);
+}
+
+Test(kinds, bootdata_round_trip_and_caps)
+{
+	static tcg_msg_bootdata b, back;
+	uint8_t att[100], sig[70], pub[60];
+	fill(big, sizeof big, 1);
+	fill(att, sizeof att, 2);
+	fill(sig, sizeof sig, 3);
+	fill(pub, sizeof pub, 4);
+	tcg_pcr_bank *k = tcg_pcrs_add_bank(&b.pcrs, TCG_ALG_SHA256);
+	cr_assert_not_null(k);
+	k->size = 32;
+	k->present = 1u << 0 | 1u << 23;
+	fill(k->value[0], 32, 5);
+	fill(k->value[23], 32, 6);
+	/* a log of 1 MiB: at TCG_MSG_LOG_MAX its base64 alone is the document cap */
+	b = (tcg_msg_bootdata){.device = "laptop \"7\"", .log = {big, 1u << 20},
+	                       .ek_public = {pub, 60}, .ek_certificate = {big, TCG_MSG_EK_CERT_MAX},
+	                       .ak_public = {pub, 2}, .attest = {att, sizeof att},
+	                       .signature = {sig, sizeof sig}, .pcrs = b.pcrs};
+	tcg_msg m;
+	write_read(bootdata_w, &b, &tcg_msg_dha_bootdata, &m);
+	cr_assert_eq(tcg_msg_bootdata_read(&m, &back, NULL), TCG_OK);
+	cr_assert_str_eq(back.device, b.device);
+	span_eq(back.log, big, 1u << 20);
+	span_eq(back.ek_public, pub, 60);
+	span_eq(back.ek_certificate, big, TCG_MSG_EK_CERT_MAX);
+	span_eq(back.ak_public, pub, 2);
+	span_eq(back.attest, att, sizeof att);
+	span_eq(back.signature, sig, sizeof sig);
+	cr_assert_eq(back.pcrs.num_banks, 1);
+	cr_assert_eq(back.pcrs.bank[0].present, k->present);
+	cr_assert(!memcmp(back.pcrs.bank[0].value[23], k->value[23], 32));
+	tcg_msg_free(&m);
+
+	/* one byte over each cap, or a field missing: refused, nothing written */
+	tcg_msg_bootdata bad = b;
+	bad.log.len = TCG_MSG_LOG_MAX + 1;
+	write_refused(bootdata_w, &bad, "msg-size");
+	bad = b;
+	bad.ek_certificate.len = TCG_MSG_EK_CERT_MAX + 1;
+	write_refused(bootdata_w, &bad, "msg-size");
+	bad = b;
+	bad.ak_public.len = 1;
+	write_refused(bootdata_w, &bad, "msg-size");
+	bad = b;
+	bad.attest.len = TCG_MSG_ATTEST_MAX + 1;
+	bad.attest.p = big;
+	write_refused(bootdata_w, &bad, "msg-size");
+	bad = b;
+	bad.signature.p = NULL;
+	write_refused(bootdata_w, &bad, "msg-missing-key");
+	bad = b;
+	bad.pcrs.num_banks = 0;
+	write_refused(bootdata_w, &bad, "msg-missing-key");
+	bad = b;
+	bad.pcrs.bank[0].present = 0;
+	write_refused(bootdata_w, &bad, "msg-size");
+	char name[TCG_MSG_DEVICE_MAX + 2];
+	memset(name, 'a', sizeof name - 1);
+	name[sizeof name - 1] = '\0';
+	bad = b;
+	bad.device = name;
+	write_refused(bootdata_w, &bad, "msg-size");
+	bad.device = NULL;
+	write_refused(bootdata_w, &bad, "msg-missing-key");
+}
+
+Test(kinds, encblob_reply_and_plain)
+{
+	uint8_t kid[TCG_MSG_KEY_ID_SIZE] = {9, 8, 7, 6, 5, 4, 3, 2}, cred[50], sec[258];
+	fill(big, TCG_MSG_BLOB_MAX, 7);
+	fill(cred, sizeof cred, 8);
+	fill(sec, sizeof sec, 9);
+	tcg_msg_encblob e = {.device = "d", .key_id = {kid, sizeof kid},
+	                     .blob = {big, TCG_MSG_BLOB_MAX}, .credential = {cred, sizeof cred},
+	                     .secret = {sec, sizeof sec}, .pcr_selection = "sha256:0,7"};
+	tcg_msg_encblob back;
+	tcg_msg m;
+	write_read(encblob_w, &e, &tcg_msg_dha_encblob, &m);
+	cr_assert_eq(tcg_msg_encblob_read(&m, &back, NULL), TCG_OK);
+	cr_assert_str_eq(back.device, "d");
+	span_eq(back.key_id, kid, sizeof kid);
+	span_eq(back.blob, big, TCG_MSG_BLOB_MAX);
+	span_eq(back.credential, cred, sizeof cred);
+	span_eq(back.secret, sec, sizeof sec);
+	cr_assert_str_eq(back.pcr_selection, "sha256:0,7");
+	cr_assert_eq(tcg_msg_require(&m, "secret", NULL), TCG_OK);
+	tcg_msg_free(&m);
+
+	/* the plain form: optional fields absent, and absent when read */
+	tcg_msg_encblob plain = {.device = "d", .key_id = e.key_id, .blob = {big, 1}};
+	tcg_err err = {0};
+	write_read(encblob_w, &plain, &tcg_msg_dha_encblob, &m);
+	cr_assert_eq(tcg_msg_encblob_read(&m, &back, NULL), TCG_OK);
+	cr_assert_null(back.credential.p);
+	cr_assert_null(back.secret.p);
+	cr_assert_null(back.pcr_selection);
+	cr_assert_eq(tcg_msg_require(&m, "credential", &err), TCG_E_FORMAT);
+	cr_assert_str_eq(err.rule, "msg-missing-key");
+	tcg_msg_free(&m);
+
+	tcg_msg_encblob bad = e;
+	bad.key_id.len = TCG_MSG_KEY_ID_SIZE - 1;
+	write_refused(encblob_w, &bad, "msg-size");
+	bad = e;
+	bad.blob.len = TCG_MSG_BLOB_MAX + 1;
+	write_refused(encblob_w, &bad, "msg-size");
+	bad = e;
+	bad.secret.p = big;
+	bad.secret.len = TCG_MSG_SECRET_MAX + 1;
+	write_refused(encblob_w, &bad, "msg-size");
+	bad = e;
+	bad.pcr_selection = "";
+	write_refused(encblob_w, &bad, "msg-size");
+}
+
+Test(kinds, signedblob_round_trip)
+{
+	uint8_t nonce[TCG_MSG_NONCE_SIZE], att[80], sig[72];
+	fill(nonce, sizeof nonce, 10);
+	fill(att, sizeof att, 11);
+	fill(sig, sizeof sig, 12);
+	fill(big, 5000, 13);
+	tcg_msg_signedblob s = {.device = "srv-1", .nonce = {nonce, sizeof nonce},
+	                        .attest = {att, sizeof att}, .signature = {sig, sizeof sig},
+	                        .encblob = {big, 5000}}, back;
+	tcg_msg m;
+	write_read(signedblob_w, &s, &tcg_msg_dha_signedblob, &m);
+	cr_assert_eq(tcg_msg_signedblob_read(&m, &back, NULL), TCG_OK);
+	cr_assert_str_eq(back.device, "srv-1");
+	span_eq(back.nonce, nonce, sizeof nonce);
+	span_eq(back.attest, att, sizeof att);
+	span_eq(back.signature, sig, sizeof sig);
+	span_eq(back.encblob, big, 5000);
+	/* another kind's reader refuses it */
+	tcg_msg_encblob eb;
+	tcg_err err = {0};
+	cr_assert_eq(tcg_msg_encblob_read(&m, &eb, &err), TCG_E_USAGE);
+	cr_assert_str_eq(err.rule, "msg-kind");
+	tcg_msg_free(&m);
+
+	tcg_msg_signedblob bad = s;
+	bad.nonce.len = TCG_MSG_NONCE_SIZE + 1;
+	bad.nonce.p = big;
+	write_refused(signedblob_w, &bad, "msg-size");
+	bad = s;
+	bad.encblob.p = NULL;
+	write_refused(signedblob_w, &bad, "msg-missing-key");
+}
+
+Test(kinds, claims_envelope)
+{
+	tcg_msg_claims c = {.device = "pc", .rule = "dha-reboot", .message = "reset count 3, not 2",
+	                    .compared = true, .mismatch = {false, true, false}}, back;
+	tcg_msg m;
+	write_read(claims_w, &c, &tcg_msg_dha_claims, &m);
+	cr_assert_eq(tcg_msg_claims_read(&m, &back, NULL), TCG_OK);
+	cr_assert(!back.verified);
+	cr_assert_str_eq(back.device, "pc");
+	cr_assert_str_eq(back.rule, "dha-reboot");
+	cr_assert_str_eq(back.message, c.message);
+	cr_assert(back.compared);
+	for (int i = 0; i < TCG_MSG_MISMATCH_COUNT; i++)
+		cr_assert_eq(back.mismatch[i], i == 1, "flag %d", i);
+	cr_assert_null(back.text);
+	tcg_msg_free(&m);
+
+	/* refused before a comparison, device unknown: neither written */
+	tcg_msg_claims early = {.rule = "", .message = NULL};
+	write_read(claims_w, &early, &tcg_msg_dha_claims, &m);
+	cr_assert_eq(tcg_msg_claims_read(&m, &back, NULL), TCG_OK);
+	cr_assert_str_eq(back.rule, "unknown");
+	cr_assert_str_eq(back.message, "");
+	cr_assert_null(back.device);
+	cr_assert(!back.compared);
+	cr_assert_null(tcg_msg_get(&m, "verification.mismatch"));
+	tcg_msg_free(&m);
+
+	/* verified: the sealed text goes out as it is */
+	static const char text[] = "---\nkind: dha-claims\nversion: 1\nverification:\n"
+	                           "  verified: true\n  dha:\n    device: \"pc\"\n"
+	                           "    nonce: \"00ff\"\n";
+	tcg_msg_claims v = {.verified = true, .text = text, .len = sizeof text - 1};
+	size_t len;
+	tcg_rc rc;
+	char *out = written(claims_w, &v, &rc, NULL, &len);
+	cr_assert_eq(rc, TCG_OK);
+	cr_assert_eq(len, sizeof text - 1);
+	cr_assert(!memcmp(out, text, len));
+	free(out);
+	accept_text(text, &m);
+	cr_assert_eq(tcg_msg_claims_read(&m, &back, NULL), TCG_OK);
+	cr_assert(back.verified);
+	cr_assert_str_eq(back.device, "pc");
+	cr_assert_str_eq(back.nonce, "00ff");
+	tcg_msg_free(&m);
+	v.text = NULL;
+	write_refused(claims_w, &v, "msg-missing-key");
+}
+
+Test(stream, messages_of_the_accepted_kinds)
+{
+	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_encblob, NULL};
+	static const char text[] = "---\nkind: dha-encblob\nversion: 1\ndevice: a\n"
+	                           "key-id: \"AAECAwQFBgc=\"\nblob: \"3q2+7w==\"\n"
+	                           "---\nkind: dha-signedblob\nversion: 1\n"
+	                           "---\nkind: dha-encblob\nversion: 1\ndevice: c\n"
+	                           "key-id: \"AAECAwQFBgc=\"\nblob: \"AA==\"\n";
+	FILE *f = fmemopen((void *)text, sizeof text - 1, "r");
+	tcg_msg_stream *s = tcg_msg_stream_open(f, "s.yaml", accept);
+	tcg_msg_encblob e;
+	tcg_err err = {0};
+	tcg_msg m;
+	bool done = false;
+	cr_assert_not_null(s);
+	cr_assert_eq(tcg_msg_stream_next(s, &m, &done, &err), TCG_OK, "%s", err.msg);
+	cr_assert(!done);
+	cr_assert_eq(tcg_msg_stream_index(s), 1);
+	cr_assert_eq(tcg_msg_encblob_read(&m, &e, NULL), TCG_OK);
+	cr_assert_str_eq(e.device, "a");
+	tcg_msg_free(&m);
+	/* a kind not accepted: refused, the stream goes on */
+	cr_assert_eq(tcg_msg_stream_next(s, &m, &done, &err), TCG_E_FORMAT);
+	cr_assert_str_eq(err.rule, "msg-kind");
+	cr_assert(!tcg_msg_stream_stopped(s));
+	cr_assert_eq(tcg_msg_stream_next(s, &m, &done, &err), TCG_OK, "%s", err.msg);
+	cr_assert_eq(tcg_msg_stream_index(s), 3);
+	cr_assert_eq(tcg_msg_encblob_read(&m, &e, NULL), TCG_OK);
+	cr_assert_str_eq(e.device, "c");
+	tcg_msg_free(&m);
+	cr_assert_eq(tcg_msg_stream_next(s, &m, &done, &err), TCG_OK);
+	cr_assert(done);
+	tcg_msg_stream_close(s);
+	fclose(f);
 }

@@ -262,7 +262,9 @@ typedef struct {
  * Check a dha-bootdata message and, only when every check passes, issue the
  * EncBlob. In this order (DESIGN.md "Protocol and trust"), stopping at the
  * first failure, with that check's rule in err (the device name must be
- * printable ASCII: dha-bootdata-device, TCG_E_FORMAT):
+ * printable ASCII: dha-bootdata-device, TCG_E_FORMAT; then the message is
+ * read with tcg_msg_bootdata_read: a PCR value of quote.pcrs of the wrong
+ * size for its bank is msg-size, TCG_E_FORMAT):
  *   1. ek-public and ak-public are strict TPM2B_PUBLICs (tpm-..., TCG_E_FORMAT);
  *      the EK is a key MakeCredential can use (credential-ek-...);
  *   2. the EK certificate parses (ekcert-..., TCG_E_FORMAT), chains to trust
@@ -271,8 +273,7 @@ typedef struct {
  *   4. the quote: signed by the AK, magic, type, qualifying data equal to
  *      tcg_dha_bootdata_binding() of the message, clock safe, and the
  *      message's quote.pcrs exactly the quoted selection and hashing to its
- *      composite (quote-...); a PCR value of the wrong size for its bank is
- *      msg-size (TCG_E_FORMAT); a selection bank with no PCRs is
+ *      composite (quote-...); a selection bank with no PCRs is
  *      dha-bootdata-selection;
  *   5. the log parses (log rules, TCG_E_FORMAT); the quote covers the PCRs
  *      the service requires for the log's profile (selection-insufficient;

@@ -24,10 +24,11 @@
  * and, from the YAML reader (yamldoc.h), yaml-duplicate-key, yaml-syntax,
  * yaml-too-large, yaml-alias, yaml-tag, ...
  *
- * Writing: open a tcg_yaml per message (tcg_yaml_new; documents written one
- * after another to the same FILE make a valid stream, each starting "---"),
- * tcg_msg_write_start, the fields (tcg_yaml_kv_* of yamlout.h, tcg_msg_kv_b64
- * for binary), tcg_msg_write_end, tcg_yaml_finish.
+ * Each exchanged kind but pcrs has a struct with its reader and writer
+ * (tcg_msg_KIND_read, tcg_msg_KIND_write, below): read the message with
+ * tcg_msg_parse / tcg_msg_next, then its struct; write the struct. Documents
+ * written one after another to the same FILE make a valid stream, each
+ * starting "---".
  */
 #ifndef TCGLOG_MSG_H
 #define TCGLOG_MSG_H
@@ -45,6 +46,30 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/*
+ * The caps, named once: the schemas (msg.c) check them when reading, the
+ * writers before writing, and the tools read no more than them.
+ */
+#define TCG_MSG_DEVICE_MAX 255          /* device name, bytes (as nonce.h's) */
+#define TCG_MSG_LOG_MAX (3u << 20)      /* bootdata log, bytes */
+#define TCG_MSG_PUBLIC_MAX 1024         /* TPM2B_PUBLIC of the EK or the AK */
+#define TCG_MSG_EK_CERT_MAX 8192        /* EK certificate, DER */
+#define TCG_MSG_ATTEST_MAX 1024         /* a quote's TPMS_ATTEST, marshalled */
+#define TCG_MSG_SIGNATURE_MAX 1024      /* a quote's TPMT_SIGNATURE, marshalled */
+#define TCG_MSG_KEY_ID_SIZE 8           /* service key id (blob.h's) */
+#define TCG_MSG_BLOB_MAX (256u << 10)   /* the EncBlob (a Windows boot's: ~50 KiB) */
+#define TCG_MSG_CREDENTIAL_MAX 4096     /* TPM2B_ID_OBJECT */
+#define TCG_MSG_SECRET_MAX 4096         /* TPM2B_ENCRYPTED_SECRET */
+#define TCG_MSG_SELECTION_MAX 255       /* PCR selection text */
+#define TCG_MSG_NONCE_SIZE 32           /* nonce, bytes (as nonce.h's) */
+#define TCG_MSG_BANKS_MAX 5             /* PCR banks in a PCR value mapping */
+/* Documents, bytes. */
+#define TCG_MSG_BOOTDATA_MAX_SIZE TCG_YDOC_MAX_SIZE
+#define TCG_MSG_ENCBLOB_MAX_SIZE (512u << 10)
+#define TCG_MSG_SIGNEDBLOB_MAX_SIZE (512u << 10)
+#define TCG_MSG_CLAIMS_MAX_SIZE (1u << 20)
+#define TCG_MSG_PCRS_MAX_SIZE (64u << 10)
 
 typedef enum {
 	TCG_MSG_STR,  /* any scalar but null, as text; no NUL; min..max bytes */
@@ -127,6 +152,22 @@ tcg_rc tcg_msg_next(tcg_ydoc_stream *s, const tcg_msg_schema *const *accept, tcg
                     bool *done, tcg_err *err);
 void tcg_msg_free(tcg_msg *m);
 
+/* A stream of messages read from f (not closed by it), each document capped
+ * at tcg_msg_max_size(accept) and checked against accept: tcg_msg_next over
+ * a tcg_ydoc_stream, for readers that need no YAML of their own. NULL when
+ * out of memory. */
+typedef struct tcg_msg_stream tcg_msg_stream;
+tcg_msg_stream *tcg_msg_stream_open(FILE *f, const char *file,
+                                    const tcg_msg_schema *const *accept);
+/* As tcg_msg_next. */
+tcg_rc tcg_msg_stream_next(tcg_msg_stream *s, tcg_msg *m, bool *done, tcg_err *err);
+/* The number of the document last read (1 for the first). */
+unsigned tcg_msg_stream_index(const tcg_msg_stream *s);
+/* A fault stopped the stream (reported when it happened): every later read
+ * fails. */
+bool tcg_msg_stream_stopped(const tcg_msg_stream *s);
+void tcg_msg_stream_close(tcg_msg_stream *s);
+
 /* Values of a checked message by dotted path ("quote.attest",
  * "pcrs.sha256.7"). NULL / false when absent. */
 const tcg_ynode *tcg_msg_get(const tcg_msg *m, const char *path);
@@ -140,6 +181,9 @@ tcg_rc tcg_msg_b64(const tcg_msg *m, const char *path, uint8_t **out, size_t *le
                    tcg_err *err);
 tcg_rc tcg_msg_hex(const tcg_msg *m, const char *path, uint8_t **out, size_t *len,
                    tcg_err *err);
+/* TCG_E_FORMAT msg-missing-key (at the document) when path is absent: a
+ * field optional in the schema that the caller needs. */
+tcg_rc tcg_msg_require(const tcg_msg *m, const char *path, tcg_err *err);
 /* A base64 field of the schema, borrowed from the message (valid until
  * tcg_msg_free): NULL when absent. */
 const uint8_t *tcg_msg_b64_ref(const tcg_msg *m, const char *path, size_t *len);
@@ -149,8 +193,87 @@ const uint8_t *tcg_msg_b64_ref(const tcg_msg *m, const char *path, size_t *len);
  * (TCG_E_FORMAT: msg-missing-key, msg-unknown-key, msg-type, msg-size). */
 tcg_rc tcg_msg_pcr_values(const tcg_msg *m, const char *path, tcg_pcr_values *out,
                           tcg_err *err);
-/* Write v as that mapping (the key is the caller's). */
-void tcg_msg_put_pcr_values(tcg_yaml *y, const tcg_pcr_values *v);
+
+/* ---- one struct per kind ----
+ *
+ * A reader fills its struct from a message of its kind (else TCG_E_USAGE,
+ * msg-kind) that tcg_msg_parse or tcg_msg_next checked; strings and bytes are
+ * borrowed from the message (valid until tcg_msg_free). A writer checks every
+ * field against its kind's schema (a required field absent or a value outside
+ * its cap: TCG_E_USAGE, msg-missing-key or msg-size, nothing written) and
+ * writes one document to f; TCG_E_NOMEM or TCG_E_IO when that fails.
+ */
+
+/* Bytes of a field; p NULL: absent. */
+typedef struct {
+	const uint8_t *p;
+	size_t len;
+} tcg_msg_span;
+
+/* dha-bootdata: what the device sends first. */
+typedef struct {
+	const char *device;
+	tcg_msg_span log;            /* TCG event log, as the kernel gives it */
+	tcg_msg_span ek_public;      /* TPM2B_PUBLIC of the EK */
+	tcg_msg_span ek_certificate; /* DER */
+	tcg_msg_span ak_public;      /* TPM2B_PUBLIC of the AK */
+	/* quote: over the PCRs, its qualifying data the binding (dha.h) */
+	tcg_msg_span attest;         /* TPMS_ATTEST, marshalled */
+	tcg_msg_span signature;      /* TPMT_SIGNATURE, marshalled */
+	tcg_pcr_values pcrs;         /* the PCR values quoted (read: as
+	                              * tcg_msg_pcr_values checks them) */
+} tcg_msg_bootdata;
+tcg_rc tcg_msg_bootdata_read(const tcg_msg *m, tcg_msg_bootdata *out, tcg_err *err);
+tcg_rc tcg_msg_bootdata_write(const tcg_msg_bootdata *b, FILE *f, tcg_err *err);
+
+/* dha-encblob: the service's reply (credential and secret present), or the
+ * plain EncBlob the device keeps after TPM2_ActivateCredential (without). */
+typedef struct {
+	const char *device;
+	tcg_msg_span key_id;         /* TCG_MSG_KEY_ID_SIZE bytes */
+	tcg_msg_span blob;
+	tcg_msg_span credential;     /* TPM2B_ID_OBJECT; optional */
+	tcg_msg_span secret;         /* TPM2B_ENCRYPTED_SECRET; optional */
+	const char *pcr_selection;   /* what dha-quote quotes; NULL: absent */
+} tcg_msg_encblob;
+tcg_rc tcg_msg_encblob_read(const tcg_msg *m, tcg_msg_encblob *out, tcg_err *err);
+tcg_rc tcg_msg_encblob_write(const tcg_msg_encblob *e, FILE *f, tcg_err *err);
+
+/* dha-signedblob: what the device sends for each verification. */
+typedef struct {
+	const char *device;
+	tcg_msg_span nonce;          /* TCG_MSG_NONCE_SIZE bytes, from dha-nonce */
+	tcg_msg_span attest;         /* quote over the same selection, the nonce */
+	tcg_msg_span signature;      /* its qualifying data */
+	tcg_msg_span encblob;        /* the EncBlob, as dha-encblob's blob */
+} tcg_msg_signedblob;
+tcg_rc tcg_msg_signedblob_read(const tcg_msg *m, tcg_msg_signedblob *out, tcg_err *err);
+tcg_rc tcg_msg_signedblob_write(const tcg_msg_signedblob *s, FILE *f, tcg_err *err);
+
+/* The HealthStatusMismatchFlags of a refusal (dha.h tcg_dha_mismatch). */
+#define TCG_MSG_MISMATCH_COUNT 6
+
+/*
+ * dha-claims as dha-verify writes it: the envelope. Verified, the document is
+ * the claims text sealed in the EncBlob (with its nonce), opaque here: the
+ * writer writes text as it is, the reader leaves text NULL (its facts are
+ * the message's: tcg_msg_get) and fills device and nonce from
+ * verification.dha. Refused, the document is verification {verified: false,
+ * result: failed, rule, message, device when known, mismatch (the flags by
+ * tcg_dha_mismatch_names) when compared} and nothing else.
+ */
+typedef struct {
+	bool verified;
+	const char *text;            /* verified: the whole document */
+	size_t len;
+	const char *device;          /* NULL: unknown */
+	const char *nonce;           /* verified: hex, as written */
+	const char *rule, *message;  /* refused */
+	bool compared;               /* refused: mismatch applies */
+	bool mismatch[TCG_MSG_MISMATCH_COUNT];
+} tcg_msg_claims;
+tcg_rc tcg_msg_claims_read(const tcg_msg *m, tcg_msg_claims *out, tcg_err *err);
+tcg_rc tcg_msg_claims_write(const tcg_msg_claims *c, FILE *f, tcg_err *err);
 
 /* Strict base64 (see msg-base64). out holds tcg_b64_decoded_max(len) bytes. */
 bool tcg_b64_decode(const char *s, size_t len, uint8_t *out, size_t *outlen);
@@ -158,14 +281,6 @@ size_t tcg_b64_decoded_max(size_t len);
 /* A NUL-terminated base64 text of p (no line breaks; free()); NULL when out
  * of memory or len is over INT_MAX / 4 * 3. */
 char *tcg_b64_encode(const uint8_t *p, size_t len, size_t *outlen);
-
-/* Writing: the mapping with kind and version ... its end. */
-void tcg_msg_write_start(tcg_yaml *y, const char *kind, unsigned version);
-void tcg_msg_write_end(tcg_yaml *y);
-/* key + a base64 value (double-quoted, one line). TCG_E_NOMEM (nothing
- * written) when out of memory. */
-tcg_rc tcg_msg_kv_b64(tcg_yaml *y, const char *key, const uint8_t *p, size_t len,
-                      tcg_err *err);
 
 #ifdef __cplusplus
 }
