@@ -138,6 +138,30 @@ done
 check "... and the untouched signedblob still verifies: 200" \
 	test "$(post verify "$tmp/signed.yaml")" = 200
 
+# Fabricated claims: a document that the windows-dha policy, given it
+# directly, finds compliant (checked here first). Posted to every path, it
+# never comes back as a compliant report: no endpoint takes claims.
+awk '/^claims:/ { f = 1; next } /^[a-z]/ { f = 0 } f' \
+	"$src/policies/fixtures/windows-dha/compliant-full.yaml" | sed 's/^    //' >"$tmp/forged.yaml"
+"$tools/dha-server" report "$src/policies/windows-dha.yaml" <"$tmp/forged.yaml" >/dev/null 2>&1
+check "the forged claims are compliant when appraised directly (exit 0)" test $? -eq 0
+for p in issue verify "nonce/$dev" report/windows-dha report/windows-intune \
+	report/linux-secureboot report; do
+	code=$(post "$p" "$tmp/forged.yaml")
+	case $code in 400 | 403 | 404 | 413) refused=y ;; *) refused= ;; esac
+	check "forged compliant claims to /dha/$p: $code, no compliant report" \
+		test -n "$refused" -a -z "$(in_body '>compliant<' && echo y)"
+done
+# The honest path: the report of a signedblob, once; its replay is refused
+# with a non-compliant report naming the rule.
+signed >"$tmp/signed.yaml"
+check "a signedblob to /dha/report/windows-dha: 200, a compliant report" \
+	test "$(post report/windows-dha "$tmp/signed.yaml")" = 200 -a -n "$(in_body '>compliant<' && echo y)"
+check "... the report validates against the schema" xmllint --noout --schema "$schema" "$tmp/body"
+check "the same signedblob again: 403, a non-compliant report naming nonce-unknown" \
+	test "$(post report/windows-dha "$tmp/signed.yaml")" = 403 -a -n "$(in_body nonce-unknown && echo y)" \
+	-a -n "$(in_body '>non-compliant<' && echo y)"
+
 # Bodies over the caps: nginx answers 413 before any process starts.
 head -c 1100000 /dev/zero >"$tmp/big"
 check "a 1.1 MB body to verify: 413" test "$(post verify "$tmp/big")" = 413
