@@ -145,7 +145,7 @@ check "... and the untouched signedblob still verifies: 200" \
 # never comes back as a compliant report: no endpoint takes claims.
 awk '/^claims:/ { f = 1; next } /^[a-z]/ { f = 0 } f' \
 	"$src/policies/fixtures/windows-dha/compliant-full.yaml" | sed 's/^    //' >"$tmp/forged.yaml"
-"$tools/dha-server" report "$src/policies/windows-dha.yaml" <"$tmp/forged.yaml" >/dev/null 2>&1
+"$tools/dha-policy" "$src/policies/windows-dha.yaml" "$tmp/forged.yaml" >/dev/null 2>&1
 check "the forged claims are compliant when appraised directly (exit 0)" test $? -eq 0
 for p in issue verify "nonce/$dev" report/windows-dha report/windows-intune \
 	report/linux-secureboot report; do
