@@ -11,6 +11,7 @@ src=$(cd "$2" && pwd)
 . "$src/tests/swtpm.sh"
 . "$src/tests/swtpm-ek.sh"
 . "$src/tests/deploy/frontdoor.sh"
+. "$src/tests/store/pg.sh"
 tools=$build/tools
 cgi=$src/deploy/dha-cgi
 edit="python3 $src/tests/e2e/msgedit.py"
@@ -20,7 +21,7 @@ dev=kiosk-7
 tmp=$(mktemp -d)
 # The front door's users (frontdoor.sh) pass through, to their own directories.
 chmod 711 "$tmp"
-trap 'frontdoor_stop; swtpm_stop; rm -rf "$tmp"' EXIT
+trap 'frontdoor_stop; swtpm_stop; pg_stop; rm -rf "$tmp"' EXIT
 
 # cgi_status VAR=VALUE...: the Status line dha-cgi answers with that
 # environment (no web server), an empty body on standard input.
@@ -56,7 +57,8 @@ if missing=$(swtpm_ek_have_tools) && missing=$(frontdoor_have); then :; else
 fi
 
 server() { "$tools/dha-server" --state "$tmp/state" "$@"; }
-device() { "$tools/dha-device" --state "$tmp/device" --url "$FRONTDOOR_URL" --cacert "$FRONTDOOR_CA" "$@"; }
+devstate=$tmp/device
+device() { "$tools/dha-device" --state "$devstate" --url "$FRONTDOOR_URL" --cacert "$FRONTDOOR_CA" "$@"; }
 # http PATH [CURL-OPTIONS]: POST to the front door; prints the HTTP status,
 # the body in $tmp/body.
 http() {
@@ -111,7 +113,7 @@ check "dha-device --url quote: verified claims (exit 0), ResetCount the TPM's ow
 # signed [DEVICE]: a nonce from the front door, the device's quote over it.
 signed() {
 	http "nonce/${1:-$dev}" -X POST >/dev/null &&
-		"$tools/dha-device" --state "$tmp/device" quote <"$tmp/body"
+		"$tools/dha-device" --state "$devstate" quote <"$tmp/body"
 }
 
 # A replayed signedblob.
@@ -137,6 +139,30 @@ for at in 100 -1; do
 done
 check "... and the untouched signedblob still verifies: 200" \
 	test "$(post verify "$tmp/signed.yaml")" = 200
+
+# Fabricated claims: a document that the windows-dha policy, given it
+# directly, finds compliant (checked here first). Posted to every path, it
+# never comes back as a compliant report: no endpoint takes claims.
+awk '/^claims:/ { f = 1; next } /^[a-z]/ { f = 0 } f' \
+	"$src/policies/fixtures/windows-dha/compliant-full.yaml" | sed 's/^    //' >"$tmp/forged.yaml"
+"$tools/dha-policy" "$src/policies/windows-dha.yaml" "$tmp/forged.yaml" >/dev/null 2>&1
+check "the forged claims are compliant when appraised directly (exit 0)" test $? -eq 0
+for p in issue verify "nonce/$dev" report/windows-dha report/windows-intune \
+	report/linux-secureboot report; do
+	code=$(post "$p" "$tmp/forged.yaml")
+	case $code in 400 | 403 | 404 | 413) refused=y ;; *) refused= ;; esac
+	check "forged compliant claims to /dha/$p: $code, no compliant report" \
+		test -n "$refused" -a -z "$(in_body '>compliant<' && echo y)"
+done
+# The honest path: the report of a signedblob, once; its replay is refused
+# with a non-compliant report naming the rule.
+signed >"$tmp/signed.yaml"
+check "a signedblob to /dha/report/windows-dha: 200, a compliant report" \
+	test "$(post report/windows-dha "$tmp/signed.yaml")" = 200 -a -n "$(in_body '>compliant<' && echo y)"
+check "... the report validates against the schema" xmllint --noout --schema "$schema" "$tmp/body"
+check "the same signedblob again: 403, a non-compliant report naming nonce-unknown" \
+	test "$(post report/windows-dha "$tmp/signed.yaml")" = 403 -a -n "$(in_body nonce-unknown && echo y)" \
+	-a -n "$(in_body '>non-compliant<' && echo y)"
 
 # Bodies over the caps: nginx answers 413 before any process starts.
 head -c 1100000 /dev/zero >"$tmp/big"
@@ -179,4 +205,55 @@ mv "$key.away" "$key"
 frontdoor_stop
 device --device "$dev" quote >/dev/null 2>"$tmp/err"
 check "dha-device --url with the service stopped: exit 3" test $? -eq 3
+
+# Two verifier back ends (state directories of their own, the same service
+# key and trust anchors, as two hosts would have) on one private PostgreSQL
+# store, two fcgiwrap pools behind one nginx upstream.
+if ! pg_start; then
+	skip "two back ends on one PostgreSQL store" "PostgreSQL cannot run here: $PG_WHY"
+	tap_end
+	exit $?
+fi
+# The back ends' user reaches the cluster's socket in its directory.
+[ "$(id -u)" -ne 0 ] || chmod 711 "$PG_DIR"
+pg_a=$tmp/pg-a pg_b=$tmp/pg-b
+if ! { "$tools/dha-server" --state "$pg_a" init --store "$PG_URI" \
+	--ca "$(swtpm_ek_root "$tmp/tpm")" --untrusted "$(swtpm_ek_issuer "$tmp/tpm")" 2>"$tmp/err" &&
+	cp -a "$pg_a" "$pg_b" &&
+	frontdoor_start "$tmp/door-pg" "$src" "$tools" "$pg_a:$pg_b" "$src/policies" 2; }; then
+	not_ok "two back ends on one PostgreSQL store started"
+	diag "$(cat "$tmp/err" "$tmp/door-pg/nginx.log" "$tmp/door-pg/fcgiwrap.log" 2>/dev/null)"
+	tap_end
+	exit 1
+fi
+ok "two back ends on one PostgreSQL store started ($FRONTDOOR_URL)"
+devstate=$tmp/device-pg
+device --device "$dev" --policy windows-dha attest -- --log "$log" >"$tmp/report.xml" 2>"$tmp/err"
+rc=$?
+check "dha-device --url attest through them: compliant under windows-dha (exit 0)" test $rc -eq 0
+[ $rc -eq 0 ] || diag "$(cat "$tmp/err")"
+rows() { pg_sql "SELECT count(*) FROM nonces WHERE device = '$dev'" 2>/dev/null; }
+before=$(rows)
+http "nonce/$dev" -X POST >/dev/null
+check "a nonce through the front door is a row in PostgreSQL (psql: $before, then $(rows))" \
+	test -n "$before" -a "$(rows)" = "$((before + 1))"
+# served N: requests back end N has answered so far.
+served() { cat "$tmp/door-pg/run/served-$1" 2>/dev/null | wc -l; }
+# A signedblob replayed at once, eight copies in flight over both back ends:
+# exactly one is accepted, each round.
+for round in 1 2 3; do
+	signed >"$tmp/signed.yaml"
+	a=$(served 1) b=$(served 2)
+	for i in 1 2 3 4 5 6 7 8; do
+		printf 'url = "%s/verify"\ncacert = "%s"\ndata-binary = "@%s"\noutput = "%s"\nwrite-out = "%%{http_code}\\n"\n' \
+			"$FRONTDOOR_URL" "$FRONTDOOR_CA" "$tmp/signed.yaml" "$tmp/replay-$i"
+		[ $i -eq 8 ] || echo next
+	done >"$tmp/replay.conf"
+	curl -s --parallel --parallel-max 8 --config "$tmp/replay.conf" >"$tmp/codes"
+	check "round $round: one signedblob 8 times at once over both back ends: one 200, seven 403 (nonce-unknown)" \
+		test "$(grep -c '^200$' "$tmp/codes")" = 1 -a "$(grep -c '^403$' "$tmp/codes")" = 7 -a \
+		"$(grep -l nonce-unknown "$tmp"/replay-* | wc -l)" = 7
+	check "... both back ends answered part of them" \
+		test "$(served 1)" -gt "$a" -a "$(served 2)" -gt "$b"
+done
 tap_end
