@@ -8,9 +8,11 @@
 #include <string.h>
 
 #include "tcglog/msg.h"
+#include "msgwrite.h"
 #include "yamldoc_int.h"
 
-/* A signedblob-sized message as the library writes it: n bytes of blob. */
+/* A signedblob-sized message as the library writes it: n bytes of blob (the
+ * field writers, not tcg_msg_encblob_write, so any device name is written). */
 static char *write_message(const char *device, size_t n, size_t *len)
 {
 	char *buf = NULL;
