@@ -19,7 +19,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "Usage: %s --key FILE [--key FILE]... [--retired DIR] --store FILE [--allow-sha1]\n"
-	        "       [FILE]...\n"
+	        "       [--format FMT] [FILE]...\n"
 	        "       %s --retired DIR --expired-keys\n"
 	        "Verify dha-signedblob messages (each FILE, or standard input, may hold many\n"
 	        "YAML documents): open the EncBlob with a service key, check that the store's\n"
@@ -43,6 +43,7 @@ static void usage(FILE *f)
 	        "  -s, --store FILE   the store of dha-nonce and dha-issue: nonces and the\n"
 	        "                     device registry (required)\n"
 	        "      --allow-sha1   accept SHA-1 in the AK, signature and PCR bank\n"
+	        "      --format FMT   yaml (the default) or json: one line per document\n"
 	        "  -h, --help         this text\n"
 	        "  -V, --version      the version\n"
 	        "\n"
@@ -54,6 +55,7 @@ static void usage(FILE *f)
 
 typedef struct {
 	tcg_dha_verify_opts opts;
+	bool json; /* --format json */
 	int status;
 } run;
 
@@ -67,8 +69,24 @@ static int worse(int a, int b)
 static void failure(run *r, const char *device, const tcg_err *e, const bool *mismatch)
 {
 	tcg_err werr;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+	tcg_rc rc;
 	tcg_err_clear(&werr);
-	if (tcg_dha_failure_write(stdout, device, e, mismatch, &werr))
+	if (!r->json) {
+		rc = tcg_dha_failure_write(stdout, device, e, mismatch, &werr);
+	} else if (!(mem = open_memstream(&text, &len))) {
+		rc = tcg_fail_nomem(&werr);
+	} else {
+		rc = tcg_dha_failure_write(mem, device, e, mismatch, &werr);
+		if (fclose(mem) && !rc)
+			rc = tcg_fail_nomem(&werr);
+		if (!rc)
+			rc = tcg_yaml_text_to_json(text, len, stdout, &werr);
+		free(text);
+	}
+	if (rc)
 		r->status = worse(r->status, tool_error(prog, "standard output", &werr));
 }
 
@@ -86,7 +104,8 @@ static void verify_one(run *r, const tcg_msg *m, const char *name)
 	if (rc) {
 		r->status = worse(r->status, tool_error(prog, where, &err));
 		failure(r, v.device[0] ? v.device : NULL, &err, v.compared ? v.mismatch : NULL);
-	} else if ((rc = tcg_dha_claims_write(&v, stdout, &err))) {
+	} else if ((rc = r->json ? tcg_yaml_text_to_json(v.claims, v.claims_len, stdout, &err)
+	                         : tcg_dha_claims_write(&v, stdout, &err))) {
 		r->status = worse(r->status, tool_error(prog, "standard output", &err));
 	}
 	tcg_dha_verdict_free(&v);
@@ -201,16 +220,17 @@ static void free_keys(key_list *l)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_SHA1 = 256, OPT_EXPIRED };
+	enum { OPT_SHA1 = 256, OPT_EXPIRED, OPT_FORMAT };
 	static const struct option longopts[] = {
 		{"key", required_argument, NULL, 'k'},     {"store", required_argument, NULL, 's'},
 		{"allow-sha1", no_argument, NULL, OPT_SHA1}, {"help", no_argument, NULL, 'h'},
 		{"retired", required_argument, NULL, 'r'}, {"expired-keys", no_argument, NULL, OPT_EXPIRED},
-		{"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
+		{"version", no_argument, NULL, 'V'},       {"format", required_argument, NULL, OPT_FORMAT},
+		{NULL, 0, NULL, 0},
 	};
 	static key_list paths;
 	const char *store_path = NULL, *retired = NULL;
-	bool allow_sha1 = false, list_expired = false;
+	bool allow_sha1 = false, list_expired = false, json = false;
 	tcg_service_key *keys = NULL;
 	size_t nkeys = 0;
 	tcg_nonce_store *store = NULL;
@@ -236,6 +256,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SHA1:
 			allow_sha1 = true;
+			break;
+		case OPT_FORMAT:
+			if ((st = tool_format(prog, optarg, &json)))
+				return st;
 			break;
 		case 'h':
 			usage(stdout);
@@ -280,7 +304,7 @@ int main(int argc, char **argv)
 	}
 
 	run r = {.opts = {.keys = keys, .nkeys = nkeys, .store = store, .allow_sha1 = allow_sha1},
-	         .status = 0};
+	         .json = json, .status = 0};
 	if (tcg_dha_verifiers_new(&r.opts.verifiers, &err)) {
 		tcg_nonce_store_close(store);
 		st = tool_error(prog, NULL, &err);
