@@ -113,14 +113,6 @@ static void put_mismatch(tcg_yaml *y, const char *path, const tcg_pcr_mismatch *
 	tcg_yaml_map_end(y);
 }
 
-/* Finish the output document: 0, or 3 after saying why. */
-static int finish(tcg_yaml *y)
-{
-	tcg_err err;
-	tcg_err_clear(&err);
-	return tcg_yaml_finish(y, &err) ? tool_error(prog, NULL, &err) : 0;
-}
-
 static int compare(const char *path, const char *pcrs_path, const tcg_log *log,
                    tcg_replay_result *r, const uint16_t *banks, size_t nbanks, unsigned quirks,
                    bool json)
@@ -170,7 +162,7 @@ static int compare(const char *path, const char *pcrs_path, const tcg_log *log,
 		tcg_yaml_seq_end(y);
 	}
 	tcg_yaml_map_end(y);
-	status = finish(y);
+	status = tool_yaml_finish(prog, y);
 	if (!status && total)
 		status = 1;
 	free(want);
@@ -263,7 +255,7 @@ int main(int argc, char **argv)
 			status = 3;
 		else {
 			tcg_pcrs_write(y, &r->pcrs);
-			status = worse(status, finish(y));
+			status = worse(status, tool_yaml_finish(prog, y));
 		}
 		/* The PCR layout has no place for them: quirks go to stderr. */
 		for (unsigned q = 1; q; q <<= 1)

@@ -122,6 +122,14 @@ static inline tcg_yaml *tool_yaml_new(bool json, FILE *out)
 	return json ? tcg_yaml_new_json(out) : tcg_yaml_new(out);
 }
 
+/* Finish an output document: 0, or the exit status after saying why. */
+static inline int tool_yaml_finish(const char *prog, tcg_yaml *y)
+{
+	tcg_err err;
+	tcg_err_clear(&err);
+	return tcg_yaml_finish(y, &err) ? tool_error(prog, NULL, &err) : 0;
+}
+
 static inline int tool_version(const char *prog)
 {
 	printf("%s (tcglog) %s\n", prog, TCGLOG_VERSION);

@@ -50,7 +50,6 @@ static void print_result(const tcg_ekcert *c, const tcg_ekcert_result *r, bool l
 	uint32_t id;
 	const char *fam;
 	long level, rev;
-	tcg_err err;
 
 	if (!y)
 		return;
@@ -158,9 +157,7 @@ static void print_result(const tcg_ekcert *c, const tcg_ekcert_result *r, bool l
 	}
 	tcg_yaml_seq_end(y);
 	tcg_yaml_map_end(y);
-	tcg_err_clear(&err);
-	if (tcg_yaml_finish(y, &err))
-		tool_error(prog, NULL, &err);
+	tool_yaml_finish(prog, y);
 }
 
 int main(int argc, char **argv)

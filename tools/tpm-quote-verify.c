@@ -118,14 +118,6 @@ static void print_refusal(tcg_yaml *y, const tcg_err *err)
 	tcg_yaml_map_end(y);
 }
 
-/* Finish the output document: 0, or 3 after saying why. */
-static int finish(tcg_yaml *y)
-{
-	tcg_err err;
-	tcg_err_clear(&err);
-	return tcg_yaml_finish(y, &err) ? tool_error(prog, NULL, &err) : 0;
-}
-
 int main(int argc, char **argv)
 {
 	enum { OPT_SHA1 = 256, OPT_UNCHECKED, OPT_FORMAT };
@@ -224,12 +216,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	print_result(y, ak, r, log != NULL);
-	status = finish(y);
+	status = tool_yaml_finish(prog, y);
 	goto out;
 fail:
 	if (err.rc == TCG_E_MISMATCH && (y = tool_yaml_new(json, stdout))) {
 		print_refusal(y, &err);
-		finish(y);
+		tool_yaml_finish(prog, y);
 	}
 	status = tool_error(prog, failed_file, &err);
 out:
