@@ -4,23 +4,23 @@
 
 # _tcglog_spec TOOL: the tool's options, one word each; OPT=KIND for an option
 # that takes a value (file, dir, filedir, alg, keyalg, pcrs, quirk, format,
-# evversion, verdict, listformat, none).
+# docformat, evversion, verdict, listformat, none).
 _tcglog_spec()
 {
 	local common='-h --help -V --version'
 	local tpm='-T=none --tcti=none'
 	case $1 in
 	tcglog-dump) echo "$common -p=pcrs --pcr=pcrs -b=alg --bank=alg -x --hex -f=format --format=format --eventlog-version=evversion -s --strict" ;;
-	tcglog-replay) echo "$common -f=file --pcrs=file -b=alg --bank=alg -q=quirk --quirk=quirk -s --strict" ;;
-	tcglog-claims) echo "$common -f=file --pcrs=file -b=alg --bank=alg -1 --allow-sha1 -l --lenient" ;;
+	tcglog-replay) echo "$common -f=file --pcrs=file -b=alg --bank=alg -q=quirk --quirk=quirk -s --strict --format=docformat" ;;
+	tcglog-claims) echo "$common -f=file --pcrs=file -b=alg --bank=alg -1 --allow-sha1 -l --lenient --format=docformat" ;;
 	tcglog-play) echo "$common $tpm -f --force -s --startup" ;;
-	tpm-ekcert-verify) echo "$common -c=filedir --ca=filedir -u=file --untrusted=file -e=file --ek=file -l --lenient" ;;
-	tpm-quote-verify) echo "$common -u=file --ak=file -m=file --msg=file -s=file --sig=file -n=none --nonce=none -f=file --pcrs=file -l=file --log=file -L=none --pcr-list=none --ak-unchecked-pem --allow-sha1" ;;
+	tpm-ekcert-verify) echo "$common -c=filedir --ca=filedir -u=file --untrusted=file -e=file --ek=file -l --lenient --format=docformat" ;;
+	tpm-quote-verify) echo "$common -u=file --ak=file -m=file --msg=file -s=file --sig=file -n=none --nonce=none -f=file --pcrs=file -l=file --log=file -L=none --pcr-list=none --ak-unchecked-pem --allow-sha1 --format=docformat" ;;
 	dha-bootdata) echo "$common $tpm -d=none --device=none -l=file --log=file -p=none --pcr-list=none -e=keyalg --ek-alg=keyalg -E=none --ek-handle=none -a=none --ak-handle=none -A=keyalg --ak-alg=keyalg" ;;
 	dha-activate) echo "$common $tpm -e=keyalg --ek-alg=keyalg -E=none --ek-handle=none -a=none --ak-handle=none" ;;
 	dha-quote) echo "$common $tpm -n=none --nonce=none -b=file --encblob=file -a=none --ak-handle=none -p=none --pcr-list=none" ;;
 	dha-issue) echo "$common -k=file --key=file -c=filedir --ca=filedir -u=file --untrusted=file -s=file --store=file --closed -r=none --require-pcrs=none -t=none --validity=none --allow-sha1 -n=file --new-key=file" ;;
-	dha-verify) echo "$common -k=file --key=file -r=dir --retired=dir --expired-keys -s=file --store=file --allow-sha1" ;;
+	dha-verify) echo "$common -k=file --key=file -r=dir --retired=dir --expired-keys -s=file --store=file --allow-sha1 --format=docformat" ;;
 	dha-nonce) echo "$common -s=file --store=file -t=none --ttl=none --closed --rebind" ;;
 	dha-policy) echo "$common -o --offline" ;;
 	dha-report) echo "$common -s=file --store=file --since=none --verdict=verdict --format=listformat -k=none --keep=none" ;;
@@ -54,6 +54,7 @@ _tcglog_value()
 	pcrs) compgen -W "all none" -- "$cur" ;;
 	quirk) compgen -W "missing-ebs" -- "$cur" ;;
 	format) compgen -W "tcglog yaml json tpm2-tools" -- "$cur" ;;
+	docformat) compgen -W "yaml json" -- "$cur" ;;
 	evversion) compgen -W "2" -- "$cur" ;;
 	verdict) compgen -W "compliant non-compliant" -- "$cur" ;;
 	listformat) compgen -W "text json" -- "$cur" ;;

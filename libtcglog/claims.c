@@ -658,7 +658,11 @@ void tcg_cl_kv_seen(tcg_yaml *y, const char *k, bool seen, bool none)
 
 tcg_rc tcg_claims_write(const tcg_claims *c, FILE *f, tcg_err *err)
 {
-	tcg_yaml *y = tcg_yaml_new(f);
+	return tcg_claims_emit(c, tcg_yaml_new(f), err);
+}
+
+tcg_rc tcg_claims_emit(const tcg_claims *c, tcg_yaml *y, tcg_err *err)
+{
 	if (!y)
 		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
 		                   "out of memory");

@@ -654,7 +654,8 @@ static void t2_event(tcg_yaml *y, const tcg_log *log, const tcg_event *e, const 
 	tcg_yaml_map_end(y);
 }
 
-static void dump_pcrs(tcg_yaml *y, const tcg_replay_result *r, const tcg_dump_opts *o)
+/* tpm2_eventlog's layout: "0: 0x78f3..." (plain, so YAML 1.1 reads an integer). */
+static void t2_pcrs(tcg_yaml *y, const tcg_replay_result *r, const tcg_dump_opts *o)
 {
 	tcg_yaml_key(y, "pcrs");
 	tcg_yaml_map_start(y);
@@ -676,6 +677,22 @@ static void dump_pcrs(tcg_yaml *y, const tcg_replay_result *r, const tcg_dump_op
 		tcg_yaml_map_end(y);
 	}
 	tcg_yaml_map_end(y);
+}
+
+/* The PCRs the log extends, of the banks asked for, in the one PCR layout;
+ * r is left with only those. */
+static void dump_pcrs(tcg_yaml *y, tcg_replay_result *r, const tcg_dump_opts *o)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < r->pcrs.num_banks; i++) {
+		if (!bank_wanted(o, r->pcrs.bank[i].alg))
+			continue;
+		r->pcrs.bank[kept] = r->pcrs.bank[i];
+		r->pcrs.bank[kept++].present &= r->extended;
+	}
+	r->pcrs.num_banks = kept;
+	tcg_yaml_key(y, "pcrs");
+	tcg_pcrs_write(y, &r->pcrs);
 }
 
 tcg_rc tcg_dump_yaml(const tcg_log *log, const tcg_dump_opts *opts, FILE *out, tcg_err *err)
@@ -722,7 +739,7 @@ tcg_rc tcg_dump_yaml(const tcg_log *log, const tcg_dump_opts *opts, FILE *out, t
 				t2_event(y, log, e, o);
 		}
 		tcg_yaml_seq_end(y);
-		dump_pcrs(y, r, o);
+		t2_pcrs(y, r, o);
 		tcg_yaml_map_end(y);
 		rc = tcg_yaml_finish(y, err);
 		goto out;

@@ -6,6 +6,9 @@
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
+
+#include "tcglog/yamlout.h"
 
 enum { MAX_NEST = 64 };
 
@@ -147,4 +150,89 @@ const char *tcg_json_write(tcg_json *j, FILE *out)
 	if (fwrite(s, 1, len, out) != len || fputc('\n', out) == EOF)
 		return "write failed";
 	return NULL;
+}
+
+/* One parser event written through the JSON writer; 1 at the document's end,
+ * -1 on what our documents never hold. */
+static int json_event(tcg_yaml *y, const yaml_event_t *ev, bool *key_next, unsigned *kinds,
+                      unsigned *depth)
+{
+	switch (ev->type) {
+	case YAML_STREAM_START_EVENT:
+	case YAML_DOCUMENT_START_EVENT:
+		return 0;
+	case YAML_DOCUMENT_END_EVENT:
+		return 1;
+	case YAML_MAPPING_START_EVENT:
+	case YAML_SEQUENCE_START_EVENT:
+		if (*depth == 8 * sizeof *kinds)
+			return -1;
+		if (ev->type == YAML_MAPPING_START_EVENT)
+			tcg_yaml_map_start(y);
+		else
+			tcg_yaml_seq_start(y);
+		*kinds = *kinds << 1 | (ev->type == YAML_MAPPING_START_EVENT);
+		++*depth;
+		*key_next = ev->type == YAML_MAPPING_START_EVENT;
+		return 0;
+	case YAML_MAPPING_END_EVENT:
+	case YAML_SEQUENCE_END_EVENT:
+		if (ev->type == YAML_MAPPING_END_EVENT)
+			tcg_yaml_map_end(y);
+		else
+			tcg_yaml_seq_end(y);
+		*kinds >>= 1;
+		--*depth;
+		*key_next = *depth && (*kinds & 1);
+		return 0;
+	case YAML_SCALAR_EVENT: {
+		const char *s = (const char *)ev->data.scalar.value;
+		size_t len = ev->data.scalar.length;
+		if (*key_next && strlen(s) == len)
+			tcg_yaml_key(y, s);
+		else if (*key_next)
+			return -1;
+		else if (ev->data.scalar.plain_implicit && strlen(s) == len)
+			tcg_yaml_plain(y, s);
+		else
+			tcg_yaml_str(y, s, len);
+		if (*depth && (*kinds & 1))
+			*key_next = !*key_next;
+		return 0;
+	}
+	default: /* aliases */
+		return -1;
+	}
+}
+
+tcg_rc tcg_yaml_text_to_json(const char *text, size_t len, FILE *out, tcg_err *err)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	tcg_yaml *y = tcg_yaml_new_json(out);
+	bool key_next = false;
+	unsigned kinds = 0, depth = 0;
+	int done = 0;
+
+	if (!y || !yaml_parser_initialize(&p)) {
+		if (y)
+			tcg_yaml_fail_nomem(y);
+		return y ? tcg_yaml_finish(y, err) : tcg_fail_nomem(err);
+	}
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	while (!done) {
+		if (!yaml_parser_parse(&p, &ev)) {
+			done = -1;
+			break;
+		}
+		done = json_event(y, &ev, &key_next, &kinds, &depth);
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+	if (done < 0) {
+		tcg_yaml_finish(y, NULL);
+		return tcg_fail(err, TCG_E_FORMAT, "json-convert",
+		                "a YAML document the JSON output cannot hold");
+	}
+	return tcg_yaml_finish(y, err);
 }

@@ -805,21 +805,4 @@ tcg_rc tcg_msg_pcr_values(const tcg_msg *m, const char *path, tcg_pcr_values *ou
 	return TCG_OK;
 }
 
-void tcg_msg_put_pcr_values(tcg_yaml *y, const tcg_pcr_values *v)
-{
-	tcg_yaml_map_start(y);
-	for (size_t k = 0; k < v->num_banks; k++) {
-		const tcg_pcr_bank *b = &v->bank[k];
-		tcg_yaml_key(y, tcg_alg_name(b->alg));
-		tcg_yaml_map_start(y);
-		for (unsigned p = 0; p < TCG_NUM_PCRS; p++) {
-			char ix[4];
-			if (!(b->present >> p & 1))
-				continue;
-			snprintf(ix, sizeof ix, "%u", p);
-			tcg_yaml_kv_hex(y, ix, b->value[p], b->size);
-		}
-		tcg_yaml_map_end(y);
-	}
-	tcg_yaml_map_end(y);
-}
+void tcg_msg_put_pcr_values(tcg_yaml *y, const tcg_pcr_values *v) { tcg_pcrs_write(y, v); }

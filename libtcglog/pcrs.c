@@ -34,24 +34,24 @@ tcg_pcr_bank *tcg_pcrs_add_bank(tcg_pcr_values *v, uint16_t alg)
 	return b;
 }
 
-void tcg_pcrs_print(FILE *f, const tcg_pcr_values *v)
+void tcg_pcrs_write(tcg_yaml *y, const tcg_pcr_values *v)
 {
-	for (size_t i = 0; i < v->num_banks; i++) {
-		const tcg_pcr_bank *b = &v->bank[i];
-		const char *name = tcg_alg_name(b->alg);
-		if (name)
-			fprintf(f, "  %s:\n", name);
-		else
-			fprintf(f, "  0x%04x:\n", b->alg);
-		for (uint32_t p = 0; p < TCG_NUM_PCRS; p++) {
-			if (!(b->present & (1u << p)))
+	tcg_yaml_map_start(y);
+	for (size_t k = 0; k < v->num_banks; k++) {
+		const tcg_pcr_bank *b = &v->bank[k];
+		char alg[8], ix[4];
+		snprintf(alg, sizeof alg, "0x%04x", b->alg);
+		tcg_yaml_key(y, tcg_alg_name(b->alg) ? tcg_alg_name(b->alg) : alg);
+		tcg_yaml_map_start(y);
+		for (unsigned p = 0; p < TCG_NUM_PCRS; p++) {
+			if (!(b->present >> p & 1))
 				continue;
-			fprintf(f, "    %-2u: 0x", p);
-			for (size_t k = 0; k < b->size; k++)
-				fprintf(f, "%02X", b->value[p][k]);
-			fputc('\n', f);
+			snprintf(ix, sizeof ix, "%u", p);
+			tcg_yaml_kv_hex(y, ix, b->value[p], b->size);
 		}
+		tcg_yaml_map_end(y);
 	}
+	tcg_yaml_map_end(y);
 }
 
 /* ---- binary: what `tpm2_quote -o` (serialized format) writes ---- */

@@ -40,26 +40,31 @@ done
 "$mklog" padded >"$tmp/pad.bin"
 "$mklog" strings >"$tmp/str.bin"
 
-# Replay without --pcrs: tpm2_pcrread layout, all 24 PCRs per bank, PCR 0 from locality 3.
+# Replay without --pcrs: the one PCR layout (index: "hex", a string), all 24 PCRs
+# per bank, PCR 0 from locality 3.
 run "$replay" "$tmp/loc.bin"
-check "replay prints both banks" test "$(grep -c '^  sha' "$tmp/out")" -eq 2
-check "replay prints 24 PCRs per bank" test "$(grep -c '^    [0-9]' "$tmp/out")" -eq 48
-check "replay prints PCR 17 as all-FF (no DRTM)" out_has "17: 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"
+check "replay prints both banks" test "$(grep -c '^sha' "$tmp/out")" -eq 2
+check "replay prints 24 PCRs per bank" test "$(grep -c '^  [0-9]' "$tmp/out")" -eq 48
+check "replay prints PCR 17 as all-ff (no DRTM)" out_has '17: "ffffffffffffffffffffffffffffffffffffffff"'
+check "replay values read as strings (YAML 1.1)" python3 -c '
+import sys, yaml
+d = yaml.safe_load(open(sys.argv[1]))
+sys.exit(0 if all(isinstance(v, str) for b in d.values() for v in b.values()) else 1)' "$tmp/out"
 # Expected PCR 0 computed here with openssl: H(00..03 || H("v\0")).
 want0=$( (printf '%038d03' 0 | xxd -r -p; printf 'v\0' | openssl dgst -sha1 -binary) |
-	openssl dgst -sha1 -r | cut -d' ' -f1 | tr a-f A-F)
-check "replay PCR 0 starts at the StartupLocality (checked with openssl)" out_has "0 : 0x$want0"
+	openssl dgst -sha1 -r | cut -d' ' -f1)
+check "replay PCR 0 starts at the StartupLocality (checked with openssl)" out_has "0: \"$want0\""
 
 # --pcrs: round trip through our own layout, then one value changed.
 cp "$tmp/out" "$tmp/pcrs.yaml"
 run "$replay" --pcrs "$tmp/pcrs.yaml" "$tmp/loc.bin"
 check "replay --pcrs: own output matches (exit 0)" test "$(rc)" -eq 0
-sed 's/^\(    7 : 0x\)./\10/; s/^\(    7 : 0x\)00/\111/' "$tmp/pcrs.yaml" >"$tmp/bad.yaml"
+sed 's/^\(  7: "\)./\10/; s/^\(  7: "\)00/\111/' "$tmp/pcrs.yaml" >"$tmp/bad.yaml"
 run "$replay" --pcrs "$tmp/bad.yaml" "$tmp/loc.bin"
 check "replay --pcrs: a changed PCR 7 exits 1" test "$(rc)" -eq 1
 check "replay --pcrs: names both banks' PCR 7" \
 	test "$(grep -c 'pcr-mismatch: sha[0-9]* PCR 7 ' "$tmp/err")" -eq 2
-check "replay --pcrs: mismatch YAML lists replayed and expected" out_has "expected: 0x"
+check "replay --pcrs: mismatch YAML lists replayed and expected" out_has 'expected: "'
 printf 'sha384:\n  0 : 0x%096d\n' 0 >"$tmp/384.yaml"
 run "$replay" --pcrs "$tmp/384.yaml" "$tmp/loc.bin"
 check "replay --pcrs: a bank the log lacks exits 1 and says so" \
@@ -70,7 +75,7 @@ check "replay --pcrs: malformed values exit 2 naming the line" \
 	test "$(rc)" -eq 2 -a -n "$(grep 'line 2' "$tmp/err")"
 run "$replay" --bank sha256 "$tmp/loc.bin"
 check "replay --bank sha256 prints only that bank" \
-	test "$(grep -c '^  sha' "$tmp/out")" -eq 1 -a -n "$(grep '^  sha256:' "$tmp/out")"
+	test "$(grep -c '^sha' "$tmp/out")" -eq 1 -a -n "$(grep '^sha256:' "$tmp/out")"
 run "$replay" --quirk missing-ebs "$tmp/loc.bin"
 check "replay --quirk without --pcrs is a usage error" test "$(rc)" -eq 2
 run "$replay" --quirk nonsense --pcrs "$tmp/pcrs.yaml" "$tmp/loc.bin"

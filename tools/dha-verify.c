@@ -28,7 +28,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "Usage: %s --key FILE [--key FILE]... [--retired DIR] --store FILE [--allow-sha1]\n"
-	        "       [FILE]...\n"
+	        "       [--format FMT] [FILE]...\n"
 	        "       %s --retired DIR --expired-keys\n"
 	        "Verify dha-signedblob messages (each FILE, or standard input, may hold many\n"
 	        "YAML documents): open the EncBlob with a service key, check that the store's\n"
@@ -54,6 +54,7 @@ static void usage(FILE *f)
 	        "  -s, --store FILE   the store of dha-nonce and dha-issue: nonces and the\n"
 	        "                     device registry (required)\n"
 	        "      --allow-sha1   accept SHA-1 in the AK, signature and PCR bank\n"
+	        "      --format FMT   yaml (the default) or json: one line per document\n"
 	        "  -h, --help         this text\n"
 	        "  -V, --version      the version\n"
 	        "\n"
@@ -66,6 +67,7 @@ static void usage(FILE *f)
 
 typedef struct {
 	tcg_dha_verify_opts opts;
+	bool json; /* --format json */
 	int status;
 } run;
 
@@ -79,8 +81,24 @@ static int worse(int a, int b)
 static void failure(run *r, const char *device, const tcg_err *e, const bool *mismatch)
 {
 	tcg_err werr;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+	tcg_rc rc;
 	tcg_err_clear(&werr);
-	if (tcg_dha_failure_write(stdout, device, e, mismatch, &werr))
+	if (!r->json) {
+		rc = tcg_dha_failure_write(stdout, device, e, mismatch, &werr);
+	} else if (!(mem = open_memstream(&text, &len))) {
+		rc = tcg_fail_nomem(&werr);
+	} else {
+		rc = tcg_dha_failure_write(mem, device, e, mismatch, &werr);
+		if (fclose(mem) && !rc)
+			rc = tcg_fail_nomem(&werr);
+		if (!rc)
+			rc = tcg_yaml_text_to_json(text, len, stdout, &werr);
+		free(text);
+	}
+	if (rc)
 		r->status = worse(r->status, tool_error(prog, "standard output", &werr));
 }
 
@@ -105,7 +123,8 @@ static void answer(run *r, tcg_dha_verify_item *it, const char *name)
 		return;
 	}
 	tcg_err_clear(&err);
-	if (tcg_dha_claims_write(&it->v, stdout, &err))
+	if (r->json ? tcg_yaml_text_to_json(it->v.claims, it->v.claims_len, stdout, &err)
+	            : tcg_dha_claims_write(&it->v, stdout, &err))
 		r->status = worse(r->status, tool_error(prog, "standard output", &err));
 }
 
@@ -242,16 +261,17 @@ static void free_keys(key_list *l)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_SHA1 = 256, OPT_EXPIRED };
+	enum { OPT_SHA1 = 256, OPT_EXPIRED, OPT_FORMAT };
 	static const struct option longopts[] = {
 		{"key", required_argument, NULL, 'k'},     {"store", required_argument, NULL, 's'},
 		{"allow-sha1", no_argument, NULL, OPT_SHA1}, {"help", no_argument, NULL, 'h'},
 		{"retired", required_argument, NULL, 'r'}, {"expired-keys", no_argument, NULL, OPT_EXPIRED},
-		{"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
+		{"version", no_argument, NULL, 'V'},       {"format", required_argument, NULL, OPT_FORMAT},
+		{NULL, 0, NULL, 0},
 	};
 	static key_list paths;
 	const char *store_path = NULL, *retired = NULL;
-	bool allow_sha1 = false, list_expired = false;
+	bool allow_sha1 = false, list_expired = false, json = false;
 	tcg_service_key *keys = NULL;
 	size_t nkeys = 0;
 	tcg_nonce_store *store = NULL;
@@ -277,6 +297,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SHA1:
 			allow_sha1 = true;
+			break;
+		case OPT_FORMAT:
+			if ((st = tool_format(prog, optarg, &json)))
+				return st;
 			break;
 		case 'h':
 			usage(stdout);
@@ -321,7 +345,7 @@ int main(int argc, char **argv)
 	}
 
 	run r = {.opts = {.keys = keys, .nkeys = nkeys, .store = store, .allow_sha1 = allow_sha1},
-	         .status = 0};
+	         .json = json, .status = 0};
 	if (tcg_dha_verifiers_new(&r.opts.verifiers, &err)) {
 		tcg_nonce_store_close(store);
 		st = tool_error(prog, NULL, &err);

@@ -29,6 +29,7 @@ static void usage(FILE *f)
 	        "  -1, --allow-sha1  accept the SHA-1 bank\n"
 	        "  -l, --lenient     name events that break a rule in the output, leave out\n"
 	        "                    their facts, and exit 0\n"
+	        "      --format FMT  yaml (the default) or json (one line)\n"
 	        "  -h, --help        this text\n"
 	        "  -V, --version     the version\n"
 	        "\n"
@@ -44,10 +45,11 @@ int main(int argc, char **argv)
 		{ "pcrs", required_argument, NULL, 'f' }, { "bank", required_argument, NULL, 'b' },
 		{ "allow-sha1", no_argument, NULL, '1' }, { "lenient", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },       { "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		{ "format", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 },
 	};
 	tcg_claims_opts o = { 0 };
 	const char *pcrs_path = NULL;
+	bool json = false;
 	int c;
 
 	tool_getopt_init(argv, prog);
@@ -67,6 +69,10 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			o.lenient = true;
+			break;
+		case 'F':
+			if ((c = tool_format(prog, optarg, &json)))
+				return c;
 			break;
 		case 'h':
 			usage(stdout);
@@ -96,7 +102,7 @@ int main(int argc, char **argv)
 			tool_error(prog, path, tcg_claims_problem(in.claims, i));
 		tcg_err werr;
 		tcg_err_clear(&werr);
-		if (tcg_claims_write(in.claims, stdout, &werr)) {
+		if (tcg_claims_emit(in.claims, tool_yaml_new(json, stdout), &werr)) {
 			status = tool_error(prog, NULL, &werr);
 			goto out;
 		}

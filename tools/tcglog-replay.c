@@ -15,7 +15,8 @@ static void usage(FILE *f)
 	fprintf(f,
 	        "Usage: %s [OPTIONS] LOG\n"
 	        "Replay a TCG event log (LOG, or - for standard input). Without --pcrs,\n"
-	        "print the replayed PCRs in the layout of tpm2_pcrread. With --pcrs, compare\n"
+	        "print the replayed PCRs: bank, PCR index, value as a lower-case hex string\n"
+	        "(sha256: {0: \"78f3...\"}), which --pcrs reads back. With --pcrs, compare\n"
 	        "every PCR that FILE lists and name each one that differs.\n"
 	        "\n"
 	        "  -f, --pcrs FILE   expected values: tpm2_pcrread YAML or a tpm2_quote -o file\n"
@@ -25,6 +26,7 @@ static void usage(FILE *f)
 	        "  -s, --strict      refuse the quirks otherwise accepted and reported\n"
 	        "                    (trailing-padding, unsized-input,\n"
 	        "                    partial-digests)\n"
+	        "      --format FMT  yaml (the default) or json (one line)\n"
 	        "  -h, --help        this text\n"
 	        "  -V, --version     the version\n"
 	        "\n"
@@ -40,6 +42,8 @@ static void print_hex(FILE *f, const uint8_t *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%02X", p[i]);
 }
+
+static int worse(int a, int b) { return a > b ? a : b; }
 
 static bool bank_selected(const uint16_t *banks, size_t n, uint16_t alg)
 {
@@ -61,24 +65,57 @@ static void filter_banks(tcg_pcr_values *v, const uint16_t *banks, size_t n)
 	v->num_banks = k;
 }
 
-static void print_quirks(const tcg_log *log, const tcg_replay_result *r)
+static void put_quirks(tcg_yaml *y, const tcg_log *log, const tcg_replay_result *r)
 {
 	unsigned q = tcg_log_quirks(log) | r->quirks;
 	if (!q)
 		return;
-	printf("quirks:\n");
-	for (unsigned b = 1; b; b <<= 1) {
-		if (!(q & b))
-			continue;
-		printf("  - %s", tcg_quirk_name(b));
-		if (b == TCG_QUIRK_MISSING_EBS && r->ebs_variant)
-			printf(" # appended to PCR 5: %s", r->ebs_variant);
-		putchar('\n');
+	tcg_yaml_key(y, "quirks");
+	tcg_yaml_seq_start(y);
+	for (unsigned b = 1; b; b <<= 1)
+		if (q & b)
+			tcg_yaml_cstr(y, tcg_quirk_name(b));
+	tcg_yaml_seq_end(y);
+	/* which ExitBootServices events the workaround appended to PCR 5 */
+	if ((q & TCG_QUIRK_MISSING_EBS) && r->ebs_variant)
+		tcg_yaml_kv_cstr(y, "missing-ebs-appended", r->ebs_variant);
+}
+
+/* One mismatch in the document and on standard error. */
+static void put_mismatch(tcg_yaml *y, const char *path, const tcg_pcr_mismatch *m,
+                         const tcg_replay_result *r, const tcg_pcr_values *want)
+{
+	const char *bank = tcg_alg_name(m->alg);
+	tcg_yaml_map_start(y);
+	tcg_yaml_kv_cstr(y, "bank", bank);
+	if (m->missing_bank) {
+		tcg_yaml_kv_bool(y, "missing", 1);
+		fprintf(stderr, "%s: %s: pcr-bank-missing: the log carries no %s bank\n", prog, path,
+		        bank);
+	} else if (m->unreplayable) {
+		tcg_yaml_kv_u64(y, "pcr", m->pcr);
+		tcg_yaml_kv_bool(y, "unreplayable", 1);
+		fprintf(stderr, "%s: %s: pcr-unreplayable: %s PCR %u has events without a %s digest\n",
+		        prog, path, bank, m->pcr, bank);
+	} else {
+		const uint8_t *got = tcg_pcrs_bank_const(&r->pcrs, m->alg)->value[m->pcr];
+		const tcg_pcr_bank *wb = tcg_pcrs_bank_const(want, m->alg);
+		tcg_yaml_kv_u64(y, "pcr", m->pcr);
+		tcg_yaml_kv_hex(y, "replayed", got, wb->size);
+		tcg_yaml_kv_hex(y, "expected", wb->value[m->pcr], wb->size);
+		fprintf(stderr, "%s: %s: pcr-mismatch: %s PCR %u replays to ", prog, path, bank,
+		        m->pcr);
+		print_hex(stderr, got, wb->size);
+		fprintf(stderr, ", expected ");
+		print_hex(stderr, wb->value[m->pcr], wb->size);
+		fputc('\n', stderr);
 	}
+	tcg_yaml_map_end(y);
 }
 
 static int compare(const char *path, const char *pcrs_path, const tcg_log *log,
-                   tcg_replay_result *r, const uint16_t *banks, size_t nbanks, unsigned quirks)
+                   tcg_replay_result *r, const uint16_t *banks, size_t nbanks, unsigned quirks,
+                   bool json)
 {
 	uint8_t *data;
 	size_t len, total = 0;
@@ -86,6 +123,7 @@ static int compare(const char *path, const char *pcrs_path, const tcg_log *log,
 	tcg_pcr_mismatch mm[TCG_MAX_BANKS * TCG_NUM_PCRS];
 	tcg_err err;
 	tcg_rc rc;
+	tcg_yaml *y;
 	int status;
 
 	tool_init_crypto();
@@ -109,40 +147,24 @@ static int compare(const char *path, const char *pcrs_path, const tcg_log *log,
 		free(want);
 		return tool_error(prog, path, &err);
 	}
-	printf("verified: %s\n", total ? "false" : "true");
-	print_quirks(log, r);
-	if (total)
-		printf("mismatches:\n");
-	for (size_t i = 0; i < total; i++) {
-		const char *bank = tcg_alg_name(mm[i].alg);
-		if (mm[i].missing_bank) {
-			printf("  - bank: %s\n    missing: true\n", bank);
-			fprintf(stderr, "%s: %s: pcr-bank-missing: the log carries no %s bank\n", prog,
-			        path, bank);
-			continue;
-		}
-		if (mm[i].unreplayable) {
-			printf("  - bank: %s\n    pcr: %u\n    unreplayable: true\n", bank, mm[i].pcr);
-			fprintf(stderr,
-			        "%s: %s: pcr-unreplayable: %s PCR %u has events without a %s digest\n",
-			        prog, path, bank, mm[i].pcr, bank);
-			continue;
-		}
-		const uint8_t *got = tcg_pcrs_bank(&r->pcrs, mm[i].alg)->value[mm[i].pcr];
-		const tcg_pcr_bank *wb = tcg_pcrs_bank(want, mm[i].alg);
-		printf("  - bank: %s\n    pcr: %u\n    replayed: ", bank, mm[i].pcr);
-		print_hex(stdout, got, wb->size);
-		printf("\n    expected: ");
-		print_hex(stdout, wb->value[mm[i].pcr], wb->size);
-		putchar('\n');
-		fprintf(stderr, "%s: %s: pcr-mismatch: %s PCR %u replays to ", prog, path, bank,
-		        mm[i].pcr);
-		print_hex(stderr, got, wb->size);
-		fprintf(stderr, ", expected ");
-		print_hex(stderr, wb->value[mm[i].pcr], wb->size);
-		fputc('\n', stderr);
+	if (!(y = tool_yaml_new(json, stdout))) {
+		free(want);
+		return 3;
 	}
-	status = total ? 1 : 0;
+	tcg_yaml_map_start(y);
+	tcg_yaml_kv_bool(y, "verified", !total);
+	put_quirks(y, log, r);
+	if (total) {
+		tcg_yaml_key(y, "mismatches");
+		tcg_yaml_seq_start(y);
+		for (size_t i = 0; i < total; i++)
+			put_mismatch(y, path, &mm[i], r, want);
+		tcg_yaml_seq_end(y);
+	}
+	tcg_yaml_map_end(y);
+	status = tool_yaml_finish(prog, y);
+	if (!status && total)
+		status = 1;
 	free(want);
 	return status;
 }
@@ -153,13 +175,13 @@ int main(int argc, char **argv)
 		{ "pcrs", required_argument, NULL, 'f' }, { "bank", required_argument, NULL, 'b' },
 		{ "quirk", required_argument, NULL, 'q' }, { "strict", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },       { "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		{ "format", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 },
 	};
 	const char *pcrs_path = NULL;
 	uint16_t banks[TCG_MAX_BANKS];
 	size_t nbanks = 0;
 	unsigned quirks = 0;
-	bool strict = false;
+	bool strict = false, json = false;
 	int c;
 
 	tool_getopt_init(argv, prog);
@@ -181,6 +203,10 @@ int main(int argc, char **argv)
 		}
 		case 's':
 			strict = true;
+			break;
+		case 'F':
+			if ((c = tool_format(prog, optarg, &json)))
+				return c;
 			break;
 		case 'h':
 			usage(stdout);
@@ -215,7 +241,7 @@ int main(int argc, char **argv)
 	} else if (tcg_replay(log, NULL, r, &err)) {
 		status = tool_error(prog, path, &err);
 	} else if (pcrs_path) {
-		status = compare(path, pcrs_path, log, r, banks, nbanks, quirks);
+		status = compare(path, pcrs_path, log, r, banks, nbanks, quirks, json);
 	} else {
 		filter_banks(&r->pcrs, banks, nbanks);
 		for (size_t i = 0; i < nbanks; i++)
@@ -224,8 +250,14 @@ int main(int argc, char **argv)
 				        prog, path, tcg_alg_name(banks[i]));
 				status = 1;
 			}
-		tcg_pcrs_print(stdout, &r->pcrs);
-		/* The tpm2_pcrread layout has no place for them: quirks go to stderr. */
+		tcg_yaml *y = tool_yaml_new(json, stdout);
+		if (!y)
+			status = 3;
+		else {
+			tcg_pcrs_write(y, &r->pcrs);
+			status = worse(status, tool_yaml_finish(prog, y));
+		}
+		/* The PCR layout has no place for them: quirks go to stderr. */
 		for (unsigned q = 1; q; q <<= 1)
 			if (tcg_log_quirks(log) & q)
 				fprintf(stderr, "%s: %s: note: accepted quirk %s\n", prog, path,

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <openssl/crypto.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,29 @@ static inline int tool_add_bank(const char *prog, uint16_t *banks, size_t *n, co
 		                              "sha512, sm3_256, sha3_256, sha3_384, sha3_512");
 	++*n;
 	return 0;
+}
+
+/* --format yaml|json: 0 (*json set), or the usage exit status. */
+static inline int tool_format(const char *prog, const char *arg, bool *json)
+{
+	if (strcmp(arg, "yaml") && strcmp(arg, "json"))
+		return tool_usage_error(prog, "--format takes yaml or json");
+	*json = !strcmp(arg, "json");
+	return 0;
+}
+
+/* The writer of one output document in the format asked for; NULL when out of memory. */
+static inline tcg_yaml *tool_yaml_new(bool json, FILE *out)
+{
+	return json ? tcg_yaml_new_json(out) : tcg_yaml_new(out);
+}
+
+/* Finish an output document: 0, or the exit status after saying why. */
+static inline int tool_yaml_finish(const char *prog, tcg_yaml *y)
+{
+	tcg_err err;
+	tcg_err_clear(&err);
+	return tcg_yaml_finish(y, &err) ? tool_error(prog, NULL, &err) : 0;
 }
 
 static inline int tool_version(const char *prog)

@@ -17,7 +17,8 @@ static void usage(FILE *f)
 	        "Usage: %s [--ca FILE|DIR] [OPTIONS] CERT\n"
 	        "Check an EK certificate (CERT, or - for standard input; DER or PEM, as read\n"
 	        "from the TPM's NV index): its chain to the trust anchors, the TCG EK\n"
-	        "credential profile, and with --ek that its key is the EK's. Prints YAML.\n"
+	        "credential profile, and with --ek that its key is the EK's. Prints YAML\n"
+	        "(or JSON).\n"
 	        "\n"
 	        "  -c, --ca FILE|DIR       trust anchors: PEM or DER certificates, or a directory\n"
 	        "                          of them; may be repeated (64 times); without it,\n"
@@ -28,6 +29,7 @@ static void usage(FILE *f)
 	        "  -e, --ek FILE           the EK public area (TPM2B_PUBLIC, as tpm2_createek -u\n"
 	        "                          writes it) or a PEM public key\n"
 	        "  -l, --lenient           profile findings are warnings, not refusals\n"
+	        "      --format FMT        yaml (the default) or json (one line)\n"
 	        "  -h, --help              this text\n"
 	        "  -V, --version           the version\n"
 	        "\n"
@@ -42,13 +44,12 @@ static void usage(FILE *f)
 #define MAX_FILES 64
 
 static void print_result(const tcg_ekcert *c, const tcg_ekcert_result *r, bool lenient,
-                         bool have_ek)
+                         bool have_ek, bool json)
 {
-	tcg_yaml *y = tcg_yaml_new(stdout);
+	tcg_yaml *y = tool_yaml_new(json, stdout);
 	uint32_t id;
 	const char *fam;
 	long level, rev;
-	tcg_err err;
 
 	if (!y)
 		return;
@@ -156,9 +157,7 @@ static void print_result(const tcg_ekcert *c, const tcg_ekcert_result *r, bool l
 	}
 	tcg_yaml_seq_end(y);
 	tcg_yaml_map_end(y);
-	tcg_err_clear(&err);
-	if (tcg_yaml_finish(y, &err))
-		tool_error(prog, NULL, &err);
+	tool_yaml_finish(prog, y);
 }
 
 int main(int argc, char **argv)
@@ -167,11 +166,11 @@ int main(int argc, char **argv)
 		{ "ca", required_argument, NULL, 'c' },  { "untrusted", required_argument, NULL, 'u' },
 		{ "ek", required_argument, NULL, 'e' },  { "lenient", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },      { "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		{ "format", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 },
 	};
 	const char *cas[MAX_FILES], *untrusted[MAX_FILES], *ek_path = NULL;
 	size_t ncas = 0, nuntrusted = 0;
-	bool lenient = false;
+	bool lenient = false, json = false;
 	int c;
 
 	tool_getopt_init(argv, prog);
@@ -192,6 +191,10 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			lenient = true;
+			break;
+		case 'F':
+			if ((c = tool_format(prog, optarg, &json)))
+				return c;
 			break;
 		case 'h':
 			usage(stdout);
@@ -248,7 +251,7 @@ int main(int argc, char **argv)
 		status = tool_error(prog, path, &err);
 		goto out;
 	}
-	print_result(cert, res, lenient, ek != NULL);
+	print_result(cert, res, lenient, ek != NULL, json);
 	size_t kept = res->num_findings < TCG_EKCERT_MAX_FINDINGS ? res->num_findings
 	                                                          : TCG_EKCERT_MAX_FINDINGS;
 	for (size_t i = 0; i < kept; i++)

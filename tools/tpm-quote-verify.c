@@ -12,7 +12,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "Usage: %s --ak FILE --msg FILE --sig FILE --nonce HEX (--pcrs FILE | --log FILE)\n"
-	        "       [--pcr-list SELECTION] [--ak-unchecked-pem] [--allow-sha1]\n"
+	        "       [--pcr-list SELECTION] [--ak-unchecked-pem] [--allow-sha1] [--format FMT]\n"
 	        "Verify a TPM 2.0 quote and print the verified attestation as YAML.\n"
 	        "\n"
 	        "  -u, --ak FILE     attestation key: TPM2B_PUBLIC (tpm2_createak -u); a PEM\n"
@@ -31,6 +31,7 @@ static void usage(FILE *f)
 	        "                    key, and a quote signed by any signing key passes (the\n"
 	        "                    output says ak: checks: not-run)\n"
 	        "      --allow-sha1  accept SHA-1 for the AK's name, the signature and PCR banks\n"
+	        "      --format FMT  yaml (the default) or json (one line)\n"
 	        "  -h, --help        this text\n"
 	        "  -V, --version     the version\n"
 	        "\n"
@@ -60,9 +61,9 @@ static const char *scheme_name(uint16_t s)
 	}
 }
 
-static void print_result(const tcg_public *ak, const tcg_quote_result *r, bool from_log)
+static void print_result(tcg_yaml *y, const tcg_public *ak, const tcg_quote_result *r,
+                         bool from_log)
 {
-	tcg_yaml *y = tcg_yaml_new(stdout);
 	uint8_t name[TCG_MAX_NAME];
 	size_t name_len;
 	tcg_err err;
@@ -102,32 +103,24 @@ static void print_result(const tcg_public *ak, const tcg_quote_result *r, bool f
 	tcg_yaml_key(y, "pcrSource");
 	tcg_yaml_plain(y, from_log ? "event-log" : "pcr-values");
 	tcg_yaml_kv_hex(y, "pcrDigest", r->attest.pcr_digest, r->attest.pcr_digest_len);
+	/* the quoted selection's values, in its order */
 	tcg_yaml_key(y, "pcrs");
+	tcg_pcrs_write(y, &r->pcrs);
+	tcg_yaml_map_end(y);
+}
+
+/* The refusal of a quote that breaks a rule. */
+static void print_refusal(tcg_yaml *y, const tcg_err *err)
+{
 	tcg_yaml_map_start(y);
-	for (size_t k = 0; k < r->attest.selection.num_banks; k++) {
-		const tcg_pcr_bank *b = tcg_pcrs_bank_const(&r->pcrs, r->attest.selection.bank[k].alg);
-		if (!b)
-			continue;
-		tcg_yaml_key(y, tcg_alg_name(b->alg));
-		tcg_yaml_map_start(y);
-		for (uint32_t p = 0; p < TCG_NUM_PCRS; p++) {
-			if (!(b->present & (1u << p)))
-				continue;
-			tcg_yaml_u64(y, p);
-			tcg_yaml_hex(y, b->value[p], b->size);
-		}
-		tcg_yaml_map_end(y);
-	}
+	tcg_yaml_kv_bool(y, "verified", 0);
+	tcg_yaml_kv_cstr(y, "rule", err->rule);
 	tcg_yaml_map_end(y);
-	tcg_yaml_map_end(y);
-	tcg_err_clear(&err);
-	if (tcg_yaml_finish(y, &err))
-		tool_error(prog, NULL, &err);
 }
 
 int main(int argc, char **argv)
 {
-	enum { OPT_SHA1 = 256, OPT_UNCHECKED };
+	enum { OPT_SHA1 = 256, OPT_UNCHECKED, OPT_FORMAT };
 	static const struct option longopts[] = {
 		{ "ak", required_argument, NULL, 'u' },    { "msg", required_argument, NULL, 'm' },
 		{ "sig", required_argument, NULL, 's' },   { "nonce", required_argument, NULL, 'n' },
@@ -135,7 +128,8 @@ int main(int argc, char **argv)
 		{ "allow-sha1", no_argument, NULL, OPT_SHA1 }, { "help", no_argument, NULL, 'h' },
 		{ "pcr-list", required_argument, NULL, 'L' },
 		{ "ak-unchecked-pem", no_argument, NULL, OPT_UNCHECKED },
-		{ "version", no_argument, NULL, 'V' },     { NULL, 0, NULL, 0 },
+		{ "version", no_argument, NULL, 'V' },
+		{ "format", required_argument, NULL, OPT_FORMAT }, { NULL, 0, NULL, 0 },
 	};
 	const char *ak_path = NULL, *msg_path = NULL, *sig_path = NULL, *nonce_hex = NULL;
 	const char *pcrs_path = NULL, *log_path = NULL, *pcr_list = NULL;
@@ -148,6 +142,8 @@ int main(int argc, char **argv)
 	tcg_pcr_values *pcrs = NULL;
 	tcg_quote_result *r = NULL;
 	const char *failed_file = NULL;
+	tcg_yaml *y;
+	bool json = false;
 	tcg_err err;
 	int c, status = 0;
 
@@ -163,6 +159,10 @@ int main(int argc, char **argv)
 		case 'L': pcr_list = optarg; break;
 		case OPT_SHA1: o.allow_sha1 = true; break;
 		case OPT_UNCHECKED: o.ak_unchecked = true; break;
+		case OPT_FORMAT:
+			if ((c = tool_format(prog, optarg, &json)))
+				return c;
+			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': return tool_version(prog);
 		default: return tool_option_error(prog);
@@ -211,11 +211,18 @@ int main(int argc, char **argv)
 	failed_file = msg_path;
 	if (tcg_quote_verify(ak, msg, msg_len, sig, sig_len, &o, r, &err))
 		goto fail;
-	print_result(ak, r, log != NULL);
+	if (!(y = tool_yaml_new(json, stdout))) {
+		status = 3;
+		goto out;
+	}
+	print_result(y, ak, r, log != NULL);
+	status = tool_yaml_finish(prog, y);
 	goto out;
 fail:
-	if (err.rc == TCG_E_MISMATCH)
-		printf("verified: false\nrule: %s\n", err.rule);
+	if (err.rc == TCG_E_MISMATCH && (y = tool_yaml_new(json, stdout))) {
+		print_refusal(y, &err);
+		tool_yaml_finish(prog, y);
+	}
 	status = tool_error(prog, failed_file, &err);
 out:
 	OPENSSL_cleanse(nonce, sizeof nonce);

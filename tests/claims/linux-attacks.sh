@@ -116,12 +116,12 @@ sd=$corpus/tpm2-tools/event-sd-boot-fedora37.bin
 if [ -f "$sd" ] && mk sd-grub early-cmdline "$sd"; then
 	# The machine's PCRs (no corpus file: the genuine log's replay), PCR 8 extended by
 	# the two appended strings (computed with openssl; the log never extends PCR 8).
-	"$replay" "$sd" | sed -n '/^  sha256:/,/^  sha[0-9]*:/p' | grep -v '^  sha[0-9]*:' >"$tmp/sd.vals"
+	"$replay" --bank sha256 "$sd" | grep '^  [0-9]' >"$tmp/sd.vals"
 	check "fedora 37: PCR 8 never extended" \
-		grep -qx "    8 : 0x$(printf '%064d' 0)" "$tmp/sd.vals"
+		grep -qx "  8: \"$(printf '%064d' 0)\"" "$tmp/sd.vals"
 	{
 		echo "sha256:"
-		sed "s/^    8 : 0x.*/    8 : 0x$(extend "$(extend "$(printf '%064d' 0)" "$cmd")" "$arg")/;s/^    /  /" \
+		sed "s/^  8: .*/  8: \"$(extend "$(extend "$(printf '%064d' 0)" "$cmd")" "$arg")\"/" \
 			"$tmp/sd.vals"
 	} >"$tmp/sd.yaml"
 	replays sd-grub "$tmp/sd.yaml"
@@ -133,14 +133,14 @@ fi
 # the section name; only the name event measures it (systemd's TPM2_PCR_MEASUREMENTS).
 if [ -f "$sd" ] && mk uki uki "$sd"; then
 	check "fedora 37: PCR 11 never extended" \
-		grep -qx "    11: 0x$(printf '%064d' 0)" "$tmp/sd.vals"
+		grep -qx "  11: \"$(printf '%064d' 0)\"" "$tmp/sd.vals"
 	p11=$(printf '%064d' 0)
 	for m in '.linux\0' KERNEL '.osrel\0' 'ID=fedora\n' console=evil; do
 		p11=$(printf '%s%s' "$p11" "$(printf "$m" | sha256)" | xxd -r -p | sha256)
 	done
 	{
 		echo "sha256:"
-		sed "s/^    11: 0x.*/    11: 0x$p11/;s/^    /  /" "$tmp/sd.vals"
+		sed "s/^  11: .*/  11: \"$p11\"/" "$tmp/sd.vals"
 	} >"$tmp/uki.yaml"
 	replays uki "$tmp/uki.yaml"
 	"$claims" --pcrs "$tmp/uki.yaml" "$tmp/uki.bin" >"$tmp/uki.out" 2>"$tmp/uki.err"

@@ -28,7 +28,7 @@ done
 # check, showing the last command's stderr when it fails.
 checkd() { n=$1; shift; if "$@"; then ok "$n"; else not_ok "$n"; diag "$(cat "$tmp/err" 2>/dev/null)"; fi; }
 
-# cmp_pcrs EXPECTED ACTUAL: every PCR EXPECTED lists (tpm2_pcrread layout) has
+# cmp_pcrs EXPECTED ACTUAL: every PCR EXPECTED lists (tpm2_pcrread or tcglog layout) has
 # the same value in ACTUAL. Prints "N" or "N mismatches...".
 cmp_pcrs() {
 	python3 - "$1" "$2" <<'EOF'
@@ -41,7 +41,8 @@ def load(p):
             bank = m.group(1)
             d.setdefault(bank, {})
             continue
-        m = re.match(r'\s*(\d+)\s*:\s*0x([0-9a-fA-F]+)\s*$', line)
+        # tpm2_pcrread's 0x... or tcglog-replay's "..." (the one PCR layout)
+        m = re.match(r'\s*(\d+)\s*:\s*(?:0x|")([0-9a-fA-F]+)"?\s*$', line)
         if m and bank:
             d[bank][int(m.group(1))] = m.group(2).lower()
     return d

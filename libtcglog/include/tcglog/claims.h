@@ -78,6 +78,9 @@ void tcg_claims_input_free(tcg_claims_input *in);
 
 /* Write the dha-claims YAML document. */
 tcg_rc tcg_claims_write(const tcg_claims *c, FILE *f, tcg_err *err);
+/* The same document through y (tcg_yaml_new_json: as JSON), finished and freed
+ * here; y NULL (its allocation failed) is out of memory. */
+tcg_rc tcg_claims_emit(const tcg_claims *c, tcg_yaml *y, tcg_err *err);
 
 /*
  * Walk the SIPA items of one EV_EVENT_TAG event's data (TCG_PCClientTaggedEvent).

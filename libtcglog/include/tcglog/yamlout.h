@@ -27,6 +27,11 @@ tcg_yaml *tcg_yaml_new(FILE *out);
  * false, null or empty, decimal and 0x integers: numbers, 64-bit exact),
  * every other scalar is a string. */
 tcg_yaml *tcg_yaml_new_json(FILE *out);
+/* A YAML document kept as text (dha-verify's sealed claims) written to out
+ * as one line of JSON, its scalars typed as tcg_yaml_new_json types them
+ * (plain: numbers, booleans, null; quoted: strings): the JSON a tool writing
+ * the same document with tcg_yaml_new_json gives. Aliases are refused. */
+tcg_rc tcg_yaml_text_to_json(const char *text, size_t len, FILE *out, tcg_err *err);
 /* Ends the document and stream, flushes, frees y. */
 tcg_rc tcg_yaml_finish(tcg_yaml *y, tcg_err *err);
 
