@@ -265,6 +265,25 @@ mkblob encEcc.bin "ak-$AKECC.pub" bootecc
 signed sbecc.yaml devA encEcc.bin $AKECC
 run "an ECC P-256 AK: exit 0" 0 "" $V sbecc.yaml
 
+# --format json: the same claims as the YAML answer (python's json against
+# python's yaml), one line a document; a refusal is a JSON document too.
+signed sbjson.yaml
+run "--format json: exit 0" 0 "" $V --format json sbjson.yaml
+check "... one line, the health facts of the YAML answer" python3 -c '
+import json, sys, yaml
+lines = open(sys.argv[1]).read().splitlines()
+j, y = json.loads(lines[0]), yaml.safe_load(open(sys.argv[2]))
+assert len(lines) == 1 and j["health"] == y["health"] and j["verification"]["verified"] is True
+' out.yaml verified.yaml
+run "--format json, the same signedblob again: exit 1" 1 "" $V --format json sbjson.yaml
+check "... a JSON failure document: not verified, rule nonce-unknown, device devA" python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+v = json.loads(lines[0])["verification"]
+assert len(lines) == 1 and v["verified"] is False and v["rule"] == "nonce-unknown", v
+assert "devA" in json.dumps(v), v
+' out.yaml
+
 # --- replay, other devices, expiry ---
 run "the same signedblob twice: nonce-unknown" 1 nonce-unknown $V sb1.yaml
 check "... the failure names the device" grep -q '^  device: "devA"' out.yaml
