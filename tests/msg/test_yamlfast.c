@@ -79,7 +79,7 @@ Test(yamlfast, the_subset_reads_as_libyaml_reads_it)
 		/* declined, so libyaml's own answer, refusal and position */
 		"a: 1\na: 2\n", "a: {b: 1}\n", "a: |\n  x\n", "a: &x 1\nb: *x\n", "a: !t 1\n",
 		"a: b\n  c\n", "a: \"x\n  y\"\n", "a: b: c\n", "- a\nb: c\n", "a:\n- b\n c: d\n",
-		"%YAML 1.1\n---\na: 1\n", "a: 1\n---\nb: 2\n", "--- a\n", "\xef\xbb\xbf" "a: 1\n",
+		"%YAML 1.1\n---\na: 1\n", "a: 1\n---\nb: 2\n", "--- a\n", "\xef\xbb\xbf\x61: 1\n", /* a BOM, then "a: 1" */
 		"a:\tb\n", "a: 1\r\n", "a: \"\\ud800\"\n", "a: \"\\q\"\n", "",
 	};
 	for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
