@@ -380,25 +380,30 @@ const uint8_t *tcg_event_data(const tcg_log *log, const tcg_event *e)
 }
 
 /*
- * The parse checked the digest list, so it is walked here without bounds
- * checks: count, then (algorithm, digest) pairs in the event's own order.
+ * The digest list between the event type and the event size (data_at - 12
+ * bytes), read again through tcg_buf: count, then (algorithm, digest) pairs in
+ * the event's own order.
  */
 const uint8_t *tcg_event_digest(const tcg_log *log, const tcg_event *e, size_t bank)
 {
-	const uint8_t *p = log->data + e->offset + 8;
+	tcg_buf b = tcg_buf_init(log->data + e->offset + 8, e->data_at - 12u);
+	const uint8_t *d;
 	uint32_t count;
+	uint16_t alg;
+	int k;
 
 	if (bank >= TCG_MAX_BANKS || !(e->banks & (1u << bank)))
 		return NULL;
 	if (e->header || log->format == TCG_FMT_SHA1)
-		return p;
-	count = (uint32_t)__builtin_popcount(e->banks);
-	p += 4;
-	for (uint32_t i = 0; i < count; i++) {
-		int k = tcg_log_bank_index(log, (uint16_t)(p[0] | p[1] << 8));
+		return tcg_buf_bytes(&b, 20, &d) ? d : NULL;
+	if (!tcg_buf_u32le(&b, &count))
+		return NULL;
+	while (count--) {
+		if (!tcg_buf_u16le(&b, &alg) || (k = tcg_log_bank_index(log, alg)) < 0 ||
+		    !tcg_buf_bytes(&b, log->banks[k].size, &d))
+			return NULL;
 		if ((size_t)k == bank)
-			return p + 2;
-		p += 2 + log->banks[k].size;
+			return d;
 	}
 	return NULL;
 }
