@@ -163,7 +163,7 @@ static void verify_file(run *r, const char *path)
 	bool is_stdin = !strcmp(path, "-");
 	const char *name = is_stdin ? "<stdin>" : path;
 	FILE *f = is_stdin ? stdin : fopen(path, "rb");
-	tcg_ydoc_stream *s = NULL;
+	tcg_msg_stream *s = NULL;
 	batch *b = NULL;
 	unsigned docs = 0;
 
@@ -173,17 +173,17 @@ static void verify_file(run *r, const char *path)
 		return;
 	}
 	if (!(b = calloc(1, sizeof *b)) ||
-	    !(s = tcg_ydoc_stream_open_file(f, name, tcg_msg_max_size(accept)))) {
+	    !(s = tcg_msg_stream_open(f, name, accept))) {
 		fprintf(stderr, "%s: %s: out-of-memory\n", prog, name);
 		r->status = worse(r->status, 3);
 		goto out;
 	}
 	/* A stream stopped by a fault: that document has its failure document. */
-	while (!tcg_ydoc_stream_stopped(s)) {
+	while (!tcg_msg_stream_stopped(s)) {
 		tcg_dha_verify_item *it = &b->it[b->n];
 		bool done = false;
 		memset(it, 0, sizeof *it);
-		tcg_rc rc = tcg_msg_next(s, accept, &b->m[b->n], &done, &it->err);
+		tcg_rc rc = tcg_msg_stream_next(s, &b->m[b->n], &done, &it->err);
 		if (!rc && done)
 			break;
 		docs++;
@@ -198,7 +198,7 @@ static void verify_file(run *r, const char *path)
 		r->status = worse(r->status, 2);
 	}
 out:
-	tcg_ydoc_stream_close(s);
+	tcg_msg_stream_close(s);
 	free(b);
 	if (!is_stdin)
 		fclose(f);
