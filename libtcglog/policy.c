@@ -771,6 +771,19 @@ tcg_rc tcg_claims_doc_parse(const uint8_t *data, size_t len, const char *file,
 	return rc;
 }
 
+tcg_rc tcg_claims_doc_load(const char *path, tcg_claims_doc *c, tcg_err *err)
+{
+	uint8_t *data;
+	size_t len;
+	memset(c, 0, sizeof *c);
+	tcg_rc rc = tcg_read_file(path, TCG_YDOC_MAX_SIZE, &data, &len, NULL, err);
+	if (rc)
+		return rc;
+	rc = tcg_claims_doc_parse(data, len, strcmp(path, "-") ? path : "<stdin>", c, err);
+	free(data);
+	return rc;
+}
+
 void tcg_claims_doc_free(tcg_claims_doc *c)
 {
 	tcg_ydoc_free(&c->doc);

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tcglog/error.h"
 #include "tcglog/yamldoc.h"
@@ -47,6 +48,9 @@ typedef struct {
  * (verification.pcrs: quote; rule claims-quote-fact). */
 tcg_rc tcg_claims_doc_parse(const uint8_t *data, size_t len, const char *file,
                             tcg_claims_doc *c, tcg_err *err);
+/* The same from a file ("-": standard input, named <stdin>), read up to the
+ * YAML reader's cap (4 MiB). */
+tcg_rc tcg_claims_doc_load(const char *path, tcg_claims_doc *c, tcg_err *err);
 /* The same checks on a node already parsed (a fixture's claims:). The node
  * stays owned by doc. */
 tcg_rc tcg_claims_check(const tcg_ydoc *doc, const tcg_ynode *root, bool *verified,
@@ -93,6 +97,38 @@ typedef struct {
 tcg_rc tcg_policy_evaluate(const tcg_policy *p, const tcg_ynode *claims, tcg_evaluation *ev,
                            tcg_err *err);
 void tcg_evaluation_free(tcg_evaluation *ev);
+
+/*
+ * A golden fixture (dha-policy test; format: dha-policy(5)): a mapping of
+ * description, claims: (inline) or log: with optional pcrs: and allow-sha1:
+ * (files relative to the fixture; the claims derived as tcglog-claims does),
+ * and expect: {verdict: compliant | non-compliant, failing: [rule ids]}.
+ * Refused with FILE:LINE:COLUMN (TCG_E_FORMAT): fixture-type,
+ * fixture-unknown-key, fixture-log, fixture-missing-key, fixture-verdict, and
+ * the claims checks of tcg_claims_doc_parse; a file that cannot be read:
+ * TCG_E_IO.
+ */
+typedef struct tcg_policy_fixture tcg_policy_fixture;
+tcg_rc tcg_policy_fixture_load(const char *path, tcg_policy_fixture **out, tcg_err *err);
+void tcg_policy_fixture_free(tcg_policy_fixture *f);
+/* The claims root, to evaluate (valid until tcg_policy_fixture_free). */
+const tcg_ynode *tcg_policy_fixture_claims(const tcg_policy_fixture *f);
+/* expect.verdict. */
+bool tcg_policy_fixture_compliant(const tcg_policy_fixture *f);
+/* expect.failing: the ids of the rules expected to fail (none when absent). */
+size_t tcg_policy_fixture_nfailing(const tcg_policy_fixture *f);
+const char *tcg_policy_fixture_failing(const tcg_policy_fixture *f, size_t i);
+
+/*
+ * dha-policy init: write to f a starting policy that pins the facts of a
+ * known-good device's claims: each boolean health fact and PCR0 (equals /
+ * in), the Secure Boot and Linux lists (subset, guarded by present: true, or
+ * dbx superset) and linux.KernelCmdline. *nrules: the rules written; 0 (a
+ * policy without rules, which loading refuses) is the caller's error to
+ * report.
+ */
+tcg_rc tcg_policy_write_baseline(const tcg_claims_doc *c, FILE *f, size_t *nrules,
+                                 tcg_err *err);
 
 const char *tcg_severity_name(tcg_severity s);
 const char *tcg_unknown_name(tcg_unknown_mode u);
