@@ -1,6 +1,7 @@
 /* dha-verify: the service's last step (see include/tcglog/dha.h). */
 #include "tcglog/dha.h"
 #include "dha_int.h"
+#include "yamldoc.h"
 
 #include <openssl/crypto.h>
 #include <stdint.h>
@@ -705,7 +706,7 @@ tcg_rc tcg_dha_content_set_claims(tcg_dha_content *c, const uint8_t *key_id, con
 		return tcg_fail_mismatch(err, "dha-claims-unverified",
 		                         "the claims are not verified (verification.verified: false)");
 	}
-	rc = write_text(write_parsed, &(parsed_claims){m.doc.root, &f}, &text, &tlen, err);
+	rc = write_text(write_parsed, &(parsed_claims){m.doc->root, &f}, &text, &tlen, err);
 	tcg_msg_free(&m);
 	return rc ? rc : adopt_claims(c, text, tlen, err);
 }

@@ -1,6 +1,6 @@
 /* dha-policy init: a starting policy from known-good claims (policy.h). */
 #include "tcglog/policy.h"
-#include "tcglog/yamldoc.h"
+#include "policy_int.h"
 
 #include <string.h>
 
@@ -86,7 +86,7 @@ tcg_rc tcg_policy_write_baseline(const tcg_claims_doc *c, FILE *f, size_t *nrule
 	                 "edit before use");
 	tcg_yaml_key(y, "rules");
 	tcg_yaml_seq_start(y);
-	const tcg_ynode *h = tcg_ynode_get(c->doc.root, "health");
+	const tcg_ynode *h = tcg_ynode_get(c->root, "health");
 	for (size_t i = 0; h && h->kind == TCG_YNODE_MAP && i < h->n; i++) {
 		const tcg_ynode *k = h->items[2 * i], *v = h->items[2 * i + 1];
 		if (v->kind != TCG_YNODE_SCALAR || k->len > 64 ||
@@ -100,7 +100,7 @@ tcg_rc tcg_policy_write_baseline(const tcg_claims_doc *c, FILE *f, size_t *nrule
 	}
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
 		snprintf(fact, sizeof fact, "%s.%s", lists[i].section, lists[i].list);
-		const tcg_ynode *v = tcg_ynode_path(c->doc.root, fact);
+		const tcg_ynode *v = tcg_ynode_path(c->root, fact);
 		bool subset = !strcmp(lists[i].op, "subset");
 		/* "At least nothing" pins nothing; an empty allow-list is pinned as
 		 * empty, without the guard an empty list could not pass. */
@@ -112,7 +112,7 @@ tcg_rc tcg_policy_write_baseline(const tcg_claims_doc *c, FILE *f, size_t *nrule
 		pin(y, id, desc, fact, lists[i].op, v, subset && v->n);
 		++*nrules;
 	}
-	const tcg_ynode *cmd = tcg_ynode_path(c->doc.root, "linux.KernelCmdline");
+	const tcg_ynode *cmd = tcg_ynode_path(c->root, "linux.KernelCmdline");
 	if (cmd && cmd->kind == TCG_YNODE_SCALAR && cmd->val == TCG_YVAL_STR) {
 		pin(y, "pin-linux-KernelCmdline", "kernel command line as on the known-good device",
 		    "linux.KernelCmdline", "equals", cmd, false);

@@ -1,6 +1,6 @@
 /* Golden policy fixtures (dha-policy test): see include/tcglog/policy.h. */
 #include "tcglog/policy.h"
-#include "tcglog/yamldoc.h"
+#include "policy_int.h"
 
 #include <stdlib.h>
 #include <string.h>

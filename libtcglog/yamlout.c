@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "jsonout.h"
+#include "yamldoc.h"
 
 /*
  * A direct writer: the bytes libyaml's emitter writes for the same calls

@@ -68,7 +68,7 @@ static int failed_report(const tcg_policy *p, const tcg_claims_doc *c, const cha
 	tcg_report r;
 	tcg_err err;
 	tcg_err_clear(&err);
-	if (tcg_report_build_failed(p, c->doc.root, now(), &r, &err))
+	if (tcg_report_build_failed(p, c->root, now(), &r, &err))
 		return tool_error(prog, NULL, &err);
 	tcg_rc rc = tcg_report_write(&r, stdout, &err);
 	if (!rc)
@@ -96,7 +96,7 @@ static int appraise(const char *policy_path, const char *claims_path, bool offli
 		return tool_error(prog, claims_path, &err);
 	}
 	bool failed;
-	if ((rc = tcg_report_failed_check(&c.doc, c.doc.root, &failed, &err))) {
+	if ((rc = tcg_report_failed_check(&c, &failed, &err))) {
 		status = tool_error(prog, claims_path, &err);
 		goto out;
 	}
@@ -112,11 +112,11 @@ static int appraise(const char *policy_path, const char *claims_path, bool offli
 		status = 1;
 		goto out;
 	}
-	if ((rc = tcg_policy_evaluate(p, c.doc.root, &ev, &err))) {
+	if ((rc = tcg_policy_evaluate(p, c.root, &ev, &err))) {
 		status = tool_error(prog, claims_path, &err);
 		goto out;
 	}
-	if ((rc = tcg_report_build(p, &ev, c.doc.root, now(), &r, &err))) {
+	if ((rc = tcg_report_build(p, &ev, c.root, now(), &r, &err))) {
 		tcg_evaluation_free(&ev);
 		status = tool_error(prog, NULL, &err);
 		goto out;

@@ -16,7 +16,6 @@
 #include <stdio.h>
 
 #include "tcglog/error.h"
-#include "tcglog/yamldoc.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -25,6 +24,11 @@ extern "C" {
 #define TCG_POLICY_MAX_RULES 1024
 #define TCG_POLICY_MAX_COND_DEPTH 8
 #define TCG_POLICY_MAX_READS 64 /* facts recorded per rule */
+
+/* A node of a parsed YAML document: opaque outside the library. */
+typedef struct tcg_ynode tcg_ynode;
+/* A parsed YAML document: the library's. */
+struct tcg_ydoc;
 
 typedef struct tcg_policy tcg_policy;
 
@@ -37,13 +41,15 @@ typedef enum { TCG_OUT_PASS, TCG_OUT_FAIL, TCG_OUT_WARN } tcg_outcome;
 
 /* A loaded claims document (kind: dha-claims, version 1). */
 typedef struct {
-	tcg_ydoc doc;
-	bool verified; /* verification.verified */
+	struct tcg_ydoc *doc;  /* the library's */
+	const tcg_ynode *root; /* the claims, for tcg_policy_evaluate and report.h */
+	bool verified;         /* verification.verified */
 } tcg_claims_doc;
 
 /* Parse and check a claims document: kind, version (newer refused), known
  * top-level sections, verification.verified a boolean, every key a name
- * (tcg_claims_key_ok; rule claims-key), and health.AIKPresent, ResetCount,
+ * (rule claims-key: 1..64 bytes of ASCII letters, digits, _ and -, starting
+ * with a letter or _, so an XML name and a segment of a fact path), and health.AIKPresent, ResetCount,
  * RestartCount and TpmVersion only in claims verified against a quote
  * (verification.pcrs: quote; rule claims-quote-fact). */
 tcg_rc tcg_claims_doc_parse(const uint8_t *data, size_t len, const char *file,
@@ -51,14 +57,7 @@ tcg_rc tcg_claims_doc_parse(const uint8_t *data, size_t len, const char *file,
 /* The same from a file ("-": standard input, named <stdin>), read up to the
  * YAML reader's cap (4 MiB). */
 tcg_rc tcg_claims_doc_load(const char *path, tcg_claims_doc *c, tcg_err *err);
-/* The same checks on a node already parsed (a fixture's claims:). The node
- * stays owned by doc. */
-tcg_rc tcg_claims_check(const tcg_ydoc *doc, const tcg_ynode *root, bool *verified,
-                        tcg_err *err);
 void tcg_claims_doc_free(tcg_claims_doc *c);
-/* A claims key: 1..64 bytes of ASCII letters, digits, _ and -, starting with
- * a letter or _ (an XML name, and a segment of a dotted fact path). */
-bool tcg_claims_key_ok(const tcg_ynode *k);
 
 tcg_rc tcg_policy_parse(const uint8_t *data, size_t len, const char *file, tcg_policy **out,
                         tcg_err *err);
