@@ -12,6 +12,7 @@
 #include "tcglog/ekcert.h"
 #include "tcglog/error.h"
 #include "tcglog/log.h"
+#include "tcglog/output.h"
 #include "tcglog/yamlout.h"
 
 /* The name errors give a file: standard input ("-") is "<stdin>". */
@@ -114,6 +115,12 @@ static inline int tool_format(const char *prog, const char *arg, bool *json)
 		return tool_usage_error(prog, "--format takes yaml or json");
 	*json = !strcmp(arg, "json");
 	return 0;
+}
+
+/* The result writers' format for --format's choice. */
+static inline tcg_out_format tool_out_format(bool json)
+{
+	return json ? TCG_OUT_JSON : TCG_OUT_YAML;
 }
 
 /* The writer of one output document in the format asked for; NULL when out of memory. */
