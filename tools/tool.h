@@ -12,7 +12,7 @@
 #include "tcglog/ekcert.h"
 #include "tcglog/error.h"
 #include "tcglog/log.h"
-#include "tcglog/yamlout.h"
+#include "tcglog/output.h"
 
 /* The name errors give a file: standard input ("-") is "<stdin>". */
 static inline const char *tool_file_name(const char *file)
@@ -116,18 +116,10 @@ static inline int tool_format(const char *prog, const char *arg, bool *json)
 	return 0;
 }
 
-/* The writer of one output document in the format asked for; NULL when out of memory. */
-static inline tcg_yaml *tool_yaml_new(bool json, FILE *out)
+/* The result writers' format for --format's choice. */
+static inline tcg_out_format tool_out_format(bool json)
 {
-	return json ? tcg_yaml_new_json(out) : tcg_yaml_new(out);
-}
-
-/* Finish an output document: 0, or the exit status after saying why. */
-static inline int tool_yaml_finish(const char *prog, tcg_yaml *y)
-{
-	tcg_err err;
-	tcg_err_clear(&err);
-	return tcg_yaml_finish(y, &err) ? tool_error(prog, NULL, &err) : 0;
+	return json ? TCG_OUT_JSON : TCG_OUT_YAML;
 }
 
 static inline int tool_version(const char *prog)
