@@ -81,23 +81,8 @@ static int worse(int a, int b)
 static void failure(run *r, const char *device, const tcg_err *e, const bool *mismatch)
 {
 	tcg_err werr;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem;
-	tcg_rc rc;
 	tcg_err_clear(&werr);
-	if (!r->json) {
-		rc = tcg_dha_failure_write(stdout, device, e, mismatch, &werr);
-	} else if (!(mem = open_memstream(&text, &len))) {
-		rc = tcg_fail_nomem(&werr);
-	} else {
-		rc = tcg_dha_failure_write(mem, device, e, mismatch, &werr);
-		if (fclose(mem) && !rc)
-			rc = tcg_fail_nomem(&werr);
-		if (!rc)
-			rc = tcg_yaml_text_to_json(text, len, stdout, &werr);
-		free(text);
-	}
+	tcg_rc rc = tcg_dha_failure_write(tool_out_format(r->json), stdout, device, e, mismatch, &werr);
 	if (rc)
 		r->status = worse(r->status, tool_error(prog, "standard output", &werr));
 }
@@ -123,8 +108,7 @@ static void answer(run *r, tcg_dha_verify_item *it, const char *name)
 		return;
 	}
 	tcg_err_clear(&err);
-	if (r->json ? tcg_yaml_text_to_json(it->v.claims, it->v.claims_len, stdout, &err)
-	            : tcg_dha_claims_write(&it->v, stdout, &err))
+	if (tcg_dha_claims_write(&it->v, tool_out_format(r->json), stdout, &err))
 		r->status = worse(r->status, tool_error(prog, "standard output", &err));
 }
 

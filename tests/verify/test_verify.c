@@ -173,7 +173,7 @@ static char *write_claims(const tcg_dha_verdict *v, size_t *len)
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
 	tcg_err err;
-	cr_assert_eq(tcg_dha_claims_write(v, f, &err), TCG_OK, "%s", err.msg);
+	cr_assert_eq(tcg_dha_claims_write(v, TCG_OUT_YAML, f, &err), TCG_OK, "%s", err.msg);
 	fclose(f);
 	return buf;
 }
@@ -267,7 +267,7 @@ Test(claims, only_verified_verdicts)
 	tcg_dha_verdict v;
 	tcg_err err;
 	memset(&v, 0, sizeof v);
-	cr_expect_eq(tcg_dha_claims_write(&v, stdout, &err), TCG_E_USAGE);
+	cr_expect_eq(tcg_dha_claims_write(&v, TCG_OUT_YAML, stdout, &err), TCG_E_USAGE);
 	cr_expect_eq(tcg_dha_verify(NULL, NULL, &v, &err), TCG_E_USAGE);
 }
 
@@ -301,7 +301,7 @@ static char *write_failure(const char *device, const char *rule, const char *msg
 	FILE *f = open_memstream(&buf, len);
 	tcg_err e, err;
 	tcg_err_set(&e, TCG_E_MISMATCH, rule, TCG_NO_OFFSET, TCG_NO_EVENT, "%s", msg);
-	cr_assert_eq(tcg_dha_failure_write(f, device, &e, mismatch, &err), TCG_OK);
+	cr_assert_eq(tcg_dha_failure_write(TCG_OUT_YAML, f, device, &e, mismatch, &err), TCG_OK);
 	fclose(f);
 	return buf;
 }
