@@ -515,11 +515,11 @@ static bool printable_ascii(const char *s, size_t len)
 
 /*
  * Bytes that never make libyaml's analysis refuse the plain style, wherever
- * they stand: letters, digits, '_', '.', '/', '(', ')', '+', '=', and '-' and
- * ' ' anywhere but first (and ' ' not last). 1 may lead, 2 may follow.
+ * they stand: letters, digits, '_', '/', '(', ')', '+', '=', and '-', '.' and
+ * ' ' anywhere but first ("---", "...", "- " start other tokens; ' ' not last
+ * either). Bit 1: may lead, bit 2: may follow.
  */
 static const unsigned char plain_class[256] = {
-	/* 0x20: ' ' ( ) + - . / */
 	['('] = 3, [')'] = 3, ['+'] = 3, ['.'] = 2, ['/'] = 3, ['='] = 3, ['_'] = 3,
 	[' '] = 2, ['-'] = 2,
 	['0'] = 3, ['1'] = 3, ['2'] = 3, ['3'] = 3, ['4'] = 3,
