@@ -86,7 +86,8 @@ typedef struct {
 	 * about the state it reports (clock, selection, PCR values). */
 	bool authentic;
 	uint16_t sig_scheme, sig_hash;
-	tcg_pcr_values pcrs;    /* the verified PCR values, by the quote's selection */
+	tcg_pcr_values pcrs;    /* the verified PCR values, by the quote's selection
+	                         * (banks past pcrs.num_banks are left as they were) */
 } tcg_quote_result;
 
 /*
