@@ -16,7 +16,7 @@
 #include "buf.h"
 #include "tcglog/digest.h"
 #include "events.h"
-#include "tcglog/yamlout.h"
+#include "yamlout.h"
 #include "sipa.h"
 
 #define MAX_PROBLEMS 256
@@ -253,5 +253,9 @@ void tcg_cl_linux_event(tcg_claims *c, const tcg_event *e);
 /* After the last event: the rules on the whole boot chain. */
 void tcg_cl_linux_finish(tcg_claims *c);
 void tcg_cl_write_linux(const tcg_claims *c, tcg_yaml *y);
+
+/* The claims document through y (tcg_yaml_new_json: as JSON), finished and
+ * freed here; y NULL (its allocation failed) is out of memory. */
+tcg_rc tcg_claims_emit(const tcg_claims *c, tcg_yaml *y, tcg_err *err);
 
 #endif

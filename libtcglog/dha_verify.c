@@ -2,6 +2,7 @@
 #include "tcglog/dha.h"
 #include "dha_int.h"
 #include "yamldoc.h"
+#include "yamlout.h"
 
 #include <openssl/crypto.h>
 #include <stdint.h>

@@ -3,6 +3,7 @@
 #include "buf.h"
 #include "msg_int.h"
 #include "msgwrite.h"
+#include "output_int.h"
 
 #include <limits.h>
 #include <stdio.h>
