@@ -38,7 +38,7 @@ static tcg_rc open_encblob(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_d
 		                   &plen, err);
 	if (rc)
 		return rc;
-	rc = tcg_dha_content_decode(plain, plen, c, ak, err);
+	rc = tcg_dha_content_decode_known(plain, plen, c, o->verifiers, ak, err);
 	tcg_blob_free_plaintext(plain, plen);
 	return rc;
 }
