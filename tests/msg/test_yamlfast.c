@@ -86,6 +86,22 @@ Test(yamlfast, the_subset_reads_as_libyaml_reads_it)
 		same_as_libyaml(docs[i], strlen(docs[i]));
 }
 
+/* The printable check takes 16 bytes at a time: every byte value at every
+ * position of a 45-byte line reads as libyaml reads it. */
+Test(yamlfast, every_byte_in_a_long_line)
+{
+	char text[64];
+	for (size_t pos = 4; pos < 44; pos++) {
+		for (unsigned c = 0; c < 256; c++) {
+			memcpy(text, "k: \"", 4);
+			memset(text + 4, 'a', 40);
+			memcpy(text + 44, "\"\n", 2);
+			text[pos] = (char)c;
+			same_as_libyaml(text, 46);
+		}
+	}
+}
+
 /* Read the stream both ways; return the number of documents read. */
 static unsigned same_stream(const char *text, size_t max_doc, bool file, const char *rule,
                             unsigned doc, unsigned line)
