@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tcglog/msg.h"
 #include "msgwrite.h"
@@ -188,4 +189,45 @@ Test(yamlfast, long_documents_from_a_file)
 	cr_assert_eq(same_stream(buf, 0, true, NULL, 0, 0), 7);
 	cr_assert_eq(same_stream(buf, 0, false, NULL, 0, 0), 7);
 	free(buf);
+}
+
+static void next_is(tcg_ydoc_stream *s, const char *key)
+{
+	tcg_ydoc d;
+	tcg_err err = {0};
+	bool done = true;
+	cr_assert_eq(tcg_ydoc_stream_next(s, &d, &done, &err), TCG_OK, "%s", err.msg);
+	cr_assert(!done);
+	cr_assert_not_null(tcg_ynode_get(d.root, key), "document with %s", key);
+	tcg_ydoc_free(&d);
+}
+
+static void put(int fd, const char *text)
+{
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+}
+
+/* A writer on a pipe that waits for each answer: a document ended by a "..."
+ * line or followed by a "---" line is read while the pipe stays open (a
+ * stream that waited for more input or the end would hang: the timeout). */
+Test(yamlfast, a_pipe_gives_each_finished_document_while_it_stays_open, .timeout = 20)
+{
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	FILE *f = fdopen(p[0], "r");
+	tcg_ydoc_stream *s = tcg_ydoc_stream_open_file(f, "pipe", 0);
+	cr_assert_not_null(s);
+	put(p[1], "---\na: 1\n...\n");
+	next_is(s, "a");
+	put(p[1], "---\nb: 2\n");
+	put(p[1], "---\nc: 3\n");
+	next_is(s, "b");
+	close(p[1]); /* the end finishes the last */
+	next_is(s, "c");
+	tcg_ydoc d;
+	bool done = false;
+	cr_assert_eq(tcg_ydoc_stream_next(s, &d, &done, NULL), TCG_OK);
+	cr_assert(done);
+	tcg_ydoc_stream_close(s);
+	fclose(f);
 }
