@@ -674,10 +674,10 @@ void tcg_msg_free(tcg_msg *m)
 	if (!m)
 		return;
 	tcg_ydoc_free(&m->doc);
-	for (size_t i = 0; i < m->nbytes; i++) {
-		OPENSSL_cleanse(m->bytes[i].data, m->bytes[i].len);
+	/* Not cleansed: the document's text, freed as it is, holds the same
+	 * bytes in base64 (no message field is a secret in the clear). */
+	for (size_t i = 0; i < m->nbytes; i++)
 		free(m->bytes[i].data);
-	}
 	free(m->bytes);
 	memset(m, 0, sizeof *m);
 }
