@@ -594,7 +594,7 @@ mkfifo live.fifo
 "$dv" $V <live.fifo >live.out 2>live.err &
 live_pid=$!
 exec 7>live.fifo
-{ cat live.yaml; echo ...; } >&7
+(cat live.yaml && echo ...) >&7 # a subshell: a verifier gone early is its SIGPIPE
 for _ in $(seq 300); do
 	grep -q '^  verified: true' live.out && break
 	sleep 0.1
