@@ -560,6 +560,15 @@ static bool ends_doc(const tcg_ydoc_stream *s, size_t i)
 	       !tcg_yfast_blank(w + s->pos, i + 1 - s->pos);
 }
 
+/* Read already after a "...": anything but blank lines or a "---" line. A
+ * bare document there is libyaml's to judge with what came before, so such a
+ * window runs on to the next "---" line as any other. (Sent after the "..."
+ * was answered, it is read as a stream of its own.) */
+static bool bare_after(const uint8_t *p, const uint8_t *end)
+{
+	return !(end - p >= 3 && !memcmp(p, "---", 3)) && !tcg_yfast_blank(p, (size_t)(end - p));
+}
+
 /* File mode: read on until the window holds the document at pos whole (up to
  * the next "---" line, through a "..." line, or to the end of the input) in
  * [pos, bound): a writer that ends its document with "..." gets the answer
@@ -587,6 +596,10 @@ static bool fill(tcg_ydoc_stream *s)
 			}
 			if (ends_doc(s, i)) {
 				const uint8_t *e = start ? h : memchr(h + 4, '\n', s->len - i - 4);
+				if (!start && e && bare_after(e + 1, s->buf + s->len)) {
+					from = i + 1;
+					continue;
+				}
 				if (e || s->eof) {
 					s->bound = e ? (size_t)(e - s->buf) + 1 : s->len;
 					return true;

@@ -165,6 +165,9 @@ Test(yamlfast, a_stream_hands_libyaml_the_rest_at_the_document_declined)
 		same_stream("a: 1\n---\nb: [\n---\nc: 3\n", 0, file, "yaml-syntax", 2, 4);
 		cr_assert_eq(same_stream("# x\n---\na: 1\n...\n# y\n---\nb: 2\n", 0, file, NULL, 0, 0),
 		             2);
+		/* a bare document after "...": libyaml's to judge with what came before */
+		same_stream("---\na: 1\n...\nb: 2\n", 0, file, "yaml-syntax", 1, 4);
+		cr_assert_eq(same_stream("---\na: 1\n...\n\n---\nb: 2\n...\n", 0, file, NULL, 0, 0), 2);
 		/* a document over the cap: libyaml's refusal, and the stream stops */
 		same_stream("a: 1\n---\nb: 0123456789012345678901234567890123456789\n---\nc: 1\n", 40,
 		            file, "yaml-too-large", 2, 2);
