@@ -91,8 +91,8 @@ typedef struct {
 	enum basvn_state basvn_state;
 	bytes cipolicy, sbcp;
 	revlist bootrev, osrev;
-	size_t nmod;
-	module *mods;
+	size_t nmod, modcap;
+	module *mods; /* grown as images come (a boot loads a few hundred) */
 	/* ELAM: drivers measured by winload, and the ELAM hive's key names */
 	bool drivers_measured, elam_hive;
 	size_t nelam, nelamkey;
