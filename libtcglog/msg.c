@@ -20,6 +20,10 @@
 
 _Static_assert(TCG_MSG_BOOTDATA_MAX_SIZE == TCG_YDOC_MAX_SIZE,
                "a bootdata document is capped by the YAML reader's cap");
+/* Whatever the writer accepts the reader takes back: the log's base64 leaves
+ * 64 KiB for the other fields (about 28 KB at their caps; a test writes it). */
+_Static_assert((TCG_MSG_LOG_MAX + 2) / 3 * 4 + (64u << 10) <= TCG_MSG_BOOTDATA_MAX_SIZE,
+               "a bootdata log at its cap fits the document with every other field");
 
 /* ---- schemas ----
  * First versions: the tool authors extend them (a new optional field keeps

@@ -610,6 +610,41 @@ static void fill(uint8_t *p, size_t n, unsigned seed)
 		p[i] = (uint8_t)(i * 131 + seed);
 }
 
+/* Boot data with every field at its cap (the log's, a device name that needs
+ * quoting, every bank of every PCR) fits the document cap, so whatever the
+ * writer accepts the reader takes back. */
+Test(kinds, bootdata_at_every_cap_fits_the_document_cap)
+{
+	static const uint16_t algs[TCG_MSG_BANKS_MAX] = {TCG_ALG_SHA1, TCG_ALG_SHA256,
+	                                                 TCG_ALG_SHA384, TCG_ALG_SHA512,
+	                                                 TCG_ALG_SM3_256};
+	static tcg_msg_bootdata b, back;
+	static char device[TCG_MSG_DEVICE_MAX + 1];
+	fill(big, sizeof big, 7);
+	memset(device, '"', TCG_MSG_DEVICE_MAX);
+	b.device = device;
+	b.log = (tcg_msg_span){big, TCG_MSG_LOG_MAX};
+	b.ek_public = b.ak_public = (tcg_msg_span){big, TCG_MSG_PUBLIC_MAX};
+	b.ek_certificate = (tcg_msg_span){big, TCG_MSG_EK_CERT_MAX};
+	b.attest = (tcg_msg_span){big, TCG_MSG_ATTEST_MAX};
+	b.signature = (tcg_msg_span){big, TCG_MSG_SIGNATURE_MAX};
+	for (size_t i = 0; i < TCG_MSG_BANKS_MAX; i++) {
+		tcg_pcr_bank *k = tcg_pcrs_add_bank(&b.pcrs, algs[i]);
+		cr_assert_not_null(k);
+		k->size = (uint16_t)tcg_alg_size(algs[i]);
+		k->present = (1u << TCG_NUM_PCRS) - 1;
+		for (unsigned p = 0; p < TCG_NUM_PCRS; p++)
+			fill(k->value[p], k->size, 8 + p);
+	}
+	tcg_msg m;
+	write_read(bootdata_w, &b, &tcg_msg_dha_bootdata, &m);
+	cr_assert_eq(tcg_msg_bootdata_read(&m, &back, NULL), TCG_OK);
+	cr_assert_eq(strlen(back.device), TCG_MSG_DEVICE_MAX);
+	span_eq(back.log, big, TCG_MSG_LOG_MAX);
+	cr_assert_eq(back.pcrs.num_banks, TCG_MSG_BANKS_MAX);
+	tcg_msg_free(&m);
+}
+
 Test(kinds, bootdata_round_trip_and_caps)
 {
 	static tcg_msg_bootdata b, back;

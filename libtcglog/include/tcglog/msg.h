@@ -55,7 +55,9 @@ struct tcg_ydoc;
  * writers before writing, and the tools read no more than them.
  */
 #define TCG_MSG_DEVICE_MAX 255          /* device name, bytes (as nonce.h's) */
-#define TCG_MSG_LOG_MAX (3u << 20)      /* bootdata log, bytes */
+/* bootdata log, bytes: 3 MiB less the room every other field takes at its cap
+ * (about 28 KB), so its base64 and those fit TCG_MSG_BOOTDATA_MAX_SIZE */
+#define TCG_MSG_LOG_MAX ((3u << 20) - (64u << 10))
 #define TCG_MSG_PUBLIC_MAX 1024         /* TPM2B_PUBLIC of the EK or the AK */
 #define TCG_MSG_EK_CERT_MAX 8192        /* EK certificate, DER */
 #define TCG_MSG_ATTEST_MAX 1024         /* a quote's TPMS_ATTEST, marshalled */
