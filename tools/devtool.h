@@ -1,41 +1,18 @@
-/* Boilerplate of the tools that talk to a TPM: options and start-up only. */
+/* The shared part of the tools that talk to a TPM: options and start-up only. */
 #ifndef TCGLOG_DEVTOOL_H
 #define TCGLOG_DEVTOOL_H
-
-#include <stdlib.h>
 
 #include "tcglog/device.h"
 #include "tool.h"
 
 /* --ek-alg / --ak-alg ALG: 0, or the usage exit status. */
-static inline int tool_dev_alg(const char *prog, const char *opt, const char *arg,
-                               tcg_dev_alg *out)
-{
-	char msg[64];
-	if (tcg_dev_alg_parse(arg, out))
-		return 0;
-	snprintf(msg, sizeof msg, "%s takes rsa or ecc", opt);
-	return tool_usage_error(prog, msg);
-}
+int tool_dev_alg(const char *prog, const char *opt, const char *arg, tcg_dev_alg *out);
 
 /* --ek-handle / --ak-handle H: 0, or the usage exit status. */
-static inline int tool_dev_handle(const char *prog, const char *opt, const char *arg,
-                                  uint32_t *out)
-{
-	char msg[96];
-	if (tcg_dev_handle_parse(arg, out))
-		return 0;
-	snprintf(msg, sizeof msg, "%s takes a persistent handle (0x81000000-0x81ffffff)", opt);
-	return tool_usage_error(prog, msg);
-}
+int tool_dev_handle(const char *prog, const char *opt, const char *arg, uint32_t *out);
 
 /* The TCTI to open (tpm2-tools' default when none is given). The TSS's own
  * log stays quiet unless TSS2_LOG asks for it: our errors say what failed. */
-static inline const char *tool_dev_start(const char *tcti)
-{
-	setenv("TSS2_LOG", "all+NONE", 0);
-	tool_init_crypto();
-	return tcti ? tcti : tcg_dev_default_tcti();
-}
+const char *tool_dev_start(const char *tcti);
 
 #endif
