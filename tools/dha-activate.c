@@ -39,32 +39,14 @@ static void usage(FILE *f)
 	        prog, TCG_DEV_DEFAULT_TCTI, TCG_DHA_DEFAULT_AK_HANDLE);
 }
 
-typedef struct {
-	const char *tcti;
-	tcg_dev_alg ek_alg;
-	uint32_t ek_handle, ak_handle;
-} options;
-
 static int option(void *ctx, int c, char *arg)
 {
-	options *o = ctx;
-	switch (c) {
-	case 'T':
-		o->tcti = arg;
-		break;
-	case 'e':
-		return tool_dev_alg(prog, "--ek-alg", arg, &o->ek_alg);
-	case 'E':
-		return tool_dev_handle(prog, "--ek-handle", arg, &o->ek_handle);
-	case 'a':
-		return tool_dev_handle(prog, "--ak-handle", arg, &o->ak_handle);
-	}
-	return 0;
+	return tool_dev_option(prog, ctx, c, arg);
 }
 
 static int run(void *ctx, int argc, char **argv)
 {
-	const options *o = ctx;
+	const tool_dev_opts *o = ctx;
 	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_encblob, NULL};
 	const char *tcti = o->tcti, *path = "-", *name = "<stdin>";
 	tcg_dev_alg ek_alg = o->ek_alg;
@@ -169,12 +151,11 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"tcti", required_argument, NULL, 'T'},      {"ek-alg", required_argument, NULL, 'e'},
-		{"ek-handle", required_argument, NULL, 'E'}, {"ak-handle", required_argument, NULL, 'a'},
+		TOOL_DEV_TCTI, TOOL_DEV_EK_ALG, TOOL_DEV_EK_HANDLE, TOOL_DEV_AK_HANDLE,
 		{NULL, 0, NULL, 0},
 	};
 	const tool_spec spec = {.name = prog, .usage = usage, .shortopts = "T:e:E:a:",
 		.longopts = longopts, .option = option, .run = run};
-	options o = {.ek_alg = TCG_DEV_ALG_AUTO, .ak_handle = TCG_DHA_DEFAULT_AK_HANDLE};
+	tool_dev_opts o = TOOL_DEV_OPTS_INIT;
 	return tool_main(&spec, &o, argc, argv);
 }

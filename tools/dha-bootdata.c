@@ -54,18 +54,14 @@ static void usage(FILE *f)
 }
 
 typedef struct {
-	const char *tcti, *device, *log_path, *sel_text;
-	tcg_dev_alg ek_alg, ak_alg;
-	uint32_t ek_handle, ak_handle;
+	tool_dev_opts dev;
+	const char *device, *log_path, *sel_text;
 } options;
 
 static int option(void *ctx, int c, char *arg)
 {
 	options *o = ctx;
 	switch (c) {
-	case 'T':
-		o->tcti = arg;
-		break;
 	case 'd':
 		o->device = arg;
 		break;
@@ -75,14 +71,8 @@ static int option(void *ctx, int c, char *arg)
 	case 'p':
 		o->sel_text = arg;
 		break;
-	case 'e':
-		return tool_dev_alg(prog, "--ek-alg", arg, &o->ek_alg);
-	case 'E':
-		return tool_dev_handle(prog, "--ek-handle", arg, &o->ek_handle);
-	case 'a':
-		return tool_dev_handle(prog, "--ak-handle", arg, &o->ak_handle);
-	case 'A':
-		return tool_dev_alg(prog, "--ak-alg", arg, &o->ak_alg);
+	default:
+		return tool_dev_option(prog, &o->dev, c, arg);
 	}
 	return 0;
 }
@@ -90,10 +80,10 @@ static int option(void *ctx, int c, char *arg)
 static int run(void *ctx, int argc, char **argv)
 {
 	const options *o = ctx;
-	const char *tcti = o->tcti, *device = o->device, *log_path = o->log_path;
+	const char *tcti = o->dev.tcti, *device = o->device, *log_path = o->log_path;
 	const char *sel_text = o->sel_text;
-	tcg_dev_alg ek_alg = o->ek_alg, ak_alg = o->ak_alg;
-	uint32_t ek_handle = o->ek_handle, ak_handle = o->ak_handle;
+	tcg_dev_alg ek_alg = o->dev.ek_alg, ak_alg = o->dev.ak_alg;
+	uint32_t ek_handle = o->dev.ek_handle, ak_handle = o->dev.ak_handle;
 	char host[HOST_NAME_MAX + 1];
 	tcg_pcr_selection sel;
 	uint8_t *log_data = NULL, binding[TCG_DHA_BINDING_SIZE];
@@ -183,14 +173,12 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"tcti", required_argument, NULL, 'T'},     {"device", required_argument, NULL, 'd'},
-		{"log", required_argument, NULL, 'l'},      {"pcr-list", required_argument, NULL, 'p'},
-		{"ek-alg", required_argument, NULL, 'e'},   {"ek-handle", required_argument, NULL, 'E'},
-		{"ak-handle", required_argument, NULL, 'a'}, {"ak-alg", required_argument, NULL, 'A'},
+		TOOL_DEV_TCTI, TOOL_DEV_EK_ALG, TOOL_DEV_EK_HANDLE, TOOL_DEV_AK_HANDLE, TOOL_DEV_AK_ALG,
+		{"device", required_argument, NULL, 'd'}, {"log", required_argument, NULL, 'l'},
+		{"pcr-list", required_argument, NULL, 'p'},
 		{NULL, 0, NULL, 0},
 	};
-	options o = {.log_path = DEFAULT_LOG, .ek_alg = TCG_DEV_ALG_AUTO, .ak_alg = TCG_DEV_ALG_AUTO,
-	             .ak_handle = TCG_DHA_DEFAULT_AK_HANDLE};
+	options o = {.dev = TOOL_DEV_OPTS_INIT, .log_path = DEFAULT_LOG};
 	const tool_spec spec = {.name = prog, .usage = usage, .shortopts = "T:d:l:p:e:E:a:A:",
 		.longopts = longopts, .option = option, .run = run};
 	return tool_main(&spec, &o, argc, argv);

@@ -40,17 +40,14 @@ static void usage(FILE *f)
 }
 
 typedef struct {
-	const char *tcti, *nonce_hex, *path, *name, *sel_opt;
-	uint32_t ak_handle;
+	tool_dev_opts dev;
+	const char *nonce_hex, *path, *name, *sel_opt;
 } options;
 
 static int option(void *ctx, int c, char *arg)
 {
 	options *o = ctx;
 	switch (c) {
-	case 'T':
-		o->tcti = arg;
-		break;
 	case 'n':
 		o->nonce_hex = arg;
 		break;
@@ -58,11 +55,11 @@ static int option(void *ctx, int c, char *arg)
 		if (strcmp(arg, "-") != 0)
 			o->path = o->name = arg;
 		break;
-	case 'a':
-		return tool_dev_handle(prog, "--ak-handle", arg, &o->ak_handle);
 	case 'p':
 		o->sel_opt = arg;
 		break;
+	default:
+		return tool_dev_option(prog, &o->dev, c, arg);
 	}
 	return 0;
 }
@@ -71,9 +68,9 @@ static int run(void *ctx, int argc, char **argv)
 {
 	const options *o = ctx;
 	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_encblob, NULL};
-	const char *tcti = o->tcti, *nonce_hex = o->nonce_hex, *path = o->path, *name = o->name;
+	const char *tcti = o->dev.tcti, *nonce_hex = o->nonce_hex, *path = o->path, *name = o->name;
 	const char *sel_opt = o->sel_opt;
-	uint32_t ak_handle = o->ak_handle;
+	uint32_t ak_handle = o->dev.ak_handle;
 	uint8_t nonce[TCG_NONCE_SIZE], *data = NULL;
 	size_t len = 0;
 	unsigned quirks;
@@ -144,12 +141,12 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"tcti", required_argument, NULL, 'T'},      {"nonce", required_argument, NULL, 'n'},
-		{"encblob", required_argument, NULL, 'b'},   {"ak-handle", required_argument, NULL, 'a'},
+		TOOL_DEV_TCTI, TOOL_DEV_AK_HANDLE,
+		{"nonce", required_argument, NULL, 'n'}, {"encblob", required_argument, NULL, 'b'},
 		{"pcr-list", required_argument, NULL, 'p'},
 		{NULL, 0, NULL, 0},
 	};
-	options o = {.path = "-", .name = "<stdin>", .ak_handle = TCG_DHA_DEFAULT_AK_HANDLE};
+	options o = {.dev = TOOL_DEV_OPTS_INIT, .path = "-", .name = "<stdin>"};
 	const tool_spec spec = {.name = prog, .usage = usage, .shortopts = "T:n:b:a:p:",
 		.longopts = longopts, .option = option, .run = run};
 	return tool_main(&spec, &o, argc, argv);

@@ -57,7 +57,7 @@ static const char *alg_name(uint16_t alg)
 }
 
 typedef struct {
-	const char *tcti;
+	tool_dev_opts dev;
 	unsigned flags;
 } options;
 
@@ -66,8 +66,7 @@ static int option(void *ctx, int c, char *arg)
 	options *o = ctx;
 	switch (c) {
 	case 'T':
-		o->tcti = arg;
-		break;
+		return tool_dev_option(prog, &o->dev, c, arg);
 	case 'f':
 		o->flags |= TCG_DEV_PLAY_FORCE;
 		break;
@@ -92,7 +91,7 @@ static int run(void *ctx, int argc, char **argv)
 	if (argc != 1)
 		return tool_usage_error(prog, "expects one LOG");
 	path = argv[0];
-	tcti = tool_dev_start(o->tcti);
+	tcti = tool_dev_start(o->dev.tcti);
 	tcg_err_clear(&err);
 
 	if (tcg_log_load(path, &data, &log, &err))
@@ -155,11 +154,11 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"tcti", required_argument, NULL, 'T'}, {"force", no_argument, NULL, 'f'},
-		{"startup", no_argument, NULL, 's'},    {NULL, 0, NULL, 0},
+		TOOL_DEV_TCTI, {"force", no_argument, NULL, 'f'}, {"startup", no_argument, NULL, 's'},
+		{NULL, 0, NULL, 0},
 	};
 	const tool_spec spec = {.name = prog, .usage = usage, .shortopts = "T:fs",
 		.longopts = longopts, .option = option, .run = run};
-	options o = {0};
+	options o = {.dev = TOOL_DEV_OPTS_INIT};
 	return tool_main(&spec, &o, argc, argv);
 }

@@ -27,3 +27,20 @@ const char *tool_dev_start(const char *tcti)
 	tool_init_crypto();
 	return tcti ? tcti : tcg_dev_default_tcti();
 }
+
+int tool_dev_option(const char *prog, tool_dev_opts *d, int c, const char *arg)
+{
+	switch (c) {
+	case 'T':
+		d->tcti = arg;
+		return 0;
+	case 'e':
+		return tool_dev_alg(prog, "--ek-alg", arg, &d->ek_alg);
+	case 'E':
+		return tool_dev_handle(prog, "--ek-handle", arg, &d->ek_handle);
+	case 'a':
+		return tool_dev_handle(prog, "--ak-handle", arg, &d->ak_handle);
+	default: /* 'A' */
+		return tool_dev_alg(prog, "--ak-alg", arg, &d->ak_alg);
+	}
+}
