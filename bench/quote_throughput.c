@@ -18,7 +18,7 @@
  * second and the ratios to the bare check.
  *
  *   cc -O2 -I libtcglog/include bench/quote_throughput.c build/libtcglog/libtcglog.a \
- *      $(pkg-config --libs libcrypto yaml-0.1 tss2-mu) -o quote_throughput
+ *      $(pkg-config --libs libcrypto yaml-0.1 json-c tss2-mu) -o quote_throughput
  *   ./quote_throughput [-t SECONDS] -q NONCE NAME AK MSG SIG PCRS [NAME AK MSG SIG PCRS]...
  *
  * A quote that does not verify is an error (exit 1): nothing is timed then.

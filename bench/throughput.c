@@ -7,7 +7,7 @@
  * microseconds per log for each mode.
  *
  *   cc -O2 -I libtcglog/include bench/throughput.c build/libtcglog/libtcglog.a \
- *      $(pkg-config --libs libcrypto yaml-0.1) -o throughput
+ *      $(pkg-config --libs libcrypto yaml-0.1 json-c) -o throughput
  *   ./throughput [-t SECONDS] LOG...
  *
  * Logs that the library refuses are reported on stderr and left out.

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output_int.h"
 #include "tcglog/binding.h"
 #include "tcglog/replay.h"
 
@@ -659,6 +660,16 @@ void tcg_cl_kv_seen(tcg_yaml *y, const char *k, bool seen, bool none)
 tcg_rc tcg_claims_write(const tcg_claims *c, FILE *f, tcg_err *err)
 {
 	return tcg_claims_emit(c, tcg_yaml_new(f), err);
+}
+
+tcg_rc tcg_claims_write_as(const tcg_claims *c, tcg_out_format fmt, FILE *f, tcg_err *err)
+{
+	tcg_yaml *y;
+	tcg_rc rc;
+
+	if ((rc = tcg_out_open(fmt, f, &y, err)))
+		return rc;
+	return tcg_claims_emit(c, y, err);
 }
 
 tcg_rc tcg_claims_emit(const tcg_claims *c, tcg_yaml *y, tcg_err *err)

@@ -1,5 +1,6 @@
 /* The device side of DHA through tss2-esys: see include/tcglog/device.h. */
 #include "tcglog/device.h"
+#include "yamldoc.h"
 #include "tcglog/dha.h"
 #include "tcglog/digest.h"
 #include "tcglog/ekcert.h"
@@ -1345,7 +1346,7 @@ tcg_rc tcg_dev_encblob_plain(const tcg_msg *m, tcg_err *err)
 	for (size_t i = 0; i < 2; i++) {
 		const tcg_ynode *n = tcg_msg_get(m, keys[i]);
 		if (n)
-			return tcg_ydoc_error(err, &m->doc, n, "encblob-not-activated",
+			return tcg_ydoc_error(err, m->doc, n, "encblob-not-activated",
 			                      "this is the service's reply (it has %s): run "
 			                      "dha-activate on it first",
 			                      keys[i]);

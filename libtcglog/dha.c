@@ -1,4 +1,5 @@
 #include "tcglog/dha.h"
+#include "yamldoc.h"
 #include "tcglog/nonce.h"
 #include "buf.h"
 #include "dha_int.h"
@@ -754,7 +755,7 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 	const char *dev = tcg_msg_str(m, "device", &dlen);
 	tcg_msg_bootdata *bd = &w->bd;
 	if (!device_ok(dev, dlen))
-		return tcg_ydoc_error(err, &m->doc, tcg_msg_get(m, "device"), "dha-bootdata-device",
+		return tcg_ydoc_error(err, m->doc, tcg_msg_get(m, "device"), "dha-bootdata-device",
 		                      "device must be 1..255 printable ASCII");
 	if (!(w->device = strdup(dev)))
 		return tcg_fail_nomem(err);

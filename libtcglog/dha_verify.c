@@ -1,6 +1,7 @@
 /* dha-verify: the service's last step (see include/tcglog/dha.h). */
 #include "tcglog/dha.h"
 #include "dha_int.h"
+#include "yamldoc.h"
 
 #include <openssl/crypto.h>
 #include <stdint.h>
@@ -705,27 +706,55 @@ tcg_rc tcg_dha_content_set_claims(tcg_dha_content *c, const uint8_t *key_id, con
 		return tcg_fail_mismatch(err, "dha-claims-unverified",
 		                         "the claims are not verified (verification.verified: false)");
 	}
-	rc = write_text(write_parsed, &(parsed_claims){m.doc.root, &f}, &text, &tlen, err);
+	rc = write_text(write_parsed, &(parsed_claims){m.doc->root, &f}, &text, &tlen, err);
 	tcg_msg_free(&m);
 	return rc ? rc : adopt_claims(c, text, tlen, err);
 }
 
-tcg_rc tcg_dha_claims_write(const tcg_dha_verdict *v, FILE *out, tcg_err *err)
+static tcg_rc no_format(tcg_out_format fmt, tcg_err *err)
+{
+	return tcg_fail(err, TCG_E_USAGE, "output-format", "no output format %d", (int)fmt);
+}
+
+tcg_rc tcg_dha_claims_write(const tcg_dha_verdict *v, tcg_out_format fmt, FILE *out,
+                            tcg_err *err)
 {
 	if (!v || !v->verified || !v->claims)
 		return tcg_fail(err, TCG_E_USAGE, "dha-verify-usage", "no verified claims to write");
 	tcg_msg_claims c = {.verified = true, .text = v->claims, .len = v->claims_len};
-	return tcg_msg_claims_write(&c, out, err);
+	if (fmt == TCG_OUT_YAML)
+		return tcg_msg_claims_write(&c, out, err);
+	/* the sealed text is the document: its JSON is read straight from it */
+	return fmt == TCG_OUT_JSON ? tcg_yaml_text_to_json(c.text, c.len, out, err)
+	                           : no_format(fmt, err);
 }
 
-tcg_rc tcg_dha_failure_write(FILE *out, const char *device, const tcg_err *failure,
-                             const bool *mismatch, tcg_err *err)
+tcg_rc tcg_dha_failure_write(tcg_out_format fmt, FILE *out, const char *device,
+                             const tcg_err *failure, const bool *mismatch, tcg_err *err)
 {
 	tcg_msg_claims c = {.device = device, .rule = failure ? failure->rule : NULL,
 	                    .message = failure ? failure->msg : NULL, .compared = mismatch != NULL};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+	tcg_rc rc;
+
 	if (mismatch)
 		memcpy(c.mismatch, mismatch, sizeof c.mismatch);
-	return tcg_msg_claims_write(&c, out, err);
+	if (fmt == TCG_OUT_YAML)
+		return tcg_msg_claims_write(&c, out, err);
+	if (fmt != TCG_OUT_JSON)
+		return no_format(fmt, err);
+	/* JSON: the same document, read back from its YAML */
+	if (!(mem = open_memstream(&text, &len)))
+		return tcg_fail_nomem(err);
+	rc = tcg_msg_claims_write(&c, mem, err);
+	if (fclose(mem) && !rc)
+		rc = tcg_fail_nomem(err);
+	if (!rc)
+		rc = tcg_yaml_text_to_json(text, len, out, err);
+	free(text);
+	return rc;
 }
 
 tcg_dha_retired tcg_dha_retired_key(const char *name, int64_t now)

@@ -27,6 +27,7 @@
 #include <openssl/x509v3.h>
 
 #include "buf.h"
+#include "output_int.h"
 #include "tcglog/log.h"
 
 #define OID_TPM_MANUFACTURER "2.23.133.2.1"
@@ -1124,4 +1125,131 @@ tcg_rc tcg_ekcert_verify(const tcg_ekcert *c, const tcg_ekcert_trust *t, const t
 			                   TCG_NO_EVENT, "%s", res->finding[i].msg);
 	res->verified = true;
 	return TCG_OK;
+}
+
+/* The manufacturer mapping: as written, and when it is an "id:" value, the
+ * number, its text when the bytes are printable ASCII, and the vendor. */
+static void put_manufacturer(tcg_yaml *y, const tcg_ekcert *c)
+{
+	uint32_t id;
+
+	tcg_yaml_key(y, "manufacturer");
+	tcg_yaml_map_start(y);
+	if (tcg_ekcert_manufacturer(c))
+		tcg_yaml_kv_cstr(y, "id", tcg_ekcert_manufacturer(c));
+	else {
+		tcg_yaml_key(y, "id");
+		tcg_yaml_null(y);
+	}
+	if (tcg_ekcert_manufacturer_id(c, &id)) {
+		char ascii[5];
+		bool text = true;
+		for (int i = 0; i < 4; i++) {
+			unsigned ch = (id >> (24 - 8 * i)) & 0xff;
+			if (ch == 0 && i > 0) {
+				ascii[i] = '\0';
+				continue;
+			}
+			text = text && ch >= 0x20 && ch < 0x7f && (i == 0 || ascii[i - 1] != '\0');
+			ascii[i] = (char)ch;
+		}
+		ascii[4] = '\0';
+		tcg_yaml_kv_hex64(y, "value", id);
+		if (text)
+			tcg_yaml_kv_cstr(y, "ascii", ascii);
+		tcg_yaml_kv_cstr(y, "vendor", tcg_tpm_vendor_name(id) ? tcg_tpm_vendor_name(id)
+		                                                     : "unknown");
+	}
+	tcg_yaml_map_end(y);
+}
+
+tcg_rc tcg_ekcert_result_write(const tcg_ekcert *c, const tcg_ekcert_result *r, unsigned flags,
+                               tcg_out_format fmt, FILE *out, tcg_err *err)
+{
+	tcg_yaml *y;
+	uint32_t id;
+	const char *fam;
+	long level, rev;
+	tcg_rc rc;
+
+	if ((rc = tcg_out_open(fmt, out, &y, err)))
+		return rc;
+	tcg_yaml_map_start(y);
+	tcg_yaml_kv_bool(y, "verified", r->verified);
+	tcg_yaml_kv_cstr(y, "profile", flags & TCG_EKCERT_LENIENT ? "lenient" : "strict");
+	put_manufacturer(y, c);
+	tcg_yaml_key(y, "model");
+	if (tcg_ekcert_model(c))
+		tcg_yaml_cstr(y, tcg_ekcert_model(c));
+	else
+		tcg_yaml_null(y);
+	tcg_yaml_key(y, "version");
+	if (tcg_ekcert_version(c))
+		tcg_yaml_cstr(y, tcg_ekcert_version(c));
+	else
+		tcg_yaml_null(y);
+	if (tcg_ekcert_version_id(c, &id))
+		tcg_yaml_kv_hex64(y, "firmware-version", id);
+	if (tcg_ekcert_tpm_spec(c, &fam, &level, &rev)) {
+		tcg_yaml_key(y, "tpm-specification");
+		tcg_yaml_map_start(y);
+		tcg_yaml_kv_cstr(y, "family", fam);
+		tcg_yaml_kv_u64(y, "level", (uint64_t)level);
+		tcg_yaml_kv_u64(y, "revision", (uint64_t)rev);
+		tcg_yaml_map_end(y);
+	}
+
+	tcg_yaml_key(y, "key");
+	tcg_yaml_map_start(y);
+	tcg_yaml_kv_cstr(y, "type", tcg_ekcert_key_type(c) ? tcg_ekcert_key_type(c) : "unknown");
+	tcg_yaml_kv_u64(y, "bits", tcg_ekcert_key_bits(c));
+	if (tcg_ekcert_key_curve(c))
+		tcg_yaml_kv_cstr(y, "curve", tcg_ekcert_key_curve(c));
+	tcg_yaml_kv_cstr(y, "ek-public", !r->key_checked ? "not given"
+	                                 : r->key_matches ? "matches"
+	                                                  : "differs");
+	tcg_yaml_map_end(y);
+
+	tcg_yaml_kv_cstr(y, "subject", tcg_ekcert_subject(c));
+	tcg_yaml_kv_cstr(y, "issuer", tcg_ekcert_issuer(c));
+	tcg_yaml_kv_cstr(y, "serial", tcg_ekcert_serial(c));
+	tcg_yaml_key(y, "validity");
+	tcg_yaml_map_start(y);
+	tcg_yaml_kv_cstr(y, "not-before", tcg_ekcert_not_before(c));
+	tcg_yaml_kv_cstr(y, "not-after", tcg_ekcert_not_after(c));
+	tcg_yaml_map_end(y);
+
+	tcg_yaml_key(y, "chain");
+	tcg_yaml_seq_start(y);
+	for (size_t i = 0; i < r->chain_len && i < TCG_EKCERT_MAX_CHAIN; i++)
+		tcg_yaml_cstr(y, r->chain[i]);
+	tcg_yaml_seq_end(y);
+
+	tcg_yaml_key(y, "quirks");
+	tcg_yaml_seq_start(y);
+	for (unsigned q = 1; q; q <<= 1) {
+		if (!(tcg_ekcert_quirks(c) & q))
+			continue;
+		tcg_yaml_map_start(y);
+		tcg_yaml_kv_cstr(y, "name", tcg_ekcert_quirk_name(q));
+		tcg_yaml_kv_cstr(y, "detail", tcg_ekcert_quirk_detail(c, q));
+		tcg_yaml_map_end(y);
+	}
+	tcg_yaml_seq_end(y);
+
+	/* findings beyond the capacity were counted, not kept */
+	tcg_yaml_key(y, "findings");
+	tcg_yaml_seq_start(y);
+	size_t kept = r->num_findings < TCG_EKCERT_MAX_FINDINGS ? r->num_findings
+	                                                        : TCG_EKCERT_MAX_FINDINGS;
+	for (size_t i = 0; i < kept; i++) {
+		tcg_yaml_map_start(y);
+		tcg_yaml_kv_cstr(y, "rule", r->finding[i].rule);
+		tcg_yaml_kv_cstr(y, "severity", r->finding[i].warning ? "warning" : "error");
+		tcg_yaml_kv_cstr(y, "message", r->finding[i].msg);
+		tcg_yaml_map_end(y);
+	}
+	tcg_yaml_seq_end(y);
+	tcg_yaml_map_end(y);
+	return tcg_yaml_finish(y, err);
 }

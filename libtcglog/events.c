@@ -1629,7 +1629,11 @@ static bool sipa_list(tcg_yaml *y, tcg_buf b, unsigned depth);
 
 static void sipa_item(tcg_yaml *y, uint32_t id, tcg_buf p, unsigned depth)
 {
-	const struct tcg_sipa_def *d = tcg_sipa_find(id);
+	const struct tcg_sipa_def *d;
+	/* The validation pass: an item's own content never fails its list. */
+	if (!y)
+		return;
+	d = tcg_sipa_find(id);
 	o_map(y);
 	if (d)
 		kv_plain(y, "Name", d->name);
@@ -1640,8 +1644,6 @@ static void sipa_item(tcg_yaml *y, uint32_t id, tcg_buf p, unsigned depth)
 		 * container is flagged in place and never fails its parent. */
 		if (depth + 1 > TCG_SIPA_MAX_DEPTH) {
 			sipa_malformed(y, "containers nested too deep", p);
-		} else if (!y) {
-			/* validation pass: the parent does not depend on us */
 		} else if (sipa_list(NULL, p, depth + 1)) {
 			o_key(y, "Items");
 			sipa_list(y, p, depth + 1);

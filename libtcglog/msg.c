@@ -1,6 +1,7 @@
 /* The messages between the DHA tools: see include/tcglog/msg.h. */
 #include "tcglog/msg.h"
 #include "buf.h"
+#include "msg_int.h"
 #include "msgwrite.h"
 
 #include <limits.h>
@@ -10,6 +11,9 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+
+_Static_assert(TCG_MSG_BOOTDATA_MAX_SIZE == TCG_YDOC_MAX_SIZE,
+               "a bootdata document is capped by the YAML reader's cap");
 
 /* ---- schemas ----
  * First versions: the tool authors extend them (a new optional field keeps
@@ -532,7 +536,13 @@ tcg_rc tcg_msg_from_doc(tcg_ydoc *doc, const tcg_msg_schema *const *accept, tcg_
 		tcg_msg_free(m);
 		return rc;
 	}
-	m->doc = *doc;
+	if (!(m->doc = malloc(sizeof *m->doc))) {
+		tcg_ydoc_free(doc);
+		tcg_msg_free(m);
+		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "no memory");
+	}
+	*m->doc = *doc;
 	m->index = 1;
 	memset(doc, 0, sizeof *doc);
 	return TCG_OK;
@@ -608,7 +618,8 @@ void tcg_msg_free(tcg_msg *m)
 {
 	if (!m)
 		return;
-	tcg_ydoc_free(&m->doc);
+	tcg_ydoc_free(m->doc);
+	free(m->doc);
 	for (size_t i = 0; i < m->nbytes; i++) {
 		OPENSSL_cleanse(m->bytes[i].data, m->bytes[i].len);
 		free(m->bytes[i].data);
@@ -621,7 +632,7 @@ void tcg_msg_free(tcg_msg *m)
 
 const tcg_ynode *tcg_msg_get(const tcg_msg *m, const char *path)
 {
-	return m && m->doc.root ? tcg_ynode_path(m->doc.root, path) : NULL;
+	return m && m->doc ? tcg_ynode_path(m->doc->root, path) : NULL;
 }
 
 const char *tcg_msg_str(const tcg_msg *m, const char *path, size_t *len)
@@ -671,7 +682,7 @@ tcg_rc tcg_msg_require(const tcg_msg *m, const char *path, tcg_err *err)
 {
 	if (tcg_msg_get(m, path))
 		return TCG_OK;
-	return tcg_ydoc_error(err, m ? &m->doc : NULL, m ? m->doc.root : NULL, "msg-missing-key",
+	return tcg_ydoc_error(err, m ? m->doc : NULL, m && m->doc ? m->doc->root : NULL, "msg-missing-key",
 	                      "missing key '%.64s'", path);
 }
 
@@ -693,7 +704,7 @@ static tcg_rc get_bytes(const tcg_msg *m, const char *path, bool hex, uint8_t **
 		return TCG_OK;
 	}
 	if (n->kind != TCG_YNODE_SCALAR || n->len != strlen(n->str))
-		return tcg_ydoc_error(err, &m->doc, n, "msg-type", "%.64s must be %s", path,
+		return tcg_ydoc_error(err, m->doc, n, "msg-type", "%.64s must be %s", path,
 		                      hex ? "hex" : "base64");
 	uint8_t *buf = malloc(n->len + 1); /* more than base64 or hex needs */
 	if (!buf)
@@ -703,7 +714,7 @@ static tcg_rc get_bytes(const tcg_msg *m, const char *path, bool hex, uint8_t **
 	              : tcg_b64_decode(n->str, n->len, buf, len);
 	if (!ok) {
 		free(buf);
-		return tcg_ydoc_error(err, &m->doc, n, hex ? "msg-hex" : "msg-base64",
+		return tcg_ydoc_error(err, m->doc, n, hex ? "msg-hex" : "msg-base64",
 		                      "%.64s is not %s", path, hex ? "hex" : "canonical base64");
 	}
 	*out = buf;
@@ -764,39 +775,39 @@ tcg_rc tcg_msg_pcr_values(const tcg_msg *m, const char *path, tcg_pcr_values *ou
 	const tcg_ynode *banks = tcg_msg_get(m, path);
 	memset(out, 0, sizeof *out);
 	if (!banks || banks->kind != TCG_YNODE_MAP)
-		return tcg_ydoc_error(err, &m->doc, banks ? banks : m->doc.root, "msg-missing-key",
+		return tcg_ydoc_error(err, m->doc, banks ? banks : m->doc->root, "msg-missing-key",
 		                      "missing mapping '%s'", path);
 	for (size_t k = 0; k < banks->n; k++) {
 		const tcg_ynode *name = banks->items[2 * k], *pcrs = banks->items[2 * k + 1];
 		uint16_t alg;
 		tcg_pcr_bank *b;
 		if (!tcg_alg_from_name(name->str, &alg) || !tcg_alg_size(alg))
-			return tcg_ydoc_error(err, &m->doc, name, "msg-unknown-key",
+			return tcg_ydoc_error(err, m->doc, name, "msg-unknown-key",
 			                      "unknown bank '%.32s' in %s", name->str, path);
 		if (tcg_pcrs_bank(out, alg) || !(b = tcg_pcrs_add_bank(out, alg)))
-			return tcg_ydoc_error(err, &m->doc, name, "msg-size",
+			return tcg_ydoc_error(err, m->doc, name, "msg-size",
 			                      "bank %s repeated or too many banks in %s", name->str,
 			                      path);
 		b->size = (uint16_t)tcg_alg_size(alg);
 		if (pcrs->kind != TCG_YNODE_MAP)
-			return tcg_ydoc_error(err, &m->doc, pcrs, "msg-type", "%s.%s must be a mapping",
+			return tcg_ydoc_error(err, m->doc, pcrs, "msg-type", "%s.%s must be a mapping",
 			                      path, name->str);
 		for (size_t i = 0; i < pcrs->n; i++) {
 			const tcg_ynode *ix = pcrs->items[2 * i], *val = pcrs->items[2 * i + 1];
 			size_t n = 0;
 			if (ix->val != TCG_YVAL_INT || ix->i < 0 || ix->i >= TCG_NUM_PCRS)
-				return tcg_ydoc_error(err, &m->doc, ix, "msg-unknown-key",
+				return tcg_ydoc_error(err, m->doc, ix, "msg-unknown-key",
 				                      "PCR index '%.32s' in %s.%s", ix->str, path,
 				                      name->str);
 			unsigned p = (unsigned)ix->i;
 			if (b->present >> p & 1)
-				return tcg_ydoc_error(err, &m->doc, ix, "yaml-duplicate-key",
+				return tcg_ydoc_error(err, m->doc, ix, "yaml-duplicate-key",
 				                      "PCR %u twice in %s.%s", p, path, name->str);
 			if (val->kind != TCG_YNODE_SCALAR || val->len != b->size * 2 ||
 			    val->len != strlen(val->str) ||
 			    !tcg_hex_decode_n(val->str, val->len, b->value[p], sizeof b->value[p], &n) ||
 			    n != b->size)
-				return tcg_ydoc_error(err, &m->doc, val, "msg-size",
+				return tcg_ydoc_error(err, m->doc, val, "msg-size",
 				                      "%s.%s.%u must be %u bytes of hex", path, name->str, p,
 				                      (unsigned)b->size);
 			b->present |= 1u << p;

@@ -1,5 +1,6 @@
 /* YAML policies and their evaluation: see include/tcglog/policy.h. */
 #include "tcglog/policy.h"
+#include "policy_int.h"
 
 #include <ctype.h>
 #include <openssl/evp.h>
@@ -764,14 +765,36 @@ tcg_rc tcg_claims_doc_parse(const uint8_t *data, size_t len, const char *file,
 {
 	tcg_rc rc;
 	memset(c, 0, sizeof *c);
-	if ((rc = tcg_ydoc_parse(data, len, file, &c->doc, err)))
+	if (!(c->doc = calloc(1, sizeof *c->doc)))
+		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
+		                   "no memory");
+	if ((rc = tcg_ydoc_parse(data, len, file, c->doc, err)) ||
+	    (rc = tcg_claims_check(c->doc, c->doc->root, &c->verified, err))) {
+		tcg_claims_doc_free(c);
 		return rc;
-	if ((rc = tcg_claims_check(&c->doc, c->doc.root, &c->verified, err)))
-		tcg_ydoc_free(&c->doc);
+	}
+	c->root = c->doc->root;
+	return TCG_OK;
+}
+
+tcg_rc tcg_claims_doc_load(const char *path, tcg_claims_doc *c, tcg_err *err)
+{
+	uint8_t *data;
+	size_t len;
+	memset(c, 0, sizeof *c);
+	tcg_rc rc = tcg_read_file(path, TCG_YDOC_MAX_SIZE, &data, &len, NULL, err);
+	if (rc)
+		return rc;
+	rc = tcg_claims_doc_parse(data, len, strcmp(path, "-") ? path : "<stdin>", c, err);
+	free(data);
 	return rc;
 }
 
 void tcg_claims_doc_free(tcg_claims_doc *c)
 {
-	tcg_ydoc_free(&c->doc);
+	if (!c)
+		return;
+	tcg_ydoc_free(c->doc);
+	free(c->doc);
+	memset(c, 0, sizeof *c);
 }

@@ -5,6 +5,7 @@
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <tss2/tss2_mu.h>
@@ -210,6 +211,25 @@ wrong_key:
 	                         scheme == TPM2_ALG_ECDSA ? "ECDSA" : "RSA");
 }
 
+/*
+ * The signing hash over a then b. SHA-1 and SHA-2 go through the library's
+ * direct one-shot (tcg_hash2): an EVP call costs more than hashing a quote's
+ * few hundred bytes. Other hashes use the digest the verifier fetched.
+ */
+static bool signing_digest(tcg_quote_verifier *v, const void *a, size_t alen, const void *b,
+                           size_t blen, unsigned char *out, unsigned int *out_len)
+{
+	size_t n = tcg_alg_size(v->hash);
+	if (n && tcg_hash2(NULL, v->hash, a, alen, b, blen, out) == TCG_OK) {
+		*out_len = (unsigned int)n;
+		return true;
+	}
+	return v->mdctx && v->md && EVP_DigestInit_ex2(v->mdctx, v->md, NULL) &&
+	       (!alen || EVP_DigestUpdate(v->mdctx, a, alen)) &&
+	       (!blen || EVP_DigestUpdate(v->mdctx, b, blen)) &&
+	       EVP_DigestFinal_ex(v->mdctx, out, out_len);
+}
+
 /* Verify sig over data with exactly the scheme and hash the signature names. */
 static tcg_rc verify_signature(tcg_quote_verifier *v, const TPMT_SIGNATURE *sig,
                                const uint8_t *data, size_t len, tcg_err *err)
@@ -232,8 +252,7 @@ static tcg_rc verify_signature(tcg_quote_verifier *v, const TPMT_SIGNATURE *sig,
 		s = sig->signature.rsassa.sig.buffer;
 		slen = sig->signature.rsassa.sig.size;
 	}
-	ok = EVP_DigestInit_ex2(v->mdctx, v->md, NULL) && EVP_DigestUpdate(v->mdctx, data, len) &&
-	     EVP_DigestFinal_ex(v->mdctx, dig, &dig_len) &&
+	ok = signing_digest(v, data, len, NULL, 0, dig, &dig_len) &&
 	     EVP_PKEY_verify(v->pctx, s, slen, dig, dig_len) == 1;
 	OPENSSL_free(der);
 	return ok ? TCG_OK
@@ -299,7 +318,7 @@ static tcg_rc selected_values(const tcg_attest *a, const tcg_quote_opts *o, tcg_
 	tcg_replay_result *r = NULL;
 	tcg_rc rc = TCG_OK;
 
-	memset(out, 0, sizeof *out);
+	out->num_banks = 0; /* tcg_pcrs_add_bank clears each bank it adds */
 	if (o->log) {
 		if (!(r = OPENSSL_zalloc(sizeof *r)))
 			return tcg_fail_nomem(err);
@@ -364,20 +383,29 @@ out:
 }
 
 /* pcrDigest: H_sig(values of the selection, banks in selection order, indices ascending),
- * with the signing hash the verifier fetched for the signature. */
+ * with the signing hash the verifier was prepared for. The values (at most 8 distinct
+ * banks of 24) are hashed in one call: per-value hash calls cost more than the hashing. */
 static tcg_rc composite(const tcg_attest *a, const tcg_pcr_values *v, tcg_quote_verifier *qv,
                         uint8_t *out, tcg_err *err)
 {
-	EVP_MD_CTX *ctx = qv->mdctx;
+	uint8_t *vals = OPENSSL_malloc((size_t)TCG_MAX_BANKS * TCG_NUM_PCRS * TCG_MAX_DIGEST);
+	size_t used = 0;
 	unsigned int n = 0;
-	int ok = ctx && qv->md && EVP_DigestInit_ex2(ctx, qv->md, NULL);
+	bool ok = vals != NULL;
 	for (size_t k = 0; ok && k < a->selection.num_banks; k++) {
 		const tcg_pcr_bank *b = tcg_pcrs_bank_const(v, a->selection.bank[k].alg);
-		for (uint32_t p = 0; ok && b && p < TCG_NUM_PCRS; p++)
-			if (a->selection.bank[k].mask & (1u << p))
-				ok = EVP_DigestUpdate(ctx, b->value[p], b->size);
+		/* selected_values gave each selected bank once, so the values fit */
+		for (uint32_t p = 0; b && p < TCG_NUM_PCRS; p++)
+			if (a->selection.bank[k].mask & (1u << p)) {
+				ok = used + b->size <= (size_t)TCG_MAX_BANKS * TCG_NUM_PCRS * TCG_MAX_DIGEST;
+				if (!ok)
+					break;
+				memcpy(vals + used, b->value[p], b->size);
+				used += b->size;
+			}
 	}
-	ok = ok && EVP_DigestFinal_ex(ctx, out, &n);
+	ok = ok && signing_digest(qv, vals, used, NULL, 0, out, &n);
+	OPENSSL_free(vals);
 	return ok ? TCG_OK : tcg_fail_nomem(err);
 }
 
@@ -402,7 +430,10 @@ tcg_rc tcg_quote_verifier_verify(tcg_quote_verifier *qv, const uint8_t *attest, 
 	uint16_t hash;
 	tcg_rc rc;
 
-	memset(r, 0, sizeof *r);
+	/* The values' banks are cleared as they are added: zeroing all of them
+	 * (12 KB) on every quote would cost more than the rest of the checks. */
+	memset(r, 0, offsetof(tcg_quote_result, pcrs));
+	r->pcrs.num_banks = 0;
 	if ((!o->pcrs) == (!o->log))
 		return tcg_fail(err, TCG_E_USAGE, "quote-usage",
 		                "give either PCR values or an event log");

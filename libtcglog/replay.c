@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "output_int.h"
+
 static bool is_drtm_pcr(uint32_t pcr) { return pcr >= 17 && pcr <= 22; }
 
 /* StartupLocality: exactly "StartupLocality\0" plus one locality byte. */
@@ -242,4 +244,78 @@ tcg_rc tcg_replay_compare(const tcg_log *log, tcg_hasher *hasher, tcg_replay_res
 out:
 	tcg_hasher_free(own);
 	return rc;
+}
+
+tcg_rc tcg_replay_write(const tcg_replay_result *r, tcg_out_format fmt, FILE *out, tcg_err *err)
+{
+	tcg_yaml *y;
+	tcg_rc rc;
+
+	if ((rc = tcg_out_open(fmt, out, &y, err)))
+		return rc;
+	tcg_pcrs_write(y, &r->pcrs);
+	return tcg_yaml_finish(y, err);
+}
+
+/* The quirks the log and the comparison accepted, by name. */
+static void put_quirks(tcg_yaml *y, const tcg_log *log, const tcg_replay_result *r)
+{
+	unsigned q = tcg_log_quirks(log) | r->quirks;
+	if (!q)
+		return;
+	tcg_yaml_key(y, "quirks");
+	tcg_yaml_seq_start(y);
+	for (unsigned b = 1; b; b <<= 1)
+		if ((q & b) && tcg_quirk_name(b))
+			tcg_yaml_cstr(y, tcg_quirk_name(b));
+	tcg_yaml_seq_end(y);
+	/* which ExitBootServices events the workaround appended to PCR 5 */
+	if ((q & TCG_QUIRK_MISSING_EBS) && r->ebs_variant)
+		tcg_yaml_kv_cstr(y, "missing-ebs-appended", r->ebs_variant);
+}
+
+static void put_mismatch(tcg_yaml *y, const tcg_pcr_mismatch *m, const tcg_replay_result *r,
+                         const tcg_pcr_values *expected)
+{
+	tcg_yaml_map_start(y);
+	tcg_yaml_kv_cstr(y, "bank", tcg_alg_name(m->alg));
+	if (m->missing_bank) {
+		tcg_yaml_kv_bool(y, "missing", 1);
+	} else if (m->unreplayable) {
+		tcg_yaml_kv_u64(y, "pcr", m->pcr);
+		tcg_yaml_kv_bool(y, "unreplayable", 1);
+	} else {
+		const tcg_pcr_bank *got = tcg_pcrs_bank_const(&r->pcrs, m->alg);
+		const tcg_pcr_bank *want = tcg_pcrs_bank_const(expected, m->alg);
+		tcg_yaml_kv_u64(y, "pcr", m->pcr);
+		/* both banks exist for a value that differs; the values only then */
+		if (got && want && m->pcr < TCG_NUM_PCRS) {
+			tcg_yaml_kv_hex(y, "replayed", got->value[m->pcr], want->size);
+			tcg_yaml_kv_hex(y, "expected", want->value[m->pcr], want->size);
+		}
+	}
+	tcg_yaml_map_end(y);
+}
+
+tcg_rc tcg_replay_compare_write(const tcg_log *log, const tcg_replay_result *r,
+                                const tcg_pcr_values *expected, const tcg_pcr_mismatch *mm,
+                                size_t num_mm, tcg_out_format fmt, FILE *out, tcg_err *err)
+{
+	tcg_yaml *y;
+	tcg_rc rc;
+
+	if ((rc = tcg_out_open(fmt, out, &y, err)))
+		return rc;
+	tcg_yaml_map_start(y);
+	tcg_yaml_kv_bool(y, "verified", !num_mm);
+	put_quirks(y, log, r);
+	if (num_mm) {
+		tcg_yaml_key(y, "mismatches");
+		tcg_yaml_seq_start(y);
+		for (size_t i = 0; i < num_mm; i++)
+			put_mismatch(y, &mm[i], r, expected);
+		tcg_yaml_seq_end(y);
+	}
+	tcg_yaml_map_end(y);
+	return tcg_yaml_finish(y, err);
 }

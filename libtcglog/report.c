@@ -1,5 +1,6 @@
 /* The DHA-Report XML through libxml2: see include/tcglog/report.h. */
 #include "tcglog/report.h"
+#include "policy_int.h"
 
 #include <ctype.h>
 #include <libxml/parser.h>
@@ -369,9 +370,10 @@ static bool node_key_is(const tcg_ynode *k, const char *s)
 	return k->kind == TCG_YNODE_SCALAR && k->len == l && !memcmp(k->str, s, l);
 }
 
-tcg_rc tcg_report_failed_check(const tcg_ydoc *doc, const tcg_ynode *claims, bool *failed,
-                               tcg_err *err)
+tcg_rc tcg_report_failed_check(const tcg_claims_doc *c, bool *failed, tcg_err *err)
 {
+	const tcg_ydoc *doc = c->doc;
+	const tcg_ynode *claims = c->root;
 	const tcg_ynode *vf = tcg_ynode_get(claims, "verification");
 	const tcg_ynode *res = tcg_ynode_get(vf, "result");
 	*failed = false;

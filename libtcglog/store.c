@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "dha_int.h"
+#include "output_int.h"
 #include "store_int.h"
 #include "tcglog/report.h"
 
@@ -568,4 +569,34 @@ tcg_rc tcg_reports_time_parse(const char *s, int64_t *t, tcg_err *err)
 	return tcg_fail(err, TCG_E_USAGE, "report-time",
 	                "'%.32s' is neither seconds since the epoch nor YYYY-MM-DDTHH:MM:SSZ",
 	                s ? s : "");
+}
+
+tcg_rc tcg_report_row_write(const tcg_report_row *row, tcg_out_format fmt, FILE *out,
+                            tcg_err *err)
+{
+	char when[TCG_REPORTS_TIME_LEN + 1];
+	const char *p = row->failing ? row->failing : "";
+	tcg_yaml *y;
+	tcg_rc rc;
+
+	if (!tcg_reports_time_format(row->time, when))
+		return tcg_fail(err, TCG_E_IO, "nonce-store", "a kept report's time is out of range");
+	if ((rc = tcg_out_open(fmt, out, &y, err)))
+		return rc;
+	tcg_yaml_map_start(y);
+	tcg_yaml_kv_cstr(y, "device", row->device);
+	tcg_yaml_kv_cstr(y, "time", when);
+	tcg_yaml_kv_cstr(y, "verdict", row->compliant ? "compliant" : "non-compliant");
+	tcg_yaml_kv_cstr(y, "policy", row->policy ? row->policy : "");
+	tcg_yaml_key(y, "failing");
+	tcg_yaml_seq_start(y);
+	while (*p) {
+		size_t n = strcspn(p, " ");
+		if (n)
+			tcg_yaml_str(y, p, n);
+		p += n + (p[n] == ' ');
+	}
+	tcg_yaml_seq_end(y);
+	tcg_yaml_map_end(y);
+	return tcg_yaml_finish(y, err);
 }

@@ -3,7 +3,7 @@
 #ifndef TCGLOG_YAMLDOC_INT_H
 #define TCGLOG_YAMLDOC_INT_H
 
-#include "tcglog/yamldoc.h"
+#include "yamldoc.h"
 
 /* Shared by both readers so a tree means the same whichever built it. */
 void tcg_ynode_free_tree(tcg_ynode *n);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "jsonout.h"
+#include "yamldoc.h"
 
 /*
  * A direct writer: the bytes libyaml's emitter writes for the same calls
@@ -112,18 +113,29 @@ static void write_indent(tcg_yaml *y)
 	int indent = y->indent >= 0 ? y->indent : 0;
 	if (!y->indention || y->column > indent || (y->column == indent && !y->whitespace))
 		put_break(y);
-	while (y->column < indent)
-		put(y, ' ');
+	if (y->column < indent) {
+		/* nesting is capped (MAX_NEST), so the indent fits the buffer */
+		size_t k = (size_t)(indent - y->column);
+		memset(room(y, k), ' ', k);
+		y->n += k;
+		y->column = indent;
+	}
 	y->whitespace = true;
 	y->indention = true;
 }
 
-/* libyaml's yaml_emitter_write_indicator. */
-static void write_indicator(tcg_yaml *y, const char *s, bool need_ws, bool is_ws, bool is_indention)
+/* libyaml's yaml_emitter_write_indicator, for the one-character indicators. */
+static void write_indicator(tcg_yaml *y, char c, bool need_ws, bool is_ws, bool is_indention)
 {
-	if (need_ws && !y->whitespace)
-		put(y, ' ');
-	put_bytes(y, s, strlen(s));
+	char *o = room(y, 2);
+	if (need_ws && !y->whitespace) {
+		*o++ = ' ';
+		y->n++;
+		y->column++;
+	}
+	*o = c;
+	y->n++;
+	y->column++;
 	y->whitespace = is_ws;
 	y->indention = y->indention && is_indention;
 }
@@ -159,15 +171,15 @@ static bool before_node(tcg_yaml *y, bool scalar, size_t len, bool multiline, bo
 		open_block(y, f);
 	if (f->kind == F_SEQ) {
 		write_indent(y);
-		write_indicator(y, "-", true, false, true);
+		write_indicator(y, '-', true, false, true);
 		return false;
 	}
 	if (f->want_value) {
 		if (f->simple_key) {
-			write_indicator(y, ":", false, false, false);
+			write_indicator(y, ':', false, false, false);
 		} else {
 			write_indent(y);
-			write_indicator(y, ":", true, false, true);
+			write_indicator(y, ':', true, false, true);
 		}
 		return true;
 	}
@@ -180,7 +192,7 @@ static bool before_node(tcg_yaml *y, bool scalar, size_t len, bool multiline, bo
 	if (f->simple_key)
 		*simple_key = true;
 	else
-		write_indicator(y, "?", true, false, true);
+		write_indicator(y, '?', true, false, true);
 	return true;
 }
 
@@ -237,8 +249,8 @@ static void end(tcg_yaml *y, enum frame_kind kind)
 	}
 	if (f->pending) {
 		/* empty: libyaml writes the flow form */
-		write_indicator(y, kind == F_MAP ? "{" : "[", true, true, false);
-		write_indicator(y, kind == F_MAP ? "}" : "]", false, false, false);
+		write_indicator(y, kind == F_MAP ? '{' : '[', true, true, false);
+		write_indicator(y, kind == F_MAP ? '}' : ']', false, false, false);
 	} else {
 		y->indent = f->parent_indent;
 	}
@@ -277,8 +289,10 @@ tcg_yaml *tcg_yaml_new(FILE *out)
 {
 	tcg_yaml *y = writer_new(out, false);
 	if (y) {
+		/* the document start: libyaml's indicator "---" after write_indent */
 		write_indent(y);
-		write_indicator(y, "---", true, false, false);
+		put_bytes(y, "---", 3);
+		y->whitespace = y->indention = false;
 	}
 	return y;
 }
@@ -500,6 +514,39 @@ static bool printable_ascii(const char *s, size_t len)
 	return true;
 }
 
+/*
+ * Bytes that never make libyaml's analysis refuse the plain style, wherever
+ * they stand: letters, digits, '_', '/', '(', ')', '+', '=', and '-', '.' and
+ * ' ' anywhere but first ("---", "...", "- " start other tokens; ' ' not last
+ * either). Bit 1: may lead, bit 2: may follow.
+ */
+static const unsigned char plain_class[256] = {
+	['('] = 3, [')'] = 3, ['+'] = 3, ['.'] = 2, ['/'] = 3, ['='] = 3, ['_'] = 3,
+	[' '] = 2, ['-'] = 2,
+	['0'] = 3, ['1'] = 3, ['2'] = 3, ['3'] = 3, ['4'] = 3,
+	['5'] = 3, ['6'] = 3, ['7'] = 3, ['8'] = 3, ['9'] = 3,
+	['A'] = 3, ['B'] = 3, ['C'] = 3, ['D'] = 3, ['E'] = 3, ['F'] = 3, ['G'] = 3,
+	['H'] = 3, ['I'] = 3, ['J'] = 3, ['K'] = 3, ['L'] = 3, ['M'] = 3, ['N'] = 3,
+	['O'] = 3, ['P'] = 3, ['Q'] = 3, ['R'] = 3, ['S'] = 3, ['T'] = 3, ['U'] = 3,
+	['V'] = 3, ['W'] = 3, ['X'] = 3, ['Y'] = 3, ['Z'] = 3,
+	['a'] = 3, ['b'] = 3, ['c'] = 3, ['d'] = 3, ['e'] = 3, ['f'] = 3, ['g'] = 3,
+	['h'] = 3, ['i'] = 3, ['j'] = 3, ['k'] = 3, ['l'] = 3, ['m'] = 3, ['n'] = 3,
+	['o'] = 3, ['p'] = 3, ['q'] = 3, ['r'] = 3, ['s'] = 3, ['t'] = 3, ['u'] = 3,
+	['v'] = 3, ['w'] = 3, ['x'] = 3, ['y'] = 3, ['z'] = 3,
+};
+
+/* Printable ASCII that libyaml would write plain, decided in one pass over
+ * the common case (keys, names, numbers); false means "ask the full rules". */
+static bool plain_sure(const char *s, size_t len)
+{
+	unsigned ok = 2;
+	if (!len || !(plain_class[(unsigned char)s[0]] & 1) || s[len - 1] == ' ')
+		return false;
+	for (size_t i = 1; i < len; i++)
+		ok &= plain_class[(unsigned char)s[i]];
+	return ok;
+}
+
 /* libyaml's analysis of printable ASCII text: may it be written plain in a block? */
 static bool block_plain_ok(const char *s, size_t len)
 {
@@ -519,12 +566,27 @@ static bool block_plain_ok(const char *s, size_t len)
 	return true;
 }
 
+/* UTF-16LE text up to its first NUL; runs of plain ASCII are copied as they are. */
 static void dq_utf16(tcg_yaml *y, const uint8_t *p, size_t len)
 {
-	size_t i = 0;
+	size_t i = 0, units = len / 2;
 	uint32_t c;
-	while (i < len / 2 && (c = utf16_next(p, len / 2, &i)))
+	while (i < units) {
+		size_t k = OUT_BUF - y->n, j = 0;
+		char *o = y->buf + y->n;
+		while (j < k && i < units && !p[2 * i + 1] && dq_safe_byte(p[2 * i]))
+			o[j++] = (char)p[2 * i++];
+		y->n += j;
+		if (i == units)
+			return;
+		if (j == k) {
+			flush(y);
+			continue;
+		}
+		if (!(c = utf16_next(p, units, &i)))
+			return;
 		dq_cp(y, c);
+	}
 }
 
 static void dq_hex(tcg_yaml *y, const uint8_t *p, size_t len)
@@ -551,25 +613,25 @@ static void dq_hex(tcg_yaml *y, const uint8_t *p, size_t len)
 
 static void single_quoted(tcg_yaml *y, const char *s, size_t len)
 {
-	write_indicator(y, "'", true, false, false);
+	write_indicator(y, '\'', true, false, false);
 	for (const char *q; (q = memchr(s, '\'', len)); len -= (size_t)(q + 1 - s), s = q + 1) {
 		put_bytes(y, s, (size_t)(q + 1 - s));
 		put(y, '\'');
 	}
 	put_bytes(y, s, len);
-	write_indicator(y, "'", false, false, false);
+	write_indicator(y, '\'', false, false, false);
 }
 
 static void double_quoted(tcg_yaml *y, enum text kind, const uint8_t *p, size_t len)
 {
-	write_indicator(y, "\"", true, false, false);
+	write_indicator(y, '"', true, false, false);
 	if (kind == T_UTF16)
 		dq_utf16(y, p, len);
 	else if (kind == T_HEX)
 		dq_hex(y, p, len);
 	else
 		dq_utf8(y, p, len);
-	write_indicator(y, "\"", false, false, false);
+	write_indicator(y, '"', false, false, false);
 }
 
 /* The text a scalar stands for, as UTF-8 in one allocation (JSON strings). */
@@ -618,6 +680,27 @@ static bool key_expected(const tcg_yaml *y)
 	return y->depth && y->st[y->depth - 1].kind == F_MAP && !y->st[y->depth - 1].want_value;
 }
 
+/* A plain scalar whose text is known to need no quotes: printable ASCII that
+ * libyaml's analysis allows plain, not empty (numbers, names, GUIDs). */
+static void plain_known(tcg_yaml *y, const char *s, size_t len)
+{
+	bool simple;
+	if (y->failed)
+		return;
+	if (y->json) {
+		json_text(y, true, T_ASCII, (const uint8_t *)s, len);
+		return;
+	}
+	before_node(y, true, len, false, &simple);
+	if (y->failed)
+		return;
+	if (!y->whitespace)
+		put(y, ' ');
+	put_bytes(y, s, len);
+	y->whitespace = y->indention = false;
+	after_node(y);
+}
+
 /*
  * One scalar. T_ASCII text asks for want (plain or single-quoted) and falls
  * back as libyaml does: plain to single-quoted, and text that is not printable
@@ -630,6 +713,10 @@ static void scalar(tcg_yaml *y, enum style want, enum text kind, const void *tex
 	bool simple = false, multiline = false;
 	if (y->failed)
 		return;
+	if (want == S_PLAIN && kind == T_ASCII && plain_sure(text, len)) {
+		plain_known(y, text, len);
+		return;
+	}
 	if (kind == T_ASCII && !printable_ascii(text, len))
 		kind = T_UTF8;
 	if (y->json) {
@@ -663,35 +750,61 @@ void tcg_yaml_cstr(tcg_yaml *y, const char *s) { tcg_yaml_str(y, s, strlen(s)); 
 void tcg_yaml_utf16(tcg_yaml *y, const uint8_t *p, size_t len) { scalar(y, S_DOUBLE, T_UTF16, p, len); }
 void tcg_yaml_hex(tcg_yaml *y, const uint8_t *p, size_t len) { scalar(y, S_DOUBLE, T_HEX, p, len); }
 
+/* v in decimal, ending at end; returns where it starts. */
+static char *fmt_u64(char *end, uint64_t v)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while (v /= 10);
+	return end;
+}
+
+static const char hex_lower[] = "0123456789abcdef";
+
 void tcg_yaml_u64(tcg_yaml *y, uint64_t v)
 {
-	char b[24];
-	snprintf(b, sizeof b, "%" PRIu64, v);
-	tcg_yaml_plain(y, b);
+	char b[24], *s = fmt_u64(b + sizeof b, v);
+	plain_known(y, s, (size_t)(b + sizeof b - s));
 }
 
 void tcg_yaml_hex64(tcg_yaml *y, uint64_t v)
 {
-	char b[24];
-	snprintf(b, sizeof b, "0x%" PRIx64, v);
-	tcg_yaml_plain(y, b);
+	char b[24], *s = b + sizeof b;
+	do
+		*--s = hex_lower[v & 15];
+	while (v >>= 4);
+	*--s = 'x';
+	*--s = '0';
+	plain_known(y, s, (size_t)(b + sizeof b - s));
 }
 
-void tcg_yaml_bool(tcg_yaml *y, int v) { tcg_yaml_plain(y, v ? "true" : "false"); }
+void tcg_yaml_bool(tcg_yaml *y, int v)
+{
+	if (v)
+		plain_known(y, "true", 4);
+	else
+		plain_known(y, "false", 5);
+}
 
+/* Bytes 3..0, 5..4, 7..6 little-endian, then 8..15 as they are. */
 void tcg_guid_format(const uint8_t p[16], char out[37])
 {
-	snprintf(out, 37,
-	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", p[3],
-	         p[2], p[1], p[0], p[5], p[4], p[7], p[6], p[8], p[9], p[10], p[11], p[12], p[13],
-	         p[14], p[15]);
+	static const unsigned char order[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
+	char *o = out;
+	for (size_t i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*o++ = '-';
+		*o++ = hex_lower[p[order[i]] >> 4];
+		*o++ = hex_lower[p[order[i]] & 15];
+	}
+	*o = '\0';
 }
 
 void tcg_yaml_guid(tcg_yaml *y, const uint8_t p[16])
 {
 	char g[37];
 	tcg_guid_format(p, g);
-	tcg_yaml_plain(y, g);
+	plain_known(y, g, 36);
 }
 
 void tcg_yaml_kv_str(tcg_yaml *y, const char *key, const char *s, size_t len)

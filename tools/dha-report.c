@@ -5,7 +5,6 @@
 
 #include "tcglog/nonce.h"
 #include "tcglog/reports.h"
-#include "tcglog/yamlout.h"
 #include "tool.h"
 
 static const char *prog = "dha-report";
@@ -82,40 +81,16 @@ static tcg_rc print_text(const tcg_report_row *row, const char *when)
 	return TCG_OK;
 }
 
-/* One JSON line through the library's JSON writer; failing as a list. */
-static tcg_rc print_json(const tcg_report_row *row, const char *when, tcg_err *err)
-{
-	tcg_yaml *y = tcg_yaml_new_json(stdout);
-	const char *p = row->failing;
-
-	if (!y)
-		return tcg_fail_nomem(err);
-	tcg_yaml_map_start(y);
-	tcg_yaml_kv_cstr(y, "device", row->device);
-	tcg_yaml_kv_cstr(y, "time", when);
-	tcg_yaml_kv_cstr(y, "verdict", row->compliant ? "compliant" : "non-compliant");
-	tcg_yaml_kv_cstr(y, "policy", row->policy);
-	tcg_yaml_key(y, "failing");
-	tcg_yaml_seq_start(y);
-	while (*p) {
-		size_t n = strcspn(p, " ");
-		if (n)
-			tcg_yaml_str(y, p, n);
-		p += n + (p[n] == ' ');
-	}
-	tcg_yaml_seq_end(y);
-	tcg_yaml_map_end(y);
-	return tcg_yaml_finish(y, err);
-}
-
 static tcg_rc print_row(void *arg, const tcg_report_row *row, tcg_err *err)
 {
 	const printer *p = arg;
 	char when[TCG_REPORTS_TIME_LEN + 1];
 
+	if (p->json)
+		return tcg_report_row_write(row, TCG_OUT_JSON, stdout, err);
 	if (!tcg_reports_time_format(row->time, when))
 		return tcg_fail(err, TCG_E_IO, "nonce-store", "a kept report's time is out of range");
-	return p->json ? print_json(row, when, err) : print_text(row, when);
+	return print_text(row, when);
 }
 
 static int add(tcg_nonce_store *store, const char *store_path, const char *path)

@@ -74,23 +74,8 @@ typedef struct {
 static void failure(run *r, const char *device, const tcg_err *e, const bool *mismatch)
 {
 	tcg_err werr;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem;
-	tcg_rc rc;
 	tcg_err_clear(&werr);
-	if (!r->json) {
-		rc = tcg_dha_failure_write(stdout, device, e, mismatch, &werr);
-	} else if (!(mem = open_memstream(&text, &len))) {
-		rc = tcg_fail_nomem(&werr);
-	} else {
-		rc = tcg_dha_failure_write(mem, device, e, mismatch, &werr);
-		if (fclose(mem) && !rc)
-			rc = tcg_fail_nomem(&werr);
-		if (!rc)
-			rc = tcg_yaml_text_to_json(text, len, stdout, &werr);
-		free(text);
-	}
+	tcg_rc rc = tcg_dha_failure_write(tool_out_format(r->json), stdout, device, e, mismatch, &werr);
 	if (rc)
 		r->status = tool_worse(r->status, tool_error(prog, "standard output", &werr));
 }
@@ -116,8 +101,7 @@ static void answer(run *r, tcg_dha_verify_item *it, const char *name)
 		return;
 	}
 	tcg_err_clear(&err);
-	if (r->json ? tcg_yaml_text_to_json(it->v.claims, it->v.claims_len, stdout, &err)
-	            : tcg_dha_claims_write(&it->v, stdout, &err))
+	if (tcg_dha_claims_write(&it->v, tool_out_format(r->json), stdout, &err))
 		r->status = tool_worse(r->status, tool_error(prog, "standard output", &err));
 }
 
@@ -156,7 +140,7 @@ static void verify_file(run *r, const char *path)
 	bool is_stdin = !strcmp(path, "-");
 	const char *name = is_stdin ? "<stdin>" : path;
 	FILE *f = is_stdin ? stdin : fopen(path, "rb");
-	tcg_ydoc_stream *s = NULL;
+	tcg_msg_stream *s = NULL;
 	batch *b = NULL;
 	unsigned docs = 0;
 
@@ -166,17 +150,17 @@ static void verify_file(run *r, const char *path)
 		return;
 	}
 	if (!(b = calloc(1, sizeof *b)) ||
-	    !(s = tcg_ydoc_stream_open_file(f, name, tcg_msg_max_size(accept)))) {
+	    !(s = tcg_msg_stream_open(f, name, accept))) {
 		fprintf(stderr, "%s: %s: out-of-memory\n", prog, name);
 		r->status = tool_worse(r->status, 3);
 		goto out;
 	}
 	/* A stream stopped by a fault: that document has its failure document. */
-	while (!tcg_ydoc_stream_stopped(s)) {
+	while (!tcg_msg_stream_stopped(s)) {
 		tcg_dha_verify_item *it = &b->it[b->n];
 		bool done = false;
 		memset(it, 0, sizeof *it);
-		tcg_rc rc = tcg_msg_next(s, accept, &b->m[b->n], &done, &it->err);
+		tcg_rc rc = tcg_msg_stream_next(s, &b->m[b->n], &done, &it->err);
 		if (!rc && done)
 			break;
 		docs++;
@@ -191,7 +175,7 @@ static void verify_file(run *r, const char *path)
 		r->status = tool_worse(r->status, 2);
 	}
 out:
-	tcg_ydoc_stream_close(s);
+	tcg_msg_stream_close(s);
 	free(b);
 	if (!is_stdin)
 		fclose(f);

@@ -89,7 +89,7 @@ static int run(void *ctx, int argc, char **argv)
 			tool_error(prog, path, tcg_claims_problem(in.claims, i));
 		tcg_err werr;
 		tcg_err_clear(&werr);
-		if (tcg_claims_emit(in.claims, tool_yaml_new(opt->json, stdout), &werr)) {
+		if (tcg_claims_write_as(in.claims, tool_out_format(opt->json), stdout, &werr)) {
 			status = tool_error(prog, NULL, &werr);
 			goto out;
 		}

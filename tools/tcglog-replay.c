@@ -64,44 +64,20 @@ static void filter_banks(tcg_pcr_values *v, const uint16_t *banks, size_t n)
 	v->num_banks = k;
 }
 
-static void put_quirks(tcg_yaml *y, const tcg_log *log, const tcg_replay_result *r)
-{
-	unsigned q = tcg_log_quirks(log) | r->quirks;
-	if (!q)
-		return;
-	tcg_yaml_key(y, "quirks");
-	tcg_yaml_seq_start(y);
-	for (unsigned b = 1; b; b <<= 1)
-		if (q & b)
-			tcg_yaml_cstr(y, tcg_quirk_name(b));
-	tcg_yaml_seq_end(y);
-	/* which ExitBootServices events the workaround appended to PCR 5 */
-	if ((q & TCG_QUIRK_MISSING_EBS) && r->ebs_variant)
-		tcg_yaml_kv_cstr(y, "missing-ebs-appended", r->ebs_variant);
-}
-
-/* One mismatch in the document and on standard error. */
-static void put_mismatch(tcg_yaml *y, const char *path, const tcg_pcr_mismatch *m,
-                         const tcg_replay_result *r, const tcg_pcr_values *want)
+/* One mismatch on standard error. */
+static void say_mismatch(const char *path, const tcg_pcr_mismatch *m, const tcg_replay_result *r,
+                         const tcg_pcr_values *want)
 {
 	const char *bank = tcg_alg_name(m->alg);
-	tcg_yaml_map_start(y);
-	tcg_yaml_kv_cstr(y, "bank", bank);
 	if (m->missing_bank) {
-		tcg_yaml_kv_bool(y, "missing", 1);
 		fprintf(stderr, "%s: %s: pcr-bank-missing: the log carries no %s bank\n", prog, path,
 		        bank);
 	} else if (m->unreplayable) {
-		tcg_yaml_kv_u64(y, "pcr", m->pcr);
-		tcg_yaml_kv_bool(y, "unreplayable", 1);
 		fprintf(stderr, "%s: %s: pcr-unreplayable: %s PCR %u has events without a %s digest\n",
 		        prog, path, bank, m->pcr, bank);
 	} else {
 		const uint8_t *got = tcg_pcrs_bank_const(&r->pcrs, m->alg)->value[m->pcr];
 		const tcg_pcr_bank *wb = tcg_pcrs_bank_const(want, m->alg);
-		tcg_yaml_kv_u64(y, "pcr", m->pcr);
-		tcg_yaml_kv_hex(y, "replayed", got, wb->size);
-		tcg_yaml_kv_hex(y, "expected", wb->value[m->pcr], wb->size);
 		fprintf(stderr, "%s: %s: pcr-mismatch: %s PCR %u replays to ", prog, path, bank,
 		        m->pcr);
 		print_hex(stderr, got, wb->size);
@@ -109,7 +85,6 @@ static void put_mismatch(tcg_yaml *y, const char *path, const tcg_pcr_mismatch *
 		print_hex(stderr, wb->value[m->pcr], wb->size);
 		fputc('\n', stderr);
 	}
-	tcg_yaml_map_end(y);
 }
 
 static int compare(const char *path, const char *pcrs_path, const tcg_log *log,
@@ -122,7 +97,6 @@ static int compare(const char *path, const char *pcrs_path, const tcg_log *log,
 	tcg_pcr_mismatch mm[TCG_MAX_BANKS * TCG_NUM_PCRS];
 	tcg_err err;
 	tcg_rc rc;
-	tcg_yaml *y;
 	int status;
 
 	tool_init_crypto();
@@ -146,23 +120,15 @@ static int compare(const char *path, const char *pcrs_path, const tcg_log *log,
 		free(want);
 		return tool_error(prog, path, &err);
 	}
-	if (!(y = tool_yaml_new(json, stdout))) {
-		free(want);
-		return 3;
-	}
-	tcg_yaml_map_start(y);
-	tcg_yaml_kv_bool(y, "verified", !total);
-	put_quirks(y, log, r);
-	if (total) {
-		tcg_yaml_key(y, "mismatches");
-		tcg_yaml_seq_start(y);
-		for (size_t i = 0; i < total; i++)
-			put_mismatch(y, path, &mm[i], r, want);
-		tcg_yaml_seq_end(y);
-	}
-	tcg_yaml_map_end(y);
-	status = tool_yaml_finish(prog, y);
-	if (!status && total)
+	/* mm has room for every PCR of every bank: none is left out */
+	if (total > sizeof mm / sizeof mm[0])
+		total = sizeof mm / sizeof mm[0];
+	for (size_t i = 0; i < total; i++)
+		say_mismatch(path, &mm[i], r, want);
+	status = 0;
+	if (tcg_replay_compare_write(log, r, want, mm, total, tool_out_format(json), stdout, &err))
+		status = tool_error(prog, NULL, &err);
+	else if (total)
 		status = 1;
 	free(want);
 	return status;
@@ -241,13 +207,8 @@ static int run(void *ctx, int argc, char **argv)
 				        prog, path, tcg_alg_name(banks[i]));
 				status = 1;
 			}
-		tcg_yaml *y = tool_yaml_new(json, stdout);
-		if (!y)
-			status = 3;
-		else {
-			tcg_pcrs_write(y, &r->pcrs);
-			status = worse(status, tool_yaml_finish(prog, y));
-		}
+		if (tcg_replay_write(r, tool_out_format(json), stdout, &err))
+			status = worse(status, tool_error(prog, NULL, &err));
 		/* The PCR layout has no place for them: quirks go to stderr. */
 		for (unsigned q = 1; q; q <<= 1)
 			if (tcg_log_quirks(log) & q)

@@ -13,7 +13,7 @@
 #include "tcglog/ekcert.h"
 #include "tcglog/error.h"
 #include "tcglog/log.h"
-#include "tcglog/yamlout.h"
+#include "tcglog/output.h"
 
 /*
  * What a tool is: its own options and what it does with them. tool_main adds
@@ -72,18 +72,10 @@ int tool_add_bank(const char *prog, uint16_t *banks, size_t *n, const char *name
 /* --format yaml|json: 0 (*json set), or the usage exit status. */
 int tool_format(const char *prog, const char *arg, bool *json);
 
-/* The writer of one output document in the format asked for; NULL when out of memory. */
-static inline tcg_yaml *tool_yaml_new(bool json, FILE *out)
+/* The result writers' format for --format's choice. */
+static inline tcg_out_format tool_out_format(bool json)
 {
-	return json ? tcg_yaml_new_json(out) : tcg_yaml_new(out);
-}
-
-/* Finish an output document: 0, or the exit status after saying why. */
-static inline int tool_yaml_finish(const char *prog, tcg_yaml *y)
-{
-	tcg_err err;
-	tcg_err_clear(&err);
-	return tcg_yaml_finish(y, &err) ? tool_error(prog, NULL, &err) : 0;
+	return json ? TCG_OUT_JSON : TCG_OUT_YAML;
 }
 
 int tool_version(const char *prog);

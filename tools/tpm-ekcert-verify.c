@@ -5,7 +5,6 @@
 
 #include "tcglog/ekcert.h"
 #include "tcglog/tpm.h"
-#include "tcglog/yamlout.h"
 #include "tool.h"
 
 static const char *prog = "tpm-ekcert-verify";
@@ -38,123 +37,6 @@ static void usage(FILE *f)
 	        "Exit status: 0 verified, 1 a check failed (the rule is named), 2 bad usage\n"
 	        "or input that cannot be parsed, 3 a file could not be read.\n",
 	        prog, TCGLOG_EK_ROOTS);
-}
-
-static void print_result(const tcg_ekcert *c, const tcg_ekcert_result *r, bool lenient,
-                         bool have_ek, bool json)
-{
-	tcg_yaml *y = tool_yaml_new(json, stdout);
-	uint32_t id;
-	const char *fam;
-	long level, rev;
-
-	if (!y)
-		return;
-	tcg_yaml_map_start(y);
-	tcg_yaml_kv_bool(y, "verified", r->verified);
-	tcg_yaml_kv_cstr(y, "profile", lenient ? "lenient" : "strict");
-
-	tcg_yaml_key(y, "manufacturer");
-	tcg_yaml_map_start(y);
-	if (tcg_ekcert_manufacturer(c))
-		tcg_yaml_kv_cstr(y, "id", tcg_ekcert_manufacturer(c));
-	else {
-		tcg_yaml_key(y, "id");
-		tcg_yaml_null(y);
-	}
-	if (tcg_ekcert_manufacturer_id(c, &id)) {
-		char ascii[5];
-		bool text = true;
-		for (int i = 0; i < 4; i++) {
-			unsigned ch = (id >> (24 - 8 * i)) & 0xff;
-			if (ch == 0 && i > 0) {
-				ascii[i] = '\0';
-				continue;
-			}
-			text = text && ch >= 0x20 && ch < 0x7f && (i == 0 || ascii[i - 1] != '\0');
-			ascii[i] = (char)ch;
-		}
-		ascii[4] = '\0';
-		tcg_yaml_kv_hex64(y, "value", id);
-		if (text)
-			tcg_yaml_kv_cstr(y, "ascii", ascii);
-		tcg_yaml_kv_cstr(y, "vendor", tcg_tpm_vendor_name(id) ? tcg_tpm_vendor_name(id)
-		                                                     : "unknown");
-	}
-	tcg_yaml_map_end(y);
-	tcg_yaml_key(y, "model");
-	if (tcg_ekcert_model(c))
-		tcg_yaml_cstr(y, tcg_ekcert_model(c));
-	else
-		tcg_yaml_null(y);
-	tcg_yaml_key(y, "version");
-	if (tcg_ekcert_version(c))
-		tcg_yaml_cstr(y, tcg_ekcert_version(c));
-	else
-		tcg_yaml_null(y);
-	if (tcg_ekcert_version_id(c, &id))
-		tcg_yaml_kv_hex64(y, "firmware-version", id);
-	if (tcg_ekcert_tpm_spec(c, &fam, &level, &rev)) {
-		tcg_yaml_key(y, "tpm-specification");
-		tcg_yaml_map_start(y);
-		tcg_yaml_kv_cstr(y, "family", fam);
-		tcg_yaml_kv_u64(y, "level", (uint64_t)level);
-		tcg_yaml_kv_u64(y, "revision", (uint64_t)rev);
-		tcg_yaml_map_end(y);
-	}
-
-	tcg_yaml_key(y, "key");
-	tcg_yaml_map_start(y);
-	tcg_yaml_kv_cstr(y, "type", tcg_ekcert_key_type(c) ? tcg_ekcert_key_type(c) : "unknown");
-	tcg_yaml_kv_u64(y, "bits", tcg_ekcert_key_bits(c));
-	if (tcg_ekcert_key_curve(c))
-		tcg_yaml_kv_cstr(y, "curve", tcg_ekcert_key_curve(c));
-	tcg_yaml_kv_cstr(y, "ek-public", !have_ek || !r->key_checked ? "not given"
-	                                 : r->key_matches                ? "matches"
-	                                                                 : "differs");
-	tcg_yaml_map_end(y);
-
-	tcg_yaml_kv_cstr(y, "subject", tcg_ekcert_subject(c));
-	tcg_yaml_kv_cstr(y, "issuer", tcg_ekcert_issuer(c));
-	tcg_yaml_kv_cstr(y, "serial", tcg_ekcert_serial(c));
-	tcg_yaml_key(y, "validity");
-	tcg_yaml_map_start(y);
-	tcg_yaml_kv_cstr(y, "not-before", tcg_ekcert_not_before(c));
-	tcg_yaml_kv_cstr(y, "not-after", tcg_ekcert_not_after(c));
-	tcg_yaml_map_end(y);
-
-	tcg_yaml_key(y, "chain");
-	tcg_yaml_seq_start(y);
-	for (size_t i = 0; i < r->chain_len; i++)
-		tcg_yaml_cstr(y, r->chain[i]);
-	tcg_yaml_seq_end(y);
-
-	tcg_yaml_key(y, "quirks");
-	tcg_yaml_seq_start(y);
-	for (unsigned q = 1; q; q <<= 1) {
-		if (!(tcg_ekcert_quirks(c) & q))
-			continue;
-		tcg_yaml_map_start(y);
-		tcg_yaml_kv_cstr(y, "name", tcg_ekcert_quirk_name(q));
-		tcg_yaml_kv_cstr(y, "detail", tcg_ekcert_quirk_detail(c, q));
-		tcg_yaml_map_end(y);
-	}
-	tcg_yaml_seq_end(y);
-
-	tcg_yaml_key(y, "findings");
-	tcg_yaml_seq_start(y);
-	size_t kept = r->num_findings < TCG_EKCERT_MAX_FINDINGS ? r->num_findings
-	                                                        : TCG_EKCERT_MAX_FINDINGS;
-	for (size_t i = 0; i < kept; i++) {
-		tcg_yaml_map_start(y);
-		tcg_yaml_kv_cstr(y, "rule", r->finding[i].rule);
-		tcg_yaml_kv_cstr(y, "severity", r->finding[i].warning ? "warning" : "error");
-		tcg_yaml_kv_cstr(y, "message", r->finding[i].msg);
-		tcg_yaml_map_end(y);
-	}
-	tcg_yaml_seq_end(y);
-	tcg_yaml_map_end(y);
-	tool_yaml_finish(prog, y);
 }
 
 typedef struct {
@@ -226,20 +108,22 @@ static int run(void *ctx, int argc, char **argv)
 		status = tool_error(prog, path, &err);
 		goto out;
 	}
-	tcg_rc rc = tcg_ekcert_verify(cert, trust, ek, lenient ? TCG_EKCERT_LENIENT : 0, 0, res,
-	                              &err);
+	unsigned flags = lenient ? TCG_EKCERT_LENIENT : 0;
+	tcg_rc rc = tcg_ekcert_verify(cert, trust, ek, flags, 0, res, &err);
 	if (rc && rc != TCG_E_MISMATCH) {
 		status = tool_error(prog, path, &err);
 		goto out;
 	}
-	print_result(cert, res, lenient, ek != NULL, json);
+	tcg_err werr;
+	tcg_err_clear(&werr);
+	tcg_rc wrc = tcg_ekcert_result_write(cert, res, flags, tool_out_format(json), stdout, &werr);
 	size_t kept = res->num_findings < TCG_EKCERT_MAX_FINDINGS ? res->num_findings
 	                                                          : TCG_EKCERT_MAX_FINDINGS;
 	for (size_t i = 0; i < kept; i++)
 		fprintf(stderr, "%s: %s: %s%s: %s\n", prog, path,
 		        res->finding[i].warning ? "warning: " : "", res->finding[i].rule,
 		        res->finding[i].msg);
-	status = rc ? 1 : 0;
+	status = wrc ? tool_error(prog, NULL, &werr) : rc ? 1 : 0;
 out:
 	tcg_ekcert_free(cert);
 	tcg_public_free(ek);

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "tcglog/quote.h"
-#include "tcglog/yamlout.h"
 #include "tool.h"
 
 static const char *prog = "tpm-quote-verify";
@@ -47,77 +46,6 @@ static tcg_rc read_small(const char *path, uint8_t **data, size_t *len, tcg_err 
 	return tcg_read_file(path, 1u << 20, data, len, NULL, err);
 }
 
-static const char *scheme_name(uint16_t s)
-{
-	switch (s) {
-	case TCG_ALG_RSASSA:
-		return "rsassa";
-	case TCG_ALG_RSAPSS:
-		return "rsapss";
-	case TCG_ALG_ECDSA:
-		return "ecdsa";
-	default:
-		return "unknown";
-	}
-}
-
-static void print_result(tcg_yaml *y, const tcg_public *ak, const tcg_quote_result *r,
-                         bool from_log)
-{
-	uint8_t name[TCG_MAX_NAME];
-	size_t name_len;
-	tcg_err err;
-
-	tcg_yaml_map_start(y);
-	tcg_yaml_kv_bool(y, "verified", 1);
-	tcg_yaml_key(y, "ak");
-	tcg_yaml_map_start(y);
-	tcg_yaml_key(y, "type");
-	tcg_yaml_plain(y, tcg_public_type(ak) == TCG_ALG_RSA ? "rsa" : "ecc");
-	tcg_yaml_kv_u64(y, "bits", tcg_public_key_bits(ak));
-	if (tcg_public_has_area(ak) && !tcg_public_name(ak, name, &name_len, &err))
-		tcg_yaml_kv_hex(y, "name", name, name_len);
-	tcg_yaml_key(y, "checks");
-	tcg_yaml_plain(y, r->ak_checked ? "passed" : "not-run");
-	if (!r->ak_checked)
-		tcg_yaml_kv_cstr(y, "note", "--ak-unchecked-pem: a PEM key carries no TPM attributes, so "
-		                            "nothing showed it is a restricted, fixedTPM AK");
-	tcg_yaml_map_end(y);
-	tcg_yaml_key(y, "signature");
-	tcg_yaml_map_start(y);
-	tcg_yaml_key(y, "scheme");
-	tcg_yaml_plain(y, scheme_name(r->sig_scheme));
-	tcg_yaml_key(y, "hash");
-	tcg_yaml_plain(y, tcg_alg_name(r->sig_hash));
-	tcg_yaml_map_end(y);
-	tcg_yaml_kv_hex(y, "signer", r->attest.signer, r->attest.signer_len);
-	tcg_yaml_kv_hex(y, "nonce", r->attest.extra, r->attest.extra_len);
-	tcg_yaml_key(y, "clock");
-	tcg_yaml_map_start(y);
-	tcg_yaml_kv_u64(y, "clock", r->attest.clock);
-	tcg_yaml_kv_u64(y, "resetCount", r->attest.reset_count);
-	tcg_yaml_kv_u64(y, "restartCount", r->attest.restart_count);
-	tcg_yaml_kv_bool(y, "safe", r->attest.safe);
-	tcg_yaml_map_end(y);
-	tcg_yaml_kv_hex64(y, "firmwareVersion", r->attest.firmware_version);
-	tcg_yaml_key(y, "pcrSource");
-	tcg_yaml_plain(y, from_log ? "event-log" : "pcr-values");
-	tcg_yaml_kv_hex(y, "pcrDigest", r->attest.pcr_digest, r->attest.pcr_digest_len);
-	/* the quoted selection's values, in its order */
-	tcg_yaml_key(y, "pcrs");
-	tcg_pcrs_write(y, &r->pcrs);
-	tcg_yaml_map_end(y);
-}
-
-/* The refusal of a quote that breaks a rule. */
-static void print_refusal(tcg_yaml *y, const tcg_err *err)
-{
-	tcg_yaml_map_start(y);
-	tcg_yaml_kv_bool(y, "verified", 0);
-	tcg_yaml_kv_cstr(y, "rule", err->rule);
-	tcg_yaml_map_end(y);
-}
-
 typedef struct {
 	const char *ak_path, *msg_path, *sig_path, *nonce_hex, *pcrs_path, *log_path, *pcr_list;
 	tcg_quote_opts o;
@@ -158,9 +86,8 @@ static int run(void *ctx, int argc, char **argv)
 	tcg_pcr_values *pcrs = NULL;
 	tcg_quote_result *r = NULL;
 	const char *failed_file = NULL;
-	tcg_yaml *y;
 	bool json = opt->json;
-	tcg_err err;
+	tcg_err err, werr;
 	int status = 0;
 
 	if (argc != 0)
@@ -206,18 +133,16 @@ static int run(void *ctx, int argc, char **argv)
 	failed_file = msg_path;
 	if (tcg_quote_verify(ak, msg, msg_len, sig, sig_len, &o, r, &err))
 		goto fail;
-	if (!(y = tool_yaml_new(json, stdout))) {
-		status = 3;
-		goto out;
-	}
-	print_result(y, ak, r, log != NULL);
-	status = tool_yaml_finish(prog, y);
+	tcg_err_clear(&werr);
+	if (tcg_quote_result_write(ak, r, log != NULL, tool_out_format(json), stdout, &werr))
+		status = tool_error(prog, NULL, &werr);
 	goto out;
 fail:
-	if (err.rc == TCG_E_MISMATCH && (y = tool_yaml_new(json, stdout))) {
-		print_refusal(y, &err);
-		tool_yaml_finish(prog, y);
-	}
+	/* A refusal is a document too; the rule is also said on stderr. */
+	tcg_err_clear(&werr);
+	if (err.rc == TCG_E_MISMATCH &&
+	    tcg_quote_refusal_write(&err, tool_out_format(json), stdout, &werr))
+		tool_error(prog, NULL, &werr);
 	status = tool_error(prog, failed_file, &err);
 out:
 	OPENSSL_cleanse(nonce, sizeof nonce);

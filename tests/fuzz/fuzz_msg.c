@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "tcglog/msg.h"
+#include "msg_int.h"
 
 static bool span_eq(tcg_msg_span a, tcg_msg_span b)
 {

@@ -17,7 +17,7 @@
 #include "tcglog/error.h"
 #include "tcglog/policy.h"
 #include "tcglog/report.h"
-#include "tcglog/yamldoc.h"
+#include "yamldoc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -112,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = tcg_policy_parse(data, size, "fuzz.yaml", &p, &err);
 	check_err(&err, rc);
 	if (rc == TCG_OK) {
-		judge(p, fixed.doc.root);
+		judge(p, fixed.root);
 		tcg_policy_free(p);
 	}
 
@@ -121,7 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = tcg_claims_doc_parse(data, size, "fuzz.yaml", &c, &err);
 	check_err(&err, rc);
 	if (rc == TCG_OK) {
-		judge(fixedp, c.doc.root);
+		judge(fixedp, c.root);
 		tcg_claims_doc_free(&c);
 	}
 	return 0;

@@ -24,7 +24,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "tcglog/yamldoc.h"
+#include "yamldoc.h"
 #include "tcglog/yamlout.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

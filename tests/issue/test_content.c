@@ -19,6 +19,7 @@
 #include "tcglog/dha.h"
 #include "tcglog/log.h"
 #include "tcglog/tpm.h"
+#include "yamldoc.h"
 
 static const char claims_yaml[] = "kind: dha-claims\nversion: 1\nverification:\n"
                                   "  verified: true\n  pcrs: quote\nhealth:\n  SafeMode: false\n";
@@ -347,7 +348,7 @@ Test(content, issuer_claims_as_if_read)
 			cr_assert_eq(tcg_msg_parse((uint8_t *)b.claims, b.claims_len, "b", accept, &mb,
 			                           &err),
 			             TCG_OK, "%s: %s", boots[i], err.msg);
-			cr_assert(same_text_tree(ma.doc.root, mb.doc.root), "%s", boots[i]);
+			cr_assert(same_text_tree(ma.doc->root, mb.doc->root), "%s", boots[i]);
 			cr_assert(!memcmp(b.claims + b.nonce_slot,
 			                  "0000000000000000000000000000000000000000000000000000000000000000",
 			                  64));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tcglog/msg.h"
+#include "msg_int.h"
 
 static const char encblob_ok[] = "kind: dha-encblob\n"
                                  "version: 1\n"

@@ -71,11 +71,17 @@ check "libtcglog.so exports tcg_* symbols only (version script)" test ! -s "$tmp
 # one), and the library exports exactly what they declare, nothing more.
 inc=$root$prefix/$(opt includedir)
 present=
-for h in buf.h writer.h events.h uefi.h sipa.h claims_int.h evtypes.h; do
+for h in buf.h writer.h events.h uefi.h sipa.h claims_int.h evtypes.h yamldoc.h yamldoc_int.h \
+	msg_int.h policy_int.h; do
 	[ -e "$inc/tcglog/$h" ] && present="$present $h"
 done
-check "private headers (buf.h, writer.h, events.h, ...) are not installed" test -d "$inc/tcglog" -a -z "$present"
+check "private headers (buf.h, writer.h, yamldoc.h, ...) are not installed" test -d "$inc/tcglog" -a -z "$present"
 [ -n "$present" ] && diag "installed:$present"
+# The YAML reader is the library's: its tree is no ABI, its functions no export.
+nm -D --defined-only "$so" | awk '$3 ~ /^tcg_(ydoc|ynode)_/ {print $3}' >"$tmp/yamldoc"
+check "libtcglog.so exports no tcg_ydoc_ / tcg_ynode_ symbol (the YAML reader is private)" \
+	test -f "$so" -a ! -s "$tmp/yamldoc"
+[ -s "$tmp/yamldoc" ] && diag "exported: $(tr '\n' ' ' <"$tmp/yamldoc")"
 bad=
 n=0
 for h in "$inc"/tcglog/*.h; do

@@ -211,6 +211,28 @@ printf 'claims: {}\nlog: x\nexpect: {verdict: compliant}\n' >"$tmp/logfx.yaml"
 "$dp" test "$src/policies/windows-intune.yaml" "$tmp/logfx.yaml" >"$tmp/out"
 check "test: log fixtures are refused until tcglog-claims exists (exit 2)" [ $? = 2 ]
 
+# Malformed fixtures, each refused (ERROR, exit 2) with its rule and place; the
+# last one, a failing: entry that is no rule id, once crashed the runner.
+n=0
+while IFS='|' read -r rule text; do
+	n=$((n + 1))
+	printf '%b' "$text" >"$tmp/badfx$n.yaml"
+	"$dp" test "$src/policies/windows-intune.yaml" "$tmp/badfx$n.yaml" >"$tmp/out" 2>&1
+	rc=$?
+	check "test: fixture '$text' refused: exit 2, $rule at its place" \
+		test "$rc" = 2 -a -n "$(grep "^ERROR $tmp/badfx$n.yaml: $rule: $tmp/badfx$n.yaml:[0-9]*:[0-9]*: " "$tmp/out")"
+done <<'FX'
+fixture-type|- a\n
+fixture-unknown-key|description: x\nbogus: 1\n
+fixture-log|pcrs: p.yaml\nexpect: {verdict: compliant}\n
+fixture-log|claims: {}\nallow-sha1: yes\nexpect: {verdict: compliant}\n
+fixture-missing-key|description: x\n
+fixture-unknown-key|claims: {}\nexpect: {verdict: compliant, other: 1}\n
+fixture-verdict|claims: {}\nexpect: {verdict: maybe}\n
+fixture-type|claims: {}\nexpect: {verdict: compliant, failing: x}\n
+fixture-type|claims: {}\nexpect: {verdict: compliant, failing: [{a: b}]}\n
+FX
+
 # init: a policy pinned to a known-good device that loads and passes it.
 for c in full linux; do
 	"$dp" init --from "$tmp/$c.yaml" >"$tmp/init-$c.yaml"

@@ -7,7 +7,7 @@
 
 #include "tcglog/policy.h"
 #include "tcglog/report.h"
-#include "tcglog/yamldoc.h"
+#include "yamldoc.h"
 
 static const char claims_text[] =
 	"kind: dha-claims\n"
@@ -59,7 +59,7 @@ static tcg_result eval1(const char *cond, const char *unknown, tcg_outcome *outc
 	tcg_err_clear(&err);
 	cr_assert_eq(tcg_policy_parse((const uint8_t *)text, strlen(text), "p.yaml", &p, &err),
 	             TCG_OK, "%s: %s", cond, err.msg);
-	cr_assert_eq(tcg_policy_evaluate(p, claims.doc.root, &ev, &err), TCG_OK);
+	cr_assert_eq(tcg_policy_evaluate(p, claims.root, &ev, &err), TCG_OK);
 	tcg_result r = ev.rules[0].result;
 	if (outcome)
 		*outcome = ev.rules[0].outcome;
@@ -135,7 +135,7 @@ static tcg_result eval_on(const char *doc, const char *cond)
 	snprintf(text, sizeof text, "name: t\nversion: 1\nrules:\n"
 	         "  - {id: r, severity: deny, condition: %s}\n", cond);
 	cr_assert_eq(tcg_policy_parse((const uint8_t *)text, strlen(text), "p", &p, &err), TCG_OK);
-	cr_assert_eq(tcg_policy_evaluate(p, c.doc.root, &ev, &err), TCG_OK);
+	cr_assert_eq(tcg_policy_evaluate(p, c.root, &ev, &err), TCG_OK);
 	tcg_result r = ev.rules[0].result;
 	tcg_evaluation_free(&ev);
 	tcg_policy_free(p);
@@ -210,7 +210,7 @@ Test(policy, warn_severity_does_not_fail_verdict)
 	tcg_policy *p;
 	tcg_evaluation ev;
 	cr_assert_eq(tcg_policy_parse((const uint8_t *)text, strlen(text), "p", &p, NULL), TCG_OK);
-	cr_assert_eq(tcg_policy_evaluate(p, claims.doc.root, &ev, NULL), TCG_OK);
+	cr_assert_eq(tcg_policy_evaluate(p, claims.root, &ev, NULL), TCG_OK);
 	cr_expect_eq(ev.rules[0].outcome, TCG_OUT_FAIL);
 	cr_expect(ev.compliant);
 	cr_expect_eq(ev.rules[1].nreads, 1);
@@ -433,8 +433,8 @@ Test(report, round_trip)
 
 	tcg_err_clear(&err);
 	cr_assert_eq(tcg_policy_parse((const uint8_t *)text, strlen(text), "p", &p, &err), TCG_OK);
-	cr_assert_eq(tcg_policy_evaluate(p, claims.doc.root, &ev, &err), TCG_OK);
-	cr_assert_eq(tcg_report_build(p, &ev, claims.doc.root, 1700000000, &r, &err), TCG_OK);
+	cr_assert_eq(tcg_policy_evaluate(p, claims.root, &ev, &err), TCG_OK);
+	cr_assert_eq(tcg_report_build(p, &ev, claims.root, 1700000000, &r, &err), TCG_OK);
 	cr_assert_eq(tcg_report_write_mem(&r, &x1, &l1, &err), TCG_OK);
 	cr_assert_eq(tcg_report_read((const uint8_t *)x1, l1, &back, &err), TCG_OK, "%s", err.msg);
 	cr_expect_eq(back.compliant, r.compliant);
@@ -501,8 +501,8 @@ static char *report_of(const char *doc, tcg_report *r)
 	cr_assert_eq(tcg_claims_doc_parse((const uint8_t *)doc, strlen(doc), "c", &c, &err), TCG_OK,
 	             "%s", err.msg);
 	cr_assert_eq(tcg_policy_parse((const uint8_t *)pol, strlen(pol), "p", &p, &err), TCG_OK);
-	cr_assert_eq(tcg_policy_evaluate(p, c.doc.root, &ev, &err), TCG_OK);
-	cr_assert_eq(tcg_report_build(p, &ev, c.doc.root, 0, r, &err), TCG_OK, "%s", err.msg);
+	cr_assert_eq(tcg_policy_evaluate(p, c.root, &ev, &err), TCG_OK);
+	cr_assert_eq(tcg_report_build(p, &ev, c.root, 0, r, &err), TCG_OK, "%s", err.msg);
 	cr_assert_eq(tcg_report_write_mem(r, &xml, &len, &err), TCG_OK);
 	tcg_evaluation_free(&ev);
 	tcg_policy_free(p);

@@ -366,3 +366,51 @@ Test(replay, partial_digests_leave_that_bank_unreplayed)
 	tcg_log_free(log);
 	tcg_writer_free(w);
 }
+
+/* tcg_replay_write's document in fmt, read back by tcg_pcrs_parse. */
+static void write_read_back(tcg_out_format fmt, tcg_pcr_values *back)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	tcg_err err;
+	cr_assert_not_null(f);
+	cr_assert_eq(tcg_replay_write(&res, fmt, f, &err), TCG_OK, "%s", err.msg);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(tcg_pcrs_parse((const uint8_t *)text, len, "written", back, &err), TCG_OK,
+	             "%s: %s", err.msg, text);
+	free(text);
+}
+
+Test(replay, written_pcrs_read_back_in_each_format)
+{
+	tcg_writer *w = agile_writer();
+	uint8_t want256[32] = { 0 };
+	tcg_pcr_values back;
+	tcg_err err;
+	tcg_writer_event(w, 4, 0x80000007, NULL, "a", 1);
+	cr_assert_eq(replay_writer(w, &err), TCG_OK);
+	ref_extend_data("SHA256", 32, want256, "a", 1);
+	for (int fmt = TCG_OUT_YAML; fmt <= TCG_OUT_JSON; fmt++) {
+		write_read_back((tcg_out_format)fmt, &back);
+		const tcg_pcr_bank *b = tcg_pcrs_bank_const(&back, TCG_ALG_SHA256);
+		cr_assert_not_null(b, "format %d", fmt);
+		cr_assert_eq(back.num_banks, 2);
+		cr_assert_eq(b->present, 0xffffffu, "format %d", fmt);
+		cr_assert_arr_eq(b->value[4], want256, 32, "format %d", fmt);
+	}
+}
+
+Test(replay, write_refuses_a_format_that_is_none)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	tcg_err err;
+	cr_assert_not_null(f);
+	cr_assert_eq(tcg_replay_write(&res, (tcg_out_format)7, f, &err), TCG_E_USAGE);
+	cr_assert_str_eq(err.rule, "output-format");
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(len, 0, "nothing is written");
+	free(text);
+}

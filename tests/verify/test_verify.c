@@ -15,7 +15,7 @@
 #include "tcglog/msg.h"
 #include "tcglog/policy.h"
 #include "tcglog/report.h"
-#include "tcglog/yamldoc.h"
+#include "yamldoc.h"
 #include "tcglog/yamlout.h"
 
 static bool tree_eq(const tcg_ynode *a, const tcg_ynode *b)
@@ -173,7 +173,7 @@ static char *write_claims(const tcg_dha_verdict *v, size_t *len)
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
 	tcg_err err;
-	cr_assert_eq(tcg_dha_claims_write(v, f, &err), TCG_OK, "%s", err.msg);
+	cr_assert_eq(tcg_dha_claims_write(v, TCG_OUT_YAML, f, &err), TCG_OK, "%s", err.msg);
 	fclose(f);
 	return buf;
 }
@@ -214,7 +214,7 @@ Test(claims, verified_claims)
 	cr_expect_str_eq(tcg_msg_str(&back, "windows.LoadedModules.0.Path", NULL),
 	                 "\\EFI\\x.efi");
 	/* key order kept: the sections and the health facts as they came */
-	const tcg_ynode *r = back.doc.root, *h = tcg_msg_get(&back, "health");
+	const tcg_ynode *r = back.doc->root, *h = tcg_msg_get(&back, "health");
 	cr_assert_eq(r->n, 5);
 	cr_expect_str_eq(r->items[6]->str, "health");
 	cr_expect_str_eq(r->items[8]->str, "windows");
@@ -231,7 +231,7 @@ Test(claims, verified_claims)
 	cr_assert_eq(tcg_claims_doc_parse((const uint8_t *)out, len, "out", &cd, &err), TCG_OK,
 	             "%s", err.msg);
 	cr_expect(cd.verified);
-	cr_expect_eq(tcg_report_failed_check(&cd.doc, cd.doc.root, &b, &err), TCG_OK);
+	cr_expect_eq(tcg_report_failed_check(&cd, &b, &err), TCG_OK);
 	cr_expect(!b);
 	tcg_claims_doc_free(&cd);
 	tcg_msg_free(&back);
@@ -254,7 +254,7 @@ Test(claims, health_added_when_missing)
 	char *out = write_claims(&v, &len);
 	cr_assert_eq(tcg_msg_parse((const uint8_t *)out, len, "out", accept, &back, &err), TCG_OK,
 	             "%s", err.msg);
-	cr_expect_str_eq(back.doc.root->items[6]->str, "health", "health right after verification");
+	cr_expect_str_eq(back.doc->root->items[6]->str, "health", "health right after verification");
 	cr_expect(tcg_msg_bool(&back, "health.AIKPresent", &b) && b);
 	cr_expect(tcg_msg_bool(&back, "linux.Shim", &b) && b);
 	tcg_msg_free(&back);
@@ -267,7 +267,7 @@ Test(claims, only_verified_verdicts)
 	tcg_dha_verdict v;
 	tcg_err err;
 	memset(&v, 0, sizeof v);
-	cr_expect_eq(tcg_dha_claims_write(&v, stdout, &err), TCG_E_USAGE);
+	cr_expect_eq(tcg_dha_claims_write(&v, TCG_OUT_YAML, stdout, &err), TCG_E_USAGE);
 	cr_expect_eq(tcg_dha_verify(NULL, NULL, &v, &err), TCG_E_USAGE);
 }
 
@@ -301,7 +301,7 @@ static char *write_failure(const char *device, const char *rule, const char *msg
 	FILE *f = open_memstream(&buf, len);
 	tcg_err e, err;
 	tcg_err_set(&e, TCG_E_MISMATCH, rule, TCG_NO_OFFSET, TCG_NO_EVENT, "%s", msg);
-	cr_assert_eq(tcg_dha_failure_write(f, device, &e, mismatch, &err), TCG_OK);
+	cr_assert_eq(tcg_dha_failure_write(TCG_OUT_YAML, f, device, &e, mismatch, &err), TCG_OK);
 	fclose(f);
 	return buf;
 }
@@ -328,13 +328,13 @@ Test(report, failed_verification_round_trip)
 	cr_assert_eq(tcg_claims_doc_parse((const uint8_t *)doc, len, "f", &cd, &err), TCG_OK,
 	             "%s\n%s", err.msg, doc);
 	cr_expect(!cd.verified);
-	cr_assert_eq(tcg_report_failed_check(&cd.doc, cd.doc.root, &failed, &err), TCG_OK, "%s",
+	cr_assert_eq(tcg_report_failed_check(&cd, &failed, &err), TCG_OK, "%s",
 	             err.msg);
 	cr_assert(failed);
 	cr_assert_eq(tcg_policy_parse((const uint8_t *)policy_text, strlen(policy_text), "p", &p,
 	                              &err),
 	             TCG_OK);
-	cr_assert_eq(tcg_report_build_failed(p, cd.doc.root, 1700000000, &r, &err), TCG_OK);
+	cr_assert_eq(tcg_report_build_failed(p, cd.root, 1700000000, &r, &err), TCG_OK);
 	cr_expect_eq(r.error_code, TCG_REPORT_ERROR_VERIFICATION);
 	cr_expect_str_eq(r.error_message, "dha-reboot: the TPM was reset <&>");
 	cr_expect(!r.compliant);
@@ -366,7 +366,7 @@ Test(report, failed_verification_round_trip)
 	free(doc);
 	doc = write_failure(NULL, "nonce-unknown", "used", NULL, &len);
 	cr_assert_eq(tcg_claims_doc_parse((const uint8_t *)doc, len, "f", &cd, &err), TCG_OK);
-	cr_assert_eq(tcg_report_build_failed(p, cd.doc.root, 1700000000, &r, &err), TCG_OK);
+	cr_assert_eq(tcg_report_build_failed(p, cd.root, 1700000000, &r, &err), TCG_OK);
 	cr_expect(!r.has_mismatch);
 	cr_assert_eq(tcg_report_write_mem(&r, &x1, &l1, &err), TCG_OK);
 	cr_expect_null(strstr(x1, "HealthStatusMismatchFlags"));
@@ -407,7 +407,7 @@ Test(report, failed_check_refuses)
 		cr_assert_eq(tcg_claims_doc_parse((const uint8_t *)bad[i], strlen(bad[i]), "c", &cd,
 		                                  &err),
 		             TCG_OK, "%s", err.msg);
-		cr_expect_eq(tcg_report_failed_check(&cd.doc, cd.doc.root, &failed, &err),
+		cr_expect_eq(tcg_report_failed_check(&cd, &failed, &err),
 		             TCG_E_FORMAT, "accepted: %s", bad[i]);
 		cr_expect_str_eq(err.rule, "claims-verification");
 		cr_expect_not_null(strstr(err.msg, "c:3:"), "%s", err.msg);

@@ -16,6 +16,7 @@
 
 #include "tcglog/error.h"
 #include "tcglog/log.h"
+#include "tcglog/output.h"
 #include "tcglog/pcrs.h"
 
 #ifdef __cplusplus
@@ -78,6 +79,9 @@ void tcg_claims_input_free(tcg_claims_input *in);
 
 /* Write the dha-claims YAML document. */
 tcg_rc tcg_claims_write(const tcg_claims *c, FILE *f, tcg_err *err);
+/* The same document in fmt (TCG_OUT_JSON: one line); TCG_E_USAGE for no
+ * such format. */
+tcg_rc tcg_claims_write_as(const tcg_claims *c, tcg_out_format fmt, FILE *f, tcg_err *err);
 /* The same document through y (tcg_yaml_new_json: as JSON), finished and freed
  * here; y NULL (its allocation failed) is out of memory. */
 tcg_rc tcg_claims_emit(const tcg_claims *c, tcg_yaml *y, tcg_err *err);

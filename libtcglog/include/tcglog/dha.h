@@ -29,6 +29,7 @@
 #include "tcglog/ekcert.h"
 #include "tcglog/error.h"
 #include "tcglog/nonce.h"
+#include "tcglog/output.h"
 #include "tcglog/msg.h"
 #include "tcglog/pcrs.h"
 #include "tcglog/quote.h"
@@ -437,17 +438,18 @@ tcg_dha_retired tcg_dha_retired_key(const char *name, int64_t now);
  * pcr-selection, issued, expires, reset-count, restart-count, key-id), and
  * health.AIKPresent: true, ResetCount, RestartCount (the EncBlob's, which a
  * verified quote equals) and TpmVersion: 2. Other keys keep their order and
- * values.
+ * values. In fmt: YAML as sealed, or JSON (the same document on one line).
  */
-tcg_rc tcg_dha_claims_write(const tcg_dha_verdict *v, FILE *out, tcg_err *err);
+tcg_rc tcg_dha_claims_write(const tcg_dha_verdict *v, tcg_out_format fmt, FILE *out,
+                            tcg_err *err);
 
 /*
  * The dha-claims document of a refusal: verification {verified: false, result:
  * failed, rule, message, device (when known), mismatch (the six flags, when
- * the quote was compared)} and nothing else. mismatch may be NULL.
+ * the quote was compared)} and nothing else, in fmt. mismatch may be NULL.
  */
-tcg_rc tcg_dha_failure_write(FILE *out, const char *device, const tcg_err *failure,
-                             const bool *mismatch, tcg_err *err);
+tcg_rc tcg_dha_failure_write(tcg_out_format fmt, FILE *out, const char *device,
+                             const tcg_err *failure, const bool *mismatch, tcg_err *err);
 
 #ifdef __cplusplus
 }

@@ -19,9 +19,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "tcglog/error.h"
+#include "tcglog/output.h"
 #include "tcglog/tpm.h"
 
 #ifdef __cplusplus
@@ -137,6 +139,16 @@ void tcg_ekcert_check_profile(const tcg_ekcert *c, unsigned flags, tcg_ekcert_re
 tcg_rc tcg_ekcert_check_chain(const tcg_ekcert *c, const tcg_ekcert_trust *t, time_t at,
                               tcg_ekcert_result *res, tcg_err *err);
 void tcg_ekcert_check_key(const tcg_ekcert *c, const tcg_public *ek, tcg_ekcert_result *res);
+
+/*
+ * The result document of tpm-ekcert-verify: verified, the profile of flags
+ * (those given to tcg_ekcert_verify: strict or lenient), the certificate's
+ * identity, key (ek-public: whether res compared an EK), names and validity,
+ * the chain, the NV quirks and the findings kept. TCG_E_IO (yaml-output)
+ * when writing to out fails, TCG_E_NOMEM; TCG_E_USAGE for no such format.
+ */
+tcg_rc tcg_ekcert_result_write(const tcg_ekcert *c, const tcg_ekcert_result *res,
+                               unsigned flags, tcg_out_format fmt, FILE *out, tcg_err *err);
 
 #ifdef __cplusplus
 }

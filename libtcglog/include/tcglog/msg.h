@@ -21,14 +21,14 @@
  *   msg-size         a value outside its bounds (string length, decoded
  *                    bytes, integer range, list entries) or a document over
  *                    its kind's cap
- * and, from the YAML reader (yamldoc.h), yaml-duplicate-key, yaml-syntax,
+ * and, from the library's YAML reader, yaml-duplicate-key, yaml-syntax,
  * yaml-too-large, yaml-alias, yaml-tag, ...
  *
  * Each exchanged kind but pcrs has a struct with its reader and writer
  * (tcg_msg_KIND_read, tcg_msg_KIND_write, below): read the message with
- * tcg_msg_parse / tcg_msg_next, then its struct; write the struct. Documents
- * written one after another to the same FILE make a valid stream, each
- * starting "---".
+ * tcg_msg_parse / tcg_msg_stream_next, then its struct; write the struct.
+ * Documents written one after another to the same FILE make a valid stream,
+ * each starting "---".
  */
 #ifndef TCGLOG_MSG_H
 #define TCGLOG_MSG_H
@@ -40,12 +40,15 @@
 
 #include "tcglog/error.h"
 #include "tcglog/pcrs.h"
-#include "tcglog/yamldoc.h"
-#include "tcglog/yamlout.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* A node of a parsed YAML document: opaque outside the library. */
+typedef struct tcg_ynode tcg_ynode;
+/* A parsed YAML document: the library's. */
+struct tcg_ydoc;
 
 /*
  * The caps, named once: the schemas (msg.c) check them when reading, the
@@ -65,7 +68,7 @@ extern "C" {
 #define TCG_MSG_NONCE_SIZE 32           /* nonce, bytes (as nonce.h's) */
 #define TCG_MSG_BANKS_MAX 5             /* PCR banks in a PCR value mapping */
 /* Documents, bytes. */
-#define TCG_MSG_BOOTDATA_MAX_SIZE TCG_YDOC_MAX_SIZE
+#define TCG_MSG_BOOTDATA_MAX_SIZE (4u << 20) /* the YAML reader's cap (msg.c checks) */
 #define TCG_MSG_ENCBLOB_MAX_SIZE (512u << 10)
 #define TCG_MSG_SIGNEDBLOB_MAX_SIZE (512u << 10)
 #define TCG_MSG_CLAIMS_MAX_SIZE (1u << 20)
@@ -126,9 +129,9 @@ typedef struct {
 	size_t len;
 } tcg_msg_bytes;
 
-/* A message read and checked against its schema. */
+/* A message read and checked against its schema (zeroed: none). */
 typedef struct {
-	tcg_ydoc doc;
+	struct tcg_ydoc *doc;         /* the library's */
 	const tcg_msg_schema *schema;
 	unsigned version;
 	unsigned index; /* number of the document in its stream (1 for a single one) */
@@ -136,30 +139,24 @@ typedef struct {
 	size_t nbytes;
 } tcg_msg;
 
-/* Check a parsed document against the schemas in accept (NULL-terminated;
- * NULL: every kind; a schema in accept that is not one of the exchanged kinds
- * is a private kind only that reader knows). Takes doc over: on success it
- * moves into m, on failure it is freed. */
-tcg_rc tcg_msg_from_doc(tcg_ydoc *doc, const tcg_msg_schema *const *accept, tcg_msg *m,
-                        tcg_err *err);
-/* One message from len bytes (one document). */
+/* One message from len bytes (one document), checked against the schemas
+ * in accept (NULL-terminated; NULL: every kind; a schema in accept that is
+ * not one of the exchanged kinds is a private kind only that reader knows). */
 tcg_rc tcg_msg_parse(const uint8_t *data, size_t len, const char *file,
                      const tcg_msg_schema *const *accept, tcg_msg *m, tcg_err *err);
-/* The next message of a stream (opened with max_doc tcg_msg_max_size(accept)):
- * TCG_OK and *done at its end. A refused document does not stop the stream
- * unless tcg_ydoc_stream says so (see yamldoc.h). */
-tcg_rc tcg_msg_next(tcg_ydoc_stream *s, const tcg_msg_schema *const *accept, tcg_msg *m,
-                    bool *done, tcg_err *err);
 void tcg_msg_free(tcg_msg *m);
 
-/* A stream of messages read from f (not closed by it), each document capped
- * at tcg_msg_max_size(accept) and checked against accept: tcg_msg_next over
- * a tcg_ydoc_stream, for readers that need no YAML of their own. NULL when
- * out of memory. */
+/* A stream of messages ("---" separated documents) read from f (not closed
+ * by it), each document capped at tcg_msg_max_size(accept) and checked
+ * against accept. NULL when out of memory. */
 typedef struct tcg_msg_stream tcg_msg_stream;
 tcg_msg_stream *tcg_msg_stream_open(FILE *f, const char *file,
                                     const tcg_msg_schema *const *accept);
-/* As tcg_msg_next. */
+/* The next message: TCG_OK and *done at the stream's end. A refused
+ * document (a fault inside a well-formed one: duplicate key, alias, tag, too
+ * many nodes, or its schema) does not stop the stream; a YAML syntax error, a
+ * document over the cap, too deep nesting or a read error does
+ * (tcg_msg_stream_stopped). Errors name the document: "FILE#N:LINE:COLUMN". */
 tcg_rc tcg_msg_stream_next(tcg_msg_stream *s, tcg_msg *m, bool *done, tcg_err *err);
 /* The number of the document last read (1 for the first). */
 unsigned tcg_msg_stream_index(const tcg_msg_stream *s);
@@ -197,11 +194,12 @@ tcg_rc tcg_msg_pcr_values(const tcg_msg *m, const char *path, tcg_pcr_values *ou
 /* ---- one struct per kind ----
  *
  * A reader fills its struct from a message of its kind (else TCG_E_USAGE,
- * msg-kind) that tcg_msg_parse or tcg_msg_next checked; strings and bytes are
- * borrowed from the message (valid until tcg_msg_free). A writer checks every
- * field against its kind's schema (a required field absent or a value outside
- * its cap: TCG_E_USAGE, msg-missing-key or msg-size, nothing written) and
- * writes one document to f; TCG_E_NOMEM or TCG_E_IO when that fails.
+ * msg-kind) that tcg_msg_parse or tcg_msg_stream_next checked; strings and
+ * bytes are borrowed from the message (valid until tcg_msg_free). A writer
+ * checks every field against its kind's schema (a required field absent or a
+ * value outside its cap: TCG_E_USAGE, msg-missing-key or msg-size, nothing
+ * written) and writes one document to f; TCG_E_NOMEM or TCG_E_IO when that
+ * fails.
  */
 
 /* Bytes of a field; p NULL: absent. */

@@ -6,6 +6,7 @@
 #define TCGLOG_QUOTE_H
 
 #include "tcglog/log.h"
+#include "tcglog/output.h"
 #include "tcglog/pcrs.h"
 #include "tcglog/tpm.h"
 
@@ -85,7 +86,8 @@ typedef struct {
 	 * about the state it reports (clock, selection, PCR values). */
 	bool authentic;
 	uint16_t sig_scheme, sig_hash;
-	tcg_pcr_values pcrs;    /* the verified PCR values, by the quote's selection */
+	tcg_pcr_values pcrs;    /* the verified PCR values, by the quote's selection
+	                         * (banks past pcrs.num_banks are left as they were) */
 } tcg_quote_result;
 
 /*
@@ -120,6 +122,21 @@ tcg_rc tcg_quote_verifier_verify(tcg_quote_verifier *v, const uint8_t *attest, s
                                  const uint8_t *sig, size_t sig_len, const tcg_quote_opts *opts,
                                  tcg_quote_result *out, tcg_err *err);
 void tcg_quote_verifier_free(tcg_quote_verifier *v);
+
+/*
+ * The document of a verified quote (tpm-quote-verify's output): the AK
+ * (type, bits, name when it has a public area, whether its checks ran), the
+ * signature's scheme and hash, signer, nonce, clock, firmware version, where
+ * the PCR values came from (from_log: the log given to the verification)
+ * and the verified values by the quote's selection. TCG_E_IO (yaml-output)
+ * when writing to out fails, TCG_E_NOMEM; TCG_E_USAGE for no such format.
+ */
+tcg_rc tcg_quote_result_write(const tcg_public *ak, const tcg_quote_result *r, bool from_log,
+                              tcg_out_format fmt, FILE *out, tcg_err *err);
+/* The document of a quote refused by a rule (TCG_E_MISMATCH from
+ * tcg_quote_verify): verified false, and the rule of refusal. */
+tcg_rc tcg_quote_refusal_write(const tcg_err *refusal, tcg_out_format fmt, FILE *out,
+                               tcg_err *err);
 
 #ifdef __cplusplus
 }

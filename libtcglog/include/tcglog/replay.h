@@ -3,6 +3,7 @@
 #define TCGLOG_REPLAY_H
 
 #include "tcglog/log.h"
+#include "tcglog/output.h"
 #include "tcglog/pcrs.h"
 
 #ifdef __cplusplus
@@ -55,6 +56,25 @@ typedef struct {
 tcg_rc tcg_replay_compare(const tcg_log *log, tcg_hasher *hasher, tcg_replay_result *r,
                           const tcg_pcr_values *expected, unsigned allowed_quirks,
                           tcg_pcr_mismatch *mm, size_t max, size_t *total, tcg_err *err);
+
+/*
+ * The replayed PCRs (r->pcrs, as tcg_pcrs_write lays them out: what
+ * tcg_pcrs_parse reads back). TCG_E_IO (yaml-output) when writing to out
+ * fails, TCG_E_NOMEM; TCG_E_USAGE for no such format.
+ */
+tcg_rc tcg_replay_write(const tcg_replay_result *r, tcg_out_format fmt, FILE *out, tcg_err *err);
+
+/*
+ * The document of a comparison (r and mm as tcg_replay_compare left them,
+ * num_mm the mismatches it kept in mm): verified when there is none, the
+ * quirks the log and the comparison accepted (and which ExitBootServices
+ * sequence missing-ebs appended), and each mismatch: its bank, and the PCR
+ * with "missing" (no such bank in the log), "unreplayable", or the replayed
+ * and the expected value. Errors as tcg_replay_write.
+ */
+tcg_rc tcg_replay_compare_write(const tcg_log *log, const tcg_replay_result *r,
+                                const tcg_pcr_values *expected, const tcg_pcr_mismatch *mm,
+                                size_t num_mm, tcg_out_format fmt, FILE *out, tcg_err *err);
 
 #ifdef __cplusplus
 }

@@ -19,8 +19,8 @@
  * Otherwise the fact carries escaped="true" and its text (every item of a
  * list) is escaped: \uXXXX for a character XML cannot hold (controls, NUL,
  * U+FFFE, U+FFFF), \xHH for a byte that is not UTF-8, \\ for a backslash.
- * Claims keys must be names (tcg_claims_key_ok) or the report is refused
- * (claims-key). Every fact of the claims (all sections, verification
+ * Claims keys must be names (as tcg_claims_doc_parse checks them) or the
+ * report is refused (claims-key). Every fact of the claims (all sections, verification
  * included) is also in tcg:Facts, which is what the reader reads back.
  *
  * A failed verification (claims as dha-verify writes them for a refused
@@ -107,8 +107,7 @@ tcg_rc tcg_report_build(const tcg_policy *p, const tcg_evaluation *ev, const tcg
  * verified not false, rule or message missing or not text, mismatch not a
  * mapping of the six flag names to booleans.
  */
-tcg_rc tcg_report_failed_check(const tcg_ydoc *doc, const tcg_ynode *claims, bool *failed,
-                               tcg_err *err);
+tcg_rc tcg_report_failed_check(const tcg_claims_doc *c, bool *failed, tcg_err *err);
 /* The report of a failed verification (claims checked by tcg_report_failed_check). */
 tcg_rc tcg_report_build_failed(const tcg_policy *p, const tcg_ynode *claims, time_t now,
                                tcg_report *r, tcg_err *err);

@@ -23,9 +23,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tcglog/error.h"
 #include "tcglog/nonce.h"
+#include "tcglog/output.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -84,6 +86,16 @@ tcg_rc tcg_reports_time_parse(const char *s, int64_t *t, tcg_err *err);
 
 /* t as YYYY-MM-DDTHH:MM:SSZ; false when it has no such form. */
 bool tcg_reports_time_format(int64_t t, char out[TCG_REPORTS_TIME_LEN + 1]);
+
+/*
+ * One listed row as a document (dha-report status --format json: one line
+ * each): device, time (YYYY-MM-DDTHH:MM:SSZ), verdict, policy, and failing
+ * as a list of rule ids. nonce-store (TCG_E_IO) for a time with no such form;
+ * TCG_E_IO (yaml-output) when writing to out fails, TCG_E_NOMEM; TCG_E_USAGE
+ * for no such format.
+ */
+tcg_rc tcg_report_row_write(const tcg_report_row *row, tcg_out_format fmt, FILE *out,
+                            tcg_err *err);
 
 #ifdef __cplusplus
 }

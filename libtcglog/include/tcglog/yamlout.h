@@ -12,13 +12,14 @@
 #include <stdio.h>
 
 #include "tcglog/error.h"
-#include "tcglog/yamldoc.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 typedef struct tcg_yaml tcg_yaml;
+/* A node of a parsed YAML document: opaque outside the library. */
+typedef struct tcg_ynode tcg_ynode;
 
 /* Starts the stream and a document ("---"). NULL when out of memory. */
 tcg_yaml *tcg_yaml_new(FILE *out);
@@ -72,13 +73,13 @@ void tcg_yaml_kv_bool(tcg_yaml *y, const char *key, int v);
 void tcg_yaml_kv_guid(tcg_yaml *y, const char *key, const uint8_t p[16]);
 
 /*
- * A parsed YAML tree (yamldoc.h) written back, so a document read with
- * tcg_ydoc_parse / tcg_msg_parse can be re-emitted (in part, with keys replaced
+ * A parsed YAML tree (the library's reader) written back, so a document
+ * read with tcg_msg_parse can be re-emitted (in part, with keys replaced
  * by the caller) and read back to the same tree: scalars keep their type
  * (strings double-quoted, integers and booleans plain in canonical form, null
  * empty), mapping keys are plain when that reads back as the same string and
  * type, else double-quoted; key order and sequence order are kept. Nesting
- * deeper than TCG_YDOC_MAX_DEPTH (which no parsed tree has) fails the output.
+ * deeper than the reader's depth cap (which no parsed tree has) fails the output.
  */
 void tcg_yaml_node(tcg_yaml *y, const tcg_ynode *n);
 /* A mapping key taken from a parsed tree, written as tcg_yaml_node writes keys. */

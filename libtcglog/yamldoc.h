@@ -8,6 +8,9 @@
  * directives), complex keys, more than one document, input over a size cap,
  * nesting over a depth cap, more nodes than a node cap. Every error names the
  * file, line and column ("FILE:LINE:COLUMN: ...", TCG_E_FORMAT).
+ *
+ * Private to the library, its tests and fuzzers: the public headers know
+ * tcg_ynode only as an opaque type, so the tree's layout is no ABI.
  */
 #ifndef TCGLOG_YAMLDOC_H
 #define TCGLOG_YAMLDOC_H
@@ -48,7 +51,7 @@ struct tcg_ynode {
 	size_t n;           /* number of entries (mapping: pairs) */
 };
 
-typedef struct {
+typedef struct tcg_ydoc {
 	tcg_ynode *root;
 	char file[128];     /* the name errors use */
 	size_t size;        /* the document's length in the input (a stream: characters) */

@@ -1,0 +1,23 @@
+/* The start of every result writer: the YAML writer for the format asked for. */
+#ifndef TCGLOG_OUTPUT_INT_H
+#define TCGLOG_OUTPUT_INT_H
+
+#include <stdio.h>
+
+#include "tcglog/error.h"
+#include "tcglog/output.h"
+#include "tcglog/yamlout.h"
+
+/* *y for fmt on out; TCG_E_USAGE for a format that is none, TCG_E_NOMEM. */
+static inline tcg_rc tcg_out_open(tcg_out_format fmt, FILE *out, tcg_yaml **y, tcg_err *err)
+{
+	*y = NULL;
+	if (fmt != TCG_OUT_YAML && fmt != TCG_OUT_JSON)
+		return tcg_fail(err, TCG_E_USAGE, "output-format", "no output format %d", (int)fmt);
+	if (!out)
+		return tcg_fail(err, TCG_E_USAGE, "output-format", "no output stream");
+	*y = fmt == TCG_OUT_JSON ? tcg_yaml_new_json(out) : tcg_yaml_new(out);
+	return *y ? TCG_OK : tcg_fail_nomem(err);
+}
+
+#endif
