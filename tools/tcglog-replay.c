@@ -42,8 +42,6 @@ static void print_hex(FILE *f, const uint8_t *p, size_t n)
 		fprintf(f, "%02X", p[i]);
 }
 
-static int worse(int a, int b) { return a > b ? a : b; }
-
 static bool bank_selected(const uint16_t *banks, size_t n, uint16_t alg)
 {
 	if (!n)
@@ -208,7 +206,7 @@ static int run(void *ctx, int argc, char **argv)
 				status = 1;
 			}
 		if (tcg_replay_write(r, tool_out_format(json), stdout, &err))
-			status = worse(status, tool_error(prog, NULL, &err));
+			status = tool_worse(status, tool_error(prog, NULL, &err));
 		/* The PCR layout has no place for them: quirks go to stderr. */
 		for (unsigned q = 1; q; q <<= 1)
 			if (tcg_log_quirks(log) & q)

@@ -73,10 +73,7 @@ int tool_add_bank(const char *prog, uint16_t *banks, size_t *n, const char *name
 int tool_format(const char *prog, const char *arg, bool *json);
 
 /* The result writers' format for --format's choice. */
-static inline tcg_out_format tool_out_format(bool json)
-{
-	return json ? TCG_OUT_JSON : TCG_OUT_YAML;
-}
+tcg_out_format tool_out_format(bool json);
 
 int tool_version(const char *prog);
 

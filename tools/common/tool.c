@@ -89,6 +89,11 @@ int tool_format(const char *prog, const char *arg, bool *json)
 	return 0;
 }
 
+tcg_out_format tool_out_format(bool json)
+{
+	return json ? TCG_OUT_JSON : TCG_OUT_YAML;
+}
+
 int tool_version(const char *prog)
 {
 	printf("%s (tcglog) %s\n", prog, TCGLOG_VERSION);
