@@ -267,13 +267,31 @@ static tcg_rc check_aad(const uint8_t *aad, size_t aad_len, tcg_err *err)
 	return TCG_OK;
 }
 
+/* AES-256-GCM fetched once: EVP_aes_256_gcm() makes OpenSSL 3 look the
+ * implementation up again on every EVP_CipherInit_ex (issue #12). Kept for the
+ * process's life; NULL if the fetch failed (then the implicit one decides). */
+static CRYPTO_ONCE gcm_once = CRYPTO_ONCE_STATIC_INIT;
+static EVP_CIPHER *gcm_fetched;
+
+static void gcm_fetch(void)
+{
+	gcm_fetched = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+}
+
+static const EVP_CIPHER *gcm_cipher(void)
+{
+	if (!CRYPTO_THREAD_run_once(&gcm_once, gcm_fetch) || !gcm_fetched)
+		return EVP_aes_256_gcm();
+	return gcm_fetched;
+}
+
 /* Key, nonce and the additional data (header, then the caller's) into ctx. */
 static int gcm_start(EVP_CIPHER_CTX *ctx, int enc, const tcg_service_key *k,
                      const uint8_t *header, const uint8_t *aad, size_t aad_len)
 {
 	int outl = 0;
 
-	if (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) != 1 ||
+	if (EVP_CipherInit_ex(ctx, gcm_cipher(), NULL, NULL, NULL, enc) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, TCG_BLOB_NONCE_SIZE, NULL) != 1 ||
 	    EVP_CipherInit_ex(ctx, NULL, NULL, k->key, header + OFF_NONCE, enc) != 1 ||
 	    EVP_CipherUpdate(ctx, NULL, &outl, header, TCG_BLOB_HEADER_SIZE) != 1)

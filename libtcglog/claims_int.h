@@ -16,7 +16,7 @@
 #include "buf.h"
 #include "tcglog/digest.h"
 #include "events.h"
-#include "tcglog/yamlout.h"
+#include "yamlout.h"
 #include "sipa.h"
 
 #define MAX_PROBLEMS 256
@@ -91,8 +91,8 @@ typedef struct {
 	enum basvn_state basvn_state;
 	bytes cipolicy, sbcp;
 	revlist bootrev, osrev;
-	size_t nmod;
-	module *mods;
+	size_t nmod, modcap;
+	module *mods; /* grown as images come (a boot loads a few hundred) */
 	/* ELAM: drivers measured by winload, and the ELAM hive's key names */
 	bool drivers_measured, elam_hive;
 	size_t nelam, nelamkey;
@@ -253,5 +253,9 @@ void tcg_cl_linux_event(tcg_claims *c, const tcg_event *e);
 /* After the last event: the rules on the whole boot chain. */
 void tcg_cl_linux_finish(tcg_claims *c);
 void tcg_cl_write_linux(const tcg_claims *c, tcg_yaml *y);
+
+/* The claims document through y (tcg_yaml_new_json: as JSON), finished and
+ * freed here; y NULL (its allocation failed) is out of memory. */
+tcg_rc tcg_claims_emit(const tcg_claims *c, tcg_yaml *y, tcg_err *err);
 
 #endif

@@ -7,9 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/bio.h>
-#include <openssl/x509.h>
-
+#include "certcache.h"
 #include "tcglog/binding.h"
 #include "uefi.h"
 
@@ -61,35 +59,11 @@ static void strlist_free(strlist *l)
 	free(l->s);
 }
 
-/* Subject names longer than this are cut (and the list is unknown). */
-#define MAX_SUBJECT 1024
-
-/* The subject of one whole DER certificate in RFC 2253 form, or NULL. */
-static char *cert_subject(const uint8_t *der, size_t len)
+/* Add the subject of a certificate (sha256: its digest) to l; one that does not parse
+ * makes l unknown. */
+static void add_subject(strlist *l, const uint8_t *der, size_t len, const uint8_t *sha256)
 {
-	const unsigned char *p = der;
-	char *out = NULL, *text;
-	if (len > MAX_SUBJECT * 64)
-		return NULL;
-	X509 *x = d2i_X509(NULL, &p, (long)len);
-	BIO *b = BIO_new(BIO_s_mem());
-	if (x && b && p == der + len &&
-	    X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) >= 0) {
-		long n = BIO_get_mem_data(b, &text);
-		if (n >= 0 && n <= MAX_SUBJECT && (out = malloc((size_t)n + 1))) {
-			memcpy(out, text, (size_t)n);
-			out[n] = 0;
-		}
-	}
-	BIO_free(b);
-	X509_free(x);
-	return out;
-}
-
-/* Add the subject of a certificate to l; one that does not parse makes l unknown. */
-static void add_subject(strlist *l, const uint8_t *der, size_t len)
-{
-	char *s = cert_subject(der, len);
+	char *s = tcg_cert_subject(der, len, sha256);
 	if (!s || !strlist_add(l, s))
 		l->bad = true;
 }
@@ -129,7 +103,7 @@ static bool parse_siglists(tcg_claims *c, const uint8_t *p, size_t len, hlist *l
 				if (!tcg_cl_hlist_add(l, d, 32))
 					return false;
 				if (subj)
-					add_subject(subj, sig.p, sig.len);
+					add_subject(subj, sig.p, sig.len, d);
 			} else if (!tcg_cl_hlist_add(l, sig.p, sig.len)) {
 				return false;
 			}
@@ -310,10 +284,11 @@ static void authority(tcg_claims *c, const tcg_event *e)
 	}
 	uint8_t d[32];
 	bool mok = !strcmp(v.name, "MokList");
-	if (!tcg_hash(c->h, TCG_ALG_SHA256, v.data + skip, v.len - skip, d))
+	bool hashed = !tcg_hash(c->h, TCG_ALG_SHA256, v.data + skip, v.len - skip, d);
+	if (hashed)
 		tcg_cl_hlist_add(mok ? &c->lx.mok : &c->sb.auth, d, 32);
 	if (!mok && is_der(v.data + skip, v.len - skip))
-		add_subject(&c->sb.auth_subj, v.data + skip, v.len - skip);
+		add_subject(&c->sb.auth_subj, v.data + skip, v.len - skip, hashed ? d : NULL);
 }
 
 void tcg_cl_pcr7_event(tcg_claims *c, const tcg_event *e)

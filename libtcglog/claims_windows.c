@@ -159,9 +159,15 @@ static int sipa_leave(void *vctx, uint32_t id, unsigned depth)
 		if ((wdboot || !strcmp(pub, elam_publisher)) &&
 		    !add_image(w->elamdrv, &w->nelam, MAX_ELAM, &s->cur))
 			return refuse(s, id, "sipa-too-many", "more than 16 ELAM drivers");
-		if (!w->mods && !(w->mods = calloc(MAX_MODULES, sizeof *w->mods)))
-			return refuse(s, id, TCG_RULE_OUT_OF_MEMORY, "out of memory");
-		if (!add_image(w->mods, &w->nmod, MAX_MODULES, &s->cur))
+		if (w->nmod == w->modcap && w->modcap < MAX_MODULES) {
+			size_t cap = w->modcap ? 2 * w->modcap : 64;
+			module *m = realloc(w->mods, (cap < MAX_MODULES ? cap : MAX_MODULES) * sizeof *m);
+			if (!m)
+				return refuse(s, id, TCG_RULE_OUT_OF_MEMORY, "out of memory");
+			w->mods = m;
+			w->modcap = cap < MAX_MODULES ? cap : MAX_MODULES;
+		}
+		if (!add_image(w->mods, &w->nmod, w->modcap, &s->cur))
 			return refuse(s, id, "sipa-too-many", "more than 4096 loaded images");
 	} else if (id == SIPA_ELAM_AGGREGATION) {
 		s->in_elam = false;

@@ -136,6 +136,8 @@ struct tcg_dha_verifiers {
 		uint8_t *ak_public;
 		size_t ak_public_len;
 		tcg_public *ak; /* the verifier's, parsed from ak_public */
+		uint8_t name[TCG_MAX_NAME]; /* ak's name, computed from it */
+		size_t name_len;
 		tcg_quote_verifier *qv;
 	} e[VERIFIERS];
 	size_t next;
@@ -189,6 +191,7 @@ tcg_rc tcg_dha_verifier_for(tcg_dha_verifiers *vs, const uint8_t *ak_public, siz
 	memcpy(vs->e[i].ak_public, ak_public, len);
 	vs->e[i].ak_public_len = len;
 	if ((rc = tcg_public_parse(ak_public, len, &vs->e[i].ak, err)) ||
+	    (rc = tcg_public_name(vs->e[i].ak, vs->e[i].name, &vs->e[i].name_len, err)) ||
 	    (rc = tcg_quote_verifier_new(vs->e[i].ak, &vs->e[i].qv, err)))
 		goto fail;
 	vs->next = (i + 1) % VERIFIERS;
@@ -197,6 +200,20 @@ tcg_rc tcg_dha_verifier_for(tcg_dha_verifiers *vs, const uint8_t *ak_public, siz
 fail:
 	verifier_drop(vs, i);
 	return rc;
+}
+
+/* The AK vs holds for these bytes, parsed and named when it was added. */
+static const tcg_public *verifiers_known(const tcg_dha_verifiers *vs, const uint8_t *ak_public,
+                                         size_t len, const uint8_t **name, size_t *name_len)
+{
+	for (size_t i = 0; vs && i < VERIFIERS; i++)
+		if (vs->e[i].qv && vs->e[i].ak_public_len == len &&
+		    !memcmp(vs->e[i].ak_public, ak_public, len)) {
+			*name = vs->e[i].name;
+			*name_len = vs->e[i].name_len;
+			return vs->e[i].ak;
+		}
+	return NULL;
 }
 
 /* ---- EncBlob content (binary, see tcg_dha_content_encode) ---- */
@@ -434,13 +451,21 @@ static bool get_selection(tcg_buf *b, tcg_pcr_selection *sel, tcg_pcr_values *v)
 tcg_rc tcg_dha_content_decode(const uint8_t *data, size_t len, tcg_dha_content *c,
                               tcg_public **akp, tcg_err *err)
 {
+	return tcg_dha_content_decode_known(data, len, c, NULL, akp, err);
+}
+
+tcg_rc tcg_dha_content_decode_known(const uint8_t *data, size_t len, tcg_dha_content *c,
+                                    const tcg_dha_verifiers *vs, tcg_public **akp, tcg_err *err)
+{
 	tcg_buf b = tcg_buf_init(data, len);
 	const uint8_t *magic;
-	uint8_t version = 0, name[TCG_MAX_NAME];
+	uint8_t version = 0, own_name[TCG_MAX_NAME];
+	const uint8_t *name = own_name;
 	uint64_t u = 0;
 	uint32_t slot = 0;
 	size_t n = 0, nlen = 0;
 	tcg_public *ak = NULL;
+	const tcg_public *known = NULL;
 	tcg_rc rc;
 
 	memset(c, 0, sizeof *c);
@@ -465,8 +490,10 @@ tcg_rc tcg_dha_content_decode(const uint8_t *data, size_t len, tcg_dha_content *
 		goto fail;
 	}
 	memcpy(c->ek_cert_sha256, magic, sizeof c->ek_cert_sha256);
-	if ((rc = tcg_public_parse(c->ak_public, c->ak_public_len, &ak, err)) ||
-	    (rc = tcg_public_name(ak, name, &nlen, err)))
+	/* an AK vs verified before: parsed and named then, the same checks on its name */
+	if (!(known = verifiers_known(vs, c->ak_public, c->ak_public_len, &name, &nlen)) &&
+	    ((rc = tcg_public_parse(c->ak_public, c->ak_public_len, &ak, err)) ||
+	     (rc = tcg_public_name(ak, own_name, &nlen, err))))
 		goto fail;
 	if (nlen != c->ak_name_len || CRYPTO_memcmp(name, c->ak_name, nlen)) {
 		rc = CFAULT("dha-content-ak-name", "ak-name is not the name of ak-public");
@@ -477,7 +504,7 @@ tcg_rc tcg_dha_content_decode(const uint8_t *data, size_t len, tcg_dha_content *
 		goto fail;
 	}
 	if (!get_fixed(&b, 20, TCG_MAX_DIGEST, c->pcr_digest, &c->pcr_digest_len) ||
-	    c->pcr_digest_len != tcg_alg_size(tcg_public_scheme_hash(ak))) {
+	    c->pcr_digest_len != tcg_alg_size(tcg_public_scheme_hash(known ? known : ak))) {
 		rc = CFAULT("dha-content-pcr-digest", "pcr-digest not of the AK's signing hash size");
 		goto fail;
 	}

@@ -14,6 +14,14 @@ tcg_rc tcg_dha_verifier_for(tcg_dha_verifiers *vs, const uint8_t *ak_public, siz
                             tcg_quote_verifier **own, tcg_err *err);
 
 /*
+ * tcg_dha_content_decode, but an AK that vs holds (the same ak_public bytes)
+ * is not parsed again: its name, computed when vs took it, is compared with
+ * the content's, and *akp (when given) is NULL. Any other AK as there.
+ */
+tcg_rc tcg_dha_content_decode_known(const uint8_t *data, size_t len, tcg_dha_content *c,
+                                    const tcg_dha_verifiers *vs, tcg_public **akp, tcg_err *err);
+
+/*
  * tcg_dha_content_set_claims for the issuer's own claims, without reading
  * them back: tcg_claims_write's document with the entries the parsed path
  * adds (verification.dha, the quote's health facts) spliced in where it would

@@ -2,6 +2,7 @@
 #include "tcglog/dha.h"
 #include "dha_int.h"
 #include "yamldoc.h"
+#include "yamlout.h"
 
 #include <openssl/crypto.h>
 #include <stdint.h>
@@ -32,14 +33,16 @@ static tcg_rc open_encblob(const tcg_msg *m, const tcg_dha_verify_opts *o, tcg_d
 	tcg_rc rc;
 
 	if (!blob)
-		return tcg_fail_format(err, "msg-missing-key", "no encblob");
-	if (!(rc = tcg_blob_key_id(blob, blob_len, v->key_id, err)))
+		rc = tcg_fail_format(err, "msg-missing-key", "no encblob");
+	else if (!(rc = tcg_blob_key_id(blob, blob_len, v->key_id, err)))
 		rc = tcg_blob_open(o->keys, o->nkeys, blob, blob_len,
 		                   (const uint8_t *)TCG_DHA_ENCBLOB_AAD, TCG_DHA_ENCBLOB_AAD_LEN, &plain,
 		                   &plen, err);
-	if (rc)
+	if (rc) {
+		memset(c, 0, sizeof *c); /* the decoder sets it on every other path */
 		return rc;
-	rc = tcg_dha_content_decode(plain, plen, c, ak, err);
+	}
+	rc = tcg_dha_content_decode_known(plain, plen, c, o->verifiers, ak, err);
 	tcg_blob_free_plaintext(plain, plen);
 	return rc;
 }
@@ -157,7 +160,6 @@ static tcg_rc verify_but_nonce(const tcg_msg *m, const tcg_dha_verify_opts *o,
 	tcg_rc rc;
 
 	memset(v, 0, sizeof *v);
-	memset(&c, 0, sizeof c);
 	if (!m || m->schema != &tcg_msg_dha_signedblob || !o || !o->store || (!o->keys && o->nkeys))
 		return tcg_fail(err, TCG_E_USAGE, "dha-verify-usage",
 		                "a dha-signedblob, keys and a store");
@@ -199,7 +201,7 @@ static tcg_rc verify_but_nonce(const tcg_msg *m, const tcg_dha_verify_opts *o,
 		goto out;
 
 	/* 3. an authentic quote over this nonce, before the nonce is touched */
-	if (!(qr = OPENSSL_zalloc(sizeof *qr))) {
+	if (!(qr = OPENSSL_malloc(sizeof *qr))) { /* the verifier clears it first */
 		rc = tcg_fail_nomem(err);
 		goto out;
 	}

@@ -9,7 +9,7 @@
 #include "buf.h"
 #include "events.h"
 #include "tcglog/replay.h"
-#include "tcglog/yamlout.h"
+#include "output_int.h"
 
 static bool bank_wanted(const tcg_dump_opts *o, uint16_t alg)
 {

@@ -27,6 +27,7 @@
 #include <openssl/x509v3.h>
 
 #include "buf.h"
+#include "certcache.h"
 #include "output_int.h"
 #include "tcglog/log.h"
 
@@ -431,10 +432,10 @@ static tcg_rc trailing(tcg_ekcert *c, const tcg_buf *rest, bool allow, tcg_err *
 
 static tcg_rc load_x509(tcg_ekcert *c, const uint8_t *p, size_t n, uint64_t off, tcg_err *err)
 {
-	const unsigned char *q = p;
 	ERR_clear_error();
-	c->x = d2i_X509(NULL, &q, (long)n);
-	if (!c->x || q != p + n) {
+	/* A device sends the same certificate with every boot data: parsed once (certcache.h). */
+	c->x = tcg_x509_parse(p, n, NULL);
+	if (!c->x) {
 		ERR_clear_error();
 		return FMT("ekcert-parse", off, "the DER SEQUENCE of %zu bytes is not an X.509 "
 		                                "certificate", n);

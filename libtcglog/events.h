@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "tcglog/log.h"
-#include "tcglog/yamlout.h"
+#include "yamlout.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "tcglog/yamlout.h"
+#include "yamlout.h"
 
 enum { MAX_NEST = 64 };
 

@@ -4,7 +4,7 @@
 #define TCGLOG_MSGWRITE_H
 
 #include "tcglog/msg.h"
-#include "tcglog/yamlout.h"
+#include "yamlout.h"
 
 /* The mapping with kind and version ... its end. */
 void tcg_msg_write_start(tcg_yaml *y, const char *kind, unsigned version);

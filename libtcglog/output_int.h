@@ -6,7 +6,8 @@
 
 #include "tcglog/error.h"
 #include "tcglog/output.h"
-#include "tcglog/yamlout.h"
+#include "tcglog/pcrs.h"
+#include "yamlout.h"
 
 /* *y for fmt on out; TCG_E_USAGE for a format that is none, TCG_E_NOMEM. */
 static inline tcg_rc tcg_out_open(tcg_out_format fmt, FILE *out, tcg_yaml **y, tcg_err *err)
@@ -19,5 +20,13 @@ static inline tcg_rc tcg_out_open(tcg_out_format fmt, FILE *out, tcg_yaml **y, t
 	*y = fmt == TCG_OUT_JSON ? tcg_yaml_new_json(out) : tcg_yaml_new(out);
 	return *y ? TCG_OK : tcg_fail_nomem(err);
 }
+
+/*
+ * The one PCR layout of every output: a mapping bank -> PCR index -> the value
+ * as lower-case hex, a string (sha256: {0: "78f3..."}), for the PCRs present.
+ * A plain 0x... value would read as an integer in YAML 1.1; tcg_pcrs_parse
+ * reads this layout back.
+ */
+void tcg_pcrs_write(tcg_yaml *y, const tcg_pcr_values *v);
 
 #endif

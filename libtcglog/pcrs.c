@@ -6,6 +6,7 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "output_int.h"
 
 tcg_pcr_bank *tcg_pcrs_bank(tcg_pcr_values *v, uint16_t alg)
 {

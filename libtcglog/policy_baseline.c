@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "tcglog/yamlout.h"
+#include "yamlout.h"
 
 /* One pin; guard: all: [{fact, present: true}, the pin] (for subset, which an
  * empty list would pass without the guard). */

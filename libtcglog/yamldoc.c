@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <yaml.h>
 
 typedef struct {
@@ -445,6 +446,7 @@ const char *tcg_ynode_kind_name(const tcg_ynode *n)
 struct tcg_ydoc_stream {
 	yaml_parser_t p;
 	FILE *f;
+	int fd;            /* f's descriptor, read directly; -1: through f */
 	const uint8_t *buf;
 	size_t len, pos;
 	size_t delivered;  /* bytes handed to libyaml */
@@ -472,6 +474,32 @@ static size_t line_of(const builder *b, const yaml_mark_t *m)
 	return m->line + 1 + (b->s ? b->s->line_base : 0);
 }
 
+/*
+ * Up to want bytes of the file: what one read() gives, so that on a pipe a
+ * document the writer has finished is read while it waits for the answer
+ * (stdio's fread waits for all of want or the end). 0: the end, or an error
+ * (*ioerr set).
+ */
+static size_t read_some(tcg_ydoc_stream *s, uint8_t *out, size_t want, bool *ioerr)
+{
+	if (s->fd < 0) {
+		size_t n = fread(out, 1, want, s->f);
+		*ioerr = n == 0 && ferror(s->f);
+		return n;
+	}
+	for (;;) {
+		ssize_t n = read(s->fd, out, want);
+		if (n >= 0) {
+			*ioerr = false;
+			return (size_t)n;
+		}
+		if (errno != EINTR) {
+			*ioerr = true;
+			return 0;
+		}
+	}
+}
+
 static int stream_read(void *data, unsigned char *out, size_t size, size_t *got)
 {
 	tcg_ydoc_stream *s = data;
@@ -483,8 +511,9 @@ static int stream_read(void *data, unsigned char *out, size_t size, size_t *got)
 		memcpy(out, s->buf + s->pos, n);
 		s->pos += n;
 	} else if (s->f) {
-		n = fread(out, 1, want, s->f);
-		if (n == 0 && ferror(s->f)) {
+		bool ioerr;
+		n = read_some(s, out, want, &ioerr);
+		if (ioerr) {
 			s->ioerr = true;
 			return 0;
 		}
@@ -522,8 +551,8 @@ static bool window_room(tcg_ydoc_stream *s)
 	return true;
 }
 
-/* A "---" line at i + 1 ends the document at pos, unless only blank lines
- * and comments come before it (then it starts the document). */
+/* A "---" or "..." line at i + 1 ends the document at pos, unless only
+ * blank lines and comments come before it (a "---" then starts it). */
 static bool ends_doc(const tcg_ydoc_stream *s, size_t i)
 {
 	const uint8_t *w = s->buf;
@@ -531,9 +560,20 @@ static bool ends_doc(const tcg_ydoc_stream *s, size_t i)
 	       !tcg_yfast_blank(w + s->pos, i + 1 - s->pos);
 }
 
+/* Read already after a "...": anything but blank lines or a "---" line. A
+ * bare document there is libyaml's to judge with what came before, so such a
+ * window runs on to the next "---" line as any other. (Sent after the "..."
+ * was answered, it is read as a stream of its own.) */
+static bool bare_after(const uint8_t *p, const uint8_t *end)
+{
+	return !(end - p >= 3 && !memcmp(p, "---", 3)) && !tcg_yfast_blank(p, (size_t)(end - p));
+}
+
 /* File mode: read on until the window holds the document at pos whole (up to
- * the next "---" line or the end of the input) in [pos, bound). false: over
- * the cap, out of memory or a read error, all for libyaml to meet. */
+ * the next "---" line, through a "..." line, or to the end of the input) in
+ * [pos, bound): a writer that ends its document with "..." gets the answer
+ * while it keeps the stream open. false: over the cap, out of memory or a
+ * read error, all for libyaml to meet. */
 static bool fill(tcg_ydoc_stream *s)
 {
 	size_t from = s->pos;
@@ -544,16 +584,28 @@ static bool fill(tcg_ydoc_stream *s)
 				from = s->len - 3;
 				break;
 			}
-			if (memcmp(h + 1, "---", 3)) {
+			bool start = !memcmp(h + 1, "---", 3);
+			if (!start && memcmp(h + 1, "...", 3)) {
 				from = (size_t)(h - s->buf) + 1;
 				continue;
 			}
 			size_t i = (size_t)(h - s->buf);
-			if (i + 4 == s->len && !s->eof)
+			if (i + 4 == s->len && !s->eof) {
+				from = i;
 				break; /* the next byte decides */
+			}
 			if (ends_doc(s, i)) {
-				s->bound = i + 1;
-				return true;
+				const uint8_t *e = start ? h : memchr(h + 4, '\n', s->len - i - 4);
+				if (!start && e && bare_after(e + 1, s->buf + s->len)) {
+					from = i + 1;
+					continue;
+				}
+				if (e || s->eof) {
+					s->bound = e ? (size_t)(e - s->buf) + 1 : s->len;
+					return true;
+				}
+				from = i;
+				break; /* the rest of the "..." line */
 			}
 			from = i + 1;
 		}
@@ -565,8 +617,9 @@ static bool fill(tcg_ydoc_stream *s)
 		if (s->len - s->pos > s->max_doc + STREAM_SLACK || !window_room(s))
 			return false;
 		from = s->pos + off;
-		size_t n = fread(s->win + s->len, 1, READ_CHUNK, s->f);
-		if (n == 0 && ferror(s->f))
+		bool ioerr;
+		size_t n = read_some(s, s->win + s->len, READ_CHUNK, &ioerr);
+		if (ioerr)
 			return false;
 		s->eof = n == 0;
 		s->len += n;
@@ -628,6 +681,7 @@ static tcg_ydoc_stream *stream_new(const char *file, size_t max_doc)
 	tcg_ydoc_stream *s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
+	s->fd = -1;
 	if (!yaml_parser_initialize(&s->p)) {
 		free(s);
 		return NULL;
@@ -643,8 +697,10 @@ static tcg_ydoc_stream *stream_new(const char *file, size_t max_doc)
 tcg_ydoc_stream *tcg_ydoc_stream_open_file(FILE *f, const char *file, size_t max_doc)
 {
 	tcg_ydoc_stream *s = f ? stream_new(file, max_doc) : NULL;
-	if (s)
+	if (s) {
 		s->f = f;
+		s->fd = fileno(f); /* -1 for a stream without one (fmemopen) */
+	}
 	return s;
 }
 

@@ -82,7 +82,11 @@ void tcg_ydoc_free(tcg_ydoc *doc);
 typedef struct tcg_ydoc_stream tcg_ydoc_stream;
 
 /* Read from f (not closed by the stream) or from len bytes at data (kept by
- * the caller until the stream is closed). NULL when out of memory. */
+ * the caller until the stream is closed). NULL when out of memory. A FILE
+ * with a descriptor is read through it, what each read(2) gives (nothing may
+ * have been read from f through stdio before): on a pipe a document is
+ * answered as soon as it is complete, at a "..." line ending it, the next
+ * "---" line or the end of the input, while the writer keeps the pipe open. */
 tcg_ydoc_stream *tcg_ydoc_stream_open_file(FILE *f, const char *file, size_t max_doc);
 tcg_ydoc_stream *tcg_ydoc_stream_open_buf(const uint8_t *data, size_t len, const char *file,
                                           size_t max_doc);

@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 /* libyaml refuses a simple key whose ':' is more than 1024 characters on. */
 #define KEY_MAX 1000
 
@@ -33,6 +37,15 @@ typedef struct {
 static bool printable(const char *p, const char *e)
 {
 	uint64_t acc = 0;
+#ifdef __SSE2__
+	/* 16 at a time: as signed bytes, 0x80 and up are under 0x20 too */
+	const __m128i lo = _mm_set1_epi8(0x20), hi = _mm_set1_epi8(0x7e);
+	for (; e - p >= 16; p += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		if (_mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(v, lo), _mm_cmpgt_epi8(v, hi))))
+			return false;
+	}
+#endif
 	for (; e - p >= 8; p += 8) {
 		uint64_t w;
 		memcpy(&w, p, 8);

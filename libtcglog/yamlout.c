@@ -1,4 +1,4 @@
-#include "tcglog/yamlout.h"
+#include "yamlout.h"
 
 #include <inttypes.h>
 #include <limits.h>

@@ -11,7 +11,7 @@
 #include "writer.h"
 
 typedef struct {
-	uint8_t b[4096];
+	uint8_t b[1 << 19]; /* the images-* cases hold thousands of modules */
 	size_t n;
 } buf;
 
@@ -117,7 +117,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *k = argv[1];
-	buf p12 = { .n = 0 }, p13 = { .n = 0 };
+	static buf p12, p13, e12, e13; /* too large for the stack */
 	/* common: winload's boundary, a cold boot unless the case says otherwise */
 	item_u64(&p12, 0x00020002, !strcmp(k, "tpm12") ? 0 : 7);
 	item_u32(&p12, 0x00020003, !strcmp(k, "resume") ? 2 : 1);
@@ -173,11 +173,18 @@ int main(int argc, char **argv)
 		item_u64(&p12, 0x000A0007, 0x5);
 		item_u32(&p12, 0x00050014, 2);
 		item_u32(&p12, 0x00050028, 2);
+	} else if (!strcmp(k, "images-4096") || !strcmp(k, "images-4097")) {
+		/* distinct images up to the cap on loaded modules, and one over it */
+		int n = !strcmp(k, "images-4096") ? 4096 : 4097;
+		for (int i = 0; i < n; i++) {
+			char path[64];
+			snprintf(path, sizeof path, "\\Windows\\image%04d.sys", i);
+			lma(&p13, path, 0xee, 1, NULL);
+		}
 	} else if (strcmp(k, "plain")) {
 		fprintf(stderr, "sipa-log: unknown case %s\n", k);
 		return 2;
 	}
-	buf e12 = { .n = 0 }, e13 = { .n = 0 };
 	item(&e12, 0x40010001, p12.b, p12.n);
 	item(&e13, 0x40010001, p13.b, p13.n);
 

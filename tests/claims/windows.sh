@@ -91,6 +91,11 @@ check "cold boot: BootType" has "$tmp/plain.out" BootType '"cold"'
 run twice
 check "twice: two images" [ "$(grep -c 'Path: ".*disk.sys"' "$tmp/twice.out")" -eq 2 ]
 check "twice: Count 2 on the repeated one" [ "$(grep -c '^    Count: 2$' "$tmp/twice.out")" -eq 1 ]
+# the cap on loaded images (4096 distinct ones; the list grows as they come)
+run images-4096
+check "images-4096: exit 0" [ "$rc" -eq 0 ]
+check "images-4096: every image listed" [ "$(grep -c 'Path: ".*image[0-9]*.sys"' "$tmp/images-4096.out")" -eq 4096 ]
+refused images-4097 sipa-too-many
 
 # --- TPM 1.2: the monotonic counter
 run tpm12

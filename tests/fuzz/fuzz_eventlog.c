@@ -26,6 +26,7 @@
 #include "tcglog/log.h"
 #include "tcglog/pcrs.h"
 #include "tcglog/replay.h"
+#include "output_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

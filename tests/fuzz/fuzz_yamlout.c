@@ -25,7 +25,7 @@
 #include <yaml.h>
 
 #include "yamldoc.h"
-#include "tcglog/yamlout.h"
+#include "yamlout.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -271,6 +271,43 @@ Test(b64, every_byte_everywhere)
 	}
 }
 
+/* Past 32 characters the decoder takes 16 at a time: every byte value at
+ * every position of 3 blocks and the tail after them, and data of every
+ * length up to 3 blocks and a few more, against OpenSSL's coder. */
+Test(b64, blocks_of_sixteen)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint8_t data[300], ours[300], ref[300];
+	char s[404], t[404];
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)(i * 151 + (i >> 3));
+	for (size_t n = 0; n <= sizeof data; n++) {
+		size_t len = (size_t)EVP_EncodeBlock((unsigned char *)s, data, (int)n), dn = 0;
+		cr_assert(tcg_b64_decode(s, len, ours, &dn), "length %zu", n);
+		cr_assert_eq(dn, n);
+		cr_assert(!n || !memcmp(ours, data, n), "length %zu", n);
+	}
+	/* 52 characters: 3 blocks of 16 (every value of the alphabet among them), 4 after */
+	size_t len = (size_t)EVP_EncodeBlock((unsigned char *)s, data, 39);
+	cr_assert_eq(len, 52);
+	memcpy(s, alphabet, 48);
+	for (size_t pos = 0; pos < len; pos++) {
+		for (unsigned c = 0; c < 256; c++) {
+			size_t n = 0;
+			memcpy(t, s, len);
+			t[pos] = (char)c;
+			bool valid = c && strchr(alphabet, (int)c);
+			cr_assert_eq(tcg_b64_decode(t, len, ours, &n), valid, "byte %u at %zu", c, pos);
+			if (!valid)
+				continue;
+			cr_assert_eq(EVP_DecodeBlock(ref, (const unsigned char *)t, (int)len), 39);
+			cr_assert_eq(n, 39);
+			cr_assert_arr_eq(ours, ref, n, "byte %u at %zu", c, pos);
+		}
+	}
+}
+
 /* ---- writer round trip ---- */
 
 static char *write_encblob(const char *device, const uint8_t *blob, size_t n, size_t *len)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tcglog/msg.h"
 #include "msgwrite.h"
@@ -86,6 +87,22 @@ Test(yamlfast, the_subset_reads_as_libyaml_reads_it)
 		same_as_libyaml(docs[i], strlen(docs[i]));
 }
 
+/* The printable check takes 16 bytes at a time: every byte value at every
+ * position of a 45-byte line reads as libyaml reads it. */
+Test(yamlfast, every_byte_in_a_long_line)
+{
+	char text[64];
+	for (size_t pos = 4; pos < 44; pos++) {
+		for (unsigned c = 0; c < 256; c++) {
+			memcpy(text, "k: \"", 4);
+			memset(text + 4, 'a', 40);
+			memcpy(text + 44, "\"\n", 2);
+			text[pos] = (char)c;
+			same_as_libyaml(text, 46);
+		}
+	}
+}
+
 /* Read the stream both ways; return the number of documents read. */
 static unsigned same_stream(const char *text, size_t max_doc, bool file, const char *rule,
                             unsigned doc, unsigned line)
@@ -148,6 +165,9 @@ Test(yamlfast, a_stream_hands_libyaml_the_rest_at_the_document_declined)
 		same_stream("a: 1\n---\nb: [\n---\nc: 3\n", 0, file, "yaml-syntax", 2, 4);
 		cr_assert_eq(same_stream("# x\n---\na: 1\n...\n# y\n---\nb: 2\n", 0, file, NULL, 0, 0),
 		             2);
+		/* a bare document after "...": libyaml's to judge with what came before */
+		same_stream("---\na: 1\n...\nb: 2\n", 0, file, "yaml-syntax", 1, 4);
+		cr_assert_eq(same_stream("---\na: 1\n...\n\n---\nb: 2\n...\n", 0, file, NULL, 0, 0), 2);
 		/* a document over the cap: libyaml's refusal, and the stream stops */
 		same_stream("a: 1\n---\nb: 0123456789012345678901234567890123456789\n---\nc: 1\n", 40,
 		            file, "yaml-too-large", 2, 2);
@@ -172,4 +192,45 @@ Test(yamlfast, long_documents_from_a_file)
 	cr_assert_eq(same_stream(buf, 0, true, NULL, 0, 0), 7);
 	cr_assert_eq(same_stream(buf, 0, false, NULL, 0, 0), 7);
 	free(buf);
+}
+
+static void next_is(tcg_ydoc_stream *s, const char *key)
+{
+	tcg_ydoc d;
+	tcg_err err = {0};
+	bool done = true;
+	cr_assert_eq(tcg_ydoc_stream_next(s, &d, &done, &err), TCG_OK, "%s", err.msg);
+	cr_assert(!done);
+	cr_assert_not_null(tcg_ynode_get(d.root, key), "document with %s", key);
+	tcg_ydoc_free(&d);
+}
+
+static void put(int fd, const char *text)
+{
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+}
+
+/* A writer on a pipe that waits for each answer: a document ended by a "..."
+ * line or followed by a "---" line is read while the pipe stays open (a
+ * stream that waited for more input or the end would hang: the timeout). */
+Test(yamlfast, a_pipe_gives_each_finished_document_while_it_stays_open, .timeout = 20)
+{
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	FILE *f = fdopen(p[0], "r");
+	tcg_ydoc_stream *s = tcg_ydoc_stream_open_file(f, "pipe", 0);
+	cr_assert_not_null(s);
+	put(p[1], "---\na: 1\n...\n");
+	next_is(s, "a");
+	put(p[1], "---\nb: 2\n");
+	put(p[1], "---\nc: 3\n");
+	next_is(s, "b");
+	close(p[1]); /* the end finishes the last */
+	next_is(s, "c");
+	tcg_ydoc d;
+	bool done = false;
+	cr_assert_eq(tcg_ydoc_stream_next(s, &d, &done, NULL), TCG_OK);
+	cr_assert(done);
+	tcg_ydoc_stream_close(s);
+	fclose(f);
 }

@@ -72,14 +72,15 @@ check "libtcglog.so exports tcg_* symbols only (version script)" test ! -s "$tmp
 inc=$root$prefix/$(opt includedir)
 present=
 for h in buf.h writer.h events.h uefi.h sipa.h claims_int.h evtypes.h yamldoc.h yamldoc_int.h \
-	msg_int.h policy_int.h; do
+	yamlout.h jsonout.h output_int.h msgwrite.h msg_int.h policy_int.h; do
 	[ -e "$inc/tcglog/$h" ] && present="$present $h"
 done
-check "private headers (buf.h, writer.h, yamldoc.h, ...) are not installed" test -d "$inc/tcglog" -a -z "$present"
+check "private headers (buf.h, writer.h, yamldoc.h, yamlout.h, ...) are not installed" test -d "$inc/tcglog" -a -z "$present"
 [ -n "$present" ] && diag "installed:$present"
-# The YAML reader is the library's: its tree is no ABI, its functions no export.
-nm -D --defined-only "$so" | awk '$3 ~ /^tcg_(ydoc|ynode)_/ {print $3}' >"$tmp/yamldoc"
-check "libtcglog.so exports no tcg_ydoc_ / tcg_ynode_ symbol (the YAML reader is private)" \
+# The YAML reader and writer are the library's: its tree is no ABI, its
+# functions no export (the result writers take a tcg_out_format instead).
+nm -D --defined-only "$so" | awk '$3 ~ /^tcg_(ydoc|ynode|yaml)_/ {print $3}' >"$tmp/yamldoc"
+check "libtcglog.so exports no tcg_ydoc_ / tcg_ynode_ / tcg_yaml_ symbol (the YAML reader and writer are private)" \
 	test -f "$so" -a ! -s "$tmp/yamldoc"
 [ -s "$tmp/yamldoc" ] && diag "exported: $(tr '\n' ' ' <"$tmp/yamldoc")"
 bad=

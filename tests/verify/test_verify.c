@@ -16,7 +16,7 @@
 #include "tcglog/policy.h"
 #include "tcglog/report.h"
 #include "yamldoc.h"
-#include "tcglog/yamlout.h"
+#include "yamlout.h"
 
 static bool tree_eq(const tcg_ynode *a, const tcg_ynode *b)
 {

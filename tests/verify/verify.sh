@@ -585,6 +585,28 @@ check "one signedblob twice in a batch: exit 1, the first verified, the second n
 	test $? = 1 -a "$(docs out.yaml)" = 2 -a "$(sed -n 's/^  verified: //p' out.yaml | tr '\n' ' ')" = "true false " \
 	-a -n "$(grep 'dup2.yaml#2: nonce-unknown' err.txt)"
 
+# An interactive writer: a signedblob ended by a "..." line, then it waits
+# for the verdict with the pipe still open. The verdict comes before the end
+# of the input (a reader that waited for more input or the end would not).
+signed live.yaml
+rm -f live.fifo
+mkfifo live.fifo
+"$dv" $V <live.fifo >live.out 2>live.err &
+live_pid=$!
+exec 7>live.fifo
+(cat live.yaml && echo ...) >&7 # a subshell: a verifier gone early is its SIGPIPE
+for _ in $(seq 300); do
+	grep -q '^  verified: true' live.out && break
+	sleep 0.1
+done
+grep -q '^  verified: true' live.out
+live_seen=$?
+exec 7>&-
+wait "$live_pid"
+live_rc=$?
+check "a signedblob ended by '...' on a pipe kept open: its verdict before the writer closes it" \
+	test "$live_seen" = 0 -a "$live_rc" = 0 -a "$(docs live.out)" = 1
+
 # --- one PostgreSQL store: two service instances x verifiers racing ---
 # Separate state directories sharing the service key and the store, as two
 # verifier hosts behind a load balancer; each round a stream of signedblobs

@@ -82,9 +82,6 @@ tcg_rc tcg_claims_write(const tcg_claims *c, FILE *f, tcg_err *err);
 /* The same document in fmt (TCG_OUT_JSON: one line); TCG_E_USAGE for no
  * such format. */
 tcg_rc tcg_claims_write_as(const tcg_claims *c, tcg_out_format fmt, FILE *f, tcg_err *err);
-/* The same document through y (tcg_yaml_new_json: as JSON), finished and freed
- * here; y NULL (its allocation failed) is out of memory. */
-tcg_rc tcg_claims_emit(const tcg_claims *c, tcg_yaml *y, tcg_err *err);
 
 /*
  * Walk the SIPA items of one EV_EVENT_TAG event's data (TCG_PCClientTaggedEvent).

@@ -9,7 +9,6 @@
 #include "tcglog/digest.h"
 #include "tcglog/error.h"
 #include "tcglog/log.h"
-#include "tcglog/yamlout.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -41,14 +40,6 @@ tcg_pcr_bank *tcg_pcrs_add_bank(tcg_pcr_values *v, uint16_t alg);
  */
 tcg_rc tcg_pcrs_parse(const uint8_t *data, size_t len, const char *name,
                       tcg_pcr_values *out, tcg_err *err);
-
-/*
- * The one PCR layout of every output: a mapping bank -> PCR index -> the value
- * as lower-case hex, a string (sha256: {0: "78f3..."}), for the PCRs present.
- * A plain 0x... value would read as an integer in YAML 1.1; tcg_pcrs_parse
- * reads this layout back.
- */
-void tcg_pcrs_write(tcg_yaml *y, const tcg_pcr_values *v);
 
 /* "0,1,7", "0-7", "all"; sets *mask bit i for PCR i. False when malformed. */
 bool tcg_pcr_list_parse(const char *s, uint32_t *mask);
