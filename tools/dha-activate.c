@@ -1,7 +1,7 @@
 /* dha-activate: recover the service's wrapping key with TPM2_ActivateCredential
  * and keep the plain EncBlob. */
 #include <errno.h>
-#include <getopt.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,18 +39,18 @@ static void usage(FILE *f)
 	        prog, TCG_DEV_DEFAULT_TCTI, TCG_DHA_DEFAULT_AK_HANDLE);
 }
 
-int main(int argc, char **argv)
+static int option(void *ctx, int c, char *arg)
 {
-	static const struct option longopts[] = {
-		{"tcti", required_argument, NULL, 'T'},      {"ek-alg", required_argument, NULL, 'e'},
-		{"ek-handle", required_argument, NULL, 'E'}, {"ak-handle", required_argument, NULL, 'a'},
-		{"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
+	return tool_dev_option(prog, ctx, c, arg);
+}
+
+static int run(void *ctx, int argc, char **argv)
+{
+	const tool_dev_opts *o = ctx;
 	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_encblob, NULL};
-	const char *tcti = NULL, *path = "-", *name = "<stdin>";
-	tcg_dev_alg ek_alg = TCG_DEV_ALG_AUTO;
-	uint32_t ek_handle = 0, ak_handle = TCG_DHA_DEFAULT_AK_HANDLE;
+	const char *tcti = o->tcti, *path = "-", *name = "<stdin>";
+	tcg_dev_alg ek_alg = o->ek_alg;
+	uint32_t ek_handle = o->ek_handle, ak_handle = o->ak_handle;
 	uint8_t *data = NULL, *encblob = NULL, key[64];
 	size_t len = 0, encblob_len = 0, key_len = 0;
 	unsigned quirks;
@@ -62,40 +62,12 @@ int main(int argc, char **argv)
 	tool_msg_buf msg;
 	FILE *out;
 	tcg_err err;
-	int c, status = 3;
-	int st;
+	int status = 3;
 
-	tool_getopt_init(argv, prog);
-	while ((c = getopt_long(argc, argv, "T:e:E:a:hV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'T':
-			tcti = optarg;
-			break;
-		case 'e':
-			if ((st = tool_dev_alg(prog, "--ek-alg", optarg, &ek_alg)))
-				return st;
-			break;
-		case 'E':
-			if ((st = tool_dev_handle(prog, "--ek-handle", optarg, &ek_handle)))
-				return st;
-			break;
-		case 'a':
-			if ((st = tool_dev_handle(prog, "--ak-handle", optarg, &ak_handle)))
-				return st;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			return tool_version(prog);
-		default:
-			return tool_option_error(prog);
-		}
-	}
-	if (argc - optind > 1)
+	if (argc > 1)
 		return tool_usage_error(prog, "takes at most one FILE");
-	if (optind < argc && strcmp(argv[optind], "-") != 0)
-		path = name = argv[optind];
+	if (argc && strcmp(argv[0], "-") != 0)
+		path = name = argv[0];
 	tcti = tool_dev_start(tcti);
 	tcg_err_clear(&err);
 
@@ -174,4 +146,16 @@ out:
 		tcg_msg_free(&m);
 	free(data);
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		TOOL_DEV_TCTI, TOOL_DEV_EK_ALG, TOOL_DEV_EK_HANDLE, TOOL_DEV_AK_HANDLE,
+		{NULL, 0, NULL, 0},
+	};
+	const tool_spec spec = {.name = prog, .usage = usage, .shortopts = "T:e:E:a:",
+		.longopts = longopts, .option = option, .run = run};
+	tool_dev_opts o = TOOL_DEV_OPTS_INIT;
+	return tool_main(&spec, &o, argc, argv);
 }

@@ -1,7 +1,6 @@
 /* dha-bootdata: the device's first DHA message -- log, EK, AK and a quote that
  * binds them. */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,21 +53,38 @@ static void usage(FILE *f)
 	        TCG_DHA_DEFAULT_AK_HANDLE);
 }
 
-int main(int argc, char **argv)
+typedef struct {
+	tool_dev_opts dev;
+	const char *device, *log_path, *sel_text;
+} options;
+
+static int option(void *ctx, int c, char *arg)
 {
-	static const struct option longopts[] = {
-		{"tcti", required_argument, NULL, 'T'},     {"device", required_argument, NULL, 'd'},
-		{"log", required_argument, NULL, 'l'},      {"pcr-list", required_argument, NULL, 'p'},
-		{"ek-alg", required_argument, NULL, 'e'},   {"ek-handle", required_argument, NULL, 'E'},
-		{"ak-handle", required_argument, NULL, 'a'}, {"ak-alg", required_argument, NULL, 'A'},
-		{"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *tcti = NULL, *device = NULL, *log_path = DEFAULT_LOG;
-	const char *sel_text = NULL;
+	options *o = ctx;
+	switch (c) {
+	case 'd':
+		o->device = arg;
+		break;
+	case 'l':
+		o->log_path = arg;
+		break;
+	case 'p':
+		o->sel_text = arg;
+		break;
+	default:
+		return tool_dev_option(prog, &o->dev, c, arg);
+	}
+	return 0;
+}
+
+static int run(void *ctx, int argc, char **argv)
+{
+	const options *o = ctx;
+	const char *tcti = o->dev.tcti, *device = o->device, *log_path = o->log_path;
+	const char *sel_text = o->sel_text;
+	tcg_dev_alg ek_alg = o->dev.ek_alg, ak_alg = o->dev.ak_alg;
+	uint32_t ek_handle = o->dev.ek_handle, ak_handle = o->dev.ak_handle;
 	char host[HOST_NAME_MAX + 1];
-	tcg_dev_alg ek_alg = TCG_DEV_ALG_AUTO, ak_alg = TCG_DEV_ALG_AUTO;
-	uint32_t ek_handle = 0, ak_handle = TCG_DHA_DEFAULT_AK_HANDLE;
 	tcg_pcr_selection sel;
 	uint8_t *log_data = NULL, binding[TCG_DHA_BINDING_SIZE];
 	size_t log_len = 0;
@@ -79,50 +95,9 @@ int main(int argc, char **argv)
 	tool_msg_buf msg;
 	FILE *out;
 	tcg_err err;
-	int c, status = 3;
-	int st;
+	int status = 3;
 
-	tool_getopt_init(argv, prog);
-	while ((c = getopt_long(argc, argv, "T:d:l:p:e:E:a:A:hV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'T':
-			tcti = optarg;
-			break;
-		case 'd':
-			device = optarg;
-			break;
-		case 'l':
-			log_path = optarg;
-			break;
-		case 'p':
-			sel_text = optarg;
-			break;
-		case 'e':
-			if ((st = tool_dev_alg(prog, "--ek-alg", optarg, &ek_alg)))
-				return st;
-			break;
-		case 'E':
-			if ((st = tool_dev_handle(prog, "--ek-handle", optarg, &ek_handle)))
-				return st;
-			break;
-		case 'a':
-			if ((st = tool_dev_handle(prog, "--ak-handle", optarg, &ak_handle)))
-				return st;
-			break;
-		case 'A':
-			if ((st = tool_dev_alg(prog, "--ak-alg", optarg, &ak_alg)))
-				return st;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			return tool_version(prog);
-		default:
-			return tool_option_error(prog);
-		}
-	}
-	if (optind != argc)
+	if (argc != 0)
 		return tool_usage_error(prog, "takes no arguments");
 	if (sel_text && !tcg_pcr_selection_parse(sel_text, &sel))
 		return tool_usage_error(prog, "--pcr-list takes a PCR selection like "
@@ -193,4 +168,18 @@ out:
 	tcg_log_free(log);
 	free(log_data);
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		TOOL_DEV_TCTI, TOOL_DEV_EK_ALG, TOOL_DEV_EK_HANDLE, TOOL_DEV_AK_HANDLE, TOOL_DEV_AK_ALG,
+		{"device", required_argument, NULL, 'd'}, {"log", required_argument, NULL, 'l'},
+		{"pcr-list", required_argument, NULL, 'p'},
+		{NULL, 0, NULL, 0},
+	};
+	options o = {.dev = TOOL_DEV_OPTS_INIT, .log_path = DEFAULT_LOG};
+	const tool_spec spec = {.name = prog, .usage = usage, .shortopts = "T:d:l:p:e:E:a:A:",
+		.longopts = longopts, .option = option, .run = run};
+	return tool_main(&spec, &o, argc, argv);
 }

@@ -1,6 +1,5 @@
 /* dha-issue: check dha-bootdata and issue the EncBlob (the DHA service's first step). */
 #include <errno.h>
-#include <getopt.h>
 #include <openssl/crypto.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -111,128 +110,112 @@ static int issue_one(const tcg_msg *m, const tcg_service_key *key, const tcg_ekc
 	return 0;
 }
 
-int main(int argc, char **argv)
+typedef struct {
+	const char *key_path, *new_key_path, *store_path;
+	bool closed;
+	tool_paths cas, untrusted;
+	tcg_dha_issue_opts o;
+} options;
+
+enum { OPT_SHA1 = 256, OPT_CLOSED };
+
+static int option(void *ctx, int c, char *arg)
 {
-	enum { OPT_SHA1 = 256, OPT_CLOSED };
-	static const struct option longopts[] = {
-		{"key", required_argument, NULL, 'k'},      {"ca", required_argument, NULL, 'c'},
-		{"untrusted", required_argument, NULL, 'u'}, {"validity", required_argument, NULL, 't'},
-		{"allow-sha1", no_argument, NULL, OPT_SHA1}, {"new-key", required_argument, NULL, 'n'},
-		{"store", required_argument, NULL, 's'},    {"closed", no_argument, NULL, OPT_CLOSED},
-		{"require-pcrs", required_argument, NULL, 'r'},
-		{"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
-	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_bootdata, NULL};
-	const char *key_path = NULL, *new_key_path = NULL, *path = "-", *store_path = NULL;
-	bool closed = false;
-	tcg_nonce_store *store = NULL;
-	enum { MAX_FILES = 64 };
-	const char *cas[MAX_FILES], *untrusted[MAX_FILES];
-	size_t ncas = 0, nuntrusted = 0;
-	tcg_dha_issue_opts o = {0};
+	options *opt = ctx;
 	tcg_err err;
-	int c, status = 0;
+	tcg_err_clear(&err);
+	switch (c) {
+	case 'k':
+		opt->key_path = arg;
+		break;
+	case 'c':
+		return tool_paths_add(prog, &opt->cas, "--ca", arg);
+	case 'u':
+		return tool_paths_add(prog, &opt->untrusted, "--untrusted", arg);
+	case 't':
+		if (tcg_dha_duration_parse(arg, &opt->o.validity, &err))
+			return tool_usage_error(prog, err.msg);
+		break;
+	case OPT_SHA1:
+		opt->o.allow_sha1 = true;
+		break;
+	case 's':
+		opt->store_path = arg;
+		break;
+	case OPT_CLOSED:
+		opt->closed = true;
+		break;
+	case 'r':
+		if (tcg_dha_require_parse(arg, &opt->o, &err))
+			return tool_error(prog, NULL, &err);
+		break;
+	case 'n':
+		opt->new_key_path = arg;
+		break;
+	}
+	return 0;
+}
+
+static int run(void *ctx, int argc, char **argv)
+{
+	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_bootdata, NULL};
+	options *opt = ctx;
+	tcg_dha_issue_opts *o = &opt->o;
+	const char *path = "-";
+	tcg_nonce_store *store = NULL;
+	tool_input in = {0};
+	tcg_err err;
+	int status = 0;
 
 	tcg_err_clear(&err);
-	tool_getopt_init(argv, prog);
-	while ((c = getopt_long(argc, argv, "k:c:u:t:n:s:r:hV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			key_path = optarg;
-			break;
-		case 'c':
-			if (ncas == MAX_FILES)
-				return tool_usage_error(prog, "too many --ca options");
-			cas[ncas++] = optarg;
-			break;
-		case 'u':
-			if (nuntrusted == MAX_FILES)
-				return tool_usage_error(prog, "too many --untrusted options");
-			untrusted[nuntrusted++] = optarg;
-			break;
-		case 't':
-			if (tcg_dha_duration_parse(optarg, &o.validity, &err))
-				return tool_usage_error(prog, err.msg);
-			break;
-		case OPT_SHA1:
-			o.allow_sha1 = true;
-			break;
-		case 's':
-			store_path = optarg;
-			break;
-		case OPT_CLOSED:
-			closed = true;
-			break;
-		case 'r':
-			if (tcg_dha_require_parse(optarg, &o, &err))
-				return tool_error(prog, NULL, &err);
-			break;
-		case 'n':
-			new_key_path = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			return tool_version(prog);
-		default:
-			return tool_option_error(prog);
-		}
-	}
-	if (new_key_path) {
-		if (key_path || ncas || nuntrusted || o.validity || o.allow_sha1 || store_path ||
-		    closed || o.have_require[TCG_PROFILE_LINUX] ||
-		    o.have_require[TCG_PROFILE_WINDOWS] || optind < argc)
+	if (opt->new_key_path) {
+		if (opt->key_path || opt->cas.n || opt->untrusted.n || o->validity || o->allow_sha1 ||
+		    opt->store_path || opt->closed || o->have_require[TCG_PROFILE_LINUX] ||
+		    o->have_require[TCG_PROFILE_WINDOWS] || argc)
 			return tool_usage_error(prog, "--new-key takes no other option or file");
-		return new_key(new_key_path);
+		return new_key(opt->new_key_path);
 	}
-	if (!key_path)
+	if (!opt->key_path)
 		return tool_usage_error(prog, "--key FILE is required");
-	if (!ncas)
+	if (!opt->cas.n)
 		return tool_usage_error(prog, "at least one --ca FILE|DIR is required");
 	/* Without the registry any TPM with a trusted EK could take a name. */
-	if (!store_path)
+	if (!opt->store_path)
 		return tool_usage_error(prog, "--store FILE is required (the device registry)");
-	if (argc - optind > 1)
+	if (argc > 1)
 		return tool_usage_error(prog, "expects at most one FILE");
-	if (optind < argc)
-		path = argv[optind];
+	if (argc)
+		path = argv[0];
 	tool_init_crypto();
 
 	tcg_ekcert_trust *trust;
-	int trust_status = tool_trust_load(prog, cas, ncas, untrusted, nuntrusted, &trust);
+	int trust_status = tool_trust_load(prog, &opt->cas, &opt->untrusted, &trust);
 	if (trust_status)
 		return trust_status;
 
 	tcg_service_key key;
-	if (tcg_service_key_load(key_path, &key, &err)) {
+	if (tcg_service_key_load(opt->key_path, &key, &err)) {
 		tcg_ekcert_trust_free(trust);
-		return tool_error(prog, key_path, &err);
+		return tool_error(prog, opt->key_path, &err);
 	}
-	if (tcg_nonce_store_open(store_path, &store, &err)) {
+	if (tcg_nonce_store_open(opt->store_path, &store, &err)) {
 		tcg_service_key_wipe(&key);
 		tcg_ekcert_trust_free(trust);
-		return tool_error(prog, store_path, &err);
+		return tool_error(prog, opt->store_path, &err);
 	}
-	tcg_nonce_store_set_closed(store, closed);
-	o.store = store;
+	tcg_nonce_store_set_closed(store, opt->closed);
+	o->store = store;
 
-	bool is_stdin = !strcmp(path, "-");
-	const char *name = is_stdin ? "<stdin>" : path;
-	FILE *in = is_stdin ? stdin : fopen(path, "rb");
 	tcg_msg_stream *s = NULL;
-	if (!in) {
-		fprintf(stderr, "%s: %s: cannot open: %s\n", prog, path, strerror(errno));
-		status = 3;
+	if ((status = tool_input_open(prog, path, "cannot open", &in)))
 		goto out;
-	}
-	if (!(s = tcg_msg_stream_open(in, name, accept))) {
+	const char *name = in.name;
+	if (!(s = tcg_msg_stream_open(in.f, name, accept))) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		status = 3;
 		goto out;
 	}
-	if (tcg_dha_verifiers_new(&o.verifiers, &err)) {
+	if (tcg_dha_verifiers_new(&o->verifiers, &err)) {
 		status = tool_error(prog, NULL, &err);
 		goto out;
 	}
@@ -249,8 +232,9 @@ int main(int argc, char **argv)
 		tcg_err_clear(&err);
 		tcg_rc rc = tcg_msg_stream_next(s, &m, &done, &err);
 		unsigned idx = tcg_msg_stream_index(s);
+		/* The first document is the file itself (as one-document tools say). */
 		if (idx > 1)
-			snprintf(label, sizeof label, "%s#%u", name, idx);
+			tool_doc_label(label, sizeof label, name, idx);
 		else
 			snprintf(label, sizeof label, "%s", name);
 		if (!rc && done) {
@@ -261,25 +245,37 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (rc) {
-			st = report(label, name, &err);
-			if (st > status)
-				status = st;
+			status = tool_worse(status, report(label, name, &err));
 			continue;
 		}
-		st = issue_one(&m, &key, trust, &o, label, name);
+		st = issue_one(&m, &key, trust, o, label, name);
 		tcg_msg_free(&m);
-		if (st > status)
-			status = st;
+		status = tool_worse(status, st);
 		if (st == 3)
 			break;
 	}
 out:
 	tcg_msg_stream_close(s);
-	if (in && !is_stdin)
-		fclose(in);
+	tool_input_close(&in);
 	tcg_service_key_wipe(&key);
 	tcg_ekcert_trust_free(trust);
-	tcg_dha_verifiers_free(o.verifiers);
+	tcg_dha_verifiers_free(o->verifiers);
 	tcg_nonce_store_close(store);
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"key", required_argument, NULL, 'k'},      {"ca", required_argument, NULL, 'c'},
+		{"untrusted", required_argument, NULL, 'u'}, {"validity", required_argument, NULL, 't'},
+		{"allow-sha1", no_argument, NULL, OPT_SHA1}, {"new-key", required_argument, NULL, 'n'},
+		{"store", required_argument, NULL, 's'},    {"closed", no_argument, NULL, OPT_CLOSED},
+		{"require-pcrs", required_argument, NULL, 'r'},
+		{NULL, 0, NULL, 0},
+	};
+	const tool_spec spec = {.name = prog, .usage = usage, .shortopts = "k:c:u:t:n:s:r:",
+		.longopts = longopts, .option = option, .run = run};
+	options o = {0};
+	return tool_main(&spec, &o, argc, argv);
 }

@@ -1,6 +1,5 @@
 /* dha-nonce: issue, consume and purge the challenge nonces of a DHA server. */
 #include <errno.h>
-#include <getopt.h>
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,55 +164,54 @@ static int consume_batch(tcg_nonce_store *store, const char *store_path,
 	return out ? out : status;
 }
 
-int main(int argc, char **argv)
+typedef struct {
+	const char *store_path;
+	int64_t ttl;
+	bool have_ttl, closed, rebind;
+} options;
+
+enum { OPT_CLOSED = 256, OPT_REBIND };
+
+static int option(void *ctx, int c, char *arg)
 {
-	enum { OPT_CLOSED = 256, OPT_REBIND };
-	static const struct option longopts[] = {
-		{ "store", required_argument, NULL, 's' }, { "ttl", required_argument, NULL, 't' },
-		{ "closed", no_argument, NULL, OPT_CLOSED }, { "rebind", no_argument, NULL, OPT_REBIND },
-		{ "help", no_argument, NULL, 'h' },        { "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *store_path = NULL, *cmd;
-	int64_t ttl = TCG_NONCE_TTL_DEFAULT;
-	bool have_ttl = false, closed = false, rebind = false;
+	options *o = ctx;
+	switch (c) {
+	case 's':
+		o->store_path = arg;
+		break;
+	case 't':
+		if (!parse_int64(arg, &o->ttl))
+			return tool_usage_error(prog, "--ttl takes a number of seconds");
+		o->have_ttl = true;
+		break;
+	case OPT_CLOSED:
+		o->closed = true;
+		break;
+	case OPT_REBIND:
+		o->rebind = true;
+		break;
+	}
+	return 0;
+}
+
+static int run(void *ctx, int argc, char **argv)
+{
+	const options *o = ctx;
+	const char *store_path = o->store_path, *cmd;
+	int64_t ttl = o->ttl;
+	bool have_ttl = o->have_ttl, closed = o->closed, rebind = o->rebind;
 	tcg_nonce_store *store;
 	uint8_t nonce[TCG_NONCE_SIZE];
 	tcg_err err;
 	tcg_rc rc;
-	int c, nargs, status = 0;
+	int nargs, status = 0;
 
-	tool_getopt_init(argv, prog);
-	while ((c = getopt_long(argc, argv, "s:t:hV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			store_path = optarg;
-			break;
-		case 't':
-			if (!parse_int64(optarg, &ttl))
-				return tool_usage_error(prog, "--ttl takes a number of seconds");
-			have_ttl = true;
-			break;
-		case OPT_CLOSED:
-			closed = true;
-			break;
-		case OPT_REBIND:
-			rebind = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			return tool_version(prog);
-		default:
-			return tool_option_error(prog);
-		}
-	}
-	if (optind >= argc)
+	if (argc < 1)
 		return tool_usage_error(prog, "expects a command: issue, consume, consume-batch, "
 		                              "purge, enroll or device");
-	cmd = argv[optind++];
-	nargs = argc - optind;
+	cmd = argv[0];
+	nargs = argc - 1;
+	argv++;
 	if (strcmp(cmd, "issue") == 0) {
 		if (nargs != 1)
 			return tool_usage_error(prog, "issue expects one DEVICE");
@@ -245,17 +243,17 @@ int main(int argc, char **argv)
 
 	/* Refuse malformed input before touching the store. */
 	tcg_err_clear(&err);
-	if (nargs >= 1 && (rc = tcg_nonce_check_device(argv[optind], &err)))
+	if (nargs >= 1 && (rc = tcg_nonce_check_device(argv[0], &err)))
 		return tool_error(prog, NULL, &err);
 	if (nargs == 2 && !strcmp(cmd, "consume") &&
-	    (rc = tcg_nonce_from_hex(argv[optind + 1], nonce, &err)))
+	    (rc = tcg_nonce_from_hex(argv[1], nonce, &err)))
 		return tool_error(prog, NULL, &err);
 	uint8_t *cert = NULL;
 	size_t cert_len = 0;
 	if (!strcmp(cmd, "enroll") &&
-	    (rc = tcg_read_file(argv[optind + 1], TCG_EKCERT_MAX_SIZE + 1, &cert, &cert_len, NULL,
+	    (rc = tcg_read_file(argv[1], TCG_EKCERT_MAX_SIZE + 1, &cert, &cert_len, NULL,
 	                        &err)))
-		return tool_error(prog, argv[optind + 1], &err);
+		return tool_error(prog, argv[1], &err);
 	if (have_ttl && (rc = tcg_nonce_check_ttl(ttl, &err)))
 		return tool_error(prog, NULL, &err);
 	tcg_nonce_claim *claims = NULL;
@@ -273,21 +271,21 @@ int main(int argc, char **argv)
 	}
 	tcg_nonce_store_set_closed(store, closed);
 	if (strcmp(cmd, "enroll") == 0) {
-		rc = tcg_dha_enroll(store, argv[optind], cert, cert_len, rebind, (int64_t)time(NULL),
+		rc = tcg_dha_enroll(store, argv[0], cert, cert_len, rebind, (int64_t)time(NULL),
 		                    &err);
 		if (rc)
 			status = tool_error(prog,
 			                    rc == TCG_E_IO ? store_path
-			                    : rc == TCG_E_FORMAT ? argv[optind + 1]
+			                    : rc == TCG_E_FORMAT ? argv[1]
 			                                         : NULL,
 			                    &err);
 	} else if (strcmp(cmd, "device") == 0) {
 		uint8_t ek[TCG_REGISTRY_DIGEST_SIZE];
 		bool found = false;
-		rc = tcg_registry_lookup(store, argv[optind], ek, &found, &err);
+		rc = tcg_registry_lookup(store, argv[0], ek, &found, &err);
 		if (!rc && !found)
 			rc = tcg_err_set(&err, TCG_E_MISMATCH, "device-unknown", TCG_NO_OFFSET,
-			                 TCG_NO_EVENT, "'%s' is not enrolled", argv[optind]);
+			                 TCG_NO_EVENT, "'%s' is not enrolled", argv[0]);
 		if (rc) {
 			status = tool_error(prog, rc == TCG_E_IO ? store_path : NULL, &err);
 		} else {
@@ -296,7 +294,7 @@ int main(int argc, char **argv)
 			status = tool_flush_stdout(prog);
 		}
 	} else if (strcmp(cmd, "issue") == 0) {
-		rc = tcg_nonce_issue(store, argv[optind], ttl, (int64_t)time(NULL), nonce, &err);
+		rc = tcg_nonce_issue(store, argv[0], ttl, (int64_t)time(NULL), nonce, &err);
 		if (rc) {
 			status = tool_error(prog, rc == TCG_E_IO ? store_path : NULL, &err);
 		} else {
@@ -307,7 +305,7 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "consume-batch") == 0) {
 		status = consume_batch(store, store_path, claims, nclaims);
 	} else if (strcmp(cmd, "consume") == 0) {
-		rc = tcg_nonce_consume(store, argv[optind], nonce, (int64_t)time(NULL), &err);
+		rc = tcg_nonce_consume(store, argv[0], nonce, (int64_t)time(NULL), &err);
 		if (rc)
 			status = tool_error(prog, store_path, &err);
 	} else {
@@ -325,4 +323,17 @@ int main(int argc, char **argv)
 	free_batch(claims, nclaims);
 	tcg_nonce_store_close(store);
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "store", required_argument, NULL, 's' }, { "ttl", required_argument, NULL, 't' },
+		{ "closed", no_argument, NULL, OPT_CLOSED }, { "rebind", no_argument, NULL, OPT_REBIND },
+		{NULL, 0, NULL, 0},
+	};
+	options o = {.ttl = TCG_NONCE_TTL_DEFAULT};
+	const tool_spec spec = {.name = prog, .usage = usage, .shortopts = "s:t:",
+		.longopts = longopts, .option = option, .run = run};
+	return tool_main(&spec, &o, argc, argv);
 }

@@ -1,5 +1,4 @@
 /* dha-policy: appraise claims with a YAML policy and write the DHA-Report. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -241,38 +240,33 @@ static int init_mode(int argc, char **argv)
 	return 0;
 }
 
+static int option(void *ctx, int c, char *arg)
+{
+	*(bool *)ctx = true; /* 'o': --offline */
+	return 0;
+}
+
+static int run(void *ctx, int argc, char **argv)
+{
+	if (argc < 1 || argc > 2)
+		return tool_usage_error(prog, "expected POLICY [CLAIMS]");
+	return appraise(argv[0], argc > 1 ? argv[1] : "-", *(bool *)ctx);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"offline", no_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
+	const tool_spec spec = {.name = prog, .usage = usage, .shortopts = "o", .longopts = opts,
+		.option = option, .run = run};
 	bool offline = false;
-	int c;
 
 	tool_init_crypto();
 	if (argc > 1 && !strcmp(argv[1], "test"))
 		return test_mode(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "init"))
 		return init_mode(argc - 1, argv + 1);
-	tool_getopt_init(argv, prog);
-	while ((c = getopt_long(argc, argv, "ohV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			offline = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			return tool_version(prog);
-		default:
-			return tool_option_error(prog);
-		}
-	}
-	if (optind >= argc || argc - optind > 2)
-		return tool_usage_error(prog, "expected POLICY [CLAIMS]");
-	return appraise(argv[optind], optind + 1 < argc ? argv[optind + 1] : "-", offline);
+	return tool_main(&spec, &offline, argc, argv);
 }

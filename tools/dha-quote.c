@@ -1,7 +1,6 @@
 /* dha-quote: answer the server's challenge -- a quote over the nonce, sent with
  * the EncBlob (the dha-signedblob message). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,18 +39,38 @@ static void usage(FILE *f)
 	        prog, TCG_DEV_DEFAULT_TCTI, TCG_DHA_DEFAULT_AK_HANDLE, TCG_DHA_DEFAULT_SELECTION);
 }
 
-int main(int argc, char **argv)
+typedef struct {
+	tool_dev_opts dev;
+	const char *nonce_hex, *path, *name, *sel_opt;
+} options;
+
+static int option(void *ctx, int c, char *arg)
 {
-	static const struct option longopts[] = {
-		{"tcti", required_argument, NULL, 'T'},      {"nonce", required_argument, NULL, 'n'},
-		{"encblob", required_argument, NULL, 'b'},   {"ak-handle", required_argument, NULL, 'a'},
-		{"pcr-list", required_argument, NULL, 'p'},  {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0},
-	};
+	options *o = ctx;
+	switch (c) {
+	case 'n':
+		o->nonce_hex = arg;
+		break;
+	case 'b':
+		if (strcmp(arg, "-") != 0)
+			o->path = o->name = arg;
+		break;
+	case 'p':
+		o->sel_opt = arg;
+		break;
+	default:
+		return tool_dev_option(prog, &o->dev, c, arg);
+	}
+	return 0;
+}
+
+static int run(void *ctx, int argc, char **argv)
+{
+	const options *o = ctx;
 	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_encblob, NULL};
-	const char *tcti = NULL, *nonce_hex = NULL, *path = "-", *name = "<stdin>";
-	const char *sel_opt = NULL;
-	uint32_t ak_handle = TCG_DHA_DEFAULT_AK_HANDLE;
+	const char *tcti = o->dev.tcti, *nonce_hex = o->nonce_hex, *path = o->path, *name = o->name;
+	const char *sel_opt = o->sel_opt;
+	uint32_t ak_handle = o->dev.ak_handle;
 	uint8_t nonce[TCG_NONCE_SIZE], *data = NULL;
 	size_t len = 0;
 	unsigned quirks;
@@ -64,39 +83,9 @@ int main(int argc, char **argv)
 	tool_msg_buf msg;
 	FILE *out;
 	tcg_err err;
-	int c, status = 3;
-	int st;
+	int status = 3;
 
-	tool_getopt_init(argv, prog);
-	while ((c = getopt_long(argc, argv, "T:n:b:a:p:hV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'T':
-			tcti = optarg;
-			break;
-		case 'n':
-			nonce_hex = optarg;
-			break;
-		case 'b':
-			if (strcmp(optarg, "-") != 0)
-				path = name = optarg;
-			break;
-		case 'a':
-			if ((st = tool_dev_handle(prog, "--ak-handle", optarg, &ak_handle)))
-				return st;
-			break;
-		case 'p':
-			sel_opt = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			return tool_version(prog);
-		default:
-			return tool_option_error(prog);
-		}
-	}
-	if (optind != argc)
+	if (argc != 0)
 		return tool_usage_error(prog, "takes no arguments (the EncBlob: --encblob FILE)");
 	if (!nonce_hex)
 		return tool_usage_error(prog, "--nonce HEX is required");
@@ -147,4 +136,18 @@ out:
 		tcg_msg_free(&m);
 	free(data);
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		TOOL_DEV_TCTI, TOOL_DEV_AK_HANDLE,
+		{"nonce", required_argument, NULL, 'n'}, {"encblob", required_argument, NULL, 'b'},
+		{"pcr-list", required_argument, NULL, 'p'},
+		{NULL, 0, NULL, 0},
+	};
+	options o = {.dev = TOOL_DEV_OPTS_INIT, .path = "-", .name = "<stdin>"};
+	const tool_spec spec = {.name = prog, .usage = usage, .shortopts = "T:n:b:a:p:",
+		.longopts = longopts, .option = option, .run = run};
+	return tool_main(&spec, &o, argc, argv);
 }

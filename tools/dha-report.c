@@ -1,5 +1,4 @@
 /* dha-report: keep the DHA-Reports of a DHA server per device, list them, purge them. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -114,70 +113,73 @@ static int add(tcg_nonce_store *store, const char *store_path, const char *path)
 	return status;
 }
 
-int main(int argc, char **argv)
+typedef struct {
+	const char *store_path, *keep_text;
+	tcg_reports_query q;
+	printer pr;
+	bool filters, have_format;
+	int64_t keep;
+} options;
+
+enum { OPT_SINCE = 256, OPT_VERDICT, OPT_FORMAT };
+
+static int option(void *ctx, int c, char *arg)
 {
-	enum { OPT_SINCE = 256, OPT_VERDICT, OPT_FORMAT };
-	static const struct option longopts[] = {
-		{ "store", required_argument, NULL, 's' },
-		{ "since", required_argument, NULL, OPT_SINCE },
-		{ "verdict", required_argument, NULL, OPT_VERDICT },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "keep", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *store_path = NULL, *cmd, *keep_text = NULL;
-	tcg_reports_query q = { .verdict = -1 };
-	printer pr = { 0 };
-	bool filters = false, have_format = false;
-	int64_t keep = 0;
+	options *o = ctx;
+	switch (c) {
+	case 's':
+		o->store_path = arg;
+		break;
+	case OPT_SINCE: {
+		tcg_err err;
+		tcg_err_clear(&err);
+		if (tcg_reports_time_parse(arg, &o->q.since, &err))
+			return tool_error(prog, NULL, &err);
+		o->filters = true;
+		break;
+	}
+	case OPT_VERDICT:
+		if (strcmp(arg, "compliant") && strcmp(arg, "non-compliant"))
+			return tool_usage_error(prog, "--verdict is compliant or non-compliant");
+		o->q.verdict = !strcmp(arg, "compliant");
+		o->filters = true;
+		break;
+	case OPT_FORMAT:
+		if (strcmp(arg, "text") && strcmp(arg, "json"))
+			return tool_usage_error(prog, "--format is text or json");
+		o->pr.json = !strcmp(arg, "json");
+		o->have_format = true;
+		break;
+	case 'k': {
+		tcg_err err;
+		tcg_err_clear(&err);
+		if (tcg_reports_keep_parse(arg, &o->keep, &err))
+			return tool_error(prog, NULL, &err);
+		o->keep_text = arg;
+		break;
+	}
+	}
+	return 0;
+}
+
+static int run(void *ctx, int argc, char **argv)
+{
+	const options *o = ctx;
+	const char *store_path = o->store_path, *cmd, *keep_text = o->keep_text;
+	tcg_reports_query q = o->q;
+	printer pr = o->pr;
+	bool filters = o->filters, have_format = o->have_format;
+	int64_t keep = o->keep;
 	tcg_nonce_store *store;
 	tcg_err err;
-	int c, nargs, status = 0;
+	int nargs, status = 0;
 
-	tool_getopt_init(argv, prog);
 	tcg_err_clear(&err);
-	while ((c = getopt_long(argc, argv, "s:k:hV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			store_path = optarg;
-			break;
-		case OPT_SINCE:
-			if (tcg_reports_time_parse(optarg, &q.since, &err))
-				return tool_error(prog, NULL, &err);
-			filters = true;
-			break;
-		case OPT_VERDICT:
-			if (strcmp(optarg, "compliant") && strcmp(optarg, "non-compliant"))
-				return tool_usage_error(prog, "--verdict is compliant or non-compliant");
-			q.verdict = !strcmp(optarg, "compliant");
-			filters = true;
-			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "text") && strcmp(optarg, "json"))
-				return tool_usage_error(prog, "--format is text or json");
-			pr.json = !strcmp(optarg, "json");
-			have_format = true;
-			break;
-		case 'k':
-			if (tcg_reports_keep_parse(optarg, &keep, &err))
-				return tool_error(prog, NULL, &err);
-			keep_text = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			return tool_version(prog);
-		default:
-			return tool_option_error(prog);
-		}
-	}
-	if (optind >= argc)
+	if (argc < 1)
 		return tool_usage_error(prog, "expects a command: add, status or purge");
-	cmd = argv[optind++];
-	nargs = argc - optind;
+	cmd = argv[0];
+	nargs = argc - 1;
+	argv++;
 	if (strcmp(cmd, "add") && strcmp(cmd, "status") && strcmp(cmd, "purge"))
 		return tool_usage_error(prog, "unknown command (add, status or purge)");
 	if (nargs > (strcmp(cmd, "purge") ? 1 : 0))
@@ -190,7 +192,7 @@ int main(int argc, char **argv)
 	if (!store_path)
 		return tool_usage_error(prog, "--store STORE is required");
 	if (!strcmp(cmd, "status") && nargs) {
-		q.device = argv[optind];
+		q.device = argv[0];
 		if (tcg_nonce_check_device(q.device, &err))
 			return tool_error(prog, NULL, &err);
 	}
@@ -198,7 +200,7 @@ int main(int argc, char **argv)
 	if (tcg_nonce_store_open(store_path, &store, &err))
 		return tool_error(prog, store_path, &err);
 	if (!strcmp(cmd, "add")) {
-		status = add(store, store_path, nargs ? argv[optind] : "-");
+		status = add(store, store_path, nargs ? argv[0] : "-");
 	} else if (!strcmp(cmd, "status")) {
 		if (tcg_reports_list(store, &q, print_row, &pr, &err))
 			status = tool_error(prog, err.rc == TCG_E_IO ? store_path : NULL, &err);
@@ -215,4 +217,20 @@ int main(int argc, char **argv)
 	}
 	tcg_nonce_store_close(store);
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "verdict", required_argument, NULL, OPT_VERDICT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "keep", required_argument, NULL, 'k' },
+		{NULL, 0, NULL, 0},
+	};
+	options o = {.q = {.verdict = -1}};
+	const tool_spec spec = {.name = prog, .usage = usage, .shortopts = "s:k:",
+		.longopts = longopts, .option = option, .run = run};
+	return tool_main(&spec, &o, argc, argv);
 }

@@ -1,7 +1,6 @@
 /* dha-verify: open each EncBlob, check the quote and nonce against it, write claims. */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <malloc.h>
 #include <openssl/crypto.h>
 #include <poll.h>
@@ -72,12 +71,6 @@ typedef struct {
 	int status;
 } run;
 
-static int worse(int a, int b)
-{
-	/* 3 (environment) over 2 (unparsable) over 1 (refused) over 0 */
-	return a > b ? a : b;
-}
-
 /* Write one failure document; the write's own fault is an I/O error. */
 static void failure(run *r, const char *device, const tcg_err *e, const bool *mismatch)
 {
@@ -85,7 +78,7 @@ static void failure(run *r, const char *device, const tcg_err *e, const bool *mi
 	tcg_err_clear(&werr);
 	tcg_rc rc = tcg_dha_failure_write(tool_out_format(r->json), stdout, device, e, mismatch, &werr);
 	if (rc)
-		r->status = worse(r->status, tool_error(prog, "standard output", &werr));
+		r->status = tool_worse(r->status, tool_error(prog, "standard output", &werr));
 }
 
 /* One document's answer: its claims, its failure document, or (undecided: the
@@ -96,13 +89,13 @@ static void answer(run *r, tcg_dha_verify_item *it, const char *name)
 	char where[160];
 
 	if (!it->msg) { /* unparsable: the error names where */
-		r->status = worse(r->status, tool_error(prog, NULL, &it->err));
+		r->status = tool_worse(r->status, tool_error(prog, NULL, &it->err));
 		failure(r, NULL, &it->err, NULL);
 		return;
 	}
-	snprintf(where, sizeof where, "%s#%u", name, it->msg->index);
+	tool_doc_label(where, sizeof where, name, it->msg->index);
 	if (it->rc) {
-		r->status = worse(r->status, tool_error(prog, where, &it->err));
+		r->status = tool_worse(r->status, tool_error(prog, where, &it->err));
 		if (it->decided)
 			failure(r, it->v.device[0] ? it->v.device : NULL, &it->err,
 			        it->v.compared ? it->v.mismatch : NULL);
@@ -110,7 +103,7 @@ static void answer(run *r, tcg_dha_verify_item *it, const char *name)
 	}
 	tcg_err_clear(&err);
 	if (tcg_dha_claims_write(&it->v, tool_out_format(r->json), stdout, &err))
-		r->status = worse(r->status, tool_error(prog, "standard output", &err));
+		r->status = tool_worse(r->status, tool_error(prog, "standard output", &err));
 }
 
 typedef struct {
@@ -154,13 +147,13 @@ static void verify_file(run *r, const char *path)
 
 	if (!f) {
 		fprintf(stderr, "%s: %s: input-open: %s\n", prog, path, strerror(errno));
-		r->status = worse(r->status, 3);
+		r->status = tool_worse(r->status, 3);
 		return;
 	}
 	if (!(b = calloc(1, sizeof *b)) ||
 	    !(s = tcg_msg_stream_open(f, name, accept))) {
 		fprintf(stderr, "%s: %s: out-of-memory\n", prog, name);
-		r->status = worse(r->status, 3);
+		r->status = tool_worse(r->status, 3);
 		goto out;
 	}
 	/* A stream stopped by a fault: that document has its failure document. */
@@ -180,7 +173,7 @@ static void verify_file(run *r, const char *path)
 	flush_batch(r, b, name);
 	if (!docs) {
 		fprintf(stderr, "%s: %s: msg-empty: no dha-signedblob document\n", prog, name);
-		r->status = worse(r->status, 2);
+		r->status = tool_worse(r->status, 2);
 	}
 out:
 	tcg_msg_stream_close(s);
@@ -244,89 +237,72 @@ static void free_keys(key_list *l)
 	l->n = 0;
 }
 
-int main(int argc, char **argv)
+typedef struct {
+	key_list paths;
+	const char *store_path, *retired;
+	bool allow_sha1, list_expired, json;
+} options;
+
+enum { OPT_SHA1 = 256, OPT_EXPIRED };
+
+static int option(void *ctx, int c, char *arg)
 {
-	enum { OPT_SHA1 = 256, OPT_EXPIRED, OPT_FORMAT };
-	static const struct option longopts[] = {
-		{"key", required_argument, NULL, 'k'},     {"store", required_argument, NULL, 's'},
-		{"allow-sha1", no_argument, NULL, OPT_SHA1}, {"help", no_argument, NULL, 'h'},
-		{"retired", required_argument, NULL, 'r'}, {"expired-keys", no_argument, NULL, OPT_EXPIRED},
-		{"version", no_argument, NULL, 'V'},       {"format", required_argument, NULL, OPT_FORMAT},
-		{NULL, 0, NULL, 0},
-	};
-	static key_list paths;
-	const char *store_path = NULL, *retired = NULL;
-	bool allow_sha1 = false, list_expired = false, json = false;
+	options *o = ctx;
+	switch (c) {
+	case 'k':
+		return add_key(&o->paths, arg);
+	case 's':
+		o->store_path = arg;
+		break;
+	case 'r':
+		o->retired = arg;
+		break;
+	case OPT_EXPIRED:
+		o->list_expired = true;
+		break;
+	case OPT_SHA1:
+		o->allow_sha1 = true;
+		break;
+	}
+	return 0;
+}
+
+static int verify_inputs(void *ctx, int argc, char **argv)
+{
+	options *o = ctx;
+	key_list *paths = &o->paths;
+	const char *store_path = o->store_path, *retired = o->retired;
 	tcg_service_key *keys = NULL;
 	size_t nkeys = 0;
 	tcg_nonce_store *store = NULL;
 	tcg_err err;
-	int c, st;
+	int st;
 
-	tool_init_crypto();
-#ifdef M_TRIM_THRESHOLD
-	/* A batch's messages (a few MB) are freed at once; glibc would give the
-	 * memory back to the kernel after every batch and fault it in again for
-	 * the next: a quarter of the CPU time a signedblob took (issue #12). */
-	mallopt(M_TRIM_THRESHOLD, 32 << 20);
-#endif
-	tool_getopt_init(argv, prog);
-	while ((c = getopt_long(argc, argv, "k:s:r:hV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			if ((st = add_key(&paths, optarg)))
-				return st;
-			break;
-		case 's':
-			store_path = optarg;
-			break;
-		case 'r':
-			retired = optarg;
-			break;
-		case OPT_EXPIRED:
-			list_expired = true;
-			break;
-		case OPT_SHA1:
-			allow_sha1 = true;
-			break;
-		case OPT_FORMAT:
-			if ((st = tool_format(prog, optarg, &json)))
-				return st;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			return tool_version(prog);
-		default:
-			return tool_option_error(prog);
-		}
-	}
-	if (list_expired) {
-		if (!retired || paths.n || store_path || optind != argc)
+	if (o->list_expired) {
+		if (!retired || paths->n || store_path || argc)
 			return tool_usage_error(prog, "--expired-keys takes --retired DIR only");
-		if ((st = retired_keys(&paths, retired, true)))
+		if ((st = retired_keys(paths, retired, true)))
 			return st;
-		for (size_t i = 0; i < paths.n; i++)
-			printf("%s\n", paths.path[i]);
-		free_keys(&paths);
+		for (size_t i = 0; i < paths->n; i++)
+			printf("%s\n", paths->path[i]);
+		free_keys(paths);
 		return fflush(stdout) ? 3 : 0;
 	}
-	if (!paths.n)
+	if (!paths->n)
 		return tool_usage_error(prog, "--key FILE is required");
 	if (!store_path)
 		return tool_usage_error(prog, "--store FILE is required");
-	if (retired && (st = retired_keys(&paths, retired, false)))
+	if (retired && (st = retired_keys(paths, retired, false)))
 		return st;
 
 	tcg_err_clear(&err);
-	if (!(keys = calloc(paths.n, sizeof *keys))) {
+	if (!(keys = calloc(paths->n, sizeof *keys))) {
 		fprintf(stderr, "%s: out-of-memory\n", prog);
 		return 3;
 	}
-	for (size_t i = 0; i < paths.n; i++, nkeys++) {
-		if (tcg_service_key_load(paths.path[i], &keys[i], &err)) {
-			st = tool_error(prog, paths.path[i], &err);
+	for (size_t i = 0; i < paths->n; i++, nkeys++) {
+		if (tcg_service_key_load(paths->path[i], &keys[i], &err)) {
+			st = tool_error(prog, paths->path[i], &err);
 			goto keys_out;
 		}
 	}
@@ -335,16 +311,16 @@ int main(int argc, char **argv)
 		goto keys_out;
 	}
 
-	run r = {.opts = {.keys = keys, .nkeys = nkeys, .store = store, .allow_sha1 = allow_sha1},
-	         .json = json, .status = 0};
+	run r = {.opts = {.keys = keys, .nkeys = nkeys, .store = store, .allow_sha1 = o->allow_sha1},
+	         .json = o->json, .status = 0};
 	if (tcg_dha_verifiers_new(&r.opts.verifiers, &err)) {
 		tcg_nonce_store_close(store);
 		st = tool_error(prog, NULL, &err);
 		goto keys_out;
 	}
-	if (optind >= argc)
+	if (!argc)
 		verify_file(&r, "-");
-	for (int i = optind; i < argc; i++)
+	for (int i = 0; i < argc; i++)
 		verify_file(&r, argv[i]);
 	tcg_dha_verifiers_free(r.opts.verifiers);
 	tcg_nonce_store_close(store);
@@ -357,6 +333,28 @@ keys_out:
 	for (size_t j = 0; j < nkeys; j++)
 		tcg_service_key_wipe(&keys[j]);
 	free(keys);
-	free_keys(&paths);
+	free_keys(paths);
 	return st;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"key", required_argument, NULL, 'k'},     {"store", required_argument, NULL, 's'},
+		{"allow-sha1", no_argument, NULL, OPT_SHA1},
+		{"retired", required_argument, NULL, 'r'}, {"expired-keys", no_argument, NULL, OPT_EXPIRED},
+		{NULL, 0, NULL, 0},
+	};
+	static options o;
+	const tool_spec spec = {.name = prog, .usage = usage, .shortopts = "k:s:r:",
+		.longopts = longopts, .json = &o.json, .option = option, .run = verify_inputs};
+
+	tool_init_crypto();
+#ifdef M_TRIM_THRESHOLD
+	/* A batch's messages (a few MB) are freed at once; glibc would give the
+	 * memory back to the kernel after every batch and fault it in again for
+	 * the next: a quarter of the CPU time a signedblob took (issue #12). */
+	mallopt(M_TRIM_THRESHOLD, 32 << 20);
+#endif
+	return tool_main(&spec, &o, argc, argv);
 }

@@ -1,5 +1,4 @@
 /* tcglog-claims: the health facts a TCG event log proves, as a dha-claims document. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,54 +38,42 @@ static void usage(FILE *f)
 	        prog);
 }
 
-int main(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "pcrs", required_argument, NULL, 'f' }, { "bank", required_argument, NULL, 'b' },
-		{ "allow-sha1", no_argument, NULL, '1' }, { "lenient", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },       { "version", no_argument, NULL, 'V' },
-		{ "format", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 },
-	};
-	tcg_claims_opts o = { 0 };
-	const char *pcrs_path = NULL;
-	bool json = false;
-	int c;
+typedef struct {
+	tcg_claims_opts o;
+	const char *pcrs_path;
+	bool json;
+} options;
 
-	tool_getopt_init(argv, prog);
-	while ((c = getopt_long(argc, argv, "f:b:1lhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			pcrs_path = optarg;
-			break;
-		case 'b':
-			if (!tcg_alg_from_name(optarg, &o.bank))
-				return tool_usage_error(prog, "--bank takes a hash algorithm: sha1, "
-				                              "sha256, sha384, sha512, sm3_256, sha3_256, "
-				                              "sha3_384, sha3_512");
-			break;
-		case '1':
-			o.allow_sha1 = true;
-			break;
-		case 'l':
-			o.lenient = true;
-			break;
-		case 'F':
-			if ((c = tool_format(prog, optarg, &json)))
-				return c;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			return tool_version(prog);
-		default:
-			return tool_option_error(prog);
-		}
+static int option(void *ctx, int c, char *arg)
+{
+	options *opt = ctx;
+	switch (c) {
+	case 'f':
+		opt->pcrs_path = arg;
+		break;
+	case 'b':
+		if (!tcg_alg_from_name(arg, &opt->o.bank))
+			return tool_usage_error(prog, "--bank takes a hash algorithm: sha1, "
+			                              "sha256, sha384, sha512, sm3_256, sha3_256, "
+			                              "sha3_384, sha3_512");
+		break;
+	case '1':
+		opt->o.allow_sha1 = true;
+		break;
+	case 'l':
+		opt->o.lenient = true;
+		break;
 	}
-	if (optind != argc - 1)
+	return 0;
+}
+
+static int run(void *ctx, int argc, char **argv)
+{
+	const options *opt = ctx;
+	if (argc != 1)
 		return tool_usage_error(prog, "expects exactly one LOG");
 
-	const char *path = argv[optind];
+	const char *path = argv[0], *pcrs_path = opt->pcrs_path;
 	tcg_claims_input in;
 	tcg_err err;
 	tcg_rc rc;
@@ -96,13 +83,13 @@ int main(int argc, char **argv)
 	tcg_err_clear(&err);
 	if (!pcrs_path)
 		fprintf(stderr, "%s: %s: note: no --pcrs: every fact is unverified\n", prog, path);
-	rc = tcg_claims_load(path, pcrs_path, o, &in, &err);
+	rc = tcg_claims_load(path, pcrs_path, opt->o, &in, &err);
 	if (in.claims) {
 		for (size_t i = 0; i < tcg_claims_num_problems(in.claims); i++)
 			tool_error(prog, path, tcg_claims_problem(in.claims, i));
 		tcg_err werr;
 		tcg_err_clear(&werr);
-		if (tcg_claims_write_as(in.claims, tool_out_format(json), stdout, &werr)) {
+		if (tcg_claims_write_as(in.claims, tool_out_format(opt->json), stdout, &werr)) {
 			status = tool_error(prog, NULL, &werr);
 			goto out;
 		}
@@ -111,4 +98,17 @@ int main(int argc, char **argv)
 out:
 	tcg_claims_input_free(&in);
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "pcrs", required_argument, NULL, 'f' }, { "bank", required_argument, NULL, 'b' },
+		{ "allow-sha1", no_argument, NULL, '1' }, { "lenient", no_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	options o = { 0 };
+	const tool_spec spec = { .name = prog, .usage = usage, .shortopts = "f:b:1l",
+		.longopts = longopts, .json = &o.json, .option = option, .run = run };
+	return tool_main(&spec, &o, argc, argv);
 }

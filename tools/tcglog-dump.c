@@ -1,5 +1,4 @@
 /* tcglog-dump: decode a TCG event log to YAML. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,75 +43,65 @@ static void usage(FILE *f)
 	        prog);
 }
 
-int main(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "pcr", required_argument, NULL, 'p' }, { "bank", required_argument, NULL, 'b' },
-		{ "hex", no_argument, NULL, 'x' },       { "strict", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },      { "version", no_argument, NULL, 'V' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "eventlog-version", required_argument, NULL, 'E' },
-		{ NULL, 0, NULL, 0 },
-	};
-	tcg_dump_opts opts = { 0 };
-	bool strict = false;
-	int c, rc;
+typedef struct {
+	tcg_dump_opts opts;
+	bool strict;
+} options;
 
-	tool_getopt_init(argv, prog);
-	while ((c = getopt_long(argc, argv, "p:b:xf:shV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p': {
-			uint32_t m;
-			if (!strcmp(optarg, "-1") || !strcmp(optarg, "none"))
-				opts.pcr_none = true;
-			else if (tcg_pcr_list_parse(optarg, &m))
-				opts.pcr_mask |= m;
-			else
-				return tool_usage_error(prog, "--pcr takes PCR numbers 0..23, e.g. 0,2,4-7");
-			break;
-		}
-		case 'b':
-			if ((rc = tool_add_bank(prog, opts.banks, &opts.num_banks, optarg)))
-				return rc;
-			break;
-		case 'x':
-			opts.no_decode = true;
-			break;
-		case 'f':
-			opts.tpm2_tools = opts.json = false;
-			if (!strcmp(optarg, "tpm2-tools"))
-				opts.tpm2_tools = true;
-			else if (!strcmp(optarg, "tcglog") || !strcmp(optarg, "yaml"))
-				;
-			else if (!strcmp(optarg, "json"))
-				opts.json = true;
-			else
-				return tool_usage_error(prog, "--format takes tcglog, yaml, json or tpm2-tools");
-			break;
-		case 'E':
-			/* Version 1 (tpm2_eventlog's default) prints variables and GPT as hex only. */
-			if (strcmp(optarg, "2"))
-				return tool_usage_error(prog, "--eventlog-version takes 2 only");
-			opts.tpm2_tools = true;
-			break;
-		case 's':
-			strict = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			return tool_version(prog);
-		default:
-			return tool_option_error(prog);
-		}
+static int option(void *ctx, int c, char *arg)
+{
+	options *o = ctx;
+	switch (c) {
+	case 'p': {
+		uint32_t m;
+		if (!strcmp(arg, "-1") || !strcmp(arg, "none"))
+			o->opts.pcr_none = true;
+		else if (tcg_pcr_list_parse(arg, &m))
+			o->opts.pcr_mask |= m;
+		else
+			return tool_usage_error(prog, "--pcr takes PCR numbers 0..23, e.g. 0,2,4-7");
+		break;
 	}
-	if (opts.tpm2_tools && opts.no_decode)
+	case 'b':
+		return tool_add_bank(prog, o->opts.banks, &o->opts.num_banks, arg);
+	case 'x':
+		o->opts.no_decode = true;
+		break;
+	case 'f':
+		o->opts.tpm2_tools = o->opts.json = false;
+		if (!strcmp(arg, "tpm2-tools"))
+			o->opts.tpm2_tools = true;
+		else if (!strcmp(arg, "tcglog") || !strcmp(arg, "yaml"))
+			;
+		else if (!strcmp(arg, "json"))
+			o->opts.json = true;
+		else
+			return tool_usage_error(prog, "--format takes tcglog, yaml, json or tpm2-tools");
+		break;
+	case 'E':
+		/* Version 1 (tpm2_eventlog's default) prints variables and GPT as hex only. */
+		if (strcmp(arg, "2"))
+			return tool_usage_error(prog, "--eventlog-version takes 2 only");
+		o->opts.tpm2_tools = true;
+		break;
+	case 's':
+		o->strict = true;
+		break;
+	}
+	return 0;
+}
+
+static int run(void *ctx, int argc, char **argv)
+{
+	options *o = ctx;
+	int rc;
+
+	if (o->opts.tpm2_tools && o->opts.no_decode)
 		return tool_usage_error(prog, "--hex has no meaning with --format tpm2-tools");
-	if (optind != argc - 1)
+	if (argc != 1)
 		return tool_usage_error(prog, "expects exactly one LOG");
 
-	const char *path = argv[optind];
+	const char *path = argv[0];
 	uint8_t *data;
 	tcg_log *log;
 	tcg_err err;
@@ -121,8 +110,8 @@ int main(int argc, char **argv)
 	tcg_err_clear(&err);
 	if ((rc = tcg_log_load(path, &data, &log, &err)))
 		return tool_error(prog, path, &err);
-	if (!strict || !(rc = tcg_log_refuse_quirks(log, &err)))
-		rc = tcg_dump_yaml(log, &opts, stdout, &err);
+	if (!o->strict || !(rc = tcg_log_refuse_quirks(log, &err)))
+		rc = tcg_dump_yaml(log, &o->opts, stdout, &err);
 	tcg_log_free(log);
 	free(data);
 	if (rc)
@@ -132,4 +121,19 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "pcr", required_argument, NULL, 'p' }, { "bank", required_argument, NULL, 'b' },
+		{ "hex", no_argument, NULL, 'x' },       { "strict", no_argument, NULL, 's' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "eventlog-version", required_argument, NULL, 'E' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const tool_spec spec = { .name = prog, .usage = usage, .shortopts = "p:b:xf:s",
+		.longopts = longopts, .option = option, .run = run };
+	options o = { 0 };
+	return tool_main(&spec, &o, argc, argv);
 }

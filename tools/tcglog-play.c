@@ -1,6 +1,5 @@
 /* tcglog-play: extend an event log's events into a TPM's PCRs (a software TPM
  * then holds the PCRs of a real boot). */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,47 +56,42 @@ static const char *alg_name(uint16_t alg)
 	return n ? n : "unknown";
 }
 
-int main(int argc, char **argv)
+typedef struct {
+	tool_dev_opts dev;
+	unsigned flags;
+} options;
+
+static int option(void *ctx, int c, char *arg)
 {
-	static const struct option longopts[] = {
-		{"tcti", required_argument, NULL, 'T'}, {"force", no_argument, NULL, 'f'},
-		{"startup", no_argument, NULL, 's'},    {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
-	};
-	const char *tcti = NULL, *path;
-	unsigned flags = 0;
+	options *o = ctx;
+	switch (c) {
+	case 'T':
+		return tool_dev_option(prog, &o->dev, c, arg);
+	case 'f':
+		o->flags |= TCG_DEV_PLAY_FORCE;
+		break;
+	case 's':
+		o->flags |= TCG_DEV_PLAY_STARTUP;
+		break;
+	}
+	return 0;
+}
+
+static int run(void *ctx, int argc, char **argv)
+{
+	const options *o = ctx;
+	const char *tcti, *path;
 	uint8_t *data = NULL;
 	tcg_log *log = NULL;
 	tcg_dev *dev = NULL;
 	tcg_dev_play_result res;
 	tcg_err err;
-	int c, status;
+	int status;
 
-	tool_getopt_init(argv, prog);
-	while ((c = getopt_long(argc, argv, "T:fshV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'T':
-			tcti = optarg;
-			break;
-		case 'f':
-			flags |= TCG_DEV_PLAY_FORCE;
-			break;
-		case 's':
-			flags |= TCG_DEV_PLAY_STARTUP;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			return tool_version(prog);
-		default:
-			return tool_option_error(prog);
-		}
-	}
-	if (argc - optind != 1)
+	if (argc != 1)
 		return tool_usage_error(prog, "expects one LOG");
-	path = argv[optind];
-	tcti = tool_dev_start(tcti);
+	path = argv[0];
+	tcti = tool_dev_start(o->dev.tcti);
 	tcg_err_clear(&err);
 
 	if (tcg_log_load(path, &data, &log, &err))
@@ -106,7 +100,7 @@ int main(int argc, char **argv)
 		status = tool_error(prog, tcti, &err);
 		goto out;
 	}
-	if (tcg_dev_play(dev, log, flags, &res, &err)) {
+	if (tcg_dev_play(dev, log, o->flags, &res, &err)) {
 		status = tool_error(prog, path, &err);
 		goto out;
 	}
@@ -155,4 +149,16 @@ out:
 	tcg_log_free(log);
 	free(data);
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		TOOL_DEV_TCTI, {"force", no_argument, NULL, 'f'}, {"startup", no_argument, NULL, 's'},
+		{NULL, 0, NULL, 0},
+	};
+	const tool_spec spec = {.name = prog, .usage = usage, .shortopts = "T:fs",
+		.longopts = longopts, .option = option, .run = run};
+	options o = {.dev = TOOL_DEV_OPTS_INIT};
+	return tool_main(&spec, &o, argc, argv);
 }

@@ -1,5 +1,4 @@
 /* tcglog-replay: replay a TCG event log and print or compare the PCRs. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,8 +41,6 @@ static void print_hex(FILE *f, const uint8_t *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%02X", p[i]);
 }
-
-static int worse(int a, int b) { return a > b ? a : b; }
 
 static bool bank_selected(const uint16_t *banks, size_t n, uint16_t alg)
 {
@@ -135,60 +132,52 @@ static int compare(const char *path, const char *pcrs_path, const tcg_log *log,
 	return status;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "pcrs", required_argument, NULL, 'f' }, { "bank", required_argument, NULL, 'b' },
-		{ "quirk", required_argument, NULL, 'q' }, { "strict", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },       { "version", no_argument, NULL, 'V' },
-		{ "format", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 },
-	};
-	const char *pcrs_path = NULL;
+typedef struct {
+	const char *pcrs_path;
 	uint16_t banks[TCG_MAX_BANKS];
-	size_t nbanks = 0;
-	unsigned quirks = 0;
-	bool strict = false, json = false;
-	int c;
+	size_t nbanks;
+	unsigned quirks;
+	bool strict, json;
+} options;
 
-	tool_getopt_init(argv, prog);
-	while ((c = getopt_long(argc, argv, "f:b:q:shV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			pcrs_path = optarg;
-			break;
-		case 'b':
-			if ((c = tool_add_bank(prog, banks, &nbanks, optarg)))
-				return c;
-			break;
-		case 'q': {
-			unsigned q;
-			if (!tcg_quirk_from_name(optarg, &q) || q != TCG_QUIRK_MISSING_EBS)
-				return tool_usage_error(prog, "--quirk takes: missing-ebs");
-			quirks |= q;
-			break;
-		}
-		case 's':
-			strict = true;
-			break;
-		case 'F':
-			if ((c = tool_format(prog, optarg, &json)))
-				return c;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			return tool_version(prog);
-		default:
-			return tool_option_error(prog);
-		}
+static int option(void *ctx, int c, char *arg)
+{
+	options *o = ctx;
+	switch (c) {
+	case 'f':
+		o->pcrs_path = arg;
+		break;
+	case 'b':
+		return tool_add_bank(prog, o->banks, &o->nbanks, arg);
+	case 'q': {
+		unsigned q;
+		if (!tcg_quirk_from_name(arg, &q) || q != TCG_QUIRK_MISSING_EBS)
+			return tool_usage_error(prog, "--quirk takes: missing-ebs");
+		o->quirks |= q;
+		break;
 	}
-	if (optind != argc - 1)
+	case 's':
+		o->strict = true;
+		break;
+	}
+	return 0;
+}
+
+static int run(void *ctx, int argc, char **argv)
+{
+	const options *o = ctx;
+	const char *pcrs_path = o->pcrs_path;
+	const uint16_t *banks = o->banks;
+	size_t nbanks = o->nbanks;
+	unsigned quirks = o->quirks;
+	bool strict = o->strict, json = o->json;
+
+	if (argc != 1)
 		return tool_usage_error(prog, "expects exactly one LOG");
 	if (quirks && !pcrs_path)
 		return tool_usage_error(prog, "--quirk missing-ebs needs --pcrs to compare against");
 
-	const char *path = argv[optind];
+	const char *path = argv[0];
 	uint8_t *data;
 	tcg_log *log;
 	tcg_replay_result *r = calloc(1, sizeof *r);
@@ -217,7 +206,7 @@ int main(int argc, char **argv)
 				status = 1;
 			}
 		if (tcg_replay_write(r, tool_out_format(json), stdout, &err))
-			status = worse(status, tool_error(prog, NULL, &err));
+			status = tool_worse(status, tool_error(prog, NULL, &err));
 		/* The PCR layout has no place for them: quirks go to stderr. */
 		for (unsigned q = 1; q; q <<= 1)
 			if (tcg_log_quirks(log) & q)
@@ -235,4 +224,17 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "pcrs", required_argument, NULL, 'f' }, { "bank", required_argument, NULL, 'b' },
+		{ "quirk", required_argument, NULL, 'q' }, { "strict", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	options o = { 0 };
+	const tool_spec spec = { .name = prog, .usage = usage, .shortopts = "f:b:q:s",
+		.longopts = longopts, .json = &o.json, .option = option, .run = run };
+	return tool_main(&spec, &o, argc, argv);
 }

@@ -1,5 +1,4 @@
 /* tpm-ekcert-verify: check an EK certificate's chain, TCG profile and key. */
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,61 +39,43 @@ static void usage(FILE *f)
 	        prog, TCGLOG_EK_ROOTS);
 }
 
-#define MAX_FILES 64
+typedef struct {
+	tool_paths cas, untrusted;
+	const char *ek_path;
+	bool lenient, json;
+} options;
 
-int main(int argc, char **argv)
+static int option(void *ctx, int c, char *arg)
 {
-	static const struct option longopts[] = {
-		{ "ca", required_argument, NULL, 'c' },  { "untrusted", required_argument, NULL, 'u' },
-		{ "ek", required_argument, NULL, 'e' },  { "lenient", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },      { "version", no_argument, NULL, 'V' },
-		{ "format", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 },
-	};
-	const char *cas[MAX_FILES], *untrusted[MAX_FILES], *ek_path = NULL;
-	size_t ncas = 0, nuntrusted = 0;
-	bool lenient = false, json = false;
-	int c;
-
-	tool_getopt_init(argv, prog);
-	while ((c = getopt_long(argc, argv, "c:u:e:lhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			if (ncas == MAX_FILES)
-				return tool_usage_error(prog, "too many --ca options");
-			cas[ncas++] = optarg;
-			break;
-		case 'u':
-			if (nuntrusted == MAX_FILES)
-				return tool_usage_error(prog, "too many --untrusted options");
-			untrusted[nuntrusted++] = optarg;
-			break;
-		case 'e':
-			ek_path = optarg;
-			break;
-		case 'l':
-			lenient = true;
-			break;
-		case 'F':
-			if ((c = tool_format(prog, optarg, &json)))
-				return c;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			return tool_version(prog);
-		default:
-			return tool_option_error(prog);
-		}
+	options *o = ctx;
+	switch (c) {
+	case 'c':
+		return tool_paths_add(prog, &o->cas, "--ca", arg);
+	case 'u':
+		return tool_paths_add(prog, &o->untrusted, "--untrusted", arg);
+	case 'e':
+		o->ek_path = arg;
+		break;
+	case 'l':
+		o->lenient = true;
+		break;
 	}
-	if (optind != argc - 1)
+	return 0;
+}
+
+static int run(void *ctx, int argc, char **argv)
+{
+	options *o = ctx;
+
+	if (argc != 1)
 		return tool_usage_error(prog, "expects exactly one CERT");
 	/* The installed anchors, which only the operator (or tcglog-ek-roots, from
 	 * fingerprinted vendor CAs) writes; an empty directory is refused. */
-	if (!ncas)
-		cas[ncas++] = TCGLOG_EK_ROOTS;
+	if (!o->cas.n)
+		o->cas.path[o->cas.n++] = TCGLOG_EK_ROOTS;
 
-	const char *path = argv[optind];
+	const char *path = argv[0], *ek_path = o->ek_path;
+	bool lenient = o->lenient, json = o->json;
 	tcg_ekcert_trust *trust = NULL;
 	tcg_ekcert *cert = NULL;
 	tcg_public *ek = NULL;
@@ -111,7 +92,7 @@ int main(int argc, char **argv)
 		status = 3;
 		goto out;
 	}
-	if ((status = tool_trust_load(prog, cas, ncas, untrusted, nuntrusted, &trust)))
+	if ((status = tool_trust_load(prog, &o->cas, &o->untrusted, &trust)))
 		goto out;
 	if (ek_path) {
 		if (tcg_read_file(ek_path, 1u << 16, &data, &len, NULL, &err) ||
@@ -154,4 +135,17 @@ out:
 		return 3;
 	}
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "ca", required_argument, NULL, 'c' },  { "untrusted", required_argument, NULL, 'u' },
+		{ "ek", required_argument, NULL, 'e' },  { "lenient", no_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	options o = { 0 };
+	const tool_spec spec = { .name = prog, .usage = usage, .shortopts = "c:u:e:l",
+		.longopts = longopts, .json = &o.json, .option = option, .run = run };
+	return tool_main(&spec, &o, argc, argv);
 }

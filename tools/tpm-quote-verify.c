@@ -1,5 +1,5 @@
 /* tpm-quote-verify: verify a TPM 2.0 quote against an AK, a nonce, and PCR values or a log. */
-#include <getopt.h>
+#include <openssl/crypto.h>
 #include <string.h>
 
 #include "tcglog/quote.h"
@@ -46,56 +46,51 @@ static tcg_rc read_small(const char *path, uint8_t **data, size_t *len, tcg_err 
 	return tcg_read_file(path, 1u << 20, data, len, NULL, err);
 }
 
-int main(int argc, char **argv)
+typedef struct {
+	const char *ak_path, *msg_path, *sig_path, *nonce_hex, *pcrs_path, *log_path, *pcr_list;
+	tcg_quote_opts o;
+	bool json;
+} options;
+
+enum { OPT_SHA1 = 256, OPT_UNCHECKED };
+
+static int option(void *ctx, int c, char *arg)
 {
-	enum { OPT_SHA1 = 256, OPT_UNCHECKED, OPT_FORMAT };
-	static const struct option longopts[] = {
-		{ "ak", required_argument, NULL, 'u' },    { "msg", required_argument, NULL, 'm' },
-		{ "sig", required_argument, NULL, 's' },   { "nonce", required_argument, NULL, 'n' },
-		{ "pcrs", required_argument, NULL, 'f' },  { "log", required_argument, NULL, 'l' },
-		{ "allow-sha1", no_argument, NULL, OPT_SHA1 }, { "help", no_argument, NULL, 'h' },
-		{ "pcr-list", required_argument, NULL, 'L' },
-		{ "ak-unchecked-pem", no_argument, NULL, OPT_UNCHECKED },
-		{ "version", no_argument, NULL, 'V' },
-		{ "format", required_argument, NULL, OPT_FORMAT }, { NULL, 0, NULL, 0 },
-	};
-	const char *ak_path = NULL, *msg_path = NULL, *sig_path = NULL, *nonce_hex = NULL;
-	const char *pcrs_path = NULL, *log_path = NULL, *pcr_list = NULL;
+	options *opt = ctx;
+	switch (c) {
+	case 'u': opt->ak_path = arg; break;
+	case 'm': opt->msg_path = arg; break;
+	case 's': opt->sig_path = arg; break;
+	case 'n': opt->nonce_hex = arg; break;
+	case 'f': opt->pcrs_path = arg; break;
+	case 'l': opt->log_path = arg; break;
+	case 'L': opt->pcr_list = arg; break;
+	case OPT_SHA1: opt->o.allow_sha1 = true; break;
+	case OPT_UNCHECKED: opt->o.ak_unchecked = true; break;
+	}
+	return 0;
+}
+
+static int run(void *ctx, int argc, char **argv)
+{
+	const options *opt = ctx;
+	const char *ak_path = opt->ak_path, *msg_path = opt->msg_path, *sig_path = opt->sig_path;
+	const char *nonce_hex = opt->nonce_hex, *pcrs_path = opt->pcrs_path;
+	const char *log_path = opt->log_path, *pcr_list = opt->pcr_list;
 	tcg_pcr_selection require;
 	uint8_t nonce[64], *ak_data = NULL, *msg = NULL, *sig = NULL, *pcrs_data = NULL, *log_data = NULL;
 	size_t nonce_len = 0, ak_len, msg_len, sig_len, pcrs_len;
-	tcg_quote_opts o = { 0 };
+	tcg_quote_opts o = opt->o;
 	tcg_public *ak = NULL;
 	tcg_log *log = NULL;
 	tcg_pcr_values *pcrs = NULL;
 	tcg_quote_result *r = NULL;
 	const char *failed_file = NULL;
-	bool json = false;
+	bool json = opt->json;
 	tcg_err err, werr;
-	int c, status = 0;
+	int status = 0;
 
-	tool_getopt_init(argv, prog);
-	while ((c = getopt_long(argc, argv, "u:m:s:n:f:l:L:hV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'u': ak_path = optarg; break;
-		case 'm': msg_path = optarg; break;
-		case 's': sig_path = optarg; break;
-		case 'n': nonce_hex = optarg; break;
-		case 'f': pcrs_path = optarg; break;
-		case 'l': log_path = optarg; break;
-		case 'L': pcr_list = optarg; break;
-		case OPT_SHA1: o.allow_sha1 = true; break;
-		case OPT_UNCHECKED: o.ak_unchecked = true; break;
-		case OPT_FORMAT:
-			if ((c = tool_format(prog, optarg, &json)))
-				return c;
-			break;
-		case 'h': usage(stdout); return 0;
-		case 'V': return tool_version(prog);
-		default: return tool_option_error(prog);
-		}
-	}
-	if (optind != argc)
+	if (argc != 0)
 		return tool_usage_error(prog, "unexpected argument");
 	if (!ak_path || !msg_path || !sig_path)
 		return tool_usage_error(prog, "--ak, --msg and --sig are required");
@@ -165,4 +160,21 @@ out:
 		return 3;
 	}
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "ak", required_argument, NULL, 'u' },    { "msg", required_argument, NULL, 'm' },
+		{ "sig", required_argument, NULL, 's' },   { "nonce", required_argument, NULL, 'n' },
+		{ "pcrs", required_argument, NULL, 'f' },  { "log", required_argument, NULL, 'l' },
+		{ "allow-sha1", no_argument, NULL, OPT_SHA1 },
+		{ "pcr-list", required_argument, NULL, 'L' },
+		{ "ak-unchecked-pem", no_argument, NULL, OPT_UNCHECKED },
+		{ NULL, 0, NULL, 0 },
+	};
+	options o = { 0 };
+	const tool_spec spec = { .name = prog, .usage = usage, .shortopts = "u:m:s:n:f:l:L:",
+		.longopts = longopts, .json = &o.json, .option = option, .run = run };
+	return tool_main(&spec, &o, argc, argv);
 }
