@@ -148,7 +148,7 @@ const char *tcg_json_write(tcg_json *j, FILE *out)
 	if (!s)
 		return "no memory";
 	if (fwrite(s, 1, len, out) != len || fputc('\n', out) == EOF)
-		return "write failed";
+		return errno ? strerror(errno) : "write failed";
 	return NULL;
 }
 

@@ -1,5 +1,6 @@
 #include "yamlout.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -62,7 +63,7 @@ static void fail(tcg_yaml *y, const char *problem)
 static void flush(tcg_yaml *y)
 {
 	if (y->n && fwrite(y->buf, 1, y->n, y->out) != y->n)
-		fail(y, "write failed");
+		fail(y, errno ? strerror(errno) : "write failed");
 	y->n = 0;
 }
 

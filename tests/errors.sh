@@ -9,6 +9,7 @@ tools=$1/tools
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 : >"$tmp/empty"
+fixture=$(dirname "$0")/../fixtures/windows11.bin
 nonce=0000000000000000000000000000000000000000000000000000000000000000
 
 run() { "$@" </dev/null >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"; }
@@ -78,6 +79,28 @@ expect "tpm-quote-verify: an empty AK names the file and the rule" 2 \
 run "$tools/tpm-ekcert-verify" --ca "$tmp/missing" "$tmp/empty"
 expect "tpm-ekcert-verify: a missing --ca names the file" 3 \
 	"tpm-ekcert-verify: $tmp/missing: open: No such file or directory"
+
+# The message streams: a missing input is the environment (3), named as the logs' is.
+head -c 32 /dev/urandom >"$tmp/key" && chmod 600 "$tmp/key"
+run "$tools/dha-issue" --ca "$(dirname "$0")/../fixtures/certs/db.der" --key "$tmp/key" \
+	--store "$tmp/store" "$tmp/missing"
+expect "dha-issue: a missing input names the file and the rule" 3 \
+	"dha-issue: $tmp/missing: open: No such file or directory"
+run "$tools/dha-verify" --key "$tmp/key" --store "$tmp/store" "$tmp/missing"
+expect "dha-verify: a missing input names the file and the rule" 3 \
+	"dha-verify: $tmp/missing: open: No such file or directory"
+
+# Standard output that cannot be written is named, and the environment (3).
+if [ -w /dev/full ]; then
+	for n in tcglog-dump tcglog-replay; do
+		"$tools/$n" "$fixture" >/dev/full 2>"$tmp/err" </dev/null
+		echo $? >"$tmp/rc"
+		expect "$n: a full standard output exits 3 naming it" 3 \
+			"$n: standard output: (yaml-output: )?No space left on device"
+	done
+else
+	skip "a full standard output" "no writable /dev/full"
+fi
 
 # An unreadable file is the environment (3), named with the system's reason.
 # Root reads any file, so as root the tools run as nobody (setpriv); the

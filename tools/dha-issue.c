@@ -207,7 +207,7 @@ static int run(void *ctx, int argc, char **argv)
 	o->store = store;
 
 	tcg_msg_stream *s = NULL;
-	if ((status = tool_input_open(prog, path, "cannot open", &in)))
+	if ((status = tool_input_open(prog, path, &in)))
 		goto out;
 	const char *name = in.name;
 	if (!(s = tcg_msg_stream_open(in.f, name, accept))) {

@@ -138,18 +138,17 @@ static bool input_idle(FILE *f)
 static void verify_file(run *r, const char *path)
 {
 	static const tcg_msg_schema *const accept[] = {&tcg_msg_dha_signedblob, NULL};
-	bool is_stdin = !strcmp(path, "-");
-	const char *name = is_stdin ? "<stdin>" : path;
-	FILE *f = is_stdin ? stdin : fopen(path, "rb");
+	tool_input in;
 	tcg_msg_stream *s = NULL;
 	batch *b = NULL;
 	unsigned docs = 0;
 
-	if (!f) {
-		fprintf(stderr, "%s: %s: input-open: %s\n", prog, path, strerror(errno));
+	if (tool_input_open(prog, path, &in)) {
 		r->status = tool_worse(r->status, 3);
 		return;
 	}
+	FILE *f = in.f;
+	const char *name = in.name;
 	if (!(b = calloc(1, sizeof *b)) ||
 	    !(s = tcg_msg_stream_open(f, name, accept))) {
 		fprintf(stderr, "%s: %s: out-of-memory\n", prog, name);
@@ -178,8 +177,7 @@ static void verify_file(run *r, const char *path)
 out:
 	tcg_msg_stream_close(s);
 	free(b);
-	if (!is_stdin)
-		fclose(f);
+	tool_input_close(&in);
 }
 
 typedef struct {

@@ -114,13 +114,10 @@ static int run(void *ctx, int argc, char **argv)
 		rc = tcg_dump_yaml(log, &o->opts, stdout, &err);
 	tcg_log_free(log);
 	free(data);
+	/* what the dump cannot write is standard output's fault, not the log's */
 	if (rc)
-		return tool_error(prog, path, &err);
-	if (fflush(stdout) != 0) {
-		perror(prog);
-		return 3;
-	}
-	return 0;
+		return tool_error(prog, rc == TCG_E_IO ? "standard output" : path, &err);
+	return tool_flush_stdout(prog);
 }
 
 int main(int argc, char **argv)

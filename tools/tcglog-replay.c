@@ -219,11 +219,7 @@ static int run(void *ctx, int argc, char **argv)
 	tcg_log_free(log);
 	free(data);
 	free(r);
-	if (fflush(stdout) != 0) {
-		perror(prog);
-		return 3;
-	}
-	return status;
+	return tool_flush_stdout(prog) ? 3 : status;
 }
 
 int main(int argc, char **argv)

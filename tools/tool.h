@@ -125,7 +125,7 @@ typedef struct {
 } tool_input;
 
 /* Open path: 0, or 3 after saying "PROG: PATH: RULE: why" (f NULL). */
-int tool_input_open(const char *prog, const char *path, const char *rule, tool_input *in);
+int tool_input_open(const char *prog, const char *path, tool_input *in);
 void tool_input_close(tool_input *in);
 
 /* Where the doc-th document (from 1) of a stream named name is: "NAME#DOC". */

@@ -130,11 +130,7 @@ out:
 	tcg_ekcert_trust_free(trust);
 	free(data);
 	free(res);
-	if (fflush(stdout) != 0) {
-		perror(prog);
-		return 3;
-	}
-	return status;
+	return tool_flush_stdout(prog) ? 3 : status;
 }
 
 int main(int argc, char **argv)

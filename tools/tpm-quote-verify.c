@@ -155,11 +155,7 @@ out:
 	free(log_data);
 	free(pcrs);
 	free(r);
-	if (fflush(stdout) != 0) {
-		perror(prog);
-		return 3;
-	}
-	return status;
+	return tool_flush_stdout(prog) ? 3 : status;
 }
 
 int main(int argc, char **argv)

@@ -182,12 +182,12 @@ int tool_worse(int a, int b)
 	return a > b ? a : b;
 }
 
-int tool_input_open(const char *prog, const char *path, const char *rule, tool_input *in)
+int tool_input_open(const char *prog, const char *path, tool_input *in)
 {
 	in->is_stdin = !strcmp(path, "-");
 	in->name = tool_file_name(path);
 	if (!(in->f = in->is_stdin ? stdin : fopen(path, "rb"))) {
-		fprintf(stderr, "%s: %s: %s: %s\n", prog, path, rule, strerror(errno));
+		fprintf(stderr, "%s: %s: open: %s\n", prog, path, strerror(errno));
 		return 3;
 	}
 	return 0;
