@@ -320,12 +320,15 @@ tcg_rc tcg_registry_bind(tcg_nonce_store *s, const char *device,
 	bool found = false;
 	tcg_rc rc;
 
-	if ((rc = tcg_nonce_check_device(device, err)))
+	if ((rc = tcg_nonce_check_device(device, err)) ||
+	    (rc = check_binding(s, device, ek, &found, "device-ek-mismatch", err)))
 		return rc;
-	if (!s->closed &&
-	    (rc = s->ops->reg_write(s->be, false, device, ek, now, "first-boot-data", err)))
-		return rc;
-	if ((rc = check_binding(s, device, ek, &found, "device-ek-mismatch", err)))
+	/* A bound device (every boot data but its first) costs one read, no
+	 * write; a new one is inserted if still absent, then read back, so of
+	 * racing first bindings the one that won decides. */
+	if (!found && !s->closed &&
+	    ((rc = s->ops->reg_write(s->be, false, device, ek, now, "first-boot-data", err)) ||
+	     (rc = check_binding(s, device, ek, &found, "device-ek-mismatch", err))))
 		return rc;
 	if (!found)
 		return tcg_fail_mismatch(err, "device-unknown",
