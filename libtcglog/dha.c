@@ -165,6 +165,17 @@ void tcg_dha_verifiers_free(tcg_dha_verifiers *vs)
 	free(vs);
 }
 
+/* The slot holding a verifier for exactly these AK bytes, or VERIFIERS. */
+static size_t verifier_index(const tcg_dha_verifiers *vs, const uint8_t *ak_public, size_t len)
+{
+	size_t i = 0;
+	while (vs && i < VERIFIERS &&
+	       !(vs->e[i].qv && vs->e[i].ak_public_len == len &&
+	         !memcmp(vs->e[i].ak_public, ak_public, len)))
+		i++;
+	return vs ? i : VERIFIERS;
+}
+
 tcg_rc tcg_dha_verifier_for(tcg_dha_verifiers *vs, const uint8_t *ak_public, size_t len,
                             const tcg_public *ak, tcg_quote_verifier **qv,
                             tcg_quote_verifier **own, tcg_err *err)
@@ -176,13 +187,12 @@ tcg_rc tcg_dha_verifier_for(tcg_dha_verifiers *vs, const uint8_t *ak_public, siz
 		*qv = *own;
 		return rc;
 	}
-	for (size_t i = 0; i < VERIFIERS; i++)
-		if (vs->e[i].qv && vs->e[i].ak_public_len == len &&
-		    !memcmp(vs->e[i].ak_public, ak_public, len)) {
-			*qv = vs->e[i].qv;
-			return TCG_OK;
-		}
-	size_t i = vs->next;
+	size_t i = verifier_index(vs, ak_public, len);
+	if (i < VERIFIERS) {
+		*qv = vs->e[i].qv;
+		return TCG_OK;
+	}
+	i = vs->next;
 	verifier_drop(vs, i);
 	if (!(vs->e[i].ak_public = malloc(len ? len : 1))) {
 		rc = tcg_fail_nomem(err);
@@ -206,14 +216,12 @@ fail:
 static const tcg_public *verifiers_known(const tcg_dha_verifiers *vs, const uint8_t *ak_public,
                                          size_t len, const uint8_t **name, size_t *name_len)
 {
-	for (size_t i = 0; vs && i < VERIFIERS; i++)
-		if (vs->e[i].qv && vs->e[i].ak_public_len == len &&
-		    !memcmp(vs->e[i].ak_public, ak_public, len)) {
-			*name = vs->e[i].name;
-			*name_len = vs->e[i].name_len;
-			return vs->e[i].ak;
-		}
-	return NULL;
+	size_t i = verifier_index(vs, ak_public, len);
+	if (i == VERIFIERS)
+		return NULL;
+	*name = vs->e[i].name;
+	*name_len = vs->e[i].name_len;
+	return vs->e[i].ak;
 }
 
 /* ---- EncBlob content (binary, see tcg_dha_content_encode) ---- */

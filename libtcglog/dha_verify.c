@@ -2,6 +2,7 @@
 #include "tcglog/dha.h"
 #include "dha_int.h"
 #include "yamldoc.h"
+#include "output_int.h"
 #include "yamlout.h"
 
 #include <openssl/crypto.h>
@@ -713,22 +714,17 @@ tcg_rc tcg_dha_content_set_claims(tcg_dha_content *c, const uint8_t *key_id, con
 	return rc ? rc : adopt_claims(c, text, tlen, err);
 }
 
-static tcg_rc no_format(tcg_out_format fmt, tcg_err *err)
-{
-	return tcg_fail(err, TCG_E_USAGE, "output-format", "no output format %d", (int)fmt);
-}
-
 tcg_rc tcg_dha_claims_write(const tcg_dha_verdict *v, tcg_out_format fmt, FILE *out,
                             tcg_err *err)
 {
 	if (!v || !v->verified || !v->claims)
 		return tcg_fail(err, TCG_E_USAGE, "dha-verify-usage", "no verified claims to write");
 	tcg_msg_claims c = {.verified = true, .text = v->claims, .len = v->claims_len};
-	if (fmt == TCG_OUT_YAML)
-		return tcg_msg_claims_write(&c, out, err);
+	tcg_rc rc = tcg_out_check(fmt, err);
+	if (rc || fmt == TCG_OUT_YAML)
+		return rc ? rc : tcg_msg_claims_write(&c, out, err);
 	/* the sealed text is the document: its JSON is read straight from it */
-	return fmt == TCG_OUT_JSON ? tcg_yaml_text_to_json(c.text, c.len, out, err)
-	                           : no_format(fmt, err);
+	return tcg_yaml_text_to_json(c.text, c.len, out, err);
 }
 
 tcg_rc tcg_dha_failure_write(tcg_out_format fmt, FILE *out, const char *device,
@@ -743,10 +739,8 @@ tcg_rc tcg_dha_failure_write(tcg_out_format fmt, FILE *out, const char *device,
 
 	if (mismatch)
 		memcpy(c.mismatch, mismatch, sizeof c.mismatch);
-	if (fmt == TCG_OUT_YAML)
-		return tcg_msg_claims_write(&c, out, err);
-	if (fmt != TCG_OUT_JSON)
-		return no_format(fmt, err);
+	if ((rc = tcg_out_check(fmt, err)) || fmt == TCG_OUT_YAML)
+		return rc ? rc : tcg_msg_claims_write(&c, out, err);
 	/* JSON: the same document, read back from its YAML */
 	if (!(mem = open_memstream(&text, &len)))
 		return tcg_fail_nomem(err);

@@ -611,8 +611,7 @@ tcg_rc tcg_msg_from_doc(tcg_ydoc *doc, const tcg_msg_schema *const *accept, tcg_
 	if (!(m->doc = malloc(sizeof *m->doc))) {
 		tcg_ydoc_free(doc);
 		tcg_msg_free(m);
-		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", TCG_NO_OFFSET, TCG_NO_EVENT,
-		                   "no memory");
+		return tcg_fail_nomem(err);
 	}
 	*m->doc = *doc;
 	m->index = 1;

@@ -9,12 +9,21 @@
 #include "tcglog/pcrs.h"
 #include "yamlout.h"
 
+/* TCG_OK for a format there is, else TCG_E_USAGE (output-format). */
+static inline tcg_rc tcg_out_check(tcg_out_format fmt, tcg_err *err)
+{
+	if (fmt != TCG_OUT_YAML && fmt != TCG_OUT_JSON)
+		return tcg_fail(err, TCG_E_USAGE, "output-format", "no output format %d", (int)fmt);
+	return TCG_OK;
+}
+
 /* *y for fmt on out; TCG_E_USAGE for a format that is none, TCG_E_NOMEM. */
 static inline tcg_rc tcg_out_open(tcg_out_format fmt, FILE *out, tcg_yaml **y, tcg_err *err)
 {
+	tcg_rc rc;
 	*y = NULL;
-	if (fmt != TCG_OUT_YAML && fmt != TCG_OUT_JSON)
-		return tcg_fail(err, TCG_E_USAGE, "output-format", "no output format %d", (int)fmt);
+	if ((rc = tcg_out_check(fmt, err)))
+		return rc;
 	if (!out)
 		return tcg_fail(err, TCG_E_USAGE, "output-format", "no output stream");
 	*y = fmt == TCG_OUT_JSON ? tcg_yaml_new_json(out) : tcg_yaml_new(out);
