@@ -231,12 +231,8 @@ static int run(void *ctx, int argc, char **argv)
 			break;
 		tcg_err_clear(&err);
 		tcg_rc rc = tcg_msg_stream_next(s, &m, &done, &err);
-		unsigned idx = tcg_msg_stream_index(s);
-		/* The first document is the file itself (as one-document tools say). */
-		if (idx > 1)
-			tool_doc_label(label, sizeof label, name, idx);
-		else
-			snprintf(label, sizeof label, "%s", name);
+		/* FILE#N from the first document on, as dha-verify says it. */
+		tool_doc_label(label, sizeof label, name, tcg_msg_stream_index(s));
 		if (!rc && done) {
 			if (!n) {
 				fprintf(stderr, "%s: %s: msg-empty: no dha-bootdata document\n", prog, name);

@@ -175,8 +175,8 @@ check "a YAML syntax error stops the stream: exit 2, the reply before it only, t
 # ---- The attacker's side ----
 # EK certificate: chains to no trusted root; not the EK's key.
 "$issue" --key svc.key --store st.db --ca "$caB" --untrusted "$issB" boot.yaml >out 2>err
-check "EK certificate chaining to no trusted root (another swtpm's CA): exit 1, ekcert-chain" \
-	test $? -eq 1 -a -n "$(grep ekcert-chain err)" -a ! -s out
+check "EK certificate chaining to no trusted root (another swtpm's CA): exit 1, boot.yaml#1: ekcert-chain" \
+	test $? -eq 1 -a -n "$(grep '^dha-issue: boot.yaml#1: ekcert-chain: ' err)" -a ! -s out
 quote ak.ctx sha256 dev-a boot.log ek.pub ekB.der ak.pub qB &&
 	message dev-a boot.log ek.pub ekB.der ak.pub qB >ekB.yaml
 "$issue" --key svc.key --store st.db --ca "$caA" --untrusted "$issA" --ca "$caB" \
