@@ -171,7 +171,7 @@ static void verify_file(run *r, const char *path)
 		b->index[b->n] = rc ? 0 : m.index;
 		if (!rc) {
 			it->msg = &m;
-			r->opts.now = (int64_t)time(NULL);
+			r->opts.now = (int64_t)time(NULL); /* its expiry, judged as it arrives */
 			tcg_dha_verify_prepare(it, &r->opts);
 			it->msg = NULL;
 			tcg_msg_free(&m);
