@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -456,14 +457,21 @@ static bool get_selection(tcg_buf *b, tcg_pcr_selection *sel, tcg_pcr_values *v)
 
 #define CFAULT(rule, ...) tcg_fail_format(err, rule, __VA_ARGS__)
 
+void tcg_dha_content_clear(tcg_dha_content *c)
+{
+	memset(c, 0, offsetof(tcg_dha_content, pcrs.bank));
+	memset(c->pcr_digest, 0, sizeof *c - offsetof(tcg_dha_content, pcr_digest));
+}
+
 tcg_rc tcg_dha_content_decode(const uint8_t *data, size_t len, tcg_dha_content *c,
                               tcg_public **akp, tcg_err *err)
 {
-	return tcg_dha_content_decode_known(data, len, c, NULL, akp, err);
+	return tcg_dha_content_decode_known(data, len, c, NULL, akp, NULL, err);
 }
 
 tcg_rc tcg_dha_content_decode_known(const uint8_t *data, size_t len, tcg_dha_content *c,
-                                    const tcg_dha_verifiers *vs, tcg_public **akp, tcg_err *err)
+                                    const tcg_dha_verifiers *vs, tcg_public **akp,
+                                    size_t *claims_at, tcg_err *err)
 {
 	tcg_buf b = tcg_buf_init(data, len);
 	const uint8_t *magic;
@@ -476,7 +484,7 @@ tcg_rc tcg_dha_content_decode_known(const uint8_t *data, size_t len, tcg_dha_con
 	const tcg_public *known = NULL;
 	tcg_rc rc;
 
-	memset(c, 0, sizeof *c);
+	tcg_dha_content_clear(c);
 	if (akp)
 		*akp = NULL;
 	if (!data)
@@ -528,9 +536,21 @@ tcg_rc tcg_dha_content_decode_known(const uint8_t *data, size_t len, tcg_dha_con
 		goto fail;
 	}
 	c->expires = (int64_t)u;
-	if (!get_sized(&b, 4, 1, TCG_DHA_CONTENT_MAX_CLAIMS, (uint8_t **)&c->claims,
-	               &c->claims_len) ||
-	    !tcg_buf_u32be(&b, &slot) || !nonce_slot_ok(c->claims, c->claims_len, slot)) {
+	if (claims_at) { /* left where they are: the verifier writes them out as they are */
+		uint32_t cn = 0;
+		const uint8_t *cp = NULL;
+		if (!tcg_buf_u32be(&b, &cn) || !cn || cn > TCG_DHA_CONTENT_MAX_CLAIMS ||
+		    !tcg_buf_bytes(&b, cn, &cp) || !tcg_buf_u32be(&b, &slot) ||
+		    !nonce_slot_ok((const char *)cp, cn, slot)) {
+			rc = CFAULT("dha-content-claims",
+			            "the claims are truncated or lack their nonce slot");
+			goto fail;
+		}
+		c->claims_len = cn;
+		*claims_at = (size_t)(cp - data);
+	} else if (!get_sized(&b, 4, 1, TCG_DHA_CONTENT_MAX_CLAIMS, (uint8_t **)&c->claims,
+	                      &c->claims_len) ||
+	           !tcg_buf_u32be(&b, &slot) || !nonce_slot_ok(c->claims, c->claims_len, slot)) {
 		rc = CFAULT("dha-content-claims", "the claims are truncated or lack their nonce slot");
 		goto fail;
 	}
@@ -560,7 +580,7 @@ void tcg_dha_content_free(tcg_dha_content *c)
 	if (c->claims)
 		OPENSSL_cleanse(c->claims, c->claims_len);
 	free(c->claims);
-	memset(c, 0, sizeof *c);
+	tcg_dha_content_clear(c);
 }
 
 /* ---- dha-issue ---- */

@@ -14,12 +14,23 @@ tcg_rc tcg_dha_verifier_for(tcg_dha_verifiers *vs, const uint8_t *ak_public, siz
                             tcg_quote_verifier **own, tcg_err *err);
 
 /*
+ * Empty c as memset would, but for the PCR banks' values (num_banks becomes
+ * 0): they are most of its 13 KB and tcg_pcrs_add_bank clears a bank as it
+ * adds it. Clearing all of it twice a verification was 3% of one.
+ */
+void tcg_dha_content_clear(tcg_dha_content *c);
+
+/*
  * tcg_dha_content_decode, but an AK that vs holds (the same ak_public bytes)
  * is not parsed again: its name, computed when vs took it, is compared with
  * the content's, and *akp (when given) is NULL. Any other AK as there.
+ * With claims_at, the claims are not copied: c->claims stays NULL and they
+ * are the c->claims_len bytes at data + *claims_at (same checks), which the
+ * caller keeps for as long as it uses them.
  */
 tcg_rc tcg_dha_content_decode_known(const uint8_t *data, size_t len, tcg_dha_content *c,
-                                    const tcg_dha_verifiers *vs, tcg_public **akp, tcg_err *err);
+                                    const tcg_dha_verifiers *vs, tcg_public **akp,
+                                    size_t *claims_at, tcg_err *err);
 
 /*
  * tcg_dha_content_set_claims for the issuer's own claims, without reading

@@ -14,7 +14,7 @@
 #include <openssl/evp.h>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <tmmintrin.h>
+#include <immintrin.h>
 #define B64_SSSE3 1
 #endif
 
@@ -233,6 +233,58 @@ __attribute__((target("ssse3"))) static size_t b64_decode_ssse3(const unsigned c
 		*bad |= B64_BAD;
 	return i;
 }
+
+/*
+ * The same 32 characters at a time with AVX2 (the EncBlob's 41 KB were still
+ * 11% of a signedblob's instructions 16 at a time): the tables repeat in
+ * both 128-bit lanes, each lane packs its 12 bytes as above and one
+ * permutation puts the two lanes' 24 bytes together.
+ */
+__attribute__((target("avx2"))) static size_t b64_decode_avx2(const unsigned char *p,
+                                                               size_t len, uint8_t *out,
+                                                               unsigned *bad)
+{
+	const __m256i lut_lo = _mm256_setr_epi8(
+		0x0b, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x07, 0x15, 0x17, 0x17,
+		0x17, 0x15, 0x0b, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x07, 0x15,
+		0x17, 0x17, 0x17, 0x15);
+	const __m256i lut_hi = _mm256_setr_epi8(
+		0x01, 0x01, 0x02, 0x04, 0x08, 0x10, 0x08, 0x10, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+		0x01, 0x01, 0x01, 0x01, 0x02, 0x04, 0x08, 0x10, 0x08, 0x10, 0x01, 0x01, 0x01, 0x01,
+		0x01, 0x01, 0x01, 0x01);
+	const __m256i lut_off = _mm256_setr_epi8(0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0,
+	                                         0, 0, 0, 0, 16, 19, 4, -65, -65, -71, -71, 0, 0,
+	                                         0, 0, 0, 0, 0, 0);
+	const __m256i nib = _mm256_set1_epi8(0x0f), slash = _mm256_set1_epi8('/');
+	const __m256i pack = _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1,
+	                                      -1, 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1,
+	                                      -1, -1);
+	const __m256i join = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
+	__m256i acc = _mm256_setzero_si256();
+	size_t i = 0;
+	for (; i + 32 <= len; i += 32) {
+		__m256i in = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+		__m256i hi = _mm256_and_si256(_mm256_srli_epi32(in, 4), nib),
+		        lo = _mm256_and_si256(in, nib);
+		acc = _mm256_or_si256(acc, _mm256_and_si256(_mm256_shuffle_epi8(lut_lo, lo),
+		                                            _mm256_shuffle_epi8(lut_hi, hi)));
+		__m256i idx = _mm256_add_epi8(hi, _mm256_cmpeq_epi8(in, slash));
+		__m256i v = _mm256_add_epi8(in, _mm256_shuffle_epi8(lut_off, idx));
+		v = _mm256_maddubs_epi16(v, _mm256_set1_epi32(0x01400140));
+		v = _mm256_madd_epi16(v, _mm256_set1_epi32(0x00011000));
+		v = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, pack), join);
+		if (out && i + 64 <= len) { /* the next block's 24 bytes take the 8 spare */
+			_mm256_storeu_si256((__m256i *)(void *)(out + i / 4 * 3), v);
+		} else if (out) {
+			uint8_t tmp[32];
+			_mm256_storeu_si256((__m256i *)(void *)tmp, v);
+			memcpy(out + i / 4 * 3, tmp, 24);
+		}
+	}
+	if (!_mm256_testz_si256(acc, acc))
+		*bad |= B64_BAD;
+	return i;
+}
 #endif
 
 /*
@@ -254,11 +306,18 @@ static bool b64_decode(const char *s, size_t len, uint8_t *out, size_t *outlen)
 		pad = p[len - 2] == '=' ? 2 : 1;
 	full = pad ? len - 4 : len;
 #ifdef B64_SSSE3
-	if (full >= 32 && __builtin_cpu_supports("ssse3")) {
-		i = b64_decode_ssse3(p, full, out, &bad);
+	if (full >= 64 && __builtin_cpu_supports("avx2")) {
+		i = b64_decode_avx2(p, full, out, &bad);
 		p += i;
 		if (out)
 			out += i / 4 * 3;
+	}
+	if (full - i >= 32 && __builtin_cpu_supports("ssse3")) {
+		size_t k = b64_decode_ssse3(p, full - i, out, &bad);
+		i += k;
+		p += k;
+		if (out)
+			out += k / 4 * 3;
 	}
 #endif
 	for (; i < full; i += 4, p += 4) {

@@ -82,18 +82,19 @@ static void failure(run *r, const char *device, const tcg_err *e, const bool *mi
 }
 
 /* One document's answer: its claims, its failure document, or (undecided: the
- * store failed before its nonce was decided) only the error. */
-static void answer(run *r, tcg_dha_verify_item *it, const char *name)
+ * store failed before its nonce was decided) only the error. index: the
+ * document's in the stream, 0 when it could not be parsed. */
+static void answer(run *r, tcg_dha_verify_item *it, unsigned index, const char *name)
 {
 	tcg_err err;
 	char where[160];
 
-	if (!it->msg) { /* unparsable: the error names where */
+	if (!index) { /* unparsable: the error names where */
 		r->status = tool_worse(r->status, tool_error(prog, NULL, &it->err));
 		failure(r, NULL, &it->err, NULL);
 		return;
 	}
-	tool_doc_label(where, sizeof where, name, it->msg->index);
+	tool_doc_label(where, sizeof where, name, index);
 	if (it->rc) {
 		r->status = tool_worse(r->status, tool_error(prog, where, &it->err));
 		if (it->decided)
@@ -106,21 +107,22 @@ static void answer(run *r, tcg_dha_verify_item *it, const char *name)
 		r->status = tool_worse(r->status, tool_error(prog, "standard output", &err));
 }
 
+/* A batch holds verdicts, not messages: each document is checked (all but
+ * its nonce) as it is read and its message freed, so a batch's memory is
+ * its claims and heap pages are not faulted in for 32 messages at once. */
 typedef struct {
-	tcg_msg m[BATCH];
 	tcg_dha_verify_item it[BATCH];
+	unsigned index[BATCH]; /* 0: the document could not be parsed */
 	size_t n;
 } batch;
 
 static void flush_batch(run *r, batch *b, const char *name)
 {
 	r->opts.now = (int64_t)time(NULL); /* a long stream keeps expiry honest */
-	tcg_dha_verify_batch(b->it, b->n, &r->opts, NULL);
+	tcg_dha_verify_commit(b->it, b->n, &r->opts, NULL);
 	for (size_t i = 0; i < b->n; i++) {
-		answer(r, &b->it[i], name);
+		answer(r, &b->it[i], b->index[i], name);
 		tcg_dha_verdict_free(&b->it[i].v);
-		if (b->it[i].msg)
-			tcg_msg_free(&b->m[i]);
 	}
 	b->n = 0;
 	fflush(stdout); /* the answers of a committed batch, before the next waits */
@@ -158,14 +160,22 @@ static void verify_file(run *r, const char *path)
 	/* A stream stopped by a fault: that document has its failure document. */
 	while (!tcg_msg_stream_stopped(s)) {
 		tcg_dha_verify_item *it = &b->it[b->n];
+		tcg_msg m;
 		bool done = false;
 		memset(it, 0, sizeof *it);
-		tcg_rc rc = tcg_msg_stream_next(s, &b->m[b->n], &done, &it->err);
+		tcg_rc rc = tcg_msg_stream_next(s, &m, &done, &it->err);
 		if (!rc && done)
 			break;
 		docs++;
 		it->rc = rc;
-		it->msg = rc ? NULL : &b->m[b->n];
+		b->index[b->n] = rc ? 0 : m.index;
+		if (!rc) {
+			it->msg = &m;
+			r->opts.now = (int64_t)time(NULL); /* its expiry, judged as it arrives */
+			tcg_dha_verify_prepare(it, &r->opts);
+			it->msg = NULL;
+			tcg_msg_free(&m);
+		}
 		if (++b->n == BATCH || input_idle(f))
 			flush_batch(r, b, name);
 	}

@@ -1,7 +1,9 @@
 /* libFuzzer target: the DHA service's readers.
  *
  * 1. The input as EncBlob content (tcg_dha_content_decode, binary): whatever
- *    decodes must encode to the same bytes (the layout has one encoding).
+ *    decodes must encode to the same bytes (the layout has one encoding);
+ *    the verifier's decoder, which leaves the claims in the input, must
+ *    agree with it (the same answer, the same claims bytes).
  * 2. The input as a dha-bootdata message, through every check of the issue
  *    step with a fixed service key and no trust anchor: nothing the fuzzer
  *    makes may be issued, and a refusal leaves no reply behind.
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dha_int.h"
 #include "tcglog/dha.h"
 #include "tcglog/msg.h"
 
@@ -25,16 +28,28 @@ static void content(const uint8_t *data, size_t size)
 	uint8_t *enc = NULL;
 	size_t len = 0;
 
-	if (tcg_dha_content_decode(data, size, &c, &ak, &err) != TCG_OK) {
-		if (c.device || c.claims || c.ak_public || ak)
+	tcg_dha_content r;
+	tcg_public *rak = NULL;
+	size_t at = 0;
+	tcg_rc rc = tcg_dha_content_decode(data, size, &c, &ak, &err);
+	tcg_rc rr = tcg_dha_content_decode_known(data, size, &r, NULL, &rak, &at, &err);
+	if (rr != rc || r.claims)
+		abort();
+	if (rc != TCG_OK) {
+		if (c.device || c.claims || c.ak_public || ak || r.device || r.ak_public || rak)
 			abort(); /* a refusal hands nothing back */
 		return;
 	}
 	if (!ak || tcg_dha_content_encode(&c, &enc, &len, &err) != TCG_OK || len != size ||
 	    memcmp(enc, data, size))
 		abort();
+	if (r.claims_len != c.claims_len || r.nonce_slot != c.nonce_slot || at > size ||
+	    size - at < r.claims_len || memcmp(data + at, c.claims, c.claims_len))
+		abort();
 	tcg_public_free(ak);
+	tcg_public_free(rak);
 	tcg_dha_content_free(&c);
+	tcg_dha_content_free(&r);
 	free(enc);
 }
 

@@ -103,6 +103,23 @@ Test(yamlfast, every_byte_in_a_long_line)
 	}
 }
 
+/* From 256 bytes on a CPU with AVX2 checks 32 at a time: every byte value at
+ * every position of a 306-byte line (9 blocks of 32, then 16 and 2) reads as
+ * libyaml reads it. */
+Test(yamlfast, every_byte_in_a_longer_line)
+{
+	char text[320];
+	for (size_t pos = 4; pos < 304; pos++) {
+		for (unsigned c = 0; c < 256; c++) {
+			memcpy(text, "k: \"", 4);
+			memset(text + 4, 'a', 300);
+			memcpy(text + 304, "\"\n", 2);
+			text[pos] = (char)c;
+			same_as_libyaml(text, 306);
+		}
+	}
+}
+
 /* Read the stream both ways; return the number of documents read. */
 static unsigned same_stream(const char *text, size_t max_doc, bool file, const char *rule,
                             unsigned doc, unsigned line)

@@ -292,6 +292,31 @@ Test(claims, batch_usage)
 	cr_expect_eq(tcg_dha_verify_batch(NULL, 0, NULL, &err), TCG_E_USAGE);
 }
 
+/* The two halves of a batch refuse as it does: a prepared document without
+ * usable options fails on its own, a commit without a store leaves every
+ * prepared document undecided and one never prepared alone. */
+Test(claims, prepare_commit_usage)
+{
+	tcg_msg m;
+	tcg_dha_verify_item it[2];
+	tcg_err err;
+	memset(&m, 0, sizeof m);
+	memset(it, 0, sizeof it);
+	cr_expect_eq(tcg_dha_verify_prepare(NULL, NULL), TCG_E_USAGE);
+	it[0].msg = &m;
+	cr_expect_eq(tcg_dha_verify_prepare(&it[0], NULL), TCG_E_USAGE);
+	cr_expect_str_eq(it[0].err.rule, "dha-verify-usage");
+	cr_expect(it[0].prepared && it[0].decided && !it[0].v.verified);
+	it[1].rc = TCG_E_FORMAT;
+	cr_expect_eq(tcg_dha_verify_commit(it, 2, NULL, &err), TCG_E_USAGE);
+	cr_expect_str_eq(err.rule, "dha-verify-usage");
+	cr_expect_eq(it[0].rc, TCG_E_USAGE);
+	cr_expect(!it[0].decided && !it[0].v.verified);
+	cr_expect_eq(it[1].rc, TCG_E_FORMAT);
+	cr_expect(!it[1].prepared);
+	cr_expect_eq(tcg_dha_verify_commit(NULL, 1, NULL, &err), TCG_E_USAGE);
+}
+
 /* ---- failures and their reports ---- */
 
 static char *write_failure(const char *device, const char *rule, const char *msg,

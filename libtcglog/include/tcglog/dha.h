@@ -344,6 +344,7 @@ typedef struct {
 	uint64_t clock;
 	char *claims;                        /* the dha-claims document to write */
 	size_t claims_len;
+	void *claims_mem;                    /* the allocation claims lies in (NULL: claims) */
 } tcg_dha_verdict;
 
 typedef struct {
@@ -397,6 +398,11 @@ typedef struct {
 	 * batch's transaction: no verdict may be written for it; the device
 	 * retries with a new nonce. */
 	bool decided;
+	/* Set by tcg_dha_verify_prepare for tcg_dha_verify_commit: step 5's
+	 * answer, told once the nonce is consumed. */
+	bool prepared;
+	tcg_rc after_rc;
+	tcg_err after_err;
 } tcg_dha_verify_item;
 
 #define TCG_DHA_VERIFY_BATCH_MAX TCG_NONCE_BATCH_MAX
@@ -414,6 +420,19 @@ typedef struct {
  */
 tcg_rc tcg_dha_verify_batch(tcg_dha_verify_item *items, size_t n, const tcg_dha_verify_opts *opts,
                             tcg_err *err);
+
+/*
+ * tcg_dha_verify_batch in two parts, so that a reader need not hold a batch's
+ * messages (tens of kilobytes each) until its transaction: prepare runs
+ * steps 1-3 and 5's comparison on it->msg as each document arrives (it->msg
+ * is not used after it: free the message); commit, on items that were each
+ * prepared or left alone (never prepared), consumes the prepared ones'
+ * nonces in ONE transaction and decides them, as tcg_dha_verify_batch does.
+ * opts->now is read by both. prepare returns it->rc.
+ */
+tcg_rc tcg_dha_verify_prepare(tcg_dha_verify_item *it, const tcg_dha_verify_opts *opts);
+tcg_rc tcg_dha_verify_commit(tcg_dha_verify_item *items, size_t n,
+                             const tcg_dha_verify_opts *opts, tcg_err *err);
 
 /*
  * A service key that `dha-server rotate` retired is named SECONDS-N.key,
