@@ -56,7 +56,10 @@ typedef struct {
 	size_t pcr_digest_len;
 } tcg_attest;
 
-/* Strict TPMS_ATTEST: canonical encoding, no trailing bytes (TCG_E_FORMAT otherwise). */
+/* A quote's TPMS_ATTEST, strictly: every length within its cap and the bytes
+ * there are, no trailing bytes (TCG_E_FORMAT: attest-unmarshal, attest-size,
+ * attest-trailing-data, quote-selection). Another magic or type is not a quote:
+ * TCG_E_MISMATCH quote-magic or quote-type. */
 tcg_rc tcg_attest_parse(const uint8_t *data, size_t len, tcg_attest *out, tcg_err *err);
 
 typedef struct {
