@@ -245,7 +245,8 @@ static tcg_rc selected_values(const tcg_attest *a, const tcg_quote_opts *o, tcg_
 
 	out->num_banks = 0; /* tcg_pcrs_add_bank clears each bank it adds */
 	if (o->log) {
-		if (!(r = OPENSSL_zalloc(sizeof *r)))
+		/* tcg_replay clears it: zeroing its 12 KB here too would do it twice */
+		if (!(r = OPENSSL_malloc(sizeof *r)))
 			return tcg_fail_nomem(err);
 		if ((rc = tcg_replay(o->log, NULL, r, err)))
 			goto out;
@@ -308,29 +309,39 @@ out:
 }
 
 /* pcrDigest: H_sig(values of the selection, banks in selection order, indices ascending),
- * with the signing hash the verifier was prepared for. The values (at most 8 distinct
- * banks of 24) are hashed in one call: per-value hash calls cost more than the hashing. */
+ * with the signing hash the verifier was prepared for. The values are gathered in a
+ * buffer of one full bank of the largest digest and, for the common selection that
+ * fits, hashed in one call (per-value hash calls cost more than the hashing); a larger
+ * selection goes through the verifier's digest context a buffer at a time. */
 static tcg_rc composite(const tcg_attest *a, const tcg_pcr_values *v, tcg_quote_verifier *qv,
                         uint8_t *out, tcg_err *err)
 {
-	uint8_t *vals = OPENSSL_malloc((size_t)TCG_MAX_BANKS * TCG_NUM_PCRS * TCG_MAX_DIGEST);
+	uint8_t vals[TCG_NUM_PCRS * TCG_MAX_DIGEST];
 	size_t used = 0;
 	unsigned int n = 0;
-	bool ok = vals != NULL;
+	bool streaming = false, ok = true;
+
 	for (size_t k = 0; ok && k < a->selection.num_banks; k++) {
 		const tcg_pcr_bank *b = tcg_pcrs_bank_const(v, a->selection.bank[k].alg);
-		/* selected_values gave each selected bank once, so the values fit */
-		for (uint32_t p = 0; b && p < TCG_NUM_PCRS; p++)
-			if (a->selection.bank[k].mask & (1u << p)) {
-				ok = used + b->size <= (size_t)TCG_MAX_BANKS * TCG_NUM_PCRS * TCG_MAX_DIGEST;
-				if (!ok)
-					break;
-				memcpy(vals + used, b->value[p], b->size);
-				used += b->size;
+		for (uint32_t p = 0; ok && b && p < TCG_NUM_PCRS; p++) {
+			if (!(a->selection.bank[k].mask & (1u << p)))
+				continue;
+			if (used + b->size > sizeof vals) {
+				ok = qv->mdctx && qv->md &&
+				     (streaming || EVP_DigestInit_ex2(qv->mdctx, qv->md, NULL)) &&
+				     EVP_DigestUpdate(qv->mdctx, vals, used);
+				streaming = true;
+				used = 0;
 			}
+			memcpy(vals + used, b->value[p], b->size);
+			used += b->size;
+		}
 	}
-	ok = ok && signing_digest(qv, vals, used, NULL, 0, out, &n);
-	OPENSSL_free(vals);
+	if (streaming)
+		ok = ok && (!used || EVP_DigestUpdate(qv->mdctx, vals, used)) &&
+		     EVP_DigestFinal_ex(qv->mdctx, out, &n);
+	else
+		ok = ok && signing_digest(qv, vals, used, NULL, 0, out, &n);
 	return ok ? TCG_OK : tcg_fail_nomem(err);
 }
 

@@ -1,9 +1,13 @@
 /*
- * The quote TPMS_ATTEST reader from the attacker's side: each malformed
- * structure, built here by hand as TPM 2.0 Part 2 lays it out, refused for
- * its rule.
+ * The quote TPMS_ATTEST reader from the attacker's side (each malformed
+ * structure refused for its rule), and the PCR composite of large selections
+ * against OpenSSL: quotes built here by hand, as TPM 2.0 Part 2 lays them out,
+ * and signed with an OpenSSL key.
  */
 #include <criterion/criterion.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <string.h>
 
 #include "tcglog/quote.h"
@@ -199,4 +203,141 @@ Test(attest, bad_selections_are_refused)
 	at = o.n - 2 - 32 - 2 * (2 + 1 + 3);
 	o.b[at + 6 + 1] = (uint8_t)TCG_ALG_SHA256;
 	expect_refused(&o, TCG_E_FORMAT, "quote-selection");
+}
+
+/* ---- the composite of large selections, against OpenSSL */
+
+static EVP_PKEY *key;
+static tcg_public *pub;
+
+static void key_setup(void)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *pem;
+	long n;
+	tcg_err err;
+	key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	cr_assert(key && bio && PEM_write_bio_PUBKEY(bio, key));
+	n = BIO_get_mem_data(bio, &pem);
+	cr_assert_eq(tcg_public_load((const uint8_t *)pem, (size_t)n, &pub, &err), TCG_OK, "%s",
+	             err.msg);
+	BIO_free(bio);
+}
+
+static void key_teardown(void)
+{
+	tcg_public_free(pub);
+	EVP_PKEY_free(key);
+}
+
+/* TPMT_SIGNATURE: ECDSA, SHA-256, (r, s) of OpenSSL's signature over the attestation. */
+static void sign(const bytes *att, bytes *sig)
+{
+	uint8_t der[128];
+	size_t der_len = sizeof der;
+	const unsigned char *p = der;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	ECDSA_SIG *es;
+	cr_assert(c && EVP_DigestSignInit(c, NULL, EVP_sha256(), NULL, key) == 1 &&
+	          EVP_DigestSign(c, der, &der_len, att->b, att->n) == 1);
+	EVP_MD_CTX_free(c);
+	cr_assert(es = d2i_ECDSA_SIG(NULL, &p, (long)der_len));
+	sig->n = 0;
+	put(sig, TCG_ALG_ECDSA, 2);
+	put(sig, TCG_ALG_SHA256, 2);
+	put(sig, 32, 2);
+	BN_bn2binpad(ECDSA_SIG_get0_r(es), sig->b + sig->n, 32);
+	sig->n += 32;
+	put(sig, 32, 2);
+	BN_bn2binpad(ECDSA_SIG_get0_s(es), sig->b + sig->n, 32);
+	sig->n += 32;
+	ECDSA_SIG_free(es);
+}
+
+/*
+ * Quote every PCR of each bank in algs, with values from a counter, the
+ * composite computed by OpenSSL; verify with those values, then with one
+ * value changed.
+ */
+static void composite_case(const uint16_t *algs, size_t nalgs)
+{
+	static tcg_pcr_values v;
+	static tcg_quote_result r;
+	uint8_t digest[32];
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	bytes att, sig;
+	tcg_err err;
+	uint8_t n = 0;
+	tcg_quote_opts o = { .nonce = nonce, .nonce_len = sizeof nonce, .pcrs = &v,
+		             .ak_unchecked = true };
+
+	memset(&v, 0, sizeof v);
+	cr_assert(c && EVP_DigestInit_ex(c, EVP_sha256(), NULL));
+	for (size_t k = 0; k < nalgs; k++) {
+		tcg_pcr_bank *b = tcg_pcrs_add_bank(&v, algs[k]);
+		cr_assert(b);
+		for (unsigned p = 0; p < TCG_NUM_PCRS; p++) {
+			for (unsigned i = 0; i < b->size; i++)
+				b->value[p][i] = n++;
+			EVP_DigestUpdate(c, b->value[p], b->size);
+		}
+		b->present = (1u << TCG_NUM_PCRS) - 1;
+	}
+	cr_assert(EVP_DigestFinal_ex(c, digest, NULL));
+	EVP_MD_CTX_free(c);
+
+	att.n = 0;
+	put(&att, TCG_TPM_GENERATED, 4);
+	put(&att, TCG_ST_ATTEST_QUOTE, 2);
+	put_tpm2b(&att, 0, 0);
+	put(&att, sizeof nonce, 2);
+	put_raw(&att, nonce, sizeof nonce);
+	put(&att, 1, 8);
+	put(&att, 0, 4);
+	put(&att, 0, 4);
+	put(&att, 1, 1);
+	put(&att, 0, 8);
+	put(&att, nalgs, 4);
+	for (size_t k = 0; k < nalgs; k++) {
+		put(&att, algs[k], 2);
+		put(&att, 3, 1);
+		put(&att, 0xffffff, 3);
+	}
+	put(&att, sizeof digest, 2);
+	put_raw(&att, digest, sizeof digest);
+	sign(&att, &sig);
+
+	tcg_err_clear(&err);
+	cr_assert_eq(tcg_quote_verify(pub, att.b, att.n, sig.b, sig.n, &o, &r, &err), TCG_OK,
+	             "%s: %s", err.rule, err.msg);
+	cr_assert_eq(r.pcrs.num_banks, nalgs);
+	v.bank[nalgs - 1].value[23][0] ^= 1;
+	cr_assert_eq(tcg_quote_verify(pub, att.b, att.n, sig.b, sig.n, &o, &r, &err),
+	             TCG_E_MISMATCH);
+	cr_assert_str_eq(err.rule, "quote-pcr-digest", "%s", err.msg);
+}
+
+TestSuite(composite, .init = key_setup, .fini = key_teardown);
+
+Test(composite, one_bank)
+{
+	static const uint16_t algs[] = { TCG_ALG_SHA256 };
+	composite_case(algs, 1);
+}
+
+/* 24 values of 64 bytes: exactly the gathering buffer */
+Test(composite, a_full_sha512_bank)
+{
+	static const uint16_t algs[] = { TCG_ALG_SHA512 };
+	composite_case(algs, 1);
+}
+
+/* one value more than the buffer, and three times it */
+Test(composite, selections_larger_than_the_buffer)
+{
+	static const uint16_t two[] = { TCG_ALG_SHA512, TCG_ALG_SHA256 };
+	static const uint16_t four[] = { TCG_ALG_SHA256, TCG_ALG_SHA384, TCG_ALG_SHA512,
+		                         TCG_ALG_SHA3_256 };
+	composite_case(two, 2);
+	composite_case(four, 4);
 }
