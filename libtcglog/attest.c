@@ -88,9 +88,6 @@ tcg_rc tcg_attest_read(const uint8_t *data, size_t len, tcg_attest *out, tcg_err
 	uint8_t safe;
 	tcg_rc rc;
 
-	if (len > ATTEST_QUOTE_MAX)
-		return tcg_fail_format(err, "attest-size",
-		                       "%zu bytes is more than any quote's TPMS_ATTEST", len);
 	if (!tcg_buf_u32be(&b, &out->magic))
 		return truncated(len, "magic", err);
 	/* Not the TPM's own structure, or another attestation signed by the same
@@ -103,6 +100,9 @@ tcg_rc tcg_attest_read(const uint8_t *data, size_t len, tcg_attest *out, tcg_err
 	if (out->type != TCG_ST_ATTEST_QUOTE)
 		return tcg_fail_mismatch(err, "quote-type",
 		                         "attestation type 0x%04x is not ATTEST_QUOTE", out->type);
+	if (len > ATTEST_QUOTE_MAX)
+		return tcg_fail_format(err, "attest-size",
+		                       "%zu bytes is more than any quote's TPMS_ATTEST", len);
 	if ((rc = read_tpm2b(&b, len, "qualifiedSigner", out->signer, sizeof out->signer,
 	                     &out->signer_len, err)) ||
 	    (rc = read_tpm2b(&b, len, "extraData", out->extra, sizeof out->extra, &out->extra_len,
