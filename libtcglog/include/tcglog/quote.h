@@ -94,9 +94,10 @@ typedef struct {
 } tcg_quote_result;
 
 /*
- * Verify: AK rules (tcg_ak_check; a bare key only with ak_unchecked, else
- * "ak-unchecked-pem"), signature with the AK's own scheme and hash only,
- * magic TPM_GENERATED, type ATTEST_QUOTE, extraData equal to the nonce
+ * Verify: magic TPM_GENERATED and type ATTEST_QUOTE (as the attestation is
+ * read, tcg_attest_parse), AK rules (tcg_ak_check; a bare key only with
+ * ak_unchecked, else "ak-unchecked-pem"), signature with the AK's own scheme
+ * and hash only, extraData equal to the nonce
  * (constant time), clock safe, the selection: equal to opts->require when
  * given ("quote-selection-required"), some PCR besides the resettable 16 and
  * 23 ("quote-selection-resettable"), with a log some PCR the log extends
