@@ -4,7 +4,6 @@
  * bytes, so nothing is re-marshalled: every length is checked against its cap
  * and what remains, and bytes after the structure are refused.
  */
-#include <stdio.h>
 #include <string.h>
 #include <tss2/tss2_tpm2_types.h>
 
