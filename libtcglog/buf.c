@@ -98,6 +98,17 @@ bool tcg_buf_u32be(tcg_buf *b, uint32_t *v)
 	return tcg_buf_skip(b, 4);
 }
 
+bool tcg_buf_u64be(tcg_buf *b, uint64_t *v)
+{
+	uint32_t hi, lo;
+	if (b->len < 8)
+		return false;
+	tcg_buf_u32be(b, &hi);
+	tcg_buf_u32be(b, &lo);
+	*v = (uint64_t)hi << 32 | lo;
+	return true;
+}
+
 static int hex_nibble(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -42,6 +42,7 @@ bool tcg_buf_u32le(tcg_buf *b, uint32_t *v);
 bool tcg_buf_u64le(tcg_buf *b, uint64_t *v);
 bool tcg_buf_u16be(tcg_buf *b, uint16_t *v);
 bool tcg_buf_u32be(tcg_buf *b, uint32_t *v);
+bool tcg_buf_u64be(tcg_buf *b, uint64_t *v);
 /* tcg_hex_decode is public (digest.h). */
 /* Exactly n hex digits, no prefix; out may be NULL to only check them. */
 bool tcg_hex_decode_n(const char *s, size_t n, uint8_t *out, size_t max, size_t *len);

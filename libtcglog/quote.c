@@ -10,83 +10,8 @@
 #include <string.h>
 #include <tss2/tss2_mu.h>
 
+#include "quote_int.h"
 #include "tcglog/replay.h"
-
-static tcg_rc selection_from_tpml(const TPML_PCR_SELECTION *s, tcg_pcr_selection *out,
-                                  tcg_err *err)
-{
-	memset(out, 0, sizeof *out);
-	if (s->count > TCG_MAX_SELECTION_BANKS)
-		return tcg_fail_format(err, "quote-selection", "%u banks in the PCR selection",
-		                       s->count);
-	for (uint32_t i = 0; i < s->count; i++) {
-		const TPMS_PCR_SELECTION *b = &s->pcrSelections[i];
-		uint32_t mask = 0;
-		if (b->sizeofSelect > sizeof b->pcrSelect)
-			return tcg_fail_format(err, "quote-selection", "sizeofSelect %u",
-			                       b->sizeofSelect);
-		for (unsigned k = 0; k < b->sizeofSelect; k++)
-			mask |= (uint32_t)b->pcrSelect[k] << (8 * k);
-		if (mask >> TCG_NUM_PCRS)
-			return tcg_fail_format(err, "quote-selection",
-			                       "PCRs above 23 selected in bank 0x%04x", b->hash);
-		for (uint32_t j = 0; j < i; j++)
-			if (out->bank[j].alg == b->hash)
-				return tcg_fail_format(err, "quote-selection",
-				                       "bank 0x%04x selected twice", b->hash);
-		out->bank[i].alg = b->hash;
-		out->bank[i].mask = mask;
-	}
-	out->num_banks = s->count;
-	return TCG_OK;
-}
-
-tcg_rc tcg_attest_parse(const uint8_t *data, size_t len, tcg_attest *out, tcg_err *err)
-{
-	TPMS_ATTEST a;
-	uint8_t re[sizeof(TPMS_ATTEST)];
-	size_t off = 0, moff = 0;
-
-	memset(out, 0, sizeof *out);
-	memset(&a, 0, sizeof a);
-	if (len > sizeof re)
-		return tcg_fail_format(err, "attest-size", "%zu bytes is more than any TPMS_ATTEST",
-		                       len);
-	if (Tss2_MU_TPMS_ATTEST_Unmarshal(data, len, &off, &a) != TSS2_RC_SUCCESS)
-		return tcg_fail_format(err, "attest-unmarshal", "not a TPMS_ATTEST (%zu bytes)",
-		                       len);
-	if (off != len)
-		return tcg_fail_format(err, "attest-trailing-data",
-		                       "%zu bytes after the TPMS_ATTEST", len - off);
-	if (Tss2_MU_TPMS_ATTEST_Marshal(&a, re, sizeof re, &moff) != TSS2_RC_SUCCESS ||
-	    moff != len || memcmp(re, data, len))
-		return tcg_fail_format(err, "attest-noncanonical",
-		                       "the TPMS_ATTEST does not re-marshal to itself");
-	out->magic = a.magic;
-	out->type = a.type;
-	if (a.qualifiedSigner.size > sizeof out->signer || a.extraData.size > sizeof out->extra)
-		return tcg_fail_format(err, "attest-size", "oversized name or extraData");
-	memcpy(out->signer, a.qualifiedSigner.name, a.qualifiedSigner.size);
-	out->signer_len = a.qualifiedSigner.size;
-	memcpy(out->extra, a.extraData.buffer, a.extraData.size);
-	out->extra_len = a.extraData.size;
-	out->clock = a.clockInfo.clock;
-	out->reset_count = a.clockInfo.resetCount;
-	out->restart_count = a.clockInfo.restartCount;
-	out->safe = a.clockInfo.safe == TPM2_YES;
-	out->firmware_version = a.firmwareVersion;
-	if (a.type == TPM2_ST_ATTEST_QUOTE) {
-		const TPMS_QUOTE_INFO *q = &a.attested.quote;
-		tcg_rc rc = selection_from_tpml(&q->pcrSelect, &out->selection, err);
-		if (rc)
-			return rc;
-		if (q->pcrDigest.size > sizeof out->pcr_digest)
-			return tcg_fail_format(err, "attest-size", "oversized pcrDigest");
-		memcpy(out->pcr_digest, q->pcrDigest.buffer, q->pcrDigest.size);
-		out->pcr_digest_len = q->pcrDigest.size;
-	}
-	return TCG_OK;
-}
 
 static bool hash_allowed(uint16_t alg, bool allow_sha1)
 {
@@ -320,7 +245,8 @@ static tcg_rc selected_values(const tcg_attest *a, const tcg_quote_opts *o, tcg_
 
 	out->num_banks = 0; /* tcg_pcrs_add_bank clears each bank it adds */
 	if (o->log) {
-		if (!(r = OPENSSL_zalloc(sizeof *r)))
+		/* tcg_replay clears it: zeroing its 12 KB here too would do it twice */
+		if (!(r = OPENSSL_malloc(sizeof *r)))
 			return tcg_fail_nomem(err);
 		if ((rc = tcg_replay(o->log, NULL, r, err)))
 			goto out;
@@ -383,29 +309,39 @@ out:
 }
 
 /* pcrDigest: H_sig(values of the selection, banks in selection order, indices ascending),
- * with the signing hash the verifier was prepared for. The values (at most 8 distinct
- * banks of 24) are hashed in one call: per-value hash calls cost more than the hashing. */
+ * with the signing hash the verifier was prepared for. The values are gathered in a
+ * buffer of one full bank of the largest digest and, for the common selection that
+ * fits, hashed in one call (per-value hash calls cost more than the hashing); a larger
+ * selection goes through the verifier's digest context a buffer at a time. */
 static tcg_rc composite(const tcg_attest *a, const tcg_pcr_values *v, tcg_quote_verifier *qv,
                         uint8_t *out, tcg_err *err)
 {
-	uint8_t *vals = OPENSSL_malloc((size_t)TCG_MAX_BANKS * TCG_NUM_PCRS * TCG_MAX_DIGEST);
+	uint8_t vals[TCG_NUM_PCRS * TCG_MAX_DIGEST];
 	size_t used = 0;
 	unsigned int n = 0;
-	bool ok = vals != NULL;
+	bool streaming = false, ok = true;
+
 	for (size_t k = 0; ok && k < a->selection.num_banks; k++) {
 		const tcg_pcr_bank *b = tcg_pcrs_bank_const(v, a->selection.bank[k].alg);
-		/* selected_values gave each selected bank once, so the values fit */
-		for (uint32_t p = 0; b && p < TCG_NUM_PCRS; p++)
-			if (a->selection.bank[k].mask & (1u << p)) {
-				ok = used + b->size <= (size_t)TCG_MAX_BANKS * TCG_NUM_PCRS * TCG_MAX_DIGEST;
-				if (!ok)
-					break;
-				memcpy(vals + used, b->value[p], b->size);
-				used += b->size;
+		for (uint32_t p = 0; ok && b && p < TCG_NUM_PCRS; p++) {
+			if (!(a->selection.bank[k].mask & (1u << p)))
+				continue;
+			if (used + b->size > sizeof vals) {
+				ok = qv->mdctx && qv->md &&
+				     (streaming || EVP_DigestInit_ex2(qv->mdctx, qv->md, NULL)) &&
+				     EVP_DigestUpdate(qv->mdctx, vals, used);
+				streaming = true;
+				used = 0;
 			}
+			memcpy(vals + used, b->value[p], b->size);
+			used += b->size;
+		}
 	}
-	ok = ok && signing_digest(qv, vals, used, NULL, 0, out, &n);
-	OPENSSL_free(vals);
+	if (streaming)
+		ok = ok && (!used || EVP_DigestUpdate(qv->mdctx, vals, used)) &&
+		     EVP_DigestFinal_ex(qv->mdctx, out, &n);
+	else
+		ok = ok && signing_digest(qv, vals, used, NULL, 0, out, &n);
 	return ok ? TCG_OK : tcg_fail_nomem(err);
 }
 
@@ -431,7 +367,8 @@ tcg_rc tcg_quote_verifier_verify(tcg_quote_verifier *qv, const uint8_t *attest, 
 	tcg_rc rc;
 
 	/* The values' banks are cleared as they are added: zeroing all of them
-	 * (12 KB) on every quote would cost more than the rest of the checks. */
+	 * (12 KB) on every quote would cost more than the rest of the checks.
+	 * The attestation is cleared here only (tcg_attest_read does not). */
 	memset(r, 0, offsetof(tcg_quote_result, pcrs));
 	r->pcrs.num_banks = 0;
 	if ((!o->pcrs) == (!o->log))
@@ -440,7 +377,7 @@ tcg_rc tcg_quote_verifier_verify(tcg_quote_verifier *qv, const uint8_t *attest, 
 	if (!o->nonce || !o->nonce_len)
 		return tcg_fail(err, TCG_E_USAGE, "quote-nonce-missing",
 		                "a quote is only verified against a nonce");
-	if ((rc = tcg_attest_parse(attest, attest_len, a, err)) ||
+	if ((rc = tcg_attest_read(attest, attest_len, a, err)) ||
 	    (rc = parse_signature(sigdata, sig_len, &sig, err)))
 		return rc;
 	if (!tcg_public_has_area(ak) && !o->ak_unchecked)
@@ -468,12 +405,7 @@ tcg_rc tcg_quote_verifier_verify(tcg_quote_verifier *qv, const uint8_t *attest, 
 		                                              : " is unknown");
 	if ((rc = verify_signature(qv, &sig, attest, attest_len, err)))
 		return rc;
-	if (a->magic != TCG_TPM_GENERATED)
-		return tcg_fail_mismatch(err, "quote-magic", "magic 0x%08x is not TPM_GENERATED",
-		                         a->magic);
-	if (a->type != TCG_ST_ATTEST_QUOTE)
-		return tcg_fail_mismatch(err, "quote-type",
-		                         "attestation type 0x%04x is not ATTEST_QUOTE", a->type);
+	/* magic and type: refused by tcg_attest_read (quote-magic, quote-type) */
 	if (a->extra_len != o->nonce_len || CRYPTO_memcmp(a->extra, o->nonce, o->nonce_len))
 		return tcg_fail_mismatch(err, "quote-nonce",
 		                         "extraData (%zu bytes) is not the nonce", a->extra_len);

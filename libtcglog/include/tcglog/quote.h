@@ -56,7 +56,10 @@ typedef struct {
 	size_t pcr_digest_len;
 } tcg_attest;
 
-/* Strict TPMS_ATTEST: canonical encoding, no trailing bytes (TCG_E_FORMAT otherwise). */
+/* A quote's TPMS_ATTEST, strictly: every length within its cap and the bytes
+ * there are, no trailing bytes (TCG_E_FORMAT: attest-unmarshal, attest-size,
+ * attest-trailing-data, quote-selection). Another magic or type is not a quote:
+ * TCG_E_MISMATCH quote-magic or quote-type. */
 tcg_rc tcg_attest_parse(const uint8_t *data, size_t len, tcg_attest *out, tcg_err *err);
 
 typedef struct {
@@ -91,9 +94,10 @@ typedef struct {
 } tcg_quote_result;
 
 /*
- * Verify: AK rules (tcg_ak_check; a bare key only with ak_unchecked, else
- * "ak-unchecked-pem"), signature with the AK's own scheme and hash only,
- * magic TPM_GENERATED, type ATTEST_QUOTE, extraData equal to the nonce
+ * Verify: magic TPM_GENERATED and type ATTEST_QUOTE (as the attestation is
+ * read, tcg_attest_parse), AK rules (tcg_ak_check; a bare key only with
+ * ak_unchecked, else "ak-unchecked-pem"), signature with the AK's own scheme
+ * and hash only, extraData equal to the nonce
  * (constant time), clock safe, the selection: equal to opts->require when
  * given ("quote-selection-required"), some PCR besides the resettable 16 and
  * 23 ("quote-selection-resettable"), with a log some PCR the log extends
