@@ -287,11 +287,12 @@ j, y = json.loads(lines[0]), yaml.safe_load(open(sys.argv[2]))
 assert len(lines) == 1 and j["health"] == y["health"] and j["verification"]["verified"] is True
 ' out.yaml verified.yaml
 run "--format json, the same signedblob again: exit 1" 1 "" $V --format json sbjson.yaml
-check "... a JSON failure document: not verified, rule nonce-unknown, device devA" python3 -c '
+check "... a JSON failure document: not verified, rule nonce-unknown, device devA, not attributed" python3 -c '
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
 v = json.loads(lines[0])["verification"]
 assert len(lines) == 1 and v["verified"] is False and v["rule"] == "nonce-unknown", v
+assert v["attributed"] is False, v
 assert "devA" in json.dumps(v), v
 ' out.yaml
 
