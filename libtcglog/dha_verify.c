@@ -450,7 +450,8 @@ static void write_dha(tcg_yaml *y, const sealed_facts *f)
 static void write_verification(tcg_yaml *y, const tcg_ynode *vf, const sealed_facts *f)
 {
 	/* A failure record never rides along with verified claims. */
-	static const char *const drop[] = {"dha", "result", "rule", "message", "mismatch"};
+	static const char *const drop[] = {"dha",     "result",     "rule",
+	                                   "message", "attributed", "mismatch"};
 	bool pcrs = false;
 	tcg_yaml_map_start(y);
 	for (size_t i = 0; vf && i < vf->n; i++) {
@@ -765,18 +766,22 @@ tcg_rc tcg_dha_claims_write(const tcg_dha_verdict *v, tcg_out_format fmt, FILE *
 	return tcg_yaml_text_to_json(c.text, c.len, out, err);
 }
 
-tcg_rc tcg_dha_failure_write(tcg_out_format fmt, FILE *out, const char *device,
-                             const tcg_err *failure, const bool *mismatch, tcg_err *err)
+tcg_rc tcg_dha_failure_write(tcg_out_format fmt, FILE *out, const tcg_dha_verdict *v,
+                             const tcg_err *failure, tcg_err *err)
 {
-	tcg_msg_claims c = {.device = device, .rule = failure ? failure->rule : NULL,
-	                    .message = failure ? failure->msg : NULL, .compared = mismatch != NULL};
+	/* Only a sender that proved to be the device (dha.h) speaks for it. */
+	tcg_msg_claims c = {.device = v && v->device[0] ? v->device : NULL,
+	                    .rule = failure ? failure->rule : NULL,
+	                    .message = failure ? failure->msg : NULL,
+	                    .attributed = v && v->nonce_consumed && !v->verified,
+	                    .compared = v && v->compared};
 	char *text = NULL;
 	size_t len = 0;
 	FILE *mem;
 	tcg_rc rc;
 
-	if (mismatch)
-		memcpy(c.mismatch, mismatch, sizeof c.mismatch);
+	if (c.compared)
+		memcpy(c.mismatch, v->mismatch, sizeof c.mismatch);
 	if ((rc = tcg_out_check(fmt, err)) || fmt == TCG_OUT_YAML)
 		return rc ? rc : tcg_msg_claims_write(&c, out, err);
 	/* JSON: the same document, read back from its YAML */

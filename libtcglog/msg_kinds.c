@@ -86,6 +86,7 @@ tcg_rc tcg_msg_claims_read(const tcg_msg *m, tcg_msg_claims *out, tcg_err *err)
 	out->device = tcg_msg_str(m, "verification.device", NULL);
 	out->rule = tcg_msg_str(m, "verification.rule", NULL);
 	out->message = tcg_msg_str(m, "verification.message", NULL);
+	tcg_msg_bool(m, "verification.attributed", &out->attributed);
 	for (int i = 0; i < TCG_MSG_MISMATCH_COUNT; i++) {
 		char path[64];
 		snprintf(path, sizeof path, "verification.mismatch.%s", tcg_dha_mismatch_names[i]);
@@ -285,6 +286,7 @@ static tcg_rc refusal_fields(tcg_yaml *y, const void *arg, tcg_err *err)
 	tcg_yaml_kv_cstr(y, "message", c->message ? c->message : "");
 	if (c->device)
 		tcg_yaml_kv_cstr(y, "device", c->device);
+	tcg_yaml_kv_bool(y, "attributed", c->attributed);
 	if (c->compared) {
 		tcg_yaml_key(y, "mismatch");
 		tcg_yaml_map_start(y);

@@ -383,7 +383,8 @@ tcg_rc tcg_report_failed_check(const tcg_claims_doc *c, bool *failed, tcg_err *e
 		return tcg_ydoc_error(err, doc, res, "claims-verification",
 		                      "verification.result must be failed");
 	const tcg_ynode *ver = tcg_ynode_get(vf, "verified"), *rule = tcg_ynode_get(vf, "rule"),
-	                *msg = tcg_ynode_get(vf, "message"), *mm = tcg_ynode_get(vf, "mismatch");
+	                *msg = tcg_ynode_get(vf, "message"), *mm = tcg_ynode_get(vf, "mismatch"),
+	                *att = tcg_ynode_get(vf, "attributed");
 	if (!ver || ver->kind != TCG_YNODE_SCALAR || ver->val != TCG_YVAL_BOOL || ver->b)
 		return tcg_ydoc_error(err, doc, ver ? ver : vf, "claims-verification",
 		                      "a failed verification has verified: false");
@@ -393,6 +394,12 @@ tcg_rc tcg_report_failed_check(const tcg_claims_doc *c, bool *failed, tcg_err *e
 	if (!is_text(msg))
 		return tcg_ydoc_error(err, doc, msg ? msg : vf, "claims-verification",
 		                      "a failed verification has a message");
+	/* No default: a record that does not say whose failure it is decides
+	 * nothing by accident (reports.h). */
+	if (!att || att->kind != TCG_YNODE_SCALAR || att->val != TCG_YVAL_BOOL)
+		return tcg_ydoc_error(err, doc, att ? att : vf, "claims-verification",
+		                      "a failed verification says whether it is attributed to the "
+		                      "device (attributed: true or false)");
 	if (mm) {
 		if (mm->kind != TCG_YNODE_MAP)
 			return tcg_ydoc_error(err, doc, mm, "claims-verification",

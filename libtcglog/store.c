@@ -406,12 +406,34 @@ static char *report_failing(const tcg_report *r)
 	return out;
 }
 
+/*
+ * Whether the report may decide its device's status: a verified report, or a
+ * failed verification the sender proved to be the device's own (fact
+ * verification.attributed, dha.h tcg_dha_failure_write). A failed one without
+ * the fact was written before it existed and counts as attributed, as it did.
+ */
+static tcg_rc report_attributed(const tcg_report *r, bool *attributed, tcg_err *err)
+{
+	const tcg_report_fact *f = report_fact(r, "verification.attributed");
+
+	*attributed = true;
+	if (r->error_code != TCG_REPORT_ERROR_VERIFICATION || !f)
+		return TCG_OK;
+	if (f->escaped || !f->type || strcmp(f->type, "bool") || !f->value ||
+	    (strcmp(f->value, "true") && strcmp(f->value, "false")))
+		return tcg_fail_format(err, "report-attributed",
+		                       "the report's verification.attributed is not true or false");
+	*attributed = !strcmp(f->value, "true");
+	return TCG_OK;
+}
+
 static tcg_rc row_fill(const tcg_report *r, const uint8_t *xml, size_t len, tcg_report_row *row,
                        tcg_err *err)
 {
 	tcg_rc rc;
 
-	if ((rc = report_device(r, row->device, err)))
+	if ((rc = report_device(r, row->device, err)) ||
+	    (rc = report_attributed(r, &row->attributed, err)))
 		return rc;
 	if (!r->issued || tcg_reports_time_parse(r->issued, &row->time, err))
 		return tcg_fail_format(err, "report-time", "the report's appraisal time is not "
@@ -590,6 +612,7 @@ tcg_rc tcg_report_row_write(const tcg_report_row *row, tcg_out_format fmt, FILE 
 	tcg_yaml_kv_cstr(y, "device", row->device);
 	tcg_yaml_kv_cstr(y, "time", when);
 	tcg_yaml_kv_cstr(y, "verdict", row->compliant ? "compliant" : "non-compliant");
+	tcg_yaml_kv_bool(y, "attributed", row->attributed);
 	tcg_yaml_kv_cstr(y, "policy", row->policy ? row->policy : "");
 	tcg_yaml_key(y, "failing");
 	tcg_yaml_seq_start(y);

@@ -41,10 +41,16 @@ struct tcg_store_ops {
 
 /* The SQL of a listing: the latest report of each device, or one device's
  * history (the same text on both backends but for the parameters' form). */
-#define TCG_REPORTS_COLUMNS "SELECT device, appraised, verdict, failing, policy FROM reports"
+#define TCG_REPORTS_COLUMNS \
+	"SELECT device, appraised, verdict, failing, policy, attributed FROM reports"
+/* Only attributed rows decide a status (reports.h): the latest of them. The
+ * bare column is the partial index reports_attributed's condition (SQLite's
+ * 0 or 1 is a truth value there), and the row-value comparison one range of
+ * it, so however many unattributed rows anyone sends under a name, the
+ * listing reads none of them. */
 #define TCG_REPORTS_NEWER \
-	"NOT EXISTS (SELECT 1 FROM reports n WHERE n.device = r.device AND " \
-	"(n.appraised > r.appraised OR (n.appraised = r.appraised AND n.id > r.id)))"
+	"r.attributed AND NOT EXISTS (SELECT 1 FROM reports n WHERE " \
+	"n.device = r.device AND n.attributed AND (n.appraised, n.id) > (r.appraised, r.id))"
 
 /* Open a backend: *be and *ops on success. */
 tcg_rc tcg_store_sqlite_open(const char *path, void **be, const struct tcg_store_ops **ops,

@@ -32,6 +32,7 @@ static const char *const schema[TCG_STORE_SCHEMA_VERSION + 1] = {
 	TCG_SQL_POSTGRESQL_0,
 	TCG_SQL_POSTGRESQL_1,
 	TCG_SQL_POSTGRESQL_2,
+	TCG_SQL_POSTGRESQL_3,
 };
 
 /* Any one number, the same for every tcglog tool: serializes upgrades. */
@@ -53,7 +54,7 @@ static tcg_rc conn_fail(PGconn *c, tcg_err *err, const char *what)
 static PGresult *run(pg_store *s, const char *sql, int n, const char *const *val,
                      const int *len, ExecStatusType want, const char *what, tcg_err *err)
 {
-	static const int binary[6] = { 1, 1, 1, 1, 1, 1 };
+	static const int binary[7] = { 1, 1, 1, 1, 1, 1, 1 };
 	PGresult *r = PQexecParams(s->conn, sql, n, NULL, val, len, n ? binary : NULL, 0);
 	if (r && PQresultStatus(r) == want)
 		return r;
@@ -338,17 +339,19 @@ static tcg_rc pg_reg_get(void *be, const char *device, uint8_t *ek, bool *found,
 
 static tcg_rc pg_rep_add(void *be, const tcg_report_row *row, tcg_err *err)
 {
-	char t[8];
+	char t[8], attributed = row->attributed ? 1 : 0; /* a binary boolean: one byte */
 	const char *verdict = row->compliant ? "compliant" : "non-compliant";
-	const char *val[6] = { row->device, t, verdict, row->failing, row->policy, row->xml };
-	int len[6] = { (int)strlen(row->device), 8, (int)strlen(verdict), (int)strlen(row->failing),
-		       (int)strlen(row->policy), (int)row->xml_len };
+	const char *val[7] = { row->device, t, verdict, row->failing, row->policy, row->xml,
+		               &attributed };
+	int len[7] = { (int)strlen(row->device), 8, (int)strlen(verdict), (int)strlen(row->failing),
+		       (int)strlen(row->policy), (int)row->xml_len, 1 };
 	PGresult *r;
 
 	be64(row->time, t);
-	r = run(be, "INSERT INTO reports (device, appraised, verdict, failing, policy, xml) "
-	            "VALUES ($1::text, $2::bigint, $3::text, $4::text, $5::text, $6::text)",
-	        6, val, len, PGRES_COMMAND_OK, "cannot keep the report", err);
+	r = run(be, "INSERT INTO reports (device, appraised, verdict, failing, policy, xml, "
+	            "attributed) VALUES ($1::text, $2::bigint, $3::text, $4::text, $5::text, "
+	            "$6::text, $7::boolean)",
+	        7, val, len, PGRES_COMMAND_OK, "cannot keep the report", err);
 	PQclear(r);
 	return r ? TCG_OK : TCG_E_IO;
 }
@@ -392,8 +395,8 @@ static tcg_rc pg_rep_list(void *be, const tcg_reports_query *q, const char *verd
 	for (int i = 0; !rc && i < PQntuples(r); i++) {
 		char verdict_text[16];
 		tcg_report_row row = { 0 };
-		if (PQgetlength(r, i, 1) != 8) {
-			rc = tcg_store_fail(err, "a kept report is damaged", "its time");
+		if (PQgetlength(r, i, 1) != 8 || PQgetlength(r, i, 5) != 1) {
+			rc = tcg_store_fail(err, "a kept report is damaged", "its time or attribution");
 			break;
 		}
 		pg_text(r, i, 0, row.device, sizeof row.device);
@@ -403,6 +406,7 @@ static tcg_rc pg_rep_list(void *be, const tcg_reports_query *q, const char *verd
 		/* NUL-terminated by libpq */
 		row.failing = PQgetvalue(r, i, 3);
 		row.policy = PQgetvalue(r, i, 4);
+		row.attributed = PQgetvalue(r, i, 5)[0] != 0;
 		rc = each(arg, &row, err);
 	}
 	PQclear(r);

@@ -34,6 +34,7 @@ static const char *const schema[TCG_STORE_SCHEMA_VERSION + 1] = {
 	TCG_SQL_SQLITE_0,
 	TCG_SQL_SQLITE_1,
 	TCG_SQL_SQLITE_2,
+	TCG_SQL_SQLITE_3,
 };
 
 static tcg_rc db_fail(sqlite3 *db, tcg_err *err, const char *what)
@@ -199,7 +200,8 @@ static tcg_rc prepare_all(sqlite_store *s, tcg_err *err)
 	    (rc = prepare(s, "SELECT ek_sha256 FROM devices WHERE device = ?1", &s->reg_get,
 	                  err)) ||
 	    (rc = prepare(s, "INSERT INTO reports (device, appraised, verdict, failing, policy, "
-	                     "xml) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &s->rep_add, err)) ||
+	                     "xml, attributed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &s->rep_add,
+	                  err)) ||
 	    (rc = prepare(s, TCG_REPORTS_COLUMNS " r WHERE " TCG_REPORTS_NEWER " AND "
 	                     "appraised >= ?1 AND (?2 = '' OR verdict = ?2) ORDER BY device",
 	                  &s->rep_latest, err)) ||
@@ -379,7 +381,7 @@ static tcg_rc sqlite_rep_add(void *be, const tcg_report_row *row, tcg_err *err)
 	    sqlite3_bind_text(st, 4, row->failing, -1, SQLITE_STATIC) ||
 	    sqlite3_bind_text(st, 5, row->policy, -1, SQLITE_STATIC) ||
 	    sqlite3_bind_text64(st, 6, row->xml, row->xml_len, SQLITE_STATIC, SQLITE_UTF8) ||
-	    sqlite3_step(st) != SQLITE_DONE)
+	    sqlite3_bind_int(st, 7, row->attributed) || sqlite3_step(st) != SQLITE_DONE)
 		rc = db_fail(s->db, err, "cannot keep the report");
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -415,6 +417,7 @@ static tcg_rc sqlite_rep_list(void *be, const tcg_reports_query *q, const char *
 			.compliant = strcmp(column_text(st, 2), "compliant") == 0,
 			.failing = (char *)column_text(st, 3),
 			.policy = (char *)column_text(st, 4),
+			.attributed = sqlite3_column_int(st, 5) != 0,
 		};
 		snprintf(row.device, sizeof row.device, "%s", column_text(st, 0));
 		rc = each(arg, &row, err);

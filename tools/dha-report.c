@@ -23,9 +23,9 @@ static void usage(FILE *f)
 	        "                        as dha-policy wrote it, under the device it names,\n"
 	        "                        with its appraisal time, verdict, failing rules and\n"
 	        "                        policy name (at most %u bytes)\n"
-	        "  status [DEVICE]       without DEVICE the latest report of each device, by\n"
-	        "                        name; with DEVICE its reports, oldest first; the\n"
-	        "                        filters apply to the rows listed\n"
+	        "  status [DEVICE]       without DEVICE the latest attributed report of each\n"
+	        "                        device, by name; with DEVICE all its reports, oldest\n"
+	        "                        first; the filters apply to the rows listed\n"
 	        "  purge                 drop the reports appraised more than --keep ago;\n"
 	        "                        print how many\n"
 	        "\n"
@@ -35,21 +35,27 @@ static void usage(FILE *f)
 	        "                        since the epoch or YYYY-MM-DDTHH:MM:SSZ\n"
 	        "      --verdict VERDICT only compliant or non-compliant reports\n"
 	        "      --format FORMAT   text (default): a line per report, tab-separated\n"
-	        "                        TIME DEVICE VERDICT POLICY FAILING (FAILING the\n"
-	        "                        failed rules' ids, space-separated, or -; a byte\n"
-	        "                        outside printable ASCII, and \\, written \\xHH);\n"
-	        "                        json: JSON Lines, an object per report with\n"
-	        "                        device, time, verdict, policy and failing (a list)\n"
+	        "                        TIME DEVICE VERDICT POLICY FAILING ATTRIBUTION\n"
+	        "                        (FAILING the failed rules' ids, space-separated,\n"
+	        "                        or -; a byte outside printable ASCII, and \\,\n"
+	        "                        written \\xHH; ATTRIBUTION attributed or\n"
+	        "                        unattributed); json: JSON Lines, an object per\n"
+	        "                        report with device, time, verdict, attributed (a\n"
+	        "                        boolean), policy and failing (a list)\n"
 	        "  -k, --keep DURATION   purge: keep reports N, Ns, Nm, Nh or Nd (at most\n"
 	        "                        %lld days)\n"
 	        "  -h, --help            this text\n"
 	        "  -V, --version         the version\n"
 	        "\n"
 	        "FAILING holds the rules whose outcome is fail; for a failed verification,\n"
-	        "the verification's rule.\n"
+	        "the verification's rule. A failed verification is attributed only when the\n"
+	        "sender proved to be the device (dha-verify(1)); an unattributed one (a\n"
+	        "signedblob anyone could send under the device's name) is kept and listed\n"
+	        "in the device's history but never decides its latest status.\n"
 	        "\n"
 	        "Exit status: 0 done, 2 bad usage or a report that cannot be parsed, is too\n"
-	        "large or names no device (report-device, input-size-cap), 3 the report\n"
+	        "large, names no device or no attribution (report-device, report-attributed,\n"
+	        "input-size-cap), 3 the report\n"
 	        "cannot be read or the store failed (nonce-store, ...).\n",
 	        prog, prog, prog, TCG_REPORTS_XML_MAX, TCG_REPORTS_KEEP_MAX / 86400);
 }
@@ -77,7 +83,7 @@ static tcg_rc print_text(const tcg_report_row *row, const char *when)
 	put_field(row->policy);
 	putchar('\t');
 	put_field(row->failing[0] ? row->failing : "-");
-	putchar('\n');
+	printf("\t%s\n", row->attributed ? "attributed" : "unattributed");
 	return TCG_OK;
 }
 

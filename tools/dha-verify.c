@@ -72,11 +72,11 @@ typedef struct {
 } run;
 
 /* Write one failure document; the write's own fault is an I/O error. */
-static void failure(run *r, const char *device, const tcg_err *e, const bool *mismatch)
+static void failure(run *r, const tcg_dha_verdict *v, const tcg_err *e)
 {
 	tcg_err werr;
 	tcg_err_clear(&werr);
-	tcg_rc rc = tcg_dha_failure_write(tool_out_format(r->json), stdout, device, e, mismatch, &werr);
+	tcg_rc rc = tcg_dha_failure_write(tool_out_format(r->json), stdout, v, e, &werr);
 	if (rc)
 		r->status = tool_worse(r->status, tool_error(prog, "standard output", &werr));
 }
@@ -91,15 +91,14 @@ static void answer(run *r, tcg_dha_verify_item *it, unsigned index, const char *
 
 	if (!index) { /* unparsable: the error names where */
 		r->status = tool_worse(r->status, tool_error(prog, NULL, &it->err));
-		failure(r, NULL, &it->err, NULL);
+		failure(r, NULL, &it->err);
 		return;
 	}
 	tool_doc_label(where, sizeof where, name, index);
 	if (it->rc) {
 		r->status = tool_worse(r->status, tool_error(prog, where, &it->err));
 		if (it->decided)
-			failure(r, it->v.device[0] ? it->v.device : NULL, &it->err,
-			        it->v.compared ? it->v.mismatch : NULL);
+			failure(r, &it->v, &it->err);
 		return;
 	}
 	tcg_err_clear(&err);

@@ -108,6 +108,7 @@ static void rewrite(const tcg_msg *m)
 	           !c.verified && write_read(m, &c, &c2, &again)) {
 		/* a refusal's envelope; an empty rule is written as "unknown" */
 		if (!str_eq(c.device, c2.device) || c.compared != c2.compared ||
+		    c.attributed != c2.attributed ||
 		    (c.rule && c.rule[0] && !str_eq(c.rule, c2.rule)) ||
 		    !str_eq(c.message ? c.message : "", c2.message) ||
 		    (c.compared && memcmp(c.mismatch, c2.mismatch, sizeof c.mismatch)))

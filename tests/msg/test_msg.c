@@ -828,7 +828,8 @@ Test(kinds, signedblob_round_trip)
 Test(kinds, claims_envelope)
 {
 	tcg_msg_claims c = {.device = "pc", .rule = "dha-reboot", .message = "reset count 3, not 2",
-	                    .compared = true, .mismatch = {false, true, false}}, back;
+	                    .attributed = true, .compared = true, .mismatch = {false, true, false}},
+	               back;
 	tcg_msg m;
 	write_read(claims_w, &c, &tcg_msg_dha_claims, &m);
 	cr_assert_eq(tcg_msg_claims_read(&m, &back, NULL), TCG_OK);
@@ -837,6 +838,7 @@ Test(kinds, claims_envelope)
 	cr_assert_str_eq(back.rule, "dha-reboot");
 	cr_assert_str_eq(back.message, c.message);
 	cr_assert(back.compared);
+	cr_assert(back.attributed);
 	for (int i = 0; i < TCG_MSG_MISMATCH_COUNT; i++)
 		cr_assert_eq(back.mismatch[i], i == 1, "flag %d", i);
 	cr_assert_null(back.text);
@@ -850,6 +852,8 @@ Test(kinds, claims_envelope)
 	cr_assert_str_eq(back.message, "");
 	cr_assert_null(back.device);
 	cr_assert(!back.compared);
+	cr_assert(!back.attributed);
+	cr_assert_not_null(tcg_msg_get(&m, "verification.attributed"), "always said");
 	cr_assert_null(tcg_msg_get(&m, "verification.mismatch"));
 	tcg_msg_free(&m);
 

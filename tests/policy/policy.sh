@@ -166,7 +166,7 @@ validate "a list with a NUL in one item: the report validates" "$tmp/list.xml"
 check "... every item in the escaped form, the list marked" \
 	sh -c "grep -A3 'path=\"linux.MokList\" type=\"list\" escaped=\"true\"' '$tmp/list.xml' | tr -d ' \n' | grep -qF '<tcg:Item>aa</tcg:Item><tcg:Item>b\\u0000</tcg:Item>'"
 # A failed verification whose message carries U+FFFF (dha-verify quotes input).
-printf 'kind: dha-claims\nversion: 1\nverification: {verified: false, result: failed, rule: msg-yaml, message: "bad \\uFFFF \\\\ x"}\n' >"$tmp/failed.yaml"
+printf 'kind: dha-claims\nversion: 1\nverification: {verified: false, result: failed, rule: msg-yaml, message: "bad \\uFFFF \\\\ x", attributed: false}\n' >"$tmp/failed.yaml"
 "$dp" "$src/policies/windows-dha.yaml" "$tmp/failed.yaml" >"$tmp/failed.xml" 2>/dev/null
 validate "a failed verification with U+FFFF in its message: the report validates" "$tmp/failed.xml"
 check "... the message fact shows it escaped" \

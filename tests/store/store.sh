@@ -131,7 +131,7 @@ fi
 
 # --- schema versions: an older store upgraded, a newer or unknown one refused ---
 if [ "$backend" = sqlite ]; then
-	check "a new store is schema version 2" [ "$(q 'PRAGMA user_version')" = 2 ]
+	check "a new store is schema version 3" [ "$(q 'PRAGMA user_version')" = 3 ]
 	old=$tmp/old.db
 	# As the version before the registry made it (no user_version), with a nonce.
 	sqlite3 "$old" "CREATE TABLE nonces (nonce BLOB PRIMARY KEY NOT NULL, device TEXT NOT NULL,
@@ -140,17 +140,17 @@ if [ "$backend" = sqlite ]; then
 	chmod 600 "$old"
 	expect_exit "a version-0 store is upgraded: its nonce consumed" 0 "" \
 		"$dn" -s "$old" consume dev-old "$(printf '%064d' 0)"
-	check "... it is version 2 with a device registry and reports" \
-		[ "$(sqlite3 "$old" "PRAGMA user_version; SELECT count(*) FROM devices; SELECT count(*) FROM reports")" = "$(printf '2\n0\n0')" ]
+	check "... it is version 3 with a device registry and reports" \
+		[ "$(sqlite3 "$old" "PRAGMA user_version; SELECT count(*) FROM devices; SELECT count(*) FROM reports")" = "$(printf '3\n0\n0')" ]
 	sqlite3 "$old" 'PRAGMA user_version = 99'
 	expect_exit "a store of a newer schema (99) refused" 3 nonce-store-schema "$dn" -s "$old" purge
 else
-	check "a new store is schema version 2" [ "$(q 'SELECT version FROM tcglog_schema')" = 2 ]
+	check "a new store is schema version 3" [ "$(q 'SELECT version FROM tcglog_schema')" = 3 ]
 	q 'UPDATE tcglog_schema SET version = 99'
 	expect_exit "a store of a newer schema (99) refused" 3 nonce-store-schema "$dn" -s "$S" purge
-	q 'UPDATE tcglog_schema SET version = 2; INSERT INTO tcglog_schema VALUES (2)'
+	q 'UPDATE tcglog_schema SET version = 3; INSERT INTO tcglog_schema VALUES (3)'
 	expect_exit "a store with two version rows refused" 3 nonce-store-schema "$dn" -s "$S" purge
-	q 'DELETE FROM tcglog_schema; INSERT INTO tcglog_schema VALUES (2)'
+	q 'DELETE FROM tcglog_schema; INSERT INTO tcglog_schema VALUES (3)'
 	q 'CREATE DATABASE other' >/dev/null
 	other=${S/\/\/\/tcglog/\/\/\/other}
 	psql -X -q -h "$PG_DIR" -U tcglog -d other -c 'CREATE TABLE nonces (n int)'
@@ -175,12 +175,12 @@ fi
 expect_exit "dha-server init --store on an empty store" 0 "" "$server" --state "$st" init --store "$fresh"
 if [ "$backend" = postgresql ]; then
 	check "... made the schema in it" [ "$(psql -X -A -t -h "$PG_DIR" -U tcglog -d fresh -c \
-		'SELECT version FROM tcglog_schema')" = 2 ]
+		'SELECT version FROM tcglog_schema')" = 3 ]
 	n=$("$server" --state "$st" nonce srv-dev)
 	check "... and its nonce step issues into it" [ "$(psql -X -A -t -h "$PG_DIR" -U tcglog -d fresh -c \
 		"SELECT device FROM nonces WHERE nonce = $(blob "$n")")" = srv-dev ]
 else
-	check "... made the schema in it" [ "$(sqlite3 "$fresh" 'PRAGMA user_version')" = 2 ]
+	check "... made the schema in it" [ "$(sqlite3 "$fresh" 'PRAGMA user_version')" = 3 ]
 	n=$("$server" --state "$st" nonce srv-dev)
 	check "... and its nonce step issues into it" [ "$(sqlite3 "$fresh" \
 		"SELECT device FROM nonces WHERE nonce = $(blob "$n")")" = srv-dev ]
@@ -206,13 +206,17 @@ appraise() {
 }
 # xpath FILE EXPR: the value xmllint reads from a report (namespaces by local name)
 xpath() { xmllint --xpath "$2" "$1" 2>/dev/null; }
-# row FILE: what a report says, as status --format json must list it (xmllint, jq)
+# row FILE: what a report says, as status --format json must list it (xmllint,
+# jq); attributed unless it is a failed verification whose fact says false
 row() {
+	local a=true
+	[ "$(xpath "$1" 'string(//*[local-name()="Fact"][@path="verification.attributed"])')" = false ] &&
+		a=false
 	jq -cn --arg dev "$2" --arg t "$(xpath "$1" 'string(//*[local-name()="Appraisal"]/@issued)')" \
-		--arg v "$(xpath "$1" 'string(//*[local-name()="Verdict"])')" \
+		--arg v "$(xpath "$1" 'string(//*[local-name()="Verdict"])')" --argjson a "$a" \
 		--arg p "$(xpath "$1" 'string(//*[local-name()="Policy"]/@name)')" \
 		--arg f "$(xpath "$1" '//*[local-name()="Rule"][@outcome="fail"]/@id' | sed 's/^ *id="\(.*\)"$/\1/')" \
-		'{device: $dev, time: $t, verdict: $v, policy: $p, failing: ($f | split("\n") | map(select(. != "")))}'
+		'{device: $dev, time: $t, verdict: $v, attributed: $a, policy: $p, failing: ($f | split("\n") | map(select(. != "")))}'
 }
 hostile="x'; DROP TABLE reports; -- \"<b>&amp;\" \$(id) \`id\` %s%n \\"
 T1=1700000000 T2=1700000100 T3=1700000200
@@ -242,11 +246,11 @@ check "status --format json: the latest report of each device, as xmllint reads 
 check "... non-compliant ones name their failing rules" \
 	[ "$(jq -c 'select(.device == "lab") | .failing' "$tmp/got")" = '["no-test-signing"]' ]
 srv status >"$tmp/text"
-check "status (text): a line per device, five tab-separated columns" \
-	test "$(wc -l <"$tmp/text")" = 3 -a -z "$(awk -F'\t' 'NF != 5' "$tmp/text")"
-check "... TIME DEVICE VERDICT POLICY FAILING, the hostile name printed as it is" \
-	[ "$(sed -n 3p "$tmp/text")" = "$(printf '%s\t%s\t%s\t%s\t%s' "$(date -u -d @$T2 +%Y-%m-%dT%H:%M:%SZ)" \
-		"${hostile//\\/\\x5c}" compliant windows-dha -)" ]
+check "status (text): a line per device, six tab-separated columns" \
+	test "$(wc -l <"$tmp/text")" = 3 -a -z "$(awk -F'\t' 'NF != 6' "$tmp/text")"
+check "... TIME DEVICE VERDICT POLICY FAILING ATTRIBUTION, the hostile name printed as it is" \
+	[ "$(sed -n 3p "$tmp/text")" = "$(printf '%s\t%s\t%s\t%s\t%s\t%s' "$(date -u -d @$T2 +%Y-%m-%dT%H:%M:%SZ)" \
+		"${hostile//\\/\\x5c}" compliant windows-dha - attributed)" ]
 check "... the same rows as JSON" [ "$(cut -f2,3 "$tmp/text" | sed 's/\\x5c/\\/g')" = \
 	"$(jq -r '[.device, .verdict] | @tsv' "$tmp/got" | sed 's/\\\\/\\/g')" ]
 srv status --format json -- "$hostile" >"$tmp/got"
@@ -275,19 +279,49 @@ expect_exit "a report naming no device: refused (exit 2)" 2 report-device \
 { cat "$tmp/r1.xml"; head -c 1100000 /dev/zero | tr '\0' ' '; } >"$tmp/big.xml"
 expect_exit "a report over 1 MiB: refused (exit 2)" 2 size-cap "$rp" -s "$S" add "$tmp/big.xml"
 check "... none of them kept" [ "$(q 'SELECT count(*) FROM reports')" = 5 ]
-printf -- '---\nkind: "dha-claims"\nversion: 1\nverification:\n  verified: false\n  result: "failed"
-  rule: "nonce-unknown"\n  message: "never issued"\n  device: "kiosk 9"\n' >"$tmp/failed.yaml"
+# failed DEVICE RULE ATTRIBUTED: a failure document as dha-verify writes it
+failed() {
+	printf -- '---\nkind: "dha-claims"\nversion: 1\nverification:\n  verified: false\n  result: "failed"
+  rule: "%s"\n  message: "m"\n  device: %s\n  attributed: %s\n' "$2" "$(jq -Rn --arg d "$1" '$d')" "$3"
+}
+failed 'kiosk 9' nonce-unknown false >"$tmp/failed.yaml"
 SOURCE_DATE_EPOCH=$T1 srv report "$pol" <"$tmp/failed.yaml" >"$tmp/r7.xml" 2>/dev/null
 check "a failed verification: exit 1, kept under the device it claimed" \
 	test $? = 1 -a "$(srv status --format json 'kiosk 9' | jq -r '.verdict + " " + .failing[]')" = \
 	"non-compliant $(xpath "$tmp/r7.xml" 'substring-before(/*/@ErrorMessage, ":")')"
+check "... unattributed (nobody proved to be kiosk 9): in its history, no latest status" \
+	test "$(srv status --format json 'kiosk 9' | jq -r .attributed)" = false -a \
+	-z "$(srv status | grep 'kiosk 9')"
+# Anyone can send a signedblob under lab's name: lab's latest stays what lab proved.
+failed lab blob-auth false | SOURCE_DATE_EPOCH=$T3 srv report "$pol" >"$tmp/r8.xml" 2>/dev/null
+check "an unattributed failure under lab's name, newer than lab's report: kept, lab's status unchanged" \
+	test "$(srv status --format json lab | jq -r .attributed | xargs)" = "true false" -a \
+	"$(srv status --format json | jq -c 'select(.device == "lab")')" = "$(row "$tmp/r4.xml" lab)"
+check "... status --verdict non-compliant lists the same devices as before" \
+	[ "$(srv status --verdict non-compliant --format json | jq -r .device | xargs)" = "kiosk 7 lab" ]
+check "... the history's text lines say unattributed" \
+	[ "$(srv status lab | cut -f3,6 | tail -n 1)" = "$(printf 'non-compliant\tunattributed')" ]
+# The device's own failure (after an authentic quote over its nonce) decides.
+failed "$hostile" dha-pcr-mismatch true | SOURCE_DATE_EPOCH=$T3 srv report "$pol" >"$tmp/r9.xml" 2>/dev/null
+check "an attributed failure: the device's latest status is non-compliant" \
+	[ "$(srv status --format json | jq -c --arg d "$hostile" 'select(.device == $d) | [.verdict, .failing]')" = \
+		'["non-compliant",["dha-pcr-mismatch"]]' ]
+check "... and it says attributed: true" \
+	[ "$(srv status --format json -- "$hostile" | tail -n 1 | jq -r .attributed)" = true ]
+failed lab blob-auth | sed '/attributed/d' >"$tmp/noattr.yaml"
+expect_exit "a failure document that does not say whose it is: refused (exit 2)" 2 claims-verification \
+	srv report "$pol" <"$tmp/noattr.yaml"
+sed 's/"bool">false</"bool">maybe</' "$tmp/r8.xml" >"$tmp/badattr.xml"
+grep -q maybe "$tmp/badattr.xml" || diag "no attributed fact in r8.xml"
+expect_exit "a report whose attributed fact is not a boolean: refused (exit 2)" 2 "" \
+	"$rp" -s "$S" add "$tmp/badattr.xml"
 
 # retention: init --keep-reports, applied by purge
 expect_exit "init --keep-reports 0: exit 2, nothing recorded" 2 report-keep srv init --keep-reports 0
 check "... (no DIR/keep-reports)" [ ! -e "$rs/keep-reports" ]
 appraise 6 windows11 lab "$(date +%s)"
 expect_exit "init --keep-reports 1d" 0 "" srv init --keep-reports 1d
-expect_exit "purge drops the reports older than a day" 0 "dropped 6 reports" srv purge
+expect_exit "purge drops the reports older than a day" 0 "dropped 8 reports" srv purge
 check "... and keeps today's" test "$(q 'SELECT count(*) FROM reports')" = 1 -a \
 	"$(srv status | cut -f2,3)" = "$(printf 'lab\tcompliant')"
 check "dha-report purge --keep prints how many it dropped" [ "$("$rp" -s "$S" purge --keep 1d)" = 0 ]
@@ -315,14 +349,42 @@ else
 fi
 check "a version-1 store has no reports table" test -z "$(v1q 'SELECT count(*) FROM reports' 2>/dev/null)"
 check "dha-report opens it: no report listed" [ -z "$("$rp" -s "$v1" status)" ]
-check "... it is version 2 now, with an empty reports table" \
-	[ "$(v1q "$version"; v1q 'SELECT count(*) FROM reports')" = "$(printf '2\n0')" ]
+check "... it is version 3 now, with an empty reports table" \
+	[ "$(v1q "$version"; v1q 'SELECT count(*) FROM reports')" = "$(printf '3\n0')" ]
 check "... its device still bound" [ "$("$dn" -s "$v1" device dev-v1)" = "$zero" ]
 expect_exit "... its nonce still there, consumed once" 0 "" "$dn" -s "$v1" consume dev-v1 "$zero"
 expect_exit "... and a report kept in it" 0 "" "$rp" -s "$v1" add "$tmp/r1.xml"
 check "... listed back" [ "$("$rp" -s "$v1" status --format json | jq -c .)" = "$(row "$tmp/r1.xml" 'kiosk 7')" ]
-v1q "$(echo "$version" | sed 's/PRAGMA user_version/PRAGMA user_version = 3/; s/SELECT version FROM tcglog_schema/UPDATE tcglog_schema SET version = 3/')"
-expect_exit "a version-3 store: refused, not misread" 3 nonce-store-schema "$rp" -s "$v1" status
+v1q "$(echo "$version" | sed 's/PRAGMA user_version/PRAGMA user_version = 4/; s/SELECT version FROM tcglog_schema/UPDATE tcglog_schema SET version = 4/')"
+expect_exit "a version-4 store: refused, not misread" 3 nonce-store-schema "$rp" -s "$v1" status
+
+# --- a version-2 store (reports without attribution) upgraded to 3: rows kept,
+# counted as attributed as they were ---
+if [ "$backend" = sqlite ]; then
+	v2=$tmp/v2.db
+	cat "$sql/sqlite-0-nonces.sql" "$sql/sqlite-1-devices.sql" "$sql/sqlite-2-reports.sql" | sqlite3 "$v2"
+	sqlite3 "$v2" 'PRAGMA user_version = 2'
+	chmod 600 "$v2"
+	v2q() { sqlite3 "$v2" "$1"; }
+else
+	q 'CREATE DATABASE v2' >/dev/null
+	v2=${S/\/\/\/tcglog/\/\/\/v2}
+	v2q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U tcglog -d v2 -c "$1"; }
+	cat "$sql/postgresql-0-version.sql" "$sql/postgresql-1-store.sql" "$sql/postgresql-2-reports.sql" |
+		psql -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U tcglog -d v2 >/dev/null
+	v2q 'INSERT INTO tcglog_schema VALUES (2)'
+fi
+v2q "INSERT INTO reports (device, appraised, verdict, failing, policy, xml)
+	VALUES ('dev-v2', $T1, 'compliant', '', 'p', '<x/>'), ('dev-v2', $T2, 'non-compliant', 'dha-reboot', 'p', '<x/>')"
+check "dha-report opens a version-2 store: its latest row listed, attributed" \
+	[ "$("$rp" -s "$v2" status --format json | jq -c '[.device, .verdict, .attributed]')" = '["dev-v2","non-compliant",true]' ]
+check "... it is version 3 now, both rows kept, attributed" \
+	[ "$(v2q "$version"; v2q 'SELECT count(*) FROM reports WHERE attributed')" = "$(printf '3\n2')" ]
+failed dev-v2 quote-signature false >"$tmp/v2f.yaml"
+SOURCE_DATE_EPOCH=$T3 "$(dirname "$dn")/dha-policy" "$pol" "$tmp/v2f.yaml" >"$tmp/v2f.xml" 2>/dev/null
+expect_exit "... an unattributed failure added to it" 0 "" "$rp" -s "$v2" add "$tmp/v2f.xml"
+check "... leaves its latest status as the version-2 rows decided it" \
+	[ "$("$rp" -s "$v2" status | cut -f3,5,6)" = "$(printf 'non-compliant\tdha-reboot\tattributed')" ]
 
 # --- racing consumers: exactly one wins each round ---
 bad=0

@@ -325,8 +325,15 @@ static char *write_failure(const char *device, const char *rule, const char *msg
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
 	tcg_err e, err;
+	tcg_dha_verdict v = {.compared = mismatch != NULL, .nonce_consumed = mismatch != NULL};
+	if (device)
+		snprintf(v.device, sizeof v.device, "%s", device);
+	if (mismatch)
+		memcpy(v.mismatch, mismatch, sizeof v.mismatch);
 	tcg_err_set(&e, TCG_E_MISMATCH, rule, TCG_NO_OFFSET, TCG_NO_EVENT, "%s", msg);
-	cr_assert_eq(tcg_dha_failure_write(TCG_OUT_YAML, f, device, &e, mismatch, &err), TCG_OK);
+	cr_assert_eq(tcg_dha_failure_write(TCG_OUT_YAML, f, device || mismatch ? &v : NULL, &e,
+	                                   &err),
+	             TCG_OK);
 	fclose(f);
 	return buf;
 }
@@ -365,8 +372,13 @@ Test(report, failed_verification_round_trip)
 	cr_expect(!r.compliant);
 	cr_expect_eq(r.nrules, 0, "no rule is evaluated on a failed verification");
 	cr_assert(r.has_mismatch);
-	for (size_t i = 0; i < r.nfacts; i++)
+	bool attributed = false;
+	for (size_t i = 0; i < r.nfacts; i++) {
 		cr_expect(!strncmp(r.facts[i].path, "verification.", 13), "fact %s", r.facts[i].path);
+		attributed |= !strcmp(r.facts[i].path, "verification.attributed") &&
+		              !strcmp(r.facts[i].value, "true");
+	}
+	cr_expect(attributed, "a refusal after the comparison is the device's own");
 	cr_assert_eq(tcg_report_write_mem(&r, &x1, &l1, &err), TCG_OK);
 	cr_expect_null(strstr(x1, "HealthCertificateProperties"));
 	cr_expect_not_null(strstr(x1, "<RebootCount>true</RebootCount>"), "%s", x1);
@@ -419,11 +431,16 @@ Test(report, failed_check_refuses)
 		"kind: dha-claims\nversion: 1\nverification: {verified: false, result: failed, "
 		"rule: x}\n",
 		"kind: dha-claims\nversion: 1\nverification: {verified: false, result: failed, "
-		"rule: x, message: y, mismatch: [PCR]}\n",
+		"rule: x, message: y, attributed: true, mismatch: [PCR]}\n",
 		"kind: dha-claims\nversion: 1\nverification: {verified: false, result: failed, "
-		"rule: x, message: y, mismatch: {PCRs: true}}\n",
+		"rule: x, message: y, attributed: true, mismatch: {PCRs: true}}\n",
 		"kind: dha-claims\nversion: 1\nverification: {verified: false, result: failed, "
-		"rule: x, message: y, mismatch: {PCR: yes}}\n",
+		"rule: x, message: y, attributed: true, mismatch: {PCR: yes}}\n",
+		/* whose failure it is is never guessed */
+		"kind: dha-claims\nversion: 1\nverification: {verified: false, result: failed, "
+		"rule: x, message: y}\n",
+		"kind: dha-claims\nversion: 1\nverification: {verified: false, result: failed, "
+		"rule: x, message: y, attributed: yes}\n",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		tcg_claims_doc cd;

@@ -44,7 +44,7 @@ trap 'stop_all; pg_stop; [ -n "${VERIFY_KEEP:-}" ] || rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
 
 for tool in swtpm tpm2_createak tpm2_quote tpm2_readclock tpm2_pcrextend tpm2_evictcontrol \
-		swtpm_ioctl xxd xmllint sqlite3 ss; do
+		swtpm_ioctl xxd xmllint sqlite3 ss jq; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		skip "dha-verify on swtpm" "$tool is not installed"
 		tap_end
@@ -161,8 +161,17 @@ signed() {
 present() { sqlite3 st.db "SELECT count(*) FROM nonces WHERE nonce = X'$1'"; }
 docs() { grep -c '^kind: "dha-claims"' "$1"; }
 
+# Whose refusal it is (dha-verify(1)): only one after an authentic quote by
+# the sealed AK over a nonce consumed for the device is the device's own.
+attributed_for() {
+	case $1 in
+	dha-reboot | dha-resume | dha-pcr-mismatch | dha-clock-unsafe) echo true ;;
+	*) echo false ;;
+	esac
+}
 # run NAME STATUS RULE [dha-verify args...]: exit STATUS, RULE on stderr, and
-# for a refusal one document with verified: false naming RULE.
+# for a refusal one document with verified: false naming RULE, attributed to
+# the device only for the rules above.
 run() {
 	r_name=$1 r_want=$2 r_rule=$3; shift 3
 	"$dv" "$@" >out.yaml 2>err.txt; r_got=$?
@@ -172,8 +181,10 @@ run() {
 	fi
 	if [ -n "$r_rule" ] && ! { grep -q -- "$r_rule" err.txt &&
 	    grep -q "^  verified: false" out.yaml && grep -q "^  result: \"failed\"" out.yaml &&
-	    grep -q "^  rule: \"$r_rule\"" out.yaml; }; then
-		not_ok "$r_name"; diag "rule $r_rule not named" "$(cat err.txt out.yaml)"
+	    grep -q "^  rule: \"$r_rule\"" out.yaml &&
+	    grep -q "^  attributed: $(attributed_for "$r_rule")\$" out.yaml; }; then
+		not_ok "$r_name"; diag "rule $r_rule not named, or not attributed as it should be" \
+			"$(cat err.txt out.yaml)"
 		return
 	fi
 	ok "$r_name"
@@ -276,13 +287,48 @@ j, y = json.loads(lines[0]), yaml.safe_load(open(sys.argv[2]))
 assert len(lines) == 1 and j["health"] == y["health"] and j["verification"]["verified"] is True
 ' out.yaml verified.yaml
 run "--format json, the same signedblob again: exit 1" 1 "" $V --format json sbjson.yaml
-check "... a JSON failure document: not verified, rule nonce-unknown, device devA" python3 -c '
+check "... a JSON failure document: not verified, rule nonce-unknown, device devA, not attributed" python3 -c '
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
 v = json.loads(lines[0])["verification"]
 assert len(lines) == 1 and v["verified"] is False and v["rule"] == "nonce-unknown", v
+assert v["attributed"] is False, v
 assert "devA" in json.dumps(v), v
 ' out.yaml
+
+# --- anyone can send a signedblob under devA's name: its failure is kept but
+# does not decide devA's status (dha-verify | dha-policy | dha-report, as
+# dha-server runs them) ---
+rp=$build/tools/dha-report
+RS=reports.db
+keep() { # CLAIMS: appraise and keep; the report in CLAIMS.xml
+	"$dp" policy.yaml "$1" >"$1.xml" 2>/dev/null
+	"$rp" --store "$RS" add "$1.xml"
+}
+latest() { "$rp" --store "$RS" status --format json | jq -r 'select(.device == "devA") | .verdict'; }
+keep verified.yaml
+check "devA's verified report kept: its latest status compliant" [ "$(latest)" = compliant ]
+mkblob encB.bin akA.pub boot devB
+signed sbgarb.yaml
+sed 's/^encblob: .*/encblob: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"/' sbgarb.yaml >sbgarb2.yaml
+signed sbBenc.yaml devA encB.bin
+for a in "sbgarb2.yaml blob-format garbage for an EncBlob" \
+		"sbBenc.yaml dha-device-mismatch devB's EncBlob" \
+		"sb1.yaml nonce-unknown devA's own signedblob replayed"; do
+	set -- $a
+	f=$1 rule=$2; shift 2
+	"$dv" $V "$f" >"att-$f" 2>/dev/null
+	check "an attacker sends $* under devA's name: refused ($rule), attributed: false" \
+		test -n "$(grep "^  rule: \"$rule\"" "att-$f")" -a -n "$(grep '^  attributed: false$' "att-$f")" \
+		-a -n "$(grep '^  device: "devA"' "att-$f")"
+	keep "att-$f"
+	check "... its non-compliant report is kept, and devA's latest status stays compliant" \
+		test "$(latest)" = compliant -a -n "$(grep 'ErrorCode="1"' "att-$f.xml")"
+done
+check "... devA's history lists all four, the failures unattributed" \
+	[ "$("$rp" --store "$RS" status --format json devA | jq -r '[.verdict, .attributed, (.failing | join(" "))] | @tsv' | tr '\t\n' ' ;')" = \
+	"compliant true ;non-compliant false blob-format;non-compliant false dha-device-mismatch;non-compliant false nonce-unknown;" ]
+check "... the nonce of the garbage one is left for devA" [ "$(present "$(cat sbgarb.yaml.nonce)")" = 1 ]
 
 # --- replay, other devices, expiry ---
 run "the same signedblob twice: nonce-unknown" 1 nonce-unknown $V sb1.yaml
@@ -699,6 +745,11 @@ cp out.yaml pcr-failed.yaml
 check "dha-policy on it: exit 1, verification-failed named" \
 	test $? = 1 -a -n "$(grep verification-failed pcr.err)"
 check "... the report validates against the schema" xmllint --noout --schema "$schema" pcr.xml 2>/dev/null
+check "... it records the failure as devA's own (fact verification.attributed true)" \
+	grep -q 'path="verification.attributed" type="bool">true<' pcr.xml
+"$rp" --store "$RS" add pcr.xml
+check "... kept: devA's own PCR mismatch makes its latest status non-compliant" \
+	[ "$(latest)" = non-compliant ]
 check "... ErrorCode 1, ErrorMessage names the rule" \
 	grep -q 'ErrorCode="1" ErrorMessage="dha-pcr-mismatch: ' pcr.xml
 check "... HealthStatusMismatchFlags: ResumeCount false, RebootCount false, PCR true, SVNs false" \

@@ -330,6 +330,8 @@ typedef struct {
 	 * what differs (all false when verified). */
 	bool compared;
 	bool mismatch[TCG_DHA_MISMATCH_COUNT];
+	/* Step 4 consumed the nonce for the device: the sender proved it is the
+	 * device (tcg_dha_failure_write: a refusal after it is attributed). */
 	bool nonce_consumed;
 	/* Set when verified (the facts of verification.dha). */
 	char device[TCG_NONCE_DEVICE_MAX + 1];
@@ -464,11 +466,27 @@ tcg_rc tcg_dha_claims_write(const tcg_dha_verdict *v, tcg_out_format fmt, FILE *
 
 /*
  * The dha-claims document of a refusal: verification {verified: false, result:
- * failed, rule, message, device (when known), mismatch (the six flags, when
- * the quote was compared)} and nothing else, in fmt. mismatch may be NULL.
+ * failed, rule, message, device (v's, when known), attributed, mismatch (the
+ * six flags, when v compared the quote)} and nothing else, in fmt. v is NULL
+ * when the input could not be parsed.
+ *
+ * The device name is the sender's claim until the sender proves it is the
+ * device. attributed: true only for a refusal after step 4 (v->nonce_consumed):
+ * the EncBlob opened and names the device, the registry still binds it, the
+ * quote is authentic with the sealed AK over the nonce just consumed for the
+ * device. Those refusals are the device's own state: dha-reboot, dha-resume,
+ * dha-pcr-mismatch, dha-clock-unsafe. Every other refusal is attributed:
+ * false, as anyone can send it under any name: msg-... (the message),
+ * blob-... and dha-content-... (garbage or a forged EncBlob),
+ * dha-device-mismatch (another device's EncBlob), encblob-expired,
+ * device-unknown and device-ek-rebound (an old EncBlob, replayable), ak-...,
+ * signature-..., quote-... (a quote the sealed AK did not sign over this
+ * nonce) and nonce-... (a replay: the nonce unknown, already consumed,
+ * expired or another device's). A report of an unattributed refusal is kept
+ * but does not decide the device's status (reports.h).
  */
-tcg_rc tcg_dha_failure_write(tcg_out_format fmt, FILE *out, const char *device,
-                             const tcg_err *failure, const bool *mismatch, tcg_err *err);
+tcg_rc tcg_dha_failure_write(tcg_out_format fmt, FILE *out, const tcg_dha_verdict *v,
+                             const tcg_err *failure, tcg_err *err);
 
 #ifdef __cplusplus
 }

@@ -259,8 +259,10 @@ tcg_rc tcg_msg_signedblob_write(const tcg_msg_signedblob *s, FILE *f, tcg_err *e
  * writer writes text as it is, the reader leaves text NULL (its facts are
  * the message's: tcg_msg_get) and fills device and nonce from
  * verification.dha. Refused, the document is verification {verified: false,
- * result: failed, rule, message, device when known, mismatch (the flags by
- * tcg_dha_mismatch_names) when compared} and nothing else.
+ * result: failed, rule, message, device when known, attributed, mismatch (the
+ * flags by tcg_dha_mismatch_names) when compared} and nothing else. attributed
+ * (dha.h tcg_dha_failure_write) says whether the refusal is the device's own;
+ * the reader leaves it false when the document does not say.
  */
 typedef struct {
 	bool verified;
@@ -269,6 +271,7 @@ typedef struct {
 	const char *device;          /* NULL: unknown */
 	const char *nonce;           /* verified: hex, as written */
 	const char *rule, *message;  /* refused */
+	bool attributed;             /* refused: the device's own refusal */
 	bool compared;               /* refused: mismatch applies */
 	bool mismatch[TCG_MSG_MISMATCH_COUNT];
 } tcg_msg_claims;

@@ -60,7 +60,7 @@ extern "C" {
 
 typedef struct tcg_nonce_store tcg_nonce_store;
 
-#define TCG_STORE_SCHEMA_VERSION 2
+#define TCG_STORE_SCHEMA_VERSION 3
 #define TCG_REGISTRY_DIGEST_SIZE 32
 
 /*

@@ -25,12 +25,14 @@
  *
  * A failed verification (claims as dha-verify writes them for a refused
  * input: verification {verified: false, result: failed, rule, message,
- * mismatch}) makes a report of its own: ErrorCode TCG_REPORT_ERROR_VERIFICATION,
+ * attributed, mismatch}) makes a report of its own: ErrorCode TCG_REPORT_ERROR_VERIFICATION,
  * ErrorMessage "rule: message", no HealthCertificateProperties,
  * HealthStatusMismatchFlags (all six, in order) when the claims carry
  * verification.mismatch, and an appraisal whose verdict is non-compliant with
  * no rule evaluated (tcg:Rules empty: nothing unverified is judged); the facts
- * are the verification section's only.
+ * are the verification section's only, verification.attributed among them
+ * (the fact tcg_report_row_from_xml reads: whether the failure is the
+ * device's own, dha.h tcg_dha_failure_write).
  */
 #ifndef TCGLOG_REPORT_H
 #define TCGLOG_REPORT_H
@@ -104,8 +106,9 @@ tcg_rc tcg_report_build(const tcg_policy *p, const tcg_evaluation *ev, const tcg
  * Whether claims record a failed verification (verification.result present).
  * A record that is not dha-verify's is refused, TCG_E_FORMAT with the claims'
  * FILE:LINE:COLUMN (rule claims-verification): result other than "failed",
- * verified not false, rule or message missing or not text, mismatch not a
- * mapping of the six flag names to booleans.
+ * verified not false, rule or message missing or not text, attributed
+ * missing or not a boolean, mismatch not a mapping of the six flag names to
+ * booleans.
  */
 tcg_rc tcg_report_failed_check(const tcg_claims_doc *c, bool *failed, tcg_err *err);
 /* The report of a failed verification (claims checked by tcg_report_failed_check). */

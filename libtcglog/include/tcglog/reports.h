@@ -1,15 +1,25 @@
 /*
  * The DHA-Reports the service keeps, per device, in its store (nonce.h: the
  * same SQLite file or PostgreSQL database as the nonces and the registry,
- * schema version 2). Each kept report has the device name, the appraisal
- * time, the verdict, the rules that failed, the policy name and the report's
- * XML, all taken from the report itself (tcg_report_row_from_xml), so a row
- * never says what its XML does not.
+ * schema version 3). Each kept report has the device name, the appraisal
+ * time, the verdict, whether it is attributed to the device, the rules that
+ * failed, the policy name and the report's XML, all taken from the report
+ * itself (tcg_report_row_from_xml), so a row never says what its XML does
+ * not.
+ *
+ * Attributed: a verified report, or a failed verification whose sender
+ * proved to be the device (dha.h tcg_dha_failure_write). Anyone can send a
+ * signedblob under any device's name: the failure it earns is kept (for
+ * incident response: the device's history lists it) but unattributed, so it
+ * never changes the device's latest status. Rows kept before schema version 3
+ * count as attributed, as they did.
  *
  * Rules (tcg_err.rule):
  *   report-device   the report names no device (verification.dha.device,
  *                   or verification.device of a failed verification), or
  *                   one that is not 1..255 bytes of printable ASCII (exit 2)
+ *   report-attributed  a failed verification's verification.attributed
+ *                   fact is not a boolean (exit 2)
  *   report-size     the XML is larger than TCG_REPORTS_XML_MAX (exit 2)
  *   report-time     a time is neither seconds since the epoch nor
  *                   YYYY-MM-DDTHH:MM:SSZ (exit 2)
@@ -42,6 +52,7 @@ typedef struct {
 	char device[TCG_NONCE_DEVICE_MAX + 1];
 	int64_t time;  /* the appraisal time (tcg:Appraisal issued), seconds since the epoch */
 	bool compliant;
+	bool attributed; /* it may decide the device's status (above) */
 	char *failing; /* ids of the rules whose outcome is fail, space-separated; for a
 	                  failed verification its rule; "" when none */
 	char *policy;  /* the policy's name */
@@ -65,9 +76,10 @@ typedef struct {
 
 /*
  * Call each for every row the query selects: without a device the latest
- * report of each device (the filters apply to that report: a device whose
- * latest report is compliant is not listed as non-compliant), ordered by
- * the device name's bytes; with one, that device's reports, oldest first.
+ * attributed report of each device (the filters apply to that report: a
+ * device whose latest report is compliant is not listed as non-compliant; a
+ * device with none is not listed), ordered by the device name's bytes; with
+ * one, that device's reports, attributed or not, oldest first.
  * A nonzero return of each stops the listing and is returned.
  */
 tcg_rc tcg_reports_list(tcg_nonce_store *s, const tcg_reports_query *q,
@@ -89,8 +101,8 @@ bool tcg_reports_time_format(int64_t t, char out[TCG_REPORTS_TIME_LEN + 1]);
 
 /*
  * One listed row as a document (dha-report status --format json: one line
- * each): device, time (YYYY-MM-DDTHH:MM:SSZ), verdict, policy, and failing
- * as a list of rule ids. nonce-store (TCG_E_IO) for a time with no such form;
+ * each): device, time (YYYY-MM-DDTHH:MM:SSZ), verdict, attributed (a
+ * boolean), policy, and failing as a list of rule ids. nonce-store (TCG_E_IO) for a time with no such form;
  * TCG_E_IO (yaml-output) when writing to out fails, TCG_E_NOMEM; TCG_E_USAGE
  * for no such format.
  */
