@@ -132,6 +132,22 @@ tcg_rc tcg_dha_unwrap(const uint8_t *wrapped, size_t len, const char *device,
 
 /* Verifiers kept per AK (its TPM2B_PUBLIC bytes), replaced round robin. */
 #define VERIFIERS 16
+/* What a device sends with every boot data, kept parsed per exact bytes
+ * (dha-issue): its EK public area (OpenSSL 3 builds the EVP_PKEY through
+ * fromdata, which costs more than MakeCredential's own work) and its EK
+ * certificate (decoded with its digest). */
+#define KEPT 16
+typedef struct {
+	uint8_t *bytes; /* as received, compared byte for byte */
+	size_t len;
+	void *obj;      /* parsed from exactly those bytes */
+	uint8_t sha256[32]; /* certificates: tcg_dha_ek_cert_sha256 */
+} kept_entry;
+typedef struct {
+	kept_entry e[KEPT];
+	size_t next;
+} kept;
+
 struct tcg_dha_verifiers {
 	struct {
 		uint8_t *ak_public;
@@ -142,7 +158,45 @@ struct tcg_dha_verifiers {
 		tcg_quote_verifier *qv;
 	} e[VERIFIERS];
 	size_t next;
+	kept eks, certs;
 };
+
+static void ek_obj_free(void *p) { tcg_public_free(p); }
+static void cert_obj_free(void *p) { tcg_ekcert_free(p); }
+
+static void kept_drop(kept_entry *k, void (*obj_free)(void *))
+{
+	if (k->obj)
+		obj_free(k->obj);
+	free(k->bytes);
+	memset(k, 0, sizeof *k);
+}
+
+static const kept_entry *kept_find(const kept *k, const uint8_t *bytes, size_t len)
+{
+	for (size_t i = 0; i < KEPT; i++)
+		if (k->e[i].obj && k->e[i].len == len && !memcmp(k->e[i].bytes, bytes, len))
+			return &k->e[i];
+	return NULL;
+}
+
+/* Keep obj (parsed from bytes) in k, replacing round robin; NULL (obj not
+ * kept, still the caller's) when memory runs out. */
+static kept_entry *kept_add(kept *k, const uint8_t *bytes, size_t len, void *obj,
+                            void (*obj_free)(void *))
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	if (!copy)
+		return NULL;
+	kept_entry *e = &k->e[k->next];
+	kept_drop(e, obj_free);
+	memcpy(copy, bytes, len);
+	e->bytes = copy;
+	e->len = len;
+	e->obj = obj;
+	k->next = (k->next + 1) % KEPT;
+	return e;
+}
 
 tcg_rc tcg_dha_verifiers_new(tcg_dha_verifiers **out, tcg_err *err)
 {
@@ -163,7 +217,60 @@ void tcg_dha_verifiers_free(tcg_dha_verifiers *vs)
 {
 	for (size_t i = 0; vs && i < VERIFIERS; i++)
 		verifier_drop(vs, i);
+	for (size_t i = 0; vs && i < KEPT; i++) {
+		kept_drop(&vs->eks.e[i], ek_obj_free);
+		kept_drop(&vs->certs.e[i], cert_obj_free);
+	}
 	free(vs);
+}
+
+/*
+ * The EK public area these exact bytes parse to: the one vs parsed before
+ * from the same bytes (tcg_public_parse's answer depends on nothing else), or
+ * a new one, kept in vs when it parses, else left to the caller in *own.
+ * Refusals are not kept: each is found again.
+ */
+static tcg_rc ek_public_for(tcg_dha_verifiers *vs, const uint8_t *bytes, size_t len,
+                            const tcg_public **out, tcg_public **own, tcg_err *err)
+{
+	const kept_entry *k = vs ? kept_find(&vs->eks, bytes, len) : NULL;
+	tcg_rc rc;
+	*out = *own = NULL;
+	if (k) {
+		*out = k->obj;
+		return TCG_OK;
+	}
+	if ((rc = tcg_public_parse(bytes, len, own, err)))
+		return rc;
+	*out = *own;
+	if (vs && kept_add(&vs->eks, bytes, len, *own, ek_obj_free))
+		*own = NULL;
+	return TCG_OK;
+}
+
+/* The same for the EK certificate (tcg_ekcert_parse), with its DER's SHA-256. */
+static tcg_rc ek_cert_for(tcg_dha_verifiers *vs, const uint8_t *bytes, size_t len,
+                          const tcg_ekcert **out, tcg_ekcert **own, uint8_t sha256[32],
+                          tcg_err *err)
+{
+	const kept_entry *k = vs ? kept_find(&vs->certs, bytes, len) : NULL;
+	kept_entry *e;
+	tcg_rc rc;
+	*out = *own = NULL;
+	if (k) {
+		*out = k->obj;
+		memcpy(sha256, k->sha256, 32);
+		return TCG_OK;
+	}
+	if ((rc = tcg_ekcert_parse(bytes, len, own, err)) ||
+	    (rc = tcg_dha_ek_cert_sha256(*own, sha256, err)))
+		return rc;
+	*out = *own;
+	if (vs && (e = kept_add(&vs->certs, bytes, len, *own, cert_obj_free))) {
+		memcpy(e->sha256, sha256, 32);
+		*own = NULL;
+	}
+	return TCG_OK;
 }
 
 /* The slot holding a verifier for exactly these AK bytes, or VERIFIERS. */
@@ -762,8 +869,11 @@ tcg_rc tcg_dha_enroll(tcg_nonce_store *store, const char *device, const uint8_t 
 typedef struct {
 	char *device;
 	tcg_msg_bootdata bd; /* borrowed from the message */
-	tcg_public *ek, *ak;
-	tcg_ekcert *cert;
+	const tcg_public *ek, *ak; /* the verifiers' or the own ones below */
+	tcg_public *ek_own, *ak_own;
+	const tcg_ekcert *cert;
+	tcg_ekcert *cert_own;
+	uint8_t cert_sha256[32];
 	tcg_ekcert_result certres;
 	tcg_quote_result quote;
 	tcg_log *parsed;
@@ -777,9 +887,9 @@ typedef struct {
 static void work_free(issue_work *w)
 {
 	free(w->device);
-	tcg_public_free(w->ek);
-	tcg_public_free(w->ak);
-	tcg_ekcert_free(w->cert);
+	tcg_public_free(w->ek_own);
+	tcg_public_free(w->ak_own);
+	tcg_ekcert_free(w->cert_own);
 	tcg_claims_free(w->claims);
 	tcg_log_free(w->parsed);
 	if (w->content.claims)
@@ -817,14 +927,25 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 	if ((rc = tcg_msg_bootdata_read(m, bd, err)))
 		return rc;
 
-	/* 1. the two public areas; the EK must be one MakeCredential can use */
-	if ((rc = tcg_public_parse(bd->ek_public.p, bd->ek_public.len, &w->ek, err)) ||
-	    (rc = tcg_public_parse(bd->ak_public.p, bd->ak_public.len, &w->ak, err)) ||
-	    (rc = tcg_credential_ek_check(w->ek, err)))
+	/* 1. the two public areas (parsed before from the same bytes, or now); the
+	 * EK must be one MakeCredential can use */
+	const uint8_t *ak_name;
+	size_t ak_name_len;
+	if ((rc = ek_public_for(o->verifiers, bd->ek_public.p, bd->ek_public.len, &w->ek,
+	                        &w->ek_own, err)))
+		return rc;
+	if (!(w->ak = verifiers_known(o->verifiers, bd->ak_public.p, bd->ak_public.len, &ak_name,
+	                              &ak_name_len))) {
+		if ((rc = tcg_public_parse(bd->ak_public.p, bd->ak_public.len, &w->ak_own, err)))
+			return rc;
+		w->ak = w->ak_own;
+	}
+	if ((rc = tcg_credential_ek_check(w->ek, err)))
 		return rc;
 
 	/* 2. the EK certificate: chain, profile, and the EK's own key */
-	if ((rc = tcg_ekcert_parse(bd->ek_certificate.p, bd->ek_certificate.len, &w->cert, err)) ||
+	if ((rc = ek_cert_for(o->verifiers, bd->ek_certificate.p, bd->ek_certificate.len, &w->cert,
+	                      &w->cert_own, w->cert_sha256, err)) ||
 	    (rc = tcg_ekcert_verify(w->cert, trust, w->ek, o->ekcert_flags, (time_t)now,
 	                            &w->certres, err)))
 		return rc;
@@ -932,8 +1053,7 @@ tcg_rc tcg_dha_issue(const tcg_msg *bootdata, const tcg_service_key *key,
 	/* 6. the content: only facts that passed every check above */
 	tcg_dha_content *c = &w->content;
 	const tcg_attest *a = &w->quote.attest;
-	if ((rc = tcg_dha_ek_cert_sha256(w->cert, c->ek_cert_sha256, err)))
-		goto done;
+	memcpy(c->ek_cert_sha256, w->cert_sha256, sizeof c->ek_cert_sha256);
 	/* The name is bound only by boot data that passed every check. */
 	if (opts->store &&
 	    (rc = tcg_registry_bind(opts->store, w->device, c->ek_cert_sha256, now, err)))

@@ -184,8 +184,9 @@ tcg_rc tcg_dha_duration_parse(const char *s, int64_t *seconds, tcg_err *err);
 
 /*
  * Quote verifiers (tcg_quote_verifier) kept across the messages of a stream
- * (dha-verify, dha-issue), one per AK, so each AK's verify context and digest are set up once. Used by
- * one thread at a time.
+ * (dha-verify, dha-issue), one per AK, so each AK's verify context and digest are set up once;
+ * for dha-issue also the EK public areas and EK certificates of the boot data, parsed once per
+ * exact bytes (each is checked again on every boot data). Used by one thread at a time.
  */
 typedef struct tcg_dha_verifiers tcg_dha_verifiers;
 tcg_rc tcg_dha_verifiers_new(tcg_dha_verifiers **out, tcg_err *err);
