@@ -466,13 +466,36 @@ static void dq_cp(tcg_yaml *y, uint32_t c)
 /* Bytes 0x20..0x7E but '"' and '\\': copied as they are. */
 static bool dq_safe_byte(uint8_t b) { return b >= 0x20 && b < 0x7F && b != '"' && b != '\\'; }
 
+/*
+ * How many bytes from p on are dq_safe_byte. Eight at a time while none of
+ * them is a control byte, DEL or above, '"' or '\\' (a base64 EncBlob in a
+ * reply is 100 KB of such bytes); the word tests only say whether one of the
+ * eight is, so the word that holds one is read byte by byte.
+ */
+static size_t dq_safe_run(const uint8_t *p, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	size_t i = 0;
+	for (; len - i >= 8; i += 8) {
+		uint64_t v, q, b;
+		memcpy(&v, p + i, sizeof v);
+		q = v ^ (ones * '"');
+		b = v ^ (ones * '\\');
+		if (((v - ones * 0x20) & ~v) & high || /* a byte under 0x20 */
+		    ((v + ones) | v) & high ||          /* 0x7F or above */
+		    ((q - ones) & ~q & high) || ((b - ones) & ~b & high))
+			break;
+	}
+	while (i < len && dq_safe_byte(p[i]))
+		i++;
+	return i;
+}
+
 /* The text of a double-quoted scalar from UTF-8; runs of plain ASCII are copied. */
 static void dq_utf8(tcg_yaml *y, const uint8_t *p, size_t len)
 {
 	for (size_t i = 0; i < len;) {
-		size_t j = i;
-		while (j < len && dq_safe_byte(p[j]))
-			j++;
+		size_t j = i + dq_safe_run(p + i, len - i);
 		if (j > i) {
 			put_bytes(y, (const char *)p + i, j - i);
 			i = j;
