@@ -18,7 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char binding_label[] = "tcglog dha-bootdata v1";
+/* v2 binds the log by its SHA-256, which the service needs for the claims
+ * anyway: one pass over the log instead of two (issue #12). v1 bound the
+ * log's bytes; such quotes are refused by name (dha-bootdata-binding-v1). */
+static const char binding_label[] = "tcglog dha-bootdata v2";
+static const char binding_label_v1[] = "tcglog dha-bootdata v1";
 static const char wrap_label[] = "tcglog dha-wrap v1";
 
 static int hash_field(EVP_MD_CTX *md, const void *p, size_t len)
@@ -28,11 +32,13 @@ static int hash_field(EVP_MD_CTX *md, const void *p, size_t len)
 	return EVP_DigestUpdate(md, be, sizeof be) == 1 && (!len || EVP_DigestUpdate(md, p, len) == 1);
 }
 
-tcg_rc tcg_dha_bootdata_binding(const char *device, const uint8_t *log, size_t log_len,
-                                const uint8_t *ek_public, size_t ek_public_len,
-                                const uint8_t *ek_cert, size_t ek_cert_len,
-                                const uint8_t *ak_public, size_t ak_public_len,
-                                uint8_t out[TCG_DHA_BINDING_SIZE], tcg_err *err)
+/* SHA-256 over label (with its NUL), then each field as length and bytes;
+ * log is the log itself (v1) or its SHA-256 (v2). */
+static tcg_rc binding_of(const char *label, size_t label_size, const char *device,
+                         const uint8_t *log, size_t log_len, const uint8_t *ek_public,
+                         size_t ek_public_len, const uint8_t *ek_cert, size_t ek_cert_len,
+                         const uint8_t *ak_public, size_t ak_public_len,
+                         uint8_t out[TCG_DHA_BINDING_SIZE], tcg_err *err)
 {
 	const size_t lens[] = {device ? strlen(device) : 0, log_len, ek_public_len, ek_cert_len,
 	                       ak_public_len};
@@ -44,12 +50,38 @@ tcg_rc tcg_dha_bootdata_binding(const char *device, const uint8_t *log, size_t l
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned n = 0;
 	int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-	         EVP_DigestUpdate(md, binding_label, sizeof binding_label) == 1;
+	         EVP_DigestUpdate(md, label, label_size) == 1;
 	for (size_t i = 0; ok && i < 5; i++)
 		ok = hash_field(md, parts[i], lens[i]);
 	ok = ok && EVP_DigestFinal_ex(md, out, &n) == 1 && n == TCG_DHA_BINDING_SIZE;
 	EVP_MD_CTX_free(md);
 	return ok ? TCG_OK : tcg_fail(err, TCG_E_IO, "dha-binding", "SHA-256 failed");
+}
+
+static tcg_rc log_sha256(const uint8_t *log, size_t log_len, uint8_t out[32], tcg_err *err)
+{
+	unsigned hl = 0;
+	if (!log || EVP_Digest(log, log_len, out, &hl, EVP_sha256(), NULL) != 1 || hl != 32)
+		return tcg_fail(err, TCG_E_IO, "dha-binding", "SHA-256 of the log failed");
+	return TCG_OK;
+}
+
+tcg_rc tcg_dha_bootdata_binding(const char *device, const uint8_t *log, size_t log_len,
+                                const uint8_t *ek_public, size_t ek_public_len,
+                                const uint8_t *ek_cert, size_t ek_cert_len,
+                                const uint8_t *ak_public, size_t ak_public_len,
+                                uint8_t out[TCG_DHA_BINDING_SIZE], tcg_err *err)
+{
+	uint8_t digest[32];
+	tcg_rc rc;
+	if (!log)
+		return tcg_fail(err, TCG_E_USAGE, "dha-binding",
+		                "a bootdata field is missing or too large");
+	if ((rc = log_sha256(log, log_len, digest, err)))
+		return rc;
+	return binding_of(binding_label, sizeof binding_label, device, digest, sizeof digest,
+	                  ek_public, ek_public_len, ek_cert, ek_cert_len, ak_public, ak_public_len,
+	                  out, err);
 }
 
 /* Additional data of the outer layer: label, NUL, device name. */
@@ -954,12 +986,14 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 	if ((rc = tcg_ak_check(w->ak, o->allow_sha1, err)))
 		return rc;
 
-	/* 4. the quote, its qualifying data binding the rest of the message */
-	uint8_t binding[TCG_DHA_BINDING_SIZE];
-	if ((rc = tcg_dha_bootdata_binding(w->device, bd->log.p, bd->log.len, bd->ek_public.p,
-	                                   bd->ek_public.len, bd->ek_certificate.p,
-	                                   bd->ek_certificate.len, bd->ak_public.p,
-	                                   bd->ak_public.len, binding, err)))
+	/* 4. the quote, its qualifying data binding the rest of the message (the
+	 * log by its SHA-256, which the claims carry too: the log is hashed once) */
+	uint8_t binding[TCG_DHA_BINDING_SIZE], log_sha[32];
+	if ((rc = log_sha256(bd->log.p, bd->log.len, log_sha, err)) ||
+	    (rc = binding_of(binding_label, sizeof binding_label, w->device, log_sha,
+	                     sizeof log_sha, bd->ek_public.p, bd->ek_public.len,
+	                     bd->ek_certificate.p, bd->ek_certificate.len, bd->ak_public.p,
+	                     bd->ak_public.len, binding, err)))
 		return rc;
 	tcg_quote_opts qo = {.nonce = binding, .nonce_len = sizeof binding,
 	                     .allow_sha1 = o->allow_sha1, .pcrs = &bd->pcrs};
@@ -968,6 +1002,24 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 	                                &qv, &own, err)))
 		rc = tcg_quote_verifier_verify(qv, bd->attest.p, bd->attest.len, bd->signature.p,
 		                               bd->signature.len, &qo, &w->quote, err);
+	/* A quote over the v1 binding is from a device older than this service:
+	 * said so by name rather than as a foreign nonce. Only on this failure's
+	 * path; the quote is refused either way. */
+	tcg_err scratch;
+	if (rc == TCG_E_MISMATCH && err && !strcmp(err->rule, "quote-nonce") &&
+	    !binding_of(binding_label_v1, sizeof binding_label_v1, w->device, bd->log.p,
+	                bd->log.len, bd->ek_public.p, bd->ek_public.len, bd->ek_certificate.p,
+	                bd->ek_certificate.len, bd->ak_public.p, bd->ak_public.len, binding,
+	                &scratch)) {
+		qo.nonce = binding;
+		if (!tcg_quote_verifier_verify(qv, bd->attest.p, bd->attest.len, bd->signature.p,
+		                               bd->signature.len, &qo, &w->quote, &scratch))
+			rc = tcg_fail_mismatch(err, "dha-bootdata-binding-v1",
+			                       "the quote binds the boot data by \"%s\" (the log's "
+			                       "bytes); this service takes \"%s\" (the log's "
+			                       "SHA-256): update the device's dha-bootdata",
+			                       binding_label_v1, binding_label);
+	}
 	tcg_quote_verifier_free(own);
 	if (rc)
 		return rc;
@@ -1005,10 +1057,6 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 	if (rc)
 		return rc;
 	/* ... and only then are claims derived, strictly, from the quoted values */
-	uint8_t log_sha[32];
-	unsigned hl = 0;
-	if (EVP_Digest(bd->log.p, bd->log.len, log_sha, &hl, EVP_sha256(), NULL) != 1)
-		return tcg_fail(err, TCG_E_IO, "dha-issue", "SHA-256 failed");
 	tcg_claims_opts co = {.expected = &w->quote.pcrs, .pcrs_source = "quote",
 	                      .bank = claims_bank(&required), .allow_sha1 = o->allow_sha1,
 	                      .log_sha256 = log_sha};
