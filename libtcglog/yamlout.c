@@ -591,6 +591,29 @@ static bool block_plain_ok(const char *s, size_t len)
 }
 
 /* UTF-16LE text up to its first NUL; runs of plain ASCII are copied as they are. */
+/*
+ * Whether the four UTF-16LE units at p are all dq_safe_byte ASCII, tested as
+ * 16-bit lanes of one word (the module paths of a Windows boot's claims are
+ * thousands of such units); little-endian hosts only, else never.
+ */
+static bool dq_safe_units4(const uint8_t *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0001000100010001u, high = 0x8000800080008000u;
+	uint64_t v, q, b;
+	memcpy(&v, p, sizeof v);
+	q = v ^ (ones * '"');
+	b = v ^ (ones * '\\');
+	return !(v & 0xFF00FF00FF00FF00u) &&          /* ASCII: each lane under 0x100 */
+	       !((v - ones * 0x20) & ~v & high) &&     /* no lane under 0x20 */
+	       !((v + ones * 0x81) & (ones << 8)) &&   /* none 0x7F or above */
+	       !((q - ones) & ~q & high) && !((b - ones) & ~b & high);
+#else
+	(void)p;
+	return false;
+#endif
+}
+
 static void dq_utf16(tcg_yaml *y, const uint8_t *p, size_t len)
 {
 	size_t i = 0, units = len / 2;
@@ -598,6 +621,12 @@ static void dq_utf16(tcg_yaml *y, const uint8_t *p, size_t len)
 	while (i < units) {
 		size_t k = OUT_BUF - y->n, j = 0;
 		char *o = y->buf + y->n;
+		for (; k - j >= 4 && units - i >= 4 && dq_safe_units4(p + 2 * i); i += 4, j += 4) {
+			o[j] = (char)p[2 * i];
+			o[j + 1] = (char)p[2 * i + 2];
+			o[j + 2] = (char)p[2 * i + 4];
+			o[j + 3] = (char)p[2 * i + 6];
+		}
 		while (j < k && i < units && !p[2 * i + 1] && dq_safe_byte(p[2 * i]))
 			o[j++] = (char)p[2 * i++];
 		y->n += j;
