@@ -18,7 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char binding_label[] = "tcglog dha-bootdata v1";
+/* v2 binds the log by its SHA-256, which the service needs for the claims
+ * anyway: one pass over the log instead of two (issue #12). v1 bound the
+ * log's bytes; such quotes are refused by name (dha-bootdata-binding-v1). */
+static const char binding_label[] = "tcglog dha-bootdata v2";
+static const char binding_label_v1[] = "tcglog dha-bootdata v1";
 static const char wrap_label[] = "tcglog dha-wrap v1";
 
 static int hash_field(EVP_MD_CTX *md, const void *p, size_t len)
@@ -28,11 +32,13 @@ static int hash_field(EVP_MD_CTX *md, const void *p, size_t len)
 	return EVP_DigestUpdate(md, be, sizeof be) == 1 && (!len || EVP_DigestUpdate(md, p, len) == 1);
 }
 
-tcg_rc tcg_dha_bootdata_binding(const char *device, const uint8_t *log, size_t log_len,
-                                const uint8_t *ek_public, size_t ek_public_len,
-                                const uint8_t *ek_cert, size_t ek_cert_len,
-                                const uint8_t *ak_public, size_t ak_public_len,
-                                uint8_t out[TCG_DHA_BINDING_SIZE], tcg_err *err)
+/* SHA-256 over label (with its NUL), then each field as length and bytes;
+ * log is the log itself (v1) or its SHA-256 (v2). */
+static tcg_rc binding_of(const char *label, size_t label_size, const char *device,
+                         const uint8_t *log, size_t log_len, const uint8_t *ek_public,
+                         size_t ek_public_len, const uint8_t *ek_cert, size_t ek_cert_len,
+                         const uint8_t *ak_public, size_t ak_public_len,
+                         uint8_t out[TCG_DHA_BINDING_SIZE], tcg_err *err)
 {
 	const size_t lens[] = {device ? strlen(device) : 0, log_len, ek_public_len, ek_cert_len,
 	                       ak_public_len};
@@ -44,12 +50,38 @@ tcg_rc tcg_dha_bootdata_binding(const char *device, const uint8_t *log, size_t l
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned n = 0;
 	int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-	         EVP_DigestUpdate(md, binding_label, sizeof binding_label) == 1;
+	         EVP_DigestUpdate(md, label, label_size) == 1;
 	for (size_t i = 0; ok && i < 5; i++)
 		ok = hash_field(md, parts[i], lens[i]);
 	ok = ok && EVP_DigestFinal_ex(md, out, &n) == 1 && n == TCG_DHA_BINDING_SIZE;
 	EVP_MD_CTX_free(md);
 	return ok ? TCG_OK : tcg_fail(err, TCG_E_IO, "dha-binding", "SHA-256 failed");
+}
+
+static tcg_rc log_sha256(const uint8_t *log, size_t log_len, uint8_t out[32], tcg_err *err)
+{
+	unsigned hl = 0;
+	if (!log || EVP_Digest(log, log_len, out, &hl, EVP_sha256(), NULL) != 1 || hl != 32)
+		return tcg_fail(err, TCG_E_IO, "dha-binding", "SHA-256 of the log failed");
+	return TCG_OK;
+}
+
+tcg_rc tcg_dha_bootdata_binding(const char *device, const uint8_t *log, size_t log_len,
+                                const uint8_t *ek_public, size_t ek_public_len,
+                                const uint8_t *ek_cert, size_t ek_cert_len,
+                                const uint8_t *ak_public, size_t ak_public_len,
+                                uint8_t out[TCG_DHA_BINDING_SIZE], tcg_err *err)
+{
+	uint8_t digest[32];
+	tcg_rc rc;
+	if (!log)
+		return tcg_fail(err, TCG_E_USAGE, "dha-binding",
+		                "a bootdata field is missing or too large");
+	if ((rc = log_sha256(log, log_len, digest, err)))
+		return rc;
+	return binding_of(binding_label, sizeof binding_label, device, digest, sizeof digest,
+	                  ek_public, ek_public_len, ek_cert, ek_cert_len, ak_public, ak_public_len,
+	                  out, err);
 }
 
 /* Additional data of the outer layer: label, NUL, device name. */
@@ -132,6 +164,22 @@ tcg_rc tcg_dha_unwrap(const uint8_t *wrapped, size_t len, const char *device,
 
 /* Verifiers kept per AK (its TPM2B_PUBLIC bytes), replaced round robin. */
 #define VERIFIERS 16
+/* What a device sends with every boot data, kept parsed per exact bytes
+ * (dha-issue): its EK public area (OpenSSL 3 builds the EVP_PKEY through
+ * fromdata, which costs more than MakeCredential's own work) and its EK
+ * certificate (decoded with its digest). */
+#define KEPT 16
+typedef struct {
+	uint8_t *bytes; /* as received, compared byte for byte */
+	size_t len;
+	void *obj;      /* parsed from exactly those bytes */
+	uint8_t sha256[32]; /* certificates: tcg_dha_ek_cert_sha256 */
+} kept_entry;
+typedef struct {
+	kept_entry e[KEPT];
+	size_t next;
+} kept;
+
 struct tcg_dha_verifiers {
 	struct {
 		uint8_t *ak_public;
@@ -142,7 +190,45 @@ struct tcg_dha_verifiers {
 		tcg_quote_verifier *qv;
 	} e[VERIFIERS];
 	size_t next;
+	kept eks, certs;
 };
+
+static void ek_obj_free(void *p) { tcg_public_free(p); }
+static void cert_obj_free(void *p) { tcg_ekcert_free(p); }
+
+static void kept_drop(kept_entry *k, void (*obj_free)(void *))
+{
+	if (k->obj)
+		obj_free(k->obj);
+	free(k->bytes);
+	memset(k, 0, sizeof *k);
+}
+
+static const kept_entry *kept_find(const kept *k, const uint8_t *bytes, size_t len)
+{
+	for (size_t i = 0; i < KEPT; i++)
+		if (k->e[i].obj && k->e[i].len == len && !memcmp(k->e[i].bytes, bytes, len))
+			return &k->e[i];
+	return NULL;
+}
+
+/* Keep obj (parsed from bytes) in k, replacing round robin; NULL (obj not
+ * kept, still the caller's) when memory runs out. */
+static kept_entry *kept_add(kept *k, const uint8_t *bytes, size_t len, void *obj,
+                            void (*obj_free)(void *))
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	if (!copy)
+		return NULL;
+	kept_entry *e = &k->e[k->next];
+	kept_drop(e, obj_free);
+	memcpy(copy, bytes, len);
+	e->bytes = copy;
+	e->len = len;
+	e->obj = obj;
+	k->next = (k->next + 1) % KEPT;
+	return e;
+}
 
 tcg_rc tcg_dha_verifiers_new(tcg_dha_verifiers **out, tcg_err *err)
 {
@@ -163,7 +249,60 @@ void tcg_dha_verifiers_free(tcg_dha_verifiers *vs)
 {
 	for (size_t i = 0; vs && i < VERIFIERS; i++)
 		verifier_drop(vs, i);
+	for (size_t i = 0; vs && i < KEPT; i++) {
+		kept_drop(&vs->eks.e[i], ek_obj_free);
+		kept_drop(&vs->certs.e[i], cert_obj_free);
+	}
 	free(vs);
+}
+
+/*
+ * The EK public area these exact bytes parse to: the one vs parsed before
+ * from the same bytes (tcg_public_parse's answer depends on nothing else), or
+ * a new one, kept in vs when it parses, else left to the caller in *own.
+ * Refusals are not kept: each is found again.
+ */
+static tcg_rc ek_public_for(tcg_dha_verifiers *vs, const uint8_t *bytes, size_t len,
+                            const tcg_public **out, tcg_public **own, tcg_err *err)
+{
+	const kept_entry *k = vs ? kept_find(&vs->eks, bytes, len) : NULL;
+	tcg_rc rc;
+	*out = *own = NULL;
+	if (k) {
+		*out = k->obj;
+		return TCG_OK;
+	}
+	if ((rc = tcg_public_parse(bytes, len, own, err)))
+		return rc;
+	*out = *own;
+	if (vs && kept_add(&vs->eks, bytes, len, *own, ek_obj_free))
+		*own = NULL;
+	return TCG_OK;
+}
+
+/* The same for the EK certificate (tcg_ekcert_parse), with its DER's SHA-256. */
+static tcg_rc ek_cert_for(tcg_dha_verifiers *vs, const uint8_t *bytes, size_t len,
+                          const tcg_ekcert **out, tcg_ekcert **own, uint8_t sha256[32],
+                          tcg_err *err)
+{
+	const kept_entry *k = vs ? kept_find(&vs->certs, bytes, len) : NULL;
+	kept_entry *e;
+	tcg_rc rc;
+	*out = *own = NULL;
+	if (k) {
+		*out = k->obj;
+		memcpy(sha256, k->sha256, 32);
+		return TCG_OK;
+	}
+	if ((rc = tcg_ekcert_parse(bytes, len, own, err)) ||
+	    (rc = tcg_dha_ek_cert_sha256(*own, sha256, err)))
+		return rc;
+	*out = *own;
+	if (vs && (e = kept_add(&vs->certs, bytes, len, *own, cert_obj_free))) {
+		memcpy(e->sha256, sha256, 32);
+		*own = NULL;
+	}
+	return TCG_OK;
 }
 
 /* The slot holding a verifier for exactly these AK bytes, or VERIFIERS. */
@@ -762,8 +901,11 @@ tcg_rc tcg_dha_enroll(tcg_nonce_store *store, const char *device, const uint8_t 
 typedef struct {
 	char *device;
 	tcg_msg_bootdata bd; /* borrowed from the message */
-	tcg_public *ek, *ak;
-	tcg_ekcert *cert;
+	const tcg_public *ek, *ak; /* the verifiers' or the own ones below */
+	tcg_public *ek_own, *ak_own;
+	const tcg_ekcert *cert;
+	tcg_ekcert *cert_own;
+	uint8_t cert_sha256[32];
 	tcg_ekcert_result certres;
 	tcg_quote_result quote;
 	tcg_log *parsed;
@@ -777,9 +919,9 @@ typedef struct {
 static void work_free(issue_work *w)
 {
 	free(w->device);
-	tcg_public_free(w->ek);
-	tcg_public_free(w->ak);
-	tcg_ekcert_free(w->cert);
+	tcg_public_free(w->ek_own);
+	tcg_public_free(w->ak_own);
+	tcg_ekcert_free(w->cert_own);
 	tcg_claims_free(w->claims);
 	tcg_log_free(w->parsed);
 	if (w->content.claims)
@@ -817,14 +959,25 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 	if ((rc = tcg_msg_bootdata_read(m, bd, err)))
 		return rc;
 
-	/* 1. the two public areas; the EK must be one MakeCredential can use */
-	if ((rc = tcg_public_parse(bd->ek_public.p, bd->ek_public.len, &w->ek, err)) ||
-	    (rc = tcg_public_parse(bd->ak_public.p, bd->ak_public.len, &w->ak, err)) ||
-	    (rc = tcg_credential_ek_check(w->ek, err)))
+	/* 1. the two public areas (parsed before from the same bytes, or now); the
+	 * EK must be one MakeCredential can use */
+	const uint8_t *ak_name;
+	size_t ak_name_len;
+	if ((rc = ek_public_for(o->verifiers, bd->ek_public.p, bd->ek_public.len, &w->ek,
+	                        &w->ek_own, err)))
+		return rc;
+	if (!(w->ak = verifiers_known(o->verifiers, bd->ak_public.p, bd->ak_public.len, &ak_name,
+	                              &ak_name_len))) {
+		if ((rc = tcg_public_parse(bd->ak_public.p, bd->ak_public.len, &w->ak_own, err)))
+			return rc;
+		w->ak = w->ak_own;
+	}
+	if ((rc = tcg_credential_ek_check(w->ek, err)))
 		return rc;
 
 	/* 2. the EK certificate: chain, profile, and the EK's own key */
-	if ((rc = tcg_ekcert_parse(bd->ek_certificate.p, bd->ek_certificate.len, &w->cert, err)) ||
+	if ((rc = ek_cert_for(o->verifiers, bd->ek_certificate.p, bd->ek_certificate.len, &w->cert,
+	                      &w->cert_own, w->cert_sha256, err)) ||
 	    (rc = tcg_ekcert_verify(w->cert, trust, w->ek, o->ekcert_flags, (time_t)now,
 	                            &w->certres, err)))
 		return rc;
@@ -833,12 +986,14 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 	if ((rc = tcg_ak_check(w->ak, o->allow_sha1, err)))
 		return rc;
 
-	/* 4. the quote, its qualifying data binding the rest of the message */
-	uint8_t binding[TCG_DHA_BINDING_SIZE];
-	if ((rc = tcg_dha_bootdata_binding(w->device, bd->log.p, bd->log.len, bd->ek_public.p,
-	                                   bd->ek_public.len, bd->ek_certificate.p,
-	                                   bd->ek_certificate.len, bd->ak_public.p,
-	                                   bd->ak_public.len, binding, err)))
+	/* 4. the quote, its qualifying data binding the rest of the message (the
+	 * log by its SHA-256, which the claims carry too: the log is hashed once) */
+	uint8_t binding[TCG_DHA_BINDING_SIZE], log_sha[32];
+	if ((rc = log_sha256(bd->log.p, bd->log.len, log_sha, err)) ||
+	    (rc = binding_of(binding_label, sizeof binding_label, w->device, log_sha,
+	                     sizeof log_sha, bd->ek_public.p, bd->ek_public.len,
+	                     bd->ek_certificate.p, bd->ek_certificate.len, bd->ak_public.p,
+	                     bd->ak_public.len, binding, err)))
 		return rc;
 	tcg_quote_opts qo = {.nonce = binding, .nonce_len = sizeof binding,
 	                     .allow_sha1 = o->allow_sha1, .pcrs = &bd->pcrs};
@@ -847,6 +1002,24 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 	                                &qv, &own, err)))
 		rc = tcg_quote_verifier_verify(qv, bd->attest.p, bd->attest.len, bd->signature.p,
 		                               bd->signature.len, &qo, &w->quote, err);
+	/* A quote over the v1 binding is from a device older than this service:
+	 * said so by name rather than as a foreign nonce. Only on this failure's
+	 * path; the quote is refused either way. */
+	tcg_err scratch;
+	if (rc == TCG_E_MISMATCH && err && !strcmp(err->rule, "quote-nonce") &&
+	    !binding_of(binding_label_v1, sizeof binding_label_v1, w->device, bd->log.p,
+	                bd->log.len, bd->ek_public.p, bd->ek_public.len, bd->ek_certificate.p,
+	                bd->ek_certificate.len, bd->ak_public.p, bd->ak_public.len, binding,
+	                &scratch)) {
+		qo.nonce = binding;
+		if (!tcg_quote_verifier_verify(qv, bd->attest.p, bd->attest.len, bd->signature.p,
+		                               bd->signature.len, &qo, &w->quote, &scratch))
+			rc = tcg_fail_mismatch(err, "dha-bootdata-binding-v1",
+			                       "the quote binds the boot data by \"%s\" (the log's "
+			                       "bytes); this service takes \"%s\" (the log's "
+			                       "SHA-256): update the device's dha-bootdata",
+			                       binding_label_v1, binding_label);
+	}
 	tcg_quote_verifier_free(own);
 	if (rc)
 		return rc;
@@ -884,10 +1057,6 @@ static tcg_rc issue_checks(const tcg_msg *m, const tcg_ekcert_trust *trust,
 	if (rc)
 		return rc;
 	/* ... and only then are claims derived, strictly, from the quoted values */
-	uint8_t log_sha[32];
-	unsigned hl = 0;
-	if (EVP_Digest(bd->log.p, bd->log.len, log_sha, &hl, EVP_sha256(), NULL) != 1)
-		return tcg_fail(err, TCG_E_IO, "dha-issue", "SHA-256 failed");
 	tcg_claims_opts co = {.expected = &w->quote.pcrs, .pcrs_source = "quote",
 	                      .bank = claims_bank(&required), .allow_sha1 = o->allow_sha1,
 	                      .log_sha256 = log_sha};
@@ -932,8 +1101,7 @@ tcg_rc tcg_dha_issue(const tcg_msg *bootdata, const tcg_service_key *key,
 	/* 6. the content: only facts that passed every check above */
 	tcg_dha_content *c = &w->content;
 	const tcg_attest *a = &w->quote.attest;
-	if ((rc = tcg_dha_ek_cert_sha256(w->cert, c->ek_cert_sha256, err)))
-		goto done;
+	memcpy(c->ek_cert_sha256, w->cert_sha256, sizeof c->ek_cert_sha256);
 	/* The name is bound only by boot data that passed every check. */
 	if (opts->store &&
 	    (rc = tcg_registry_bind(opts->store, w->device, c->ek_cert_sha256, now, err)))

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 
 #include "buf.h"
 #include "certcache.h"
+#include "ekcert_int.h"
 #include "output_int.h"
 #include "tcglog/log.h"
 
@@ -65,10 +67,28 @@ struct tcg_ekcert {
 	long spec_level, spec_revision;
 };
 
+/* A chain that verified: the leaf's DER, the chain built and its text (see
+ * chain_cached for why remembering it is sound). */
+struct chain_verdict {
+	uint8_t *der;
+	size_t der_len;
+	STACK_OF(X509) *chain;
+	size_t chain_len;
+	char (*text)[256];
+};
+
+#define CHAIN_VERDICTS 16
+
 struct tcg_ekcert_trust {
 	X509_STORE *store;
 	STACK_OF(X509) *untrusted;
 	size_t num_ca;
+	/* Memo of chains that verified; the trust is const to its users, the
+	 * memo is not what it vouches for, so it is guarded on its own. */
+	pthread_mutex_t lock;
+	struct chain_verdict verdict[CHAIN_VERDICTS];
+	size_t next_verdict;
+	uint64_t chain_hits;
 };
 
 #define FMT(rule, off, ...) tcg_err_set(err, TCG_E_FORMAT, rule, off, TCG_NO_EVENT, __VA_ARGS__)
@@ -678,6 +698,10 @@ tcg_ekcert_trust *tcg_ekcert_trust_new(void)
 	tcg_ekcert_trust *t = calloc(1, sizeof *t);
 	if (!t)
 		return NULL;
+	if (pthread_mutex_init(&t->lock, NULL)) {
+		free(t);
+		return NULL;
+	}
 	t->store = X509_STORE_new();
 	t->untrusted = sk_X509_new_null();
 	if (!t->store || !t->untrusted) {
@@ -687,13 +711,42 @@ tcg_ekcert_trust *tcg_ekcert_trust_new(void)
 	return t;
 }
 
+static void verdict_drop(struct chain_verdict *v)
+{
+	free(v->der);
+	sk_X509_pop_free(v->chain, X509_free);
+	free(v->text);
+	memset(v, 0, sizeof *v);
+}
+
+/* Every remembered chain: the anchors or intermediates are about to change. */
+static void verdicts_forget(tcg_ekcert_trust *t)
+{
+	pthread_mutex_lock(&t->lock);
+	for (size_t i = 0; i < CHAIN_VERDICTS; i++)
+		verdict_drop(&t->verdict[i]);
+	pthread_mutex_unlock(&t->lock);
+}
+
 void tcg_ekcert_trust_free(tcg_ekcert_trust *t)
 {
 	if (!t)
 		return;
+	for (size_t i = 0; i < CHAIN_VERDICTS; i++)
+		verdict_drop(&t->verdict[i]);
+	pthread_mutex_destroy(&t->lock);
 	X509_STORE_free(t->store);
 	sk_X509_pop_free(t->untrusted, X509_free);
 	free(t);
+}
+
+uint64_t tcg_ekcert_trust_chain_hits(const tcg_ekcert_trust *t)
+{
+	tcg_ekcert_trust *m = (tcg_ekcert_trust *)t;
+	pthread_mutex_lock(&m->lock);
+	uint64_t n = m->chain_hits;
+	pthread_mutex_unlock(&m->lock);
+	return n;
 }
 
 struct add_ctx {
@@ -716,6 +769,7 @@ static tcg_rc add_der(const uint8_t *der, size_t len, void *arg, tcg_err *err)
 		           "a %s certificate of %zu bytes cannot be parsed",
 		           a->anchor ? "CA" : "intermediate", len);
 	}
+	verdicts_forget(a->t);
 	if (a->anchor) {
 		ok = X509_STORE_add_cert(a->t->store, x);
 		X509_free(x);
@@ -1016,18 +1070,100 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx)
 	return 1;
 }
 
+/*
+ * Chains that verified, remembered per trust (issue #12): a device sends the
+ * same EK certificate with every boot data, and building and checking its
+ * chain (an RSA verify per certificate) cost more than every other check of
+ * the certificate. Answering "the chain verifies" from memory is sound
+ * because:
+ * - only a success is kept, and only for the same certificate: the DER the
+ *   leaf was parsed from, compared byte for byte. The verify callback's one
+ *   input besides the chain, the leaf's spec_bad, is decoded from those bytes;
+ * - the other inputs are this trust's anchors and intermediates, which change
+ *   only through add_der, and that forgets every verdict; the verify flags are
+ *   constants of this file, and the store has no CRLs or lookup directories;
+ * - time is checked again on every use: each certificate of the remembered
+ *   chain must be within its validity at `at`, by X509_cmp_time as
+ *   X509_verify_cert checks it; if one is not, the chain is built and verified
+ *   afresh, which finds what it would have found without the memo (expired,
+ *   not yet valid). Signatures, names, extensions and path lengths do not
+ *   depend on the time, so a chain that verified then and is within its dates
+ *   now verifies now. (At another time OpenSSL may prefer another issuer of
+ *   the same name; the chain remembered still proves the certificate.)
+ * Failures are never kept: each is found again with its own message. The
+ * profile and key checks are not part of this and run every time.
+ */
+static bool chain_in_time(STACK_OF(X509) *chain, time_t at)
+{
+	time_t now = at ? at : time(NULL);
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		X509 *x = sk_X509_value(chain, i);
+		if (X509_cmp_time(X509_get0_notBefore(x), &now) != -1 ||
+		    X509_cmp_time(X509_get0_notAfter(x), &now) != 1)
+			return false;
+	}
+	return true;
+}
+
+static bool chain_cached(const tcg_ekcert *c, const tcg_ekcert_trust *ct, time_t at,
+                         tcg_ekcert_result *res)
+{
+	tcg_ekcert_trust *t = (tcg_ekcert_trust *)ct;
+	bool hit = false;
+	pthread_mutex_lock(&t->lock);
+	for (size_t i = 0; i < CHAIN_VERDICTS && !hit; i++) {
+		const struct chain_verdict *v = &t->verdict[i];
+		if (!v->der || v->der_len != c->der_len || memcmp(v->der, c->der, c->der_len) ||
+		    !chain_in_time(v->chain, at))
+			continue;
+		for (size_t k = 0; k < v->chain_len && res->chain_len < TCG_EKCERT_MAX_CHAIN; k++)
+			memcpy(res->chain[res->chain_len++], v->text[k], sizeof res->chain[0]);
+		t->chain_hits++;
+		hit = true;
+	}
+	pthread_mutex_unlock(&t->lock);
+	ERR_clear_error();
+	return hit;
+}
+
+/* A chain that verified, for chain_cached; nothing is kept when memory runs out. */
+static void chain_remember(const tcg_ekcert *c, const tcg_ekcert_trust *ct, X509_STORE_CTX *ctx,
+                           const tcg_ekcert_result *res, size_t first)
+{
+	tcg_ekcert_trust *t = (tcg_ekcert_trust *)ct;
+	struct chain_verdict v = { 0 };
+	v.chain_len = res->chain_len - first;
+	if (!(v.der = malloc(c->der_len)) || !(v.chain = X509_STORE_CTX_get1_chain(ctx)) ||
+	    !(v.text = malloc((v.chain_len ? v.chain_len : 1) * sizeof *v.text))) {
+		verdict_drop(&v);
+		ERR_clear_error();
+		return;
+	}
+	memcpy(v.der, c->der, c->der_len);
+	v.der_len = c->der_len;
+	memcpy(v.text, res->chain[first], v.chain_len * sizeof *v.text);
+	pthread_mutex_lock(&t->lock);
+	verdict_drop(&t->verdict[t->next_verdict]);
+	t->verdict[t->next_verdict] = v;
+	t->next_verdict = (t->next_verdict + 1) % CHAIN_VERDICTS;
+	pthread_mutex_unlock(&t->lock);
+}
+
 tcg_rc tcg_ekcert_check_chain(const tcg_ekcert *c, const tcg_ekcert_trust *t, time_t at,
                               tcg_ekcert_result *res, tcg_err *err)
 {
 	X509_STORE_CTX *ctx;
 	struct verify_state st = { c, "" };
 	tcg_rc rc = TCG_OK;
+	size_t first = res->chain_len;
 	int ok;
 
 	if (!t || !t->num_ca) {
 		finding(res, false, "ekcert-chain", "no trust anchor given");
 		return TCG_OK;
 	}
+	if (chain_cached(c, t, at, res))
+		return TCG_OK;
 	if (!(ctx = X509_STORE_CTX_new()))
 		return NOMEM();
 	if (!X509_STORE_CTX_init(ctx, t->store, c->x, t->untrusted) ||
@@ -1079,6 +1215,8 @@ tcg_rc tcg_ekcert_check_chain(const tcg_ekcert *c, const tcg_ekcert_trust *t, ti
 			finding(res, false, rule, "certificate %d in the chain (%s): %s", depth,
 			        who ? who : "?", X509_verify_cert_error_string(e));
 		free(who);
+	} else {
+		chain_remember(c, t, ctx, res, first);
 	}
 out:
 	X509_STORE_CTX_free(ctx);

@@ -466,13 +466,36 @@ static void dq_cp(tcg_yaml *y, uint32_t c)
 /* Bytes 0x20..0x7E but '"' and '\\': copied as they are. */
 static bool dq_safe_byte(uint8_t b) { return b >= 0x20 && b < 0x7F && b != '"' && b != '\\'; }
 
+/*
+ * How many bytes from p on are dq_safe_byte. Eight at a time while none of
+ * them is a control byte, DEL or above, '"' or '\\' (a base64 EncBlob in a
+ * reply is 100 KB of such bytes); the word tests only say whether one of the
+ * eight is, so the word that holds one is read byte by byte.
+ */
+static size_t dq_safe_run(const uint8_t *p, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	size_t i = 0;
+	for (; len - i >= 8; i += 8) {
+		uint64_t v, q, b;
+		memcpy(&v, p + i, sizeof v);
+		q = v ^ (ones * '"');
+		b = v ^ (ones * '\\');
+		if (((v - ones * 0x20) & ~v) & high || /* a byte under 0x20 */
+		    ((v + ones) | v) & high ||          /* 0x7F or above */
+		    ((q - ones) & ~q & high) || ((b - ones) & ~b & high))
+			break;
+	}
+	while (i < len && dq_safe_byte(p[i]))
+		i++;
+	return i;
+}
+
 /* The text of a double-quoted scalar from UTF-8; runs of plain ASCII are copied. */
 static void dq_utf8(tcg_yaml *y, const uint8_t *p, size_t len)
 {
 	for (size_t i = 0; i < len;) {
-		size_t j = i;
-		while (j < len && dq_safe_byte(p[j]))
-			j++;
+		size_t j = i + dq_safe_run(p + i, len - i);
 		if (j > i) {
 			put_bytes(y, (const char *)p + i, j - i);
 			i = j;
@@ -568,6 +591,29 @@ static bool block_plain_ok(const char *s, size_t len)
 }
 
 /* UTF-16LE text up to its first NUL; runs of plain ASCII are copied as they are. */
+/*
+ * Whether the four UTF-16LE units at p are all dq_safe_byte ASCII, tested as
+ * 16-bit lanes of one word (the module paths of a Windows boot's claims are
+ * thousands of such units); little-endian hosts only, else never.
+ */
+static bool dq_safe_units4(const uint8_t *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0001000100010001u, high = 0x8000800080008000u;
+	uint64_t v, q, b;
+	memcpy(&v, p, sizeof v);
+	q = v ^ (ones * '"');
+	b = v ^ (ones * '\\');
+	return !(v & 0xFF00FF00FF00FF00u) &&          /* ASCII: each lane under 0x100 */
+	       !((v - ones * 0x20) & ~v & high) &&     /* no lane under 0x20 */
+	       !((v + ones * 0x81) & (ones << 8)) &&   /* none 0x7F or above */
+	       !((q - ones) & ~q & high) && !((b - ones) & ~b & high);
+#else
+	(void)p;
+	return false;
+#endif
+}
+
 static void dq_utf16(tcg_yaml *y, const uint8_t *p, size_t len)
 {
 	size_t i = 0, units = len / 2;
@@ -575,6 +621,12 @@ static void dq_utf16(tcg_yaml *y, const uint8_t *p, size_t len)
 	while (i < units) {
 		size_t k = OUT_BUF - y->n, j = 0;
 		char *o = y->buf + y->n;
+		for (; k - j >= 4 && units - i >= 4 && dq_safe_units4(p + 2 * i); i += 4, j += 4) {
+			o[j] = (char)p[2 * i];
+			o[j + 1] = (char)p[2 * i + 2];
+			o[j + 2] = (char)p[2 * i + 4];
+			o[j + 3] = (char)p[2 * i + 6];
+		}
 		while (j < k && i < units && !p[2 * i + 1] && dq_safe_byte(p[2 * i]))
 			o[j++] = (char)p[2 * i++];
 		y->n += j;

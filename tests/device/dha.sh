@@ -71,11 +71,13 @@ if q:
     w("attest", base64.b64decode(q["attest"]))
     w("sig", base64.b64decode(q["signature"]))
 if d.get("kind") == "dha-bootdata":
-    h = hashlib.sha256(b"tcglog dha-bootdata v1\0")
+    h = hashlib.sha256(b"tcglog dha-bootdata v2\0")
     dev = d["device"].encode()
     h.update(struct.pack(">I", len(dev)) + dev)
     for k in ("log", "ek-public", "ek-certificate", "ak-public"):
         b = base64.b64decode(d[k])
+        if k == "log":
+            b = hashlib.sha256(b).digest()
         h.update(struct.pack(">I", len(b)) + b)
     open(out + ".binding", "w").write(h.hexdigest())
 if "pcrs" in q:

@@ -1,16 +1,19 @@
 /*
  * Unit tests of the EK certificate module on certificates built here with
  * OpenSSL: NV quirks, every truncation, the profile in strict and lenient
- * mode, the key match and the vendor table.
+ * mode, the key match, the vendor table and the chains a trust remembers.
  */
 #include <criterion/criterion.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "ekcert_int.h"
 #include "tcglog/ekcert.h"
 #include "tcglog/tpm.h"
 
@@ -287,4 +290,121 @@ Test(ekcert, garbage_and_empty_refused)
 	parse_refused(junk, 0, "ekcert-empty");
 	static const uint8_t indefinite[] = { 0x30, 0x80, 0x00, 0x00 };
 	parse_refused(indefinite, sizeof indefinite, "ekcert-parse");
+}
+
+/*
+ * A chain that verified is remembered per trust (ekcert.c, chain_cached):
+ * found again for the same certificate, but every certificate of the chain is
+ * held to its validity at each new time, a certificate the trust does not
+ * chain is refused every time, and adding to the trust forgets the chain.
+ * Root -> intermediate -> leaf, made here; the intermediate expires first.
+ */
+static X509 *make_ca(const char *cn, X509 *issuer, EVP_PKEY *issuer_key, EVP_PKEY *k,
+                     long not_after_days, bool ca)
+{
+	X509 *x = X509_new();
+	X509_NAME *n = X509_NAME_new();
+	cr_assert(x && n);
+	cr_assert(X509_set_version(x, X509_VERSION_3));
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 9);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_subject_name(x, n);
+	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
+	X509_NAME_free(n);
+	X509_gmtime_adj(X509_getm_notBefore(x), -86400);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400L * not_after_days);
+	X509_set_pubkey(x, k);
+	add_ext(x, issuer ? issuer : x, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+	if (ca)
+		add_ext(x, issuer ? issuer : x, NID_key_usage, "critical,keyCertSign");
+	cr_assert(X509_sign(x, issuer_key, EVP_sha256()));
+	return x;
+}
+
+static size_t der_of(X509 *x, uint8_t **out)
+{
+	int len = i2d_X509(x, NULL);
+	cr_assert(len > 0);
+	unsigned char *p = *out = malloc((size_t)len);
+	i2d_X509(x, &p);
+	return (size_t)len;
+}
+
+static tcg_rc chain_at(const tcg_ekcert *c, const tcg_ekcert_trust *t, time_t at, tcg_err *err)
+{
+	tcg_ekcert_result res;
+	tcg_ekcert_result_init(&res);
+	tcg_err_clear(err);
+	tcg_rc rc = tcg_ekcert_check_chain(c, t, at, &res, err);
+	cr_assert_eq(rc, TCG_OK);
+	if (!res.num_findings) {
+		cr_assert_eq(res.chain_len, 3);
+		cr_assert_str_eq(res.chain[0], "CN=memo leaf");
+		cr_assert_str_eq(res.chain[1], "CN=memo intermediate");
+		cr_assert_str_eq(res.chain[2], "CN=memo root");
+		return TCG_OK;
+	}
+	snprintf(err->rule, sizeof err->rule, "%s", res.finding[0].rule);
+	snprintf(err->msg, sizeof err->msg, "%s", res.finding[0].msg);
+	return TCG_E_MISMATCH;
+}
+
+Test(ekcert, remembered_chain_rechecks_every_validity)
+{
+	EVP_PKEY *rk = EVP_EC_gen("P-256"), *ik = EVP_EC_gen("P-256"), *lk = EVP_EC_gen("P-256");
+	X509 *root = make_ca("memo root", NULL, rk, rk, 3650, true);
+	X509 *inter = make_ca("memo intermediate", root, rk, ik, 30, true);
+	X509 *leaf = make_ca("memo leaf", inter, ik, lk, 365, false);
+	X509 *other = make_ca("memo leaf", inter, lk, lk, 365, false); /* not signed by inter */
+	uint8_t *rd, *id, *ld, *od;
+	size_t rn = der_of(root, &rd), in = der_of(inter, &id), ln = der_of(leaf, &ld),
+	       on = der_of(other, &od);
+	tcg_ekcert_trust *t = tcg_ekcert_trust_new();
+	tcg_ekcert *c = parse_ok(ld, ln), *o = parse_ok(od, on);
+	tcg_err err;
+	time_t now = time(NULL);
+	cr_assert_eq(tcg_ekcert_trust_add_ca_data(t, rd, rn, &err), TCG_OK);
+	cr_assert_eq(tcg_ekcert_trust_add_untrusted_data(t, id, in, &err), TCG_OK);
+
+	cr_assert_eq(chain_at(c, t, now, &err), TCG_OK, "%s: %s", err.rule, err.msg);
+	cr_assert_eq(tcg_ekcert_trust_chain_hits(t), 0);
+	cr_assert_eq(chain_at(c, t, now + 60, &err), TCG_OK, "%s: %s", err.rule, err.msg);
+	cr_assert_eq(tcg_ekcert_trust_chain_hits(t), 1);
+	/* the intermediate's end, within the leaf's: refused, naming certificate 1 */
+	cr_assert_eq(chain_at(c, t, now + 86400L * 40, &err), TCG_E_MISMATCH);
+	cr_assert_str_eq(err.rule, "ekcert-expired");
+	cr_assert(strstr(err.msg, "certificate 1 "), "%s", err.msg);
+	/* before the leaf's start */
+	cr_assert_eq(chain_at(c, t, now - 2 * 86400L, &err), TCG_E_MISMATCH);
+	cr_assert_str_eq(err.rule, "ekcert-not-yet-valid");
+	cr_assert_eq(tcg_ekcert_trust_chain_hits(t), 1);
+	cr_assert_eq(chain_at(c, t, now, &err), TCG_OK, "%s: %s", err.rule, err.msg);
+	cr_assert_eq(tcg_ekcert_trust_chain_hits(t), 2);
+	/* a certificate of the same name the intermediate did not sign, twice */
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(chain_at(o, t, now, &err), TCG_E_MISMATCH);
+		cr_assert_str_eq(err.rule, "ekcert-chain");
+	}
+	cr_assert_eq(tcg_ekcert_trust_chain_hits(t), 2);
+	/* the trust grows: what it remembered is forgotten, then learnt again */
+	cr_assert_eq(tcg_ekcert_trust_add_ca_data(t, der, der_len, &err), TCG_OK);
+	cr_assert_eq(chain_at(c, t, now, &err), TCG_OK, "%s: %s", err.rule, err.msg);
+	cr_assert_eq(tcg_ekcert_trust_chain_hits(t), 2);
+	cr_assert_eq(chain_at(c, t, now, &err), TCG_OK, "%s: %s", err.rule, err.msg);
+	cr_assert_eq(tcg_ekcert_trust_chain_hits(t), 3);
+
+	tcg_ekcert_free(c);
+	tcg_ekcert_free(o);
+	tcg_ekcert_trust_free(t);
+	free(rd);
+	free(id);
+	free(ld);
+	free(od);
+	X509_free(root);
+	X509_free(inter);
+	X509_free(leaf);
+	X509_free(other);
+	EVP_PKEY_free(rk);
+	EVP_PKEY_free(ik);
+	EVP_PKEY_free(lk);
 }

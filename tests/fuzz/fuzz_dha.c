@@ -6,7 +6,10 @@
  *    agree with it (the same answer, the same claims bytes).
  * 2. The input as a dha-bootdata message, through every check of the issue
  *    step with a fixed service key and no trust anchor: nothing the fuzzer
- *    makes may be issued, and a refusal leaves no reply behind.
+ *    makes may be issued, and a refusal leaves no reply behind. It goes
+ *    through twice: without a memo, then with the stream's memo that lives
+ *    across inputs (what dha-issue keeps parsed: AK verifiers, EK public
+ *    areas and certificates); both refusals must be the same.
  * 3. The input as the claims an issuer seals (tcg_dha_content_set_claims):
  *    what it prepares must read back as a dha-claims message that says
  *    verified: true, with the nonce slot inside and zero. */
@@ -69,11 +72,19 @@ static void bootdata(const uint8_t *data, size_t size)
 		abort();
 	memset(raw, 0x33, sizeof raw);
 	tcg_service_key_set(&key, raw);
+	static tcg_dha_verifiers *memo;
+	if (!memo && tcg_dha_verifiers_new(&memo, &err))
+		abort();
 	tcg_dha_issue_opts o = {.validity = 60};
 	if (tcg_dha_issue(&m, &key, trust, &o, 1800000000, &reply, &err) == TCG_OK)
 		abort(); /* issued without a trusted EK certificate */
 	if (reply.blob || reply.device)
 		abort();
+	tcg_err again;
+	o.verifiers = memo;
+	if (tcg_dha_issue(&m, &key, trust, &o, 1800000000, &reply, &again) != err.rc ||
+	    strcmp(again.rule, err.rule) || reply.blob || reply.device)
+		abort(); /* the memo changed the answer */
 	tcg_service_key_wipe(&key);
 	tcg_ekcert_trust_free(trust);
 	tcg_msg_free(&m);

@@ -218,6 +218,19 @@ refused "AK public changed after quoting (AK2 signs the binding of AK1's message
 	x.yaml
 message dev-a boot.log ek.pub ek.der ak.pub q2 >x.yaml
 refused "quote signed by another key (AK2) for AK1's message" 1 quote-signature x.yaml
+# A quote over the v1 binding (the log's bytes, where v2 binds their SHA-256),
+# as devices before v2 made it, computed here rather than by libtcglog.
+v1=$(python3 - boot.log ek.pub ek.der ak.pub <<'EOF'
+import hashlib, struct, sys
+h = hashlib.sha256(b"tcglog dha-bootdata v1\0")
+for b in [b"dev-a"] + [open(f, "rb").read() for f in sys.argv[1:]]:
+    h.update(struct.pack(">I", len(b)) + b)
+print(h.hexdigest())
+EOF
+) && t tpm2_quote -c ak.ctx -g sha256 -l "$SEL" -q "$v1" -m qv1.msg -s qv1.sig -o qv1.pcrs &&
+	message dev-a boot.log ek.pub ek.der ak.pub qv1 >x.yaml
+refused "quote over the v1 binding (an older device): refused by name" 1 \
+	dha-bootdata-binding-v1 x.yaml
 # PCR values that are not the quoted ones.
 sed "s/^\( *4 *: 0x\).*/\1$(printf 'AB%.0s' $(seq 32))/" pcrread.yaml >pcrs-bad.yaml
 "$mk" message dev-a boot.log ek.pub ek.der ak.pub q.msg q.sig pcrs-bad.yaml >x.yaml 2>>log

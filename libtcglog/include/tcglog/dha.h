@@ -51,10 +51,12 @@ extern "C" {
 
 /*
  * The qualifying data of the bootdata quote: SHA-256 over the label
- * "tcglog dha-bootdata v1" with its NUL, then, for each of device, log,
- * ek-public, ek-certificate and ak-public in this order, its length as a
- * 4-byte big-endian number and its bytes (the decoded bytes of the message's
- * base64 fields; the device name without NUL).
+ * "tcglog dha-bootdata v2" with its NUL, then, for each of device, the log's
+ * SHA-256, ek-public, ek-certificate and ak-public in this order, its length
+ * as a 4-byte big-endian number and its bytes (the decoded bytes of the
+ * message's base64 fields; the device name without NUL). v1 bound the log's
+ * bytes instead of their digest; dha-issue refuses a quote over a v1 binding
+ * (dha-bootdata-binding-v1).
  */
 tcg_rc tcg_dha_bootdata_binding(const char *device, const uint8_t *log, size_t log_len,
                                 const uint8_t *ek_public, size_t ek_public_len,
@@ -184,8 +186,9 @@ tcg_rc tcg_dha_duration_parse(const char *s, int64_t *seconds, tcg_err *err);
 
 /*
  * Quote verifiers (tcg_quote_verifier) kept across the messages of a stream
- * (dha-verify, dha-issue), one per AK, so each AK's verify context and digest are set up once. Used by
- * one thread at a time.
+ * (dha-verify, dha-issue), one per AK, so each AK's verify context and digest are set up once;
+ * for dha-issue also the EK public areas and EK certificates of the boot data, parsed once per
+ * exact bytes (each is checked again on every boot data). Used by one thread at a time.
  */
 typedef struct tcg_dha_verifiers tcg_dha_verifiers;
 tcg_rc tcg_dha_verifiers_new(tcg_dha_verifiers **out, tcg_err *err);

@@ -128,7 +128,10 @@ typedef struct {
  * ones this module checks itself), the TCG profile, and, when ek is given,
  * the certificate's key against it. TCG_OK when verified, else
  * TCG_E_MISMATCH with err holding the first refusing finding; TCG_E_NOMEM
- * or TCG_E_USAGE for failures that are not about the certificate.
+ * or TCG_E_USAGE for failures that are not about the certificate. A chain
+ * that verified is remembered by t for the same certificate (its exact DER):
+ * used again, each of its certificates is held to its validity at `at`
+ * (else the chain is built afresh); adding to t forgets every chain.
  */
 tcg_rc tcg_ekcert_verify(const tcg_ekcert *c, const tcg_ekcert_trust *t, const tcg_public *ek,
                          unsigned flags, time_t at, tcg_ekcert_result *res, tcg_err *err);
