@@ -1,0 +1,120 @@
+/* Libraries opened on first use: see dynlib.h. */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "dynlib.h"
+#define TCG_DL_TABLES
+#include "pq_dl.h"
+#include "xml_dl.h"
+
+tcg_rc tcg_dl_load(tcg_dl_lib *lib, const char *rule, tcg_err *err)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	tcg_rc rc = TCG_OK;
+
+	if (atomic_load_explicit(&lib->loaded, memory_order_acquire))
+		return TCG_OK;
+	pthread_mutex_lock(&lock);
+	if (atomic_load_explicit(&lib->loaded, memory_order_relaxed))
+		goto out;
+	/* RTLD_LOCAL: its symbols do not take part in any later lookup. */
+	void *h = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		rc = tcg_fail(err, TCG_E_IO, rule, "%s needs %s, which cannot be loaded: %s",
+		              lib->user, lib->soname, dlerror());
+		goto out;
+	}
+	for (size_t i = 0; i < lib->nsyms; i++) {
+		void *p = dlsym(h, lib->syms[i].name);
+		if (!p) {
+			rc = tcg_fail(err, TCG_E_IO, rule,
+			              "%s needs %s, which cannot be loaded: it has no %s",
+			              lib->user, lib->soname, lib->syms[i].name);
+			dlclose(h);
+			goto out;
+		}
+		/* POSIX: a function pointer converts to and from void *. */
+		memcpy((char *)lib->table + lib->syms[i].offset, &p, sizeof p);
+	}
+	atomic_store_explicit(&lib->loaded, true, memory_order_release);
+out:
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
+/* ---- the libraries ---- */
+
+struct tcg_pq_api tcg_pq;
+
+static const tcg_dl_sym pq_syms[] = {
+	TCG_DL_SYM(struct tcg_pq_api, PQclear)
+	TCG_DL_SYM(struct tcg_pq_api, PQcmdTuples)
+	TCG_DL_SYM(struct tcg_pq_api, PQconnectdb)
+	TCG_DL_SYM(struct tcg_pq_api, PQconninfoFree)
+	TCG_DL_SYM(struct tcg_pq_api, PQconninfoParse)
+	TCG_DL_SYM(struct tcg_pq_api, PQerrorMessage)
+	TCG_DL_SYM(struct tcg_pq_api, PQexec)
+	TCG_DL_SYM(struct tcg_pq_api, PQexecParams)
+	TCG_DL_SYM(struct tcg_pq_api, PQfinish)
+	TCG_DL_SYM(struct tcg_pq_api, PQfreemem)
+	TCG_DL_SYM(struct tcg_pq_api, PQgetisnull)
+	TCG_DL_SYM(struct tcg_pq_api, PQgetlength)
+	TCG_DL_SYM(struct tcg_pq_api, PQgetvalue)
+	TCG_DL_SYM(struct tcg_pq_api, PQntuples)
+	TCG_DL_SYM(struct tcg_pq_api, PQresultStatus)
+	TCG_DL_SYM(struct tcg_pq_api, PQsetNoticeProcessor)
+	TCG_DL_SYM(struct tcg_pq_api, PQstatus)
+};
+
+static tcg_dl_lib pq_lib = {
+	.soname = "libpq.so.5",
+	.user = "a PostgreSQL store",
+	.syms = pq_syms,
+	.nsyms = sizeof pq_syms / sizeof pq_syms[0],
+	.table = &tcg_pq,
+};
+
+tcg_rc tcg_pq_load(tcg_err *err)
+{
+	return tcg_dl_load(&pq_lib, "nonce-store", err);
+}
+
+struct tcg_xml_api tcg_xml;
+
+static const tcg_dl_sym xml_syms[] = {
+	TCG_DL_SYM(struct tcg_xml_api, xmlDocDumpFormatMemoryEnc)
+	TCG_DL_SYM(struct tcg_xml_api, xmlDocGetRootElement)
+	TCG_DL_SYM(struct tcg_xml_api, xmlDocSetRootElement)
+	TCG_DL_SYM(struct tcg_xml_api, xmlFreeDoc)
+	TCG_DL_SYM(struct tcg_xml_api, xmlGetLineNo)
+	TCG_DL_SYM(struct tcg_xml_api, xmlGetProp)
+	TCG_DL_SYM(struct tcg_xml_api, xmlNewChild)
+	TCG_DL_SYM(struct tcg_xml_api, xmlNewDoc)
+	TCG_DL_SYM(struct tcg_xml_api, xmlNewNode)
+	TCG_DL_SYM(struct tcg_xml_api, xmlNewNs)
+	TCG_DL_SYM(struct tcg_xml_api, xmlNewNsProp)
+	TCG_DL_SYM(struct tcg_xml_api, xmlNewProp)
+	TCG_DL_SYM(struct tcg_xml_api, xmlNewTextChild)
+	TCG_DL_SYM(struct tcg_xml_api, xmlNodeAddContent)
+	TCG_DL_SYM(struct tcg_xml_api, xmlReadMemory)
+	TCG_DL_SYM(struct tcg_xml_api, xmlSetNs)
+#ifdef xmlFree
+	TCG_DL_SYM(struct tcg_xml_api, __xmlFree)
+#else
+	TCG_DL_SYM(struct tcg_xml_api, xmlFree)
+#endif
+};
+
+static tcg_dl_lib xml_lib = {
+	.soname = "libxml2.so.2",
+	.user = "the DHA-Report XML",
+	.syms = xml_syms,
+	.nsyms = sizeof xml_syms / sizeof xml_syms[0],
+	.table = &tcg_xml,
+};
+
+tcg_rc tcg_xml_load(tcg_err *err)
+{
+	return tcg_dl_load(&xml_lib, "report-xml-library", err);
+}
