@@ -6,6 +6,7 @@
 #include "dynlib.h"
 #define TCG_DL_TABLES
 #include "pq_dl.h"
+#include "tss_dl.h"
 #include "xml_dl.h"
 
 tcg_rc tcg_dl_load(tcg_dl_lib *lib, const char *rule, tcg_err *err)
@@ -117,4 +118,55 @@ static tcg_dl_lib xml_lib = {
 tcg_rc tcg_xml_load(tcg_err *err)
 {
 	return tcg_dl_load(&xml_lib, "report-xml-library", err);
+}
+
+struct tcg_tss_api tcg_tss;
+
+static const tcg_dl_sym esys_syms[] = {
+	TCG_DL_SYM(struct tcg_tss_api, Esys_ActivateCredential)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_Create)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_CreatePrimary)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_EvictControl)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_Finalize)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_FlushContext)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_Free)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_GetCapability)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_Initialize)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_Load)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_NV_Read)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_NV_ReadPublic)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_PCR_Extend)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_PCR_Read)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_PolicySecret)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_Quote)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_ReadPublic)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_StartAuthSession)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_Startup)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_TR_Close)
+	TCG_DL_SYM(struct tcg_tss_api, Esys_TR_FromTPMPublic)
+};
+static const tcg_dl_sym tctildr_syms[] = {
+	TCG_DL_SYM(struct tcg_tss_api, Tss2_TctiLdr_Initialize)
+	TCG_DL_SYM(struct tcg_tss_api, Tss2_TctiLdr_Finalize)
+};
+static const tcg_dl_sym rc_syms[] = {
+	TCG_DL_SYM(struct tcg_tss_api, Tss2_RC_Decode)
+};
+
+/* Three libraries, one table: each fills its part. */
+static tcg_dl_lib tss_libs[] = {
+	{ .soname = "libtss2-esys.so.0", .user = "a TPM", .syms = esys_syms,
+	  .nsyms = sizeof esys_syms / sizeof esys_syms[0], .table = &tcg_tss },
+	{ .soname = "libtss2-tctildr.so.0", .user = "a TPM", .syms = tctildr_syms,
+	  .nsyms = sizeof tctildr_syms / sizeof tctildr_syms[0], .table = &tcg_tss },
+	{ .soname = "libtss2-rc.so.0", .user = "a TPM", .syms = rc_syms,
+	  .nsyms = sizeof rc_syms / sizeof rc_syms[0], .table = &tcg_tss },
+};
+
+tcg_rc tcg_tss_load(tcg_err *err)
+{
+	tcg_rc rc = TCG_OK;
+	for (size_t i = 0; !rc && i < sizeof tss_libs / sizeof tss_libs[0]; i++)
+		rc = tcg_dl_load(&tss_libs[i], "tpm", err);
+	return rc;
 }
