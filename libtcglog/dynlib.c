@@ -6,6 +6,7 @@
 #include "dynlib.h"
 #define TCG_DL_TABLES
 #include "pq_dl.h"
+#include "sqlite_dl.h"
 #include "tss_dl.h"
 #include "xml_dl.h"
 
@@ -169,4 +170,42 @@ tcg_rc tcg_tss_load(tcg_err *err)
 	for (size_t i = 0; !rc && i < sizeof tss_libs / sizeof tss_libs[0]; i++)
 		rc = tcg_dl_load(&tss_libs[i], "tpm", err);
 	return rc;
+}
+
+struct tcg_sqlite_api tcg_sqlite;
+
+static const tcg_dl_sym sqlite_syms[] = {
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_bind_blob)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_bind_int64)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_bind_text)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_bind_text64)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_busy_timeout)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_changes64)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_clear_bindings)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_close_v2)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_column_blob)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_column_bytes)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_column_int64)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_column_text)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_errmsg)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_exec)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_extended_result_codes)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_finalize)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_open_v2)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_prepare_v3)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_reset)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_step)
+};
+
+static tcg_dl_lib sqlite_lib = {
+	.soname = "libsqlite3.so.0",
+	.user = "an SQLite store",
+	.syms = sqlite_syms,
+	.nsyms = sizeof sqlite_syms / sizeof sqlite_syms[0],
+	.table = &tcg_sqlite,
+};
+
+tcg_rc tcg_sqlite_load(tcg_err *err)
+{
+	return tcg_dl_load(&sqlite_lib, "nonce-store", err);
 }

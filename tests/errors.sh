@@ -133,8 +133,8 @@ else
 		"tpm-ekcert-verify: $tmp/locked: open: Permission denied"
 fi
 
-# libpq, libxml2 and the TPM stack are opened when a run first needs them
-# (libtcglog/dynlib.c). Stand-ins for them, found first through
+# libpq, libxml2, SQLite and the TPM stack are opened when a run first needs
+# them (libtcglog/dynlib.c). Stand-ins for them, found first through
 # LD_LIBRARY_PATH, hold none of their functions and leave a mark when loaded: a
 # run that needs none leaves no mark, and one that needs one is refused (3)
 # naming the library.
@@ -154,6 +154,18 @@ C
 	for l in libxml2.so.2 libtss2-esys.so.0 libtss2-tctildr.so.0 libtss2-rc.so.0; do
 		cp "$tmp/lib/libpq.so.5" "$tmp/lib/$l"
 	done
+	# SQLite's apart: the runs with an SQLite store need the real one.
+	mkdir "$tmp/lib-sqlite" && cp "$tmp/lib/libpq.so.5" "$tmp/lib-sqlite/libsqlite3.so.0"
+	run env LD_LIBRARY_PATH="$tmp/lib:$tmp/lib-sqlite" STANDIN_MARK="$tmp/mark" \
+		"$tools/tcglog-dump" "$fixture"
+	check "tcglog-dump loads none of them, nor SQLite" \
+		test "$(cat "$tmp/rc")" -eq 0 -a ! -e "$tmp/mark" || diag "$(cat "$tmp/err")"
+	run env LD_LIBRARY_PATH="$tmp/lib-sqlite" STANDIN_MARK="$tmp/mark" \
+		"$tools/dha-nonce" --store "$tmp/store-none" issue dev1
+	expect "dha-nonce: an SQLite store without a usable SQLite names the library" 3 \
+		"dha-nonce: $tmp/store-none: nonce-store: an SQLite store needs libsqlite3\\.so\\.0, which cannot be loaded: it has no sqlite3_[a-z0-9_]+"
+	check "the stand-in SQLite was the one loaded" test -e "$tmp/mark"
+	rm -f "$tmp/mark"
 	standin() { LD_LIBRARY_PATH=$tmp/lib STANDIN_MARK=$tmp/mark "$@"; }
 	run standin "$tools/dha-nonce" --store "$tmp/store" issue dev1
 	check "dha-nonce with an SQLite store loads none of them" \
