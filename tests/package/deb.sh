@@ -62,10 +62,10 @@ diag "tcglog Depends: $deps"
 libdeps=$(dpkg-deb -f "$tmp"/libtcglog0_*.deb Depends)
 bad=
 # Names as they begin: Debian adds ABI tags (libtss2-esys-3.0.2-0, ...0t64).
-for p in libpq5 libxml2 libtss2-esys- libtss2-tctildr0 libtss2-rc0; do
+for p in libpq5 libxml2 libsqlite3-0 libtss2-esys- libtss2-tctildr0 libtss2-rc0; do
 	echo "$libdeps" | grep -Eq "(^|, )$p" || bad="$bad $p"
 done
-check "libtcglog0 depends on what it opens with dlopen (unseen by shlibs): libpq5, libxml2, the TPM stack" \
+check "libtcglog0 depends on what it opens with dlopen (unseen by shlibs): libpq5, libxml2, SQLite, the TPM stack" \
 	test -z "$bad"
 [ -n "$bad" ] && diag "not depended on:$bad"
 diag "libtcglog0 Depends: $libdeps"
