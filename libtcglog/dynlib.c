@@ -176,6 +176,7 @@ struct tcg_sqlite_api tcg_sqlite;
 
 static const tcg_dl_sym sqlite_syms[] = {
 	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_bind_blob)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_bind_int)
 	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_bind_int64)
 	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_bind_text)
 	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_bind_text64)
@@ -185,6 +186,7 @@ static const tcg_dl_sym sqlite_syms[] = {
 	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_close_v2)
 	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_column_blob)
 	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_column_bytes)
+	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_column_int)
 	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_column_int64)
 	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_column_text)
 	TCG_DL_SYM(struct tcg_sqlite_api, sqlite3_errmsg)

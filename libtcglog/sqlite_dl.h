@@ -14,6 +14,7 @@
 
 struct tcg_sqlite_api {
 	__typeof__(&sqlite3_bind_blob) sqlite3_bind_blob;
+	__typeof__(&sqlite3_bind_int) sqlite3_bind_int;
 	__typeof__(&sqlite3_bind_int64) sqlite3_bind_int64;
 	__typeof__(&sqlite3_bind_text) sqlite3_bind_text;
 	__typeof__(&sqlite3_bind_text64) sqlite3_bind_text64;
@@ -23,6 +24,7 @@ struct tcg_sqlite_api {
 	__typeof__(&sqlite3_close_v2) sqlite3_close_v2;
 	__typeof__(&sqlite3_column_blob) sqlite3_column_blob;
 	__typeof__(&sqlite3_column_bytes) sqlite3_column_bytes;
+	__typeof__(&sqlite3_column_int) sqlite3_column_int;
 	__typeof__(&sqlite3_column_int64) sqlite3_column_int64;
 	__typeof__(&sqlite3_column_text) sqlite3_column_text;
 	__typeof__(&sqlite3_errmsg) sqlite3_errmsg;
@@ -43,6 +45,7 @@ tcg_rc tcg_sqlite_load(tcg_err *err);
 /* dynlib.c defines the table and needs the plain names. */
 #ifndef TCG_DL_TABLES
 #define sqlite3_bind_blob tcg_sqlite.sqlite3_bind_blob
+#define sqlite3_bind_int tcg_sqlite.sqlite3_bind_int
 #define sqlite3_bind_int64 tcg_sqlite.sqlite3_bind_int64
 #define sqlite3_bind_text tcg_sqlite.sqlite3_bind_text
 #define sqlite3_bind_text64 tcg_sqlite.sqlite3_bind_text64
@@ -52,6 +55,7 @@ tcg_rc tcg_sqlite_load(tcg_err *err);
 #define sqlite3_close_v2 tcg_sqlite.sqlite3_close_v2
 #define sqlite3_column_blob tcg_sqlite.sqlite3_column_blob
 #define sqlite3_column_bytes tcg_sqlite.sqlite3_column_bytes
+#define sqlite3_column_int tcg_sqlite.sqlite3_column_int
 #define sqlite3_column_int64 tcg_sqlite.sqlite3_column_int64
 #define sqlite3_column_text tcg_sqlite.sqlite3_column_text
 #define sqlite3_errmsg tcg_sqlite.sqlite3_errmsg
