@@ -23,8 +23,9 @@ tcg_rc tcg_dl_load(tcg_dl_lib *lib, const char *rule, tcg_err *err)
 	/* RTLD_LOCAL: its symbols do not take part in any later lookup. */
 	void *h = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
+		const char *why = dlerror();
 		rc = tcg_fail(err, TCG_E_IO, rule, "%s needs %s, which cannot be loaded: %s",
-		              lib->user, lib->soname, dlerror());
+		              lib->user, lib->soname, why ? why : "no reason given");
 		goto out;
 	}
 	for (size_t i = 0; i < lib->nsyms; i++) {

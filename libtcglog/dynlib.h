@@ -1,11 +1,12 @@
 /*
  * Libraries that only some runs need, opened with dlopen on first use rather
- * than linked: libpq (a PostgreSQL store) and libxml2 (the DHA-Report XML).
- * Linked, every tool mapped and relocated them and what they pull in (GnuTLS,
- * Kerberos, LDAP, ICU...) at every start, most of a one-shot run's CPU time.
- * Each library's functions are reached through a table of pointers filled
- * once per process; pq_dl.h and xml_dl.h map the names the code calls onto
- * those tables, so the code reads as if the library were linked.
+ * than linked: libpq (a PostgreSQL store), libxml2 (the DHA-Report XML),
+ * SQLite (an SQLite store) and the TPM stack (a TPM). Linked, every tool
+ * mapped and relocated them and what they pull in (GnuTLS, Kerberos, LDAP,
+ * ICU...) at every start, most of a one-shot run's CPU time. Each library's
+ * functions are reached through a table of pointers filled once per process;
+ * pq_dl.h, xml_dl.h, sqlite_dl.h and tss_dl.h map the names the code calls
+ * onto those tables, so the code reads as if the library were linked.
  */
 #ifndef TCGLOG_DYNLIB_H
 #define TCGLOG_DYNLIB_H
