@@ -14,11 +14,10 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include <tss2/tss2_esys.h>
 #include <tss2/tss2_mu.h>
-#include <tss2/tss2_rc.h>
 #include <tss2/tss2_tcti.h>
-#include <tss2/tss2_tctildr.h>
+
+#include "tss_dl.h"
 
 #define NOPOS TCG_NO_OFFSET, TCG_NO_EVENT
 #define DRTM_PCRS 0x007E0000u /* PCRs 17-22 */
@@ -72,9 +71,11 @@ const char *tcg_dev_default_tcti(void)
 tcg_rc tcg_dev_open(const char *tcti, tcg_dev **out, tcg_err *err)
 {
 	TSS2_RC rc;
-	tcg_dev *d = calloc(1, sizeof *d);
+	tcg_dev *d;
 	*out = NULL;
-	if (!d)
+	if (tcg_tss_load(err))
+		return TCG_E_IO;
+	if (!(d = calloc(1, sizeof *d)))
 		return tcg_err_set(err, TCG_E_NOMEM, "out-of-memory", NOPOS, "out of memory");
 	d->ek = d->ak = ESYS_TR_NONE;
 	if ((rc = Tss2_TctiLdr_Initialize(tcti, &d->tcti)) != TSS2_RC_SUCCESS) {

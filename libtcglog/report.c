@@ -1,10 +1,9 @@
-/* The DHA-Report XML through libxml2: see include/tcglog/report.h. */
+/* The DHA-Report XML through libxml2 (xml_dl.h): see include/tcglog/report.h. */
 #include "tcglog/report.h"
 #include "policy_int.h"
+#include "xml_dl.h"
 
 #include <ctype.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -657,6 +656,9 @@ tcg_rc tcg_report_write_mem(const tcg_report *r, char **xml, size_t *len, tcg_er
 {
 	xmlChar *buf = NULL;
 	int n = 0;
+	tcg_rc rc = tcg_xml_load(err);
+	if (rc)
+		return rc;
 	xmlDocPtr doc = build_doc(r);
 	if (!doc)
 		return nomem(err);
@@ -864,6 +866,8 @@ tcg_rc tcg_report_read(const uint8_t *xml, size_t len, tcg_report *r, tcg_err *e
 	if (len > TCG_REPORT_MAX_SIZE || len > (size_t)INT32_MAX)
 		return tcg_err_set(err, TCG_E_FORMAT, "report-too-large", TCG_NO_OFFSET,
 		                   TCG_NO_EVENT, "report over %u bytes", TCG_REPORT_MAX_SIZE);
+	if ((rc = tcg_xml_load(err)))
+		return rc;
 	xmlDocPtr doc = xmlReadMemory((const char *)xml, (int)len, "report.xml", NULL,
 	                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc)

@@ -15,11 +15,11 @@
  * never sits on a command line (ps shows it to every user); libpq reads it
  * from a password file (~/.pgpass, PGPASSFILE) or a pg_service.conf service.
  */
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pq_dl.h"
 #include "store_int.h"
 #include "store_sql.h"
 
@@ -468,7 +468,7 @@ tcg_rc tcg_store_pg_open(const char *conninfo, void **be, const struct tcg_store
 	pg_store *s;
 	tcg_rc rc;
 
-	if ((rc = check_conninfo(conninfo, err)))
+	if ((rc = tcg_pq_load(err)) || (rc = check_conninfo(conninfo, err)))
 		return rc;
 	s = calloc(1, sizeof *s);
 	if (!s)

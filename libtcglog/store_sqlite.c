@@ -11,13 +11,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sqlite_dl.h"
 #include "store_int.h"
 #include "store_sql.h"
 
@@ -456,7 +456,8 @@ tcg_rc tcg_store_sqlite_open(const char *path, void **be, const struct tcg_store
 	int wal = 0;
 	tcg_rc rc;
 
-	if ((rc = check_dir(path, err)) || (rc = check_file(path, err)))
+	if ((rc = tcg_sqlite_load(err)) || (rc = check_dir(path, err)) ||
+	    (rc = check_file(path, err)))
 		return rc;
 	s = calloc(1, sizeof *s);
 	if (!s)

@@ -133,4 +133,63 @@ else
 		"tpm-ekcert-verify: $tmp/locked: open: Permission denied"
 fi
 
+# libpq, libxml2, SQLite and the TPM stack are opened when a run first needs
+# them (libtcglog/dynlib.c). Stand-ins for them, found first through
+# LD_LIBRARY_PATH, hold none of their functions and leave a mark when loaded: a
+# run that needs none leaves no mark, and one that needs one is refused (3)
+# naming the library.
+if command -v cc >/dev/null 2>&1; then
+	mkdir "$tmp/lib"
+	cat >"$tmp/standin.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+__attribute__((constructor)) static void loaded(void)
+{
+	FILE *f = getenv("STANDIN_MARK") ? fopen(getenv("STANDIN_MARK"), "w") : NULL;
+	if (f)
+		fclose(f);
+}
+C
+	cc -shared -fPIC -o "$tmp/lib/libpq.so.5" "$tmp/standin.c"
+	for l in libxml2.so.2 libtss2-esys.so.0 libtss2-tctildr.so.0 libtss2-rc.so.0; do
+		cp "$tmp/lib/libpq.so.5" "$tmp/lib/$l"
+	done
+	# SQLite's apart: the runs with an SQLite store need the real one.
+	mkdir "$tmp/lib-sqlite" && cp "$tmp/lib/libpq.so.5" "$tmp/lib-sqlite/libsqlite3.so.0"
+	run env LD_LIBRARY_PATH="$tmp/lib:$tmp/lib-sqlite" STANDIN_MARK="$tmp/mark" \
+		"$tools/tcglog-dump" "$fixture"
+	check "tcglog-dump loads none of them, nor SQLite" \
+		test "$(cat "$tmp/rc")" -eq 0 -a ! -e "$tmp/mark" || diag "$(cat "$tmp/err")"
+	run env LD_LIBRARY_PATH="$tmp/lib-sqlite" STANDIN_MARK="$tmp/mark" \
+		"$tools/dha-nonce" --store "$tmp/store-none" issue dev1
+	expect "dha-nonce: an SQLite store without a usable SQLite names the library" 3 \
+		"dha-nonce: $tmp/store-none: nonce-store: an SQLite store needs libsqlite3\\.so\\.0, which cannot be loaded: it has no sqlite3_[a-z0-9_]+"
+	check "the stand-in SQLite was the one loaded" test -e "$tmp/mark"
+	rm -f "$tmp/mark"
+	standin() { LD_LIBRARY_PATH=$tmp/lib STANDIN_MARK=$tmp/mark "$@"; }
+	run standin "$tools/dha-nonce" --store "$tmp/store" issue dev1
+	check "dha-nonce with an SQLite store loads none of them" \
+		test "$(cat "$tmp/rc")" -eq 0 -a ! -e "$tmp/mark" || diag "$(cat "$tmp/err")"
+	run standin "$tools/dha-verify" --key "$tmp/key" --store "$tmp/store" "$tmp/empty"
+	check "dha-verify over no input (msg-empty) loads none of them" \
+		test "$(cat "$tmp/rc")" -eq 2 -a ! -e "$tmp/mark" || diag "$(cat "$tmp/err")"
+	run standin "$tools/dha-nonce" --store postgresql://127.0.0.1:1/none issue dev1
+	expect "dha-nonce: a PostgreSQL store without a usable libpq names the library" 3 \
+		"dha-nonce: postgresql://127\\.0\\.0\\.1:1/none: nonce-store: a PostgreSQL store needs libpq\\.so\\.5, which cannot be loaded: it has no PQ[A-Za-z]+"
+	check "the stand-in libpq was the one loaded" test -e "$tmp/mark"
+	rm -f "$tmp/mark"
+	run standin "$tools/dha-policy" "$(dirname "$0")/../policies/windows-dha.yaml" \
+		"$(dirname "$0")/../fixtures/windows11-debug.claims.yaml"
+	expect "dha-policy: a report without a usable libxml2 names the library" 3 \
+		"dha-policy: report-xml-library: the DHA-Report XML needs libxml2\\.so\\.2, which cannot be loaded: it has no xml[A-Za-z]+"
+	check "the stand-in libxml2 was the one loaded" test -e "$tmp/mark"
+	rm -f "$tmp/mark"
+	run standin "$tools/tcglog-play" --tcti swtpm:host=127.0.0.1,port=1 "$fixture"
+	expect "tcglog-play: a TPM without a usable TPM stack names the library" 3 \
+		"tcglog-play: swtpm:host=127\\.0\\.0\\.1,port=1: tpm: a TPM needs libtss2-esys\\.so\\.0, which cannot be loaded: it has no Esys_[A-Za-z_]+"
+	check "the stand-in libtss2-esys was the one loaded" test -e "$tmp/mark"
+else
+	skip "libraries opened when needed" "no C compiler (cc) to build the stand-ins"
+fi
+
 tap_end

@@ -59,6 +59,16 @@ deps=$(dpkg-deb -f "$tmp"/tcglog_*.deb Depends)
 check "tcglog depends on libtcglog0 and OpenSSL's library (shlibs)" \
 	sh -c 'echo "$1" | grep -q "libtcglog0" && echo "$1" | grep -q "libssl3"' - "$deps"
 diag "tcglog Depends: $deps"
+libdeps=$(dpkg-deb -f "$tmp"/libtcglog0_*.deb Depends)
+bad=
+# Names as they begin: Debian adds ABI tags (libtss2-esys-3.0.2-0, ...0t64).
+for p in libpq5 libxml2 libsqlite3-0 libtss2-esys- libtss2-tctildr0 libtss2-rc0; do
+	echo "$libdeps" | grep -Eq "(^|, )$p" || bad="$bad $p"
+done
+check "libtcglog0 depends on what it opens with dlopen (unseen by shlibs): libpq5, libxml2, SQLite, the TPM stack" \
+	test -z "$bad"
+[ -n "$bad" ] && diag "not depended on:$bad"
+diag "libtcglog0 Depends: $libdeps"
 # tcglog.pc's Requires.private must resolve wherever libtcglog-dev is installed.
 devdeps=$(dpkg-deb -f "$tmp"/libtcglog-dev_*.deb Depends)
 missing=

@@ -65,6 +65,13 @@ so=$root$libdir/libtcglog.so.0
 nm -D --defined-only "$so" | awk '$2 != "A" && $3 !~ /^tcg_/ {print $3}' >"$tmp/foreign"
 check "libtcglog.so exports tcg_* symbols only (version script)" test ! -s "$tmp/foreign" -a -f "$so"
 [ -s "$tmp/foreign" ] && diag "exported: $(tr '\n' ' ' <"$tmp/foreign")"
+# Every tool's start maps what libtcglog links: libpq, libxml2, SQLite and
+# the TPM stack (and what they pull in) are opened only by the runs that need
+# them (dynlib.c).
+readelf -d "$so" >"$tmp/sodyn" 2>&1
+check "libtcglog.so.0 links none of libpq, libxml2, sqlite3, tss2-esys, -tctildr, -rc (opened when needed)" \
+	sh -c 'grep -q "NEEDED.*libcrypto" "$1" &&
+		! grep -Eq "NEEDED.*\[(libpq|libxml2|libsqlite3|libtss2-esys|libtss2-tctildr|libtss2-rc)\." "$1"' - "$tmp/sodyn"
 
 # The installed headers are the API: the private ones stay out, each public
 # one compiles on its own from the installed tree (so none includes a private
