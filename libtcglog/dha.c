@@ -60,8 +60,7 @@ static tcg_rc binding_of(const char *label, size_t label_size, const char *devic
 
 static tcg_rc log_sha256(const uint8_t *log, size_t log_len, uint8_t out[32], tcg_err *err)
 {
-	unsigned hl = 0;
-	if (!log || EVP_Digest(log, log_len, out, &hl, EVP_sha256(), NULL) != 1 || hl != 32)
+	if (!log || tcg_hash(NULL, TCG_ALG_SHA256, log, log_len, out))
 		return tcg_fail(err, TCG_E_IO, "dha-binding", "SHA-256 of the log failed");
 	return TCG_OK;
 }
@@ -873,8 +872,7 @@ tcg_rc tcg_dha_ek_cert_sha256(const tcg_ekcert *cert, uint8_t out[32], tcg_err *
 {
 	size_t der_len = 0;
 	const uint8_t *der = cert ? tcg_ekcert_der(cert, &der_len) : NULL;
-	unsigned hl = 0;
-	if (!der || EVP_Digest(der, der_len, out, &hl, EVP_sha256(), NULL) != 1 || hl != 32)
+	if (!der || tcg_hash(NULL, TCG_ALG_SHA256, der, der_len, out))
 		return tcg_fail(err, TCG_E_IO, "dha-issue", "SHA-256 of the EK certificate failed");
 	return TCG_OK;
 }
