@@ -89,22 +89,14 @@ bool tcg_alg_from_name(const char *name, uint16_t *alg)
 }
 
 struct tcg_hasher {
-	EVP_MD_CTX *ctx;
+	EVP_MD_CTX *ctx;          /* made on first use: SHA-1/-2 need no EVP (nor OpenSSL's init) */
 	EVP_MD *md[NALGS];
 	bool tried[NALGS];
 };
 
 tcg_hasher *tcg_hasher_new(void)
 {
-	tcg_hasher *h = calloc(1, sizeof *h);
-	if (!h)
-		return NULL;
-	h->ctx = EVP_MD_CTX_new();
-	if (!h->ctx) {
-		free(h);
-		return NULL;
-	}
-	return h;
+	return calloc(1, sizeof(tcg_hasher));
 }
 
 void tcg_hasher_free(tcg_hasher *h)
@@ -129,17 +121,22 @@ static EVP_MD *get_md(tcg_hasher *h, uint16_t alg)
 	return h->md[i];
 }
 
-bool tcg_hasher_supports(tcg_hasher *h, uint16_t alg)
+bool tcg_alg_needs_hasher(uint16_t alg)
 {
 	switch (alg) {
 	case TCG_ALG_SHA1:
 	case TCG_ALG_SHA256:
 	case TCG_ALG_SHA384:
 	case TCG_ALG_SHA512:
-		return true;
+		return false;
 	default:
-		return get_md(h, alg) != NULL;
+		return true;
 	}
+}
+
+bool tcg_hasher_supports(tcg_hasher *h, uint16_t alg)
+{
+	return !tcg_alg_needs_hasher(alg) || get_md(h, alg) != NULL;
 }
 
 /* OpenSSL's SHA-1/SHA-2 through the context-free API; false for other algorithms. */
@@ -196,6 +193,8 @@ tcg_rc tcg_hash2(tcg_hasher *h, uint16_t alg, const void *a, size_t alen,
 		return TCG_OK;
 	if (!h || !(md = get_md(h, alg)))
 		return TCG_E_USAGE;
+	if (!h->ctx && !(h->ctx = EVP_MD_CTX_new()))
+		return TCG_E_NOMEM;
 	if (!EVP_DigestInit_ex2(h->ctx, md, NULL) ||
 	    (alen && !EVP_DigestUpdate(h->ctx, a, alen)) ||
 	    (blen && !EVP_DigestUpdate(h->ctx, b, blen)) ||

@@ -106,10 +106,10 @@ static int run(void *ctx, int argc, char **argv)
 	tcg_log *log;
 	tcg_err err;
 
-	tool_init_crypto();
 	tcg_err_clear(&err);
 	if ((rc = tcg_log_load(path, &data, &log, &err)))
 		return tool_error(prog, path, &err);
+	tool_init_crypto_for(log);
 	if (!o->strict || !(rc = tcg_log_refuse_quirks(log, &err)))
 		rc = tcg_dump_yaml(log, &o->opts, stdout, &err);
 	tcg_log_free(log);

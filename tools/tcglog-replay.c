@@ -97,7 +97,6 @@ static int compare(const char *path, const char *pcrs_path, const tcg_log *log,
 	tcg_rc rc;
 	int status;
 
-	tool_init_crypto();
 	tcg_err_clear(&err);
 	if (!want)
 		return 3;
@@ -191,6 +190,7 @@ static int run(void *ctx, int argc, char **argv)
 		free(r);
 		return tool_error(prog, path, &err);
 	}
+	tool_init_crypto_for(log);
 	if (strict && tcg_log_refuse_quirks(log, &err)) {
 		status = tool_error(prog, path, &err);
 	} else if (tcg_replay(log, NULL, r, &err)) {

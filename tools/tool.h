@@ -65,6 +65,10 @@ int tool_option_error(const char *prog);
  * use; a configuration named in OPENSSL_CONF is still honoured.
  */
 void tool_init_crypto(void);
+/* The same, only when LOG has a bank that hashes through OpenSSL's providers
+ * (SM3, SHA-3): SHA-1 and SHA-2 never start them, and starting them for
+ * nothing is a tenth of a dump. Before the first hash of the log. */
+void tool_init_crypto_for(const tcg_log *log);
 
 /* --bank ALG: append to banks; 0 or the usage exit status. */
 int tool_add_bank(const char *prog, uint16_t *banks, size_t *n, const char *name);

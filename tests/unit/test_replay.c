@@ -55,6 +55,29 @@ Test(replay, extends_each_bank_and_skips_no_action)
 	cr_assert_eq(res.extended, 1u << 4);
 }
 
+/* SM3 and SHA-3 hash through OpenSSL's providers (the hasher's EVP path, made
+ * on first use), SHA-1/SHA-2 without them: both kinds in one log. */
+Test(replay, extends_provider_banks_beside_sha2)
+{
+	static const uint16_t algs[] = { TCG_ALG_SHA256, TCG_ALG_SM3_256, TCG_ALG_SHA3_256 };
+	static const char *const md[] = { "SHA256", "SM3", "SHA3-256" };
+	tcg_writer *w = tcg_writer_new(TCG_FMT_AGILE, algs, 3);
+	tcg_err err;
+	cr_assert_not_null(w);
+	tcg_writer_event(w, 7, 0x80000007, NULL, "a", 1);
+	tcg_writer_event(w, 7, 0x80000007, NULL, "bc", 2);
+	cr_assert_eq(replay_writer(w, &err), TCG_OK, "%s", err.msg);
+	for (size_t i = 0; i < 3; i++) {
+		uint8_t want[32] = { 0 };
+		const tcg_pcr_bank *b = tcg_pcrs_bank_const(&res.pcrs, algs[i]);
+		cr_assert_not_null(b, "bank %s", md[i]);
+		ref_extend_data(md[i], 32, want, "a", 1);
+		ref_extend_data(md[i], 32, want, "bc", 2);
+		cr_assert_arr_eq(b->value[7], want, 32, "bank %s", md[i]);
+		cr_assert_eq(tcg_alg_needs_hasher(algs[i]), i > 0, "bank %s", md[i]);
+	}
+}
+
 Test(replay, unextended_pcrs_hold_initial_values)
 {
 	tcg_writer *w = agile_writer();

@@ -70,6 +70,15 @@ void tool_init_crypto(void)
 	OPENSSL_init_crypto(opts, NULL);
 }
 
+void tool_init_crypto_for(const tcg_log *log)
+{
+	for (size_t i = 0; i < tcg_log_num_banks(log); i++)
+		if (tcg_alg_needs_hasher(tcg_log_bank(log, i).alg)) {
+			tool_init_crypto();
+			return;
+		}
+}
+
 int tool_add_bank(const char *prog, uint16_t *banks, size_t *n, const char *name)
 {
 	if (*n == TCG_MAX_BANKS)
@@ -150,30 +159,6 @@ int tool_paths_add(const char *prog, tool_paths *l, const char *opt, const char 
 		return tool_usage_error(prog, msg);
 	}
 	l->path[l->n++] = path;
-	return 0;
-}
-
-int tool_trust_load(const char *prog, const tool_paths *cas, const tool_paths *untrusted,
-                    tcg_ekcert_trust **out)
-{
-	tcg_err err;
-	tcg_err_clear(&err);
-	tcg_ekcert_trust *t = tcg_ekcert_trust_new();
-	*out = NULL;
-	if (!t) {
-		fprintf(stderr, "%s: out of memory\n", prog);
-		return 3;
-	}
-	for (size_t i = 0; i < cas->n + untrusted->n; i++) {
-		bool ca = i < cas->n;
-		const char *path = ca ? cas->path[i] : untrusted->path[i - cas->n];
-		if (ca ? tcg_ekcert_trust_add_ca(t, path, &err)
-		       : tcg_ekcert_trust_add_untrusted(t, path, &err)) {
-			tcg_ekcert_trust_free(t);
-			return tool_error(prog, path, &err);
-		}
-	}
-	*out = t;
 	return 0;
 }
 

@@ -49,7 +49,10 @@ bool tcg_hasher_supports(tcg_hasher *h, uint16_t alg);
 tcg_rc tcg_hash2(tcg_hasher *h, uint16_t alg, const void *a, size_t alen,
                  const void *b, size_t blen, uint8_t *out);
 tcg_rc tcg_hash(tcg_hasher *h, uint16_t alg, const void *data, size_t len, uint8_t *out);
-/* (SHA-1 and SHA-2 need no hasher: h may be NULL for them, for no other algorithm.) */
+/* SHA-1 and SHA-2 need no hasher (h may be NULL for them, for no other
+ * algorithm) and never start OpenSSL's providers; false for those, true for
+ * the others (SM3, SHA-3), which go through them. */
+bool tcg_alg_needs_hasher(uint16_t alg);
 
 #ifdef __cplusplus
 }
