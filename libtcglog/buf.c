@@ -2,16 +2,6 @@
 
 #include <string.h>
 
-bool tcg_buf_skip(tcg_buf *b, size_t n)
-{
-	if (n > b->len)
-		return false;
-	b->p += n;
-	b->len -= n;
-	b->base += n;
-	return true;
-}
-
 bool tcg_buf_bytes(tcg_buf *b, size_t n, const uint8_t **out)
 {
 	if (n > b->len)
@@ -26,16 +16,6 @@ bool tcg_buf_peek(const tcg_buf *b, size_t n, const uint8_t **out)
 		return false;
 	*out = b->p;
 	return true;
-}
-
-bool tcg_buf_sub(tcg_buf *b, size_t n, tcg_buf *sub)
-{
-	if (n > b->len)
-		return false;
-	sub->p = b->p;
-	sub->len = n;
-	sub->base = b->base;
-	return tcg_buf_skip(b, n);
 }
 
 bool tcg_buf_sub64(tcg_buf *b, uint64_t n, tcg_buf *sub)
@@ -59,15 +39,6 @@ bool tcg_buf_u16le(tcg_buf *b, uint16_t *v)
 		return false;
 	*v = (uint16_t)(b->p[0] | (b->p[1] << 8));
 	return tcg_buf_skip(b, 2);
-}
-
-bool tcg_buf_u32le(tcg_buf *b, uint32_t *v)
-{
-	if (b->len < 4)
-		return false;
-	*v = (uint32_t)b->p[0] | (uint32_t)b->p[1] << 8 | (uint32_t)b->p[2] << 16 |
-	     (uint32_t)b->p[3] << 24;
-	return tcg_buf_skip(b, 4);
 }
 
 bool tcg_buf_u64le(tcg_buf *b, uint64_t *v)

@@ -6,6 +6,7 @@
 #define TCGLOG_SIPA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -157,6 +158,10 @@ struct tcg_sipa_def {
 	const char *name;
 	enum tcg_sipa_kind kind;
 };
+
+/* The table, ascending by id (the unit test checks it). */
+extern const struct tcg_sipa_def tcg_sipa_defs[];
+extern const size_t tcg_sipa_ndefs;
 
 /* The table entry for id, or NULL. */
 const struct tcg_sipa_def *tcg_sipa_find(uint32_t id);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "tcglog/error.h"
 
@@ -44,7 +45,9 @@ void tcg_yaml_seq_end(tcg_yaml *y);
  * printable ASCII, here and in tcg_yaml_plain / tcg_yaml_squoted, is written
  * double-quoted like tcg_yaml_str; text that would not read back plain is
  * single-quoted. */
-void tcg_yaml_key(tcg_yaml *y, const char *key);
+void tcg_yaml_key_n(tcg_yaml *y, const char *key, size_t len);
+/* Inline so that a literal key's length is counted at compile time. */
+static inline void tcg_yaml_key(tcg_yaml *y, const char *key) { tcg_yaml_key_n(y, key, strlen(key)); }
 /* A text value, double-quoted; bytes that are not UTF-8 become U+FFFD. */
 void tcg_yaml_str(tcg_yaml *y, const char *s, size_t len);
 void tcg_yaml_cstr(tcg_yaml *y, const char *s);

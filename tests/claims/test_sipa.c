@@ -4,6 +4,7 @@
 
 #include "tcglog/claims.h"
 #include "events.h"
+#include "sipa.h"
 
 static size_t put32(uint8_t *p, uint32_t v)
 {
@@ -135,4 +136,18 @@ Test(sipa, bare_item)
 	cr_assert_eq(tcg_sipa_walk(b, sizeof b, &visitor, &k, &err), TCG_OK);
 	cr_assert_eq(k.items, 1);
 	cr_assert_eq(k.enters, 0);
+}
+
+/* tcg_sipa_find bisects the table: it must ascend, and finds every entry. */
+Test(sipa, table_sorted)
+{
+	for (size_t i = 0; i < tcg_sipa_ndefs; i++) {
+		if (i)
+			cr_expect(tcg_sipa_defs[i - 1].id < tcg_sipa_defs[i].id, "entry %zu (0x%08x) out of order",
+			          i, tcg_sipa_defs[i].id);
+		cr_expect(tcg_sipa_find(tcg_sipa_defs[i].id) == &tcg_sipa_defs[i]);
+	}
+	cr_expect_null(tcg_sipa_find(0));
+	cr_expect_null(tcg_sipa_find(0xFFFFFFFFu));
+	cr_expect_null(tcg_sipa_find(SIPA_TRUSTBOUNDARY + 100));
 }
