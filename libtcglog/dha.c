@@ -161,12 +161,11 @@ tcg_rc tcg_dha_unwrap(const uint8_t *wrapped, size_t len, const char *device,
 
 /* ---- quote verifiers per AK ---- */
 
-/* Verifiers kept per AK (its TPM2B_PUBLIC bytes), replaced round robin. */
-#define VERIFIERS 16
-/* What a device sends with every boot data, kept parsed per exact bytes
- * (dha-issue): its EK public area (OpenSSL 3 builds the EVP_PKEY through
- * fromdata, which costs more than MakeCredential's own work) and its EK
- * certificate (decoded with its digest). */
+/* What a device sends with every boot data, kept parsed per exact bytes and
+ * replaced round robin: its AK's quote verifier (the AK parsed and named with
+ * it), its EK public area (OpenSSL 3 builds the EVP_PKEY through fromdata,
+ * which costs more than MakeCredential's own work) and its EK certificate
+ * (decoded with its digest). */
 #define KEPT 16
 typedef struct {
 	uint8_t *bytes; /* as received, compared byte for byte */
@@ -180,18 +179,24 @@ typedef struct {
 } kept;
 
 struct tcg_dha_verifiers {
-	struct {
-		uint8_t *ak_public;
-		size_t ak_public_len;
-		tcg_public *ak; /* the verifier's, parsed from ak_public */
-		uint8_t name[TCG_MAX_NAME]; /* ak's name, computed from it */
-		size_t name_len;
-		tcg_quote_verifier *qv;
-	} e[VERIFIERS];
-	size_t next;
-	kept eks, certs;
+	kept aks, eks, certs;
 };
 
+/* What aks keeps per AK: the AK parsed, its name, its verifier. */
+typedef struct {
+	tcg_public *ak;
+	uint8_t name[TCG_MAX_NAME];
+	size_t name_len;
+	tcg_quote_verifier *qv;
+} ak_verifier;
+
+static void ak_obj_free(void *p)
+{
+	ak_verifier *a = p;
+	tcg_quote_verifier_free(a->qv);
+	tcg_public_free(a->ak);
+	free(a);
+}
 static void ek_obj_free(void *p) { tcg_public_free(p); }
 static void cert_obj_free(void *p) { tcg_ekcert_free(p); }
 
@@ -236,19 +241,10 @@ tcg_rc tcg_dha_verifiers_new(tcg_dha_verifiers **out, tcg_err *err)
 	return TCG_OK;
 }
 
-static void verifier_drop(tcg_dha_verifiers *vs, size_t i)
-{
-	tcg_quote_verifier_free(vs->e[i].qv);
-	tcg_public_free(vs->e[i].ak);
-	free(vs->e[i].ak_public);
-	memset(&vs->e[i], 0, sizeof vs->e[i]);
-}
-
 void tcg_dha_verifiers_free(tcg_dha_verifiers *vs)
 {
-	for (size_t i = 0; vs && i < VERIFIERS; i++)
-		verifier_drop(vs, i);
 	for (size_t i = 0; vs && i < KEPT; i++) {
+		kept_drop(&vs->aks.e[i], ak_obj_free);
 		kept_drop(&vs->eks.e[i], ek_obj_free);
 		kept_drop(&vs->certs.e[i], cert_obj_free);
 	}
@@ -304,17 +300,6 @@ static tcg_rc ek_cert_for(tcg_dha_verifiers *vs, const uint8_t *bytes, size_t le
 	return TCG_OK;
 }
 
-/* The slot holding a verifier for exactly these AK bytes, or VERIFIERS. */
-static size_t verifier_index(const tcg_dha_verifiers *vs, const uint8_t *ak_public, size_t len)
-{
-	size_t i = 0;
-	while (vs && i < VERIFIERS &&
-	       !(vs->e[i].qv && vs->e[i].ak_public_len == len &&
-	         !memcmp(vs->e[i].ak_public, ak_public, len)))
-		i++;
-	return vs ? i : VERIFIERS;
-}
-
 tcg_rc tcg_dha_verifier_for(tcg_dha_verifiers *vs, const uint8_t *ak_public, size_t len,
                             const tcg_public *ak, tcg_quote_verifier **qv,
                             tcg_quote_verifier **own, tcg_err *err)
@@ -326,41 +311,36 @@ tcg_rc tcg_dha_verifier_for(tcg_dha_verifiers *vs, const uint8_t *ak_public, siz
 		*qv = *own;
 		return rc;
 	}
-	size_t i = verifier_index(vs, ak_public, len);
-	if (i < VERIFIERS) {
-		*qv = vs->e[i].qv;
+	const kept_entry *k = kept_find(&vs->aks, ak_public, len);
+	if (k) {
+		*qv = ((const ak_verifier *)k->obj)->qv;
 		return TCG_OK;
 	}
-	i = vs->next;
-	verifier_drop(vs, i);
-	if (!(vs->e[i].ak_public = malloc(len ? len : 1))) {
-		rc = tcg_fail_nomem(err);
-		goto fail;
+	ak_verifier *a = calloc(1, sizeof *a);
+	if (!a)
+		return tcg_fail_nomem(err);
+	if ((rc = tcg_public_parse(ak_public, len, &a->ak, err)) ||
+	    (rc = tcg_public_name(a->ak, a->name, &a->name_len, err)) ||
+	    (rc = tcg_quote_verifier_new(a->ak, &a->qv, err)) ||
+	    (!kept_add(&vs->aks, ak_public, len, a, ak_obj_free) && (rc = tcg_fail_nomem(err)))) {
+		ak_obj_free(a);
+		return rc;
 	}
-	memcpy(vs->e[i].ak_public, ak_public, len);
-	vs->e[i].ak_public_len = len;
-	if ((rc = tcg_public_parse(ak_public, len, &vs->e[i].ak, err)) ||
-	    (rc = tcg_public_name(vs->e[i].ak, vs->e[i].name, &vs->e[i].name_len, err)) ||
-	    (rc = tcg_quote_verifier_new(vs->e[i].ak, &vs->e[i].qv, err)))
-		goto fail;
-	vs->next = (i + 1) % VERIFIERS;
-	*qv = vs->e[i].qv;
+	*qv = a->qv;
 	return TCG_OK;
-fail:
-	verifier_drop(vs, i);
-	return rc;
 }
 
 /* The AK vs holds for these bytes, parsed and named when it was added. */
 static const tcg_public *verifiers_known(const tcg_dha_verifiers *vs, const uint8_t *ak_public,
                                          size_t len, const uint8_t **name, size_t *name_len)
 {
-	size_t i = verifier_index(vs, ak_public, len);
-	if (i == VERIFIERS)
+	const kept_entry *k = vs ? kept_find(&vs->aks, ak_public, len) : NULL;
+	const ak_verifier *a = k ? k->obj : NULL;
+	if (!a)
 		return NULL;
-	*name = vs->e[i].name;
-	*name_len = vs->e[i].name_len;
-	return vs->e[i].ak;
+	*name = a->name;
+	*name_len = a->name_len;
+	return a->ak;
 }
 
 /* ---- EncBlob content (binary, see tcg_dha_content_encode) ---- */
