@@ -271,15 +271,40 @@ Test(b64, every_byte_everywhere)
 	}
 }
 
+static const char b64_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Every byte value at every position of s (the base64 of n bytes, len
+ * characters without padding): refused where it is not of the alphabet, else
+ * decoded as OpenSSL decodes it. */
+static void every_byte_everywhere(const char *s, size_t len, size_t n_want)
+{
+	uint8_t ours[128], ref[128];
+	char t[128];
+	cr_assert(len <= sizeof t && n_want <= sizeof ours);
+	for (size_t pos = 0; pos < len; pos++) {
+		for (unsigned c = 0; c < 256; c++) {
+			size_t n = 0;
+			memcpy(t, s, len);
+			t[pos] = (char)c;
+			bool valid = c && strchr(b64_alphabet, (int)c);
+			cr_assert_eq(tcg_b64_decode(t, len, ours, &n), valid, "byte %u at %zu", c, pos);
+			if (!valid)
+				continue;
+			cr_assert_eq(EVP_DecodeBlock(ref, (const unsigned char *)t, (int)len), (int)n_want);
+			cr_assert_eq(n, n_want);
+			cr_assert_arr_eq(ours, ref, n, "byte %u at %zu", c, pos);
+		}
+	}
+}
+
 /* Past 32 characters the decoder takes 16 at a time: every byte value at
  * every position of 3 blocks and the tail after them, and data of every
  * length up to 3 blocks and a few more, against OpenSSL's coder. */
 Test(b64, blocks_of_sixteen)
 {
-	static const char alphabet[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	uint8_t data[300], ours[300], ref[300];
-	char s[404], t[404];
+	uint8_t data[300], ours[300];
+	char s[404];
 	for (size_t i = 0; i < sizeof data; i++)
 		data[i] = (uint8_t)(i * 151 + (i >> 3));
 	for (size_t n = 0; n <= sizeof data; n++) {
@@ -291,21 +316,8 @@ Test(b64, blocks_of_sixteen)
 	/* 52 characters: 3 blocks of 16 (every value of the alphabet among them), 4 after */
 	size_t len = (size_t)EVP_EncodeBlock((unsigned char *)s, data, 39);
 	cr_assert_eq(len, 52);
-	memcpy(s, alphabet, 48);
-	for (size_t pos = 0; pos < len; pos++) {
-		for (unsigned c = 0; c < 256; c++) {
-			size_t n = 0;
-			memcpy(t, s, len);
-			t[pos] = (char)c;
-			bool valid = c && strchr(alphabet, (int)c);
-			cr_assert_eq(tcg_b64_decode(t, len, ours, &n), valid, "byte %u at %zu", c, pos);
-			if (!valid)
-				continue;
-			cr_assert_eq(EVP_DecodeBlock(ref, (const unsigned char *)t, (int)len), 39);
-			cr_assert_eq(n, 39);
-			cr_assert_arr_eq(ours, ref, n, "byte %u at %zu", c, pos);
-		}
-	}
+	memcpy(s, b64_alphabet, 48);
+	every_byte_everywhere(s, len, 39);
 }
 
 /* Past 64 characters a CPU with AVX2 takes 32 at a time: every byte value at
@@ -313,29 +325,14 @@ Test(b64, blocks_of_sixteen)
  * and the 4 characters after them, against OpenSSL's decoder. */
 Test(b64, blocks_of_thirty_two)
 {
-	static const char alphabet[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	uint8_t data[75], ours[80], ref[80];
-	char s[104], t[104];
+	uint8_t data[75];
+	char s[104];
 	for (size_t i = 0; i < sizeof data; i++)
 		data[i] = (uint8_t)(i * 89 + 7);
 	size_t len = (size_t)EVP_EncodeBlock((unsigned char *)s, data, (int)sizeof data);
 	cr_assert_eq(len, 100);
-	memcpy(s + 20, alphabet, 64);
-	for (size_t pos = 0; pos < len; pos++) {
-		for (unsigned c = 0; c < 256; c++) {
-			size_t n = 0;
-			memcpy(t, s, len);
-			t[pos] = (char)c;
-			bool valid = c && strchr(alphabet, (int)c);
-			cr_assert_eq(tcg_b64_decode(t, len, ours, &n), valid, "byte %u at %zu", c, pos);
-			if (!valid)
-				continue;
-			cr_assert_eq(EVP_DecodeBlock(ref, (const unsigned char *)t, (int)len), 75);
-			cr_assert_eq(n, 75);
-			cr_assert_arr_eq(ours, ref, n, "byte %u at %zu", c, pos);
-		}
-	}
+	memcpy(s + 20, b64_alphabet, 64);
+	every_byte_everywhere(s, len, sizeof data);
 }
 
 /* ---- writer round trip ---- */

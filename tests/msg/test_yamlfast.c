@@ -87,38 +87,31 @@ Test(yamlfast, the_subset_reads_as_libyaml_reads_it)
 		same_as_libyaml(docs[i], strlen(docs[i]));
 }
 
-/* The printable check takes 16 bytes at a time: every byte value at every
- * position of a 45-byte line reads as libyaml reads it. */
-Test(yamlfast, every_byte_in_a_long_line)
+/* Every byte value at every position of "k: \"" + n letters + "\"\n",
+ * against libyaml. */
+static void every_byte_in_quotes(size_t n)
 {
-	char text[64];
-	for (size_t pos = 4; pos < 44; pos++) {
+	char text[320];
+	cr_assert(n + 6 <= sizeof text);
+	for (size_t pos = 4; pos < 4 + n; pos++) {
 		for (unsigned c = 0; c < 256; c++) {
 			memcpy(text, "k: \"", 4);
-			memset(text + 4, 'a', 40);
-			memcpy(text + 44, "\"\n", 2);
+			memset(text + 4, 'a', n);
+			memcpy(text + 4 + n, "\"\n", 2);
 			text[pos] = (char)c;
-			same_as_libyaml(text, 46);
+			same_as_libyaml(text, n + 6);
 		}
 	}
 }
 
+/* The printable check takes 16 bytes at a time: every byte value at every
+ * position of a 45-byte line reads as libyaml reads it. */
+Test(yamlfast, every_byte_in_a_long_line) { every_byte_in_quotes(40); }
+
 /* From 256 bytes on a CPU with AVX2 checks 32 at a time: every byte value at
  * every position of a 306-byte line (9 blocks of 32, then 16 and 2) reads as
  * libyaml reads it. */
-Test(yamlfast, every_byte_in_a_longer_line)
-{
-	char text[320];
-	for (size_t pos = 4; pos < 304; pos++) {
-		for (unsigned c = 0; c < 256; c++) {
-			memcpy(text, "k: \"", 4);
-			memset(text + 4, 'a', 300);
-			memcpy(text + 304, "\"\n", 2);
-			text[pos] = (char)c;
-			same_as_libyaml(text, 306);
-		}
-	}
-}
+Test(yamlfast, every_byte_in_a_longer_line) { every_byte_in_quotes(300); }
 
 /* Read the stream both ways; return the number of documents read. */
 static unsigned same_stream(const char *text, size_t max_doc, bool file, const char *rule,
